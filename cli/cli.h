@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+#ifndef ASVIRT_CLI_H
+#define ASVIRT_CLI_H
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int cmd_demo(int argc, char **argv);
+int cmd_apps(int argc, char **argv);
+
+#endif

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/* asvirt: the command. Dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_cmd cmds[] = {
+	{ "demo", "run the rpmsg client sample against a virtual MCU", cmd_demo },
+	{ "apps", "list the built-in firmware apps", cmd_apps },
+};
+
+static void usage(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "usage: asvirt [--help] COMMAND [ARGS]\n\n"
+		   "asvirt runs a virtual AMP system: a host and simulated remote processors\n"
+		   "talking RPMsg over virtio, byte-compatible with Linux.\n\ncommands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(f, "\nRun 'asvirt COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "asvirt: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * The host role: the virtio driver side of RPMsg, as Linux's
+ * virtio_rpmsg_bus. It owns the buffers (first half receive, all posted
+ * up front into vring[0]; second half transmit, sent through vring[1]),
+ * sets DRIVER_OK, and runs a small rpmsg bus: a name-service CREATE from
+ * the remote creates a channel, and a driver registered under that name
+ * gets probe() with it and an endpoint at a dynamic address, as on Linux.
+ *
+ * Everything the remote writes (used rings, message headers, NS messages)
+ * is checked; a protocol violation shuts the link down with a logged error.
+ *
+ * Example (a client like samples/rpmsg/rpmsg_client_sample.c):
+ *
+ *   static int cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src,
+ *                 void *priv) { ...; return asv_send(e, "hi", 2); }
+ *   static int probe(struct asv_channel *ch)
+ *   {
+ *           return asv_send(ch->ept, "hello world!", 12);
+ *   }
+ *   static struct asv_host_driver drv = { .name = "rpmsg-client-sample",
+ *                                         .probe = probe, .callback = cb };
+ *   asv_host_init(&h, &cfg);
+ *   asv_host_register_driver(&h, &drv);
+ *   ... ISR thread: for (;;) { wait_for_interrupt(); asv_host_isr(&h); }
+ */
+#ifndef ASVIRT_HOST_H
+#define ASVIRT_HOST_H
+
+#include "asvirt/rpmsg.h"
+
+#define ASV_HOST_MAX_CHANNELS 64u
+
+struct asv_host;
+struct asv_channel;
+
+struct asv_host_driver {
+	const char *name; /* channel name this driver binds */
+	int (*probe)(struct asv_channel *ch);
+	void (*remove)(struct asv_channel *ch);
+	asv_rx_cb callback; /* the channel endpoint's callback, priv = channel */
+	void *priv;
+	/* private */
+	struct asv_host_driver *next;
+};
+
+struct asv_channel {
+	char name[ASV_RPMSG_NAME_SIZE];
+	uint32_t src; /* our endpoint's address (dynamic, once bound) */
+	uint32_t dst; /* the remote endpoint that announced the channel */
+	struct asv_endpoint *ept; /* NULL until a driver binds */
+	struct asv_host_driver *drv;
+	struct asv_host *host;
+	void *drvdata; /* free for the driver */
+	/* private */
+	struct asv_channel *next;
+};
+
+/* Told about channels coming and going (CLI output, tests). May be NULL. */
+typedef void (*asv_channel_event_fn)(struct asv_host *h, struct asv_channel *ch, bool created,
+				     void *priv);
+
+struct asv_host_config {
+	struct asv_fw_rsc_vdev *vdev; /* in the loaded table: status/gfeatures */
+	void *vring_va[2];            /* vring[0] (rx) and vring[1] (tx) */
+	uint32_t vring_num[2];
+	uint32_t vring_align;
+	uint32_t notifyid[2];
+	struct asv_mem_region bufs; /* rpmsg buffers: rx half then tx half */
+	unsigned int nbufs;         /* per direction; 0 = min(num, 256) */
+	uint32_t features;          /* offered to the remote; 0 = F_NS */
+	uint32_t timeout_ms;        /* default send timeout; 0 = 15000 */
+	struct asv_env env;         /* alloc/free required */
+	asv_channel_event_fn on_channel;
+	void *on_channel_priv;
+};
+
+struct asv_host {
+	struct asv_rpmsg_dev dev; /* first */
+	/* private */
+	struct asv_fw_rsc_vdev *vdev;
+	struct asv_vring rx_vr; /* vring[0] */
+	struct asv_vring tx_vr; /* vring[1] */
+	uint32_t rx_notifyid, tx_notifyid;
+	uint8_t *rx_base, *tx_base;
+	uint64_t rx_da, tx_da;
+	unsigned int nbufs;
+	uint8_t *rx_state;
+	uint8_t *tx_state;
+	uint16_t *tx_free;
+	unsigned int ntx_free;
+	struct asv_host_driver *drivers;
+	struct asv_channel *channels;
+	unsigned int nchannels;
+	asv_channel_event_fn on_channel;
+	void *on_channel_priv;
+};
+
+/*
+ * Zero the vrings, post every receive buffer, negotiate features, set
+ * DRIVER_OK and kick vring[0]. Returns 0, -ASV_EINVAL (bad config or
+ * too small a buffer region), -ASV_ENOMEM.
+ */
+int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg);
+/* Remove every channel (drivers' remove() run), free memory, reset status. */
+void asv_host_deinit(struct asv_host *h);
+
+/* Handle one simulated interrupt from the remote: deliver messages, give
+ * their buffers back, wake blocked senders. Returns 0 or the link error. */
+int asv_host_isr(struct asv_host *h);
+
+/* Bind @drv to existing and future channels named drv->name. */
+int asv_host_register_driver(struct asv_host *h, struct asv_host_driver *drv);
+void asv_host_unregister_driver(struct asv_host *h, struct asv_host_driver *drv);
+
+/* Create a host endpoint outside any channel (allocated; destroy with
+ * asv_host_destroy_ept). *@err gets the error when NULL is returned. */
+struct asv_endpoint *asv_host_create_ept(struct asv_host *h, const char *name, uint32_t addr,
+					 asv_rx_cb cb, void *priv, int *err);
+void asv_host_destroy_ept(struct asv_endpoint *ept);
+
+/* Send on a channel: from its endpoint to the remote's address. */
+int asv_channel_send(struct asv_channel *ch, const void *data, size_t len);
+
+#endif /* ASVIRT_HOST_H */

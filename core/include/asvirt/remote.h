@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * The remote role: the virtio device side of RPMsg, as MCU firmware runs
+ * it (OpenAMP, RPMsg-Lite). It never allocates: the caller owns struct
+ * asv_remote and every endpoint. The remote reads its resource table
+ * from memory the host can write, so the table, the vrings and every
+ * descriptor are checked before use; a violation shuts the link down with
+ * a logged error and never makes the remote touch memory outside the
+ * regions it was given.
+ *
+ * Life cycle: asv_remote_init() with the loaded table; create endpoints
+ * (named ones are announced once the link is up); call asv_remote_isr()
+ * on every simulated interrupt from the host. The first call that finds
+ * DRIVER_OK in the vdev status brings the link up.
+ *
+ * Example (an echo firmware):
+ *
+ *   static int echo_cb(struct asv_endpoint *e, void *d, size_t n,
+ *                      uint32_t src, void *priv)
+ *   {
+ *           return asv_sendto(e, src, d, n);
+ *   }
+ *   ...
+ *   asv_remote_init(&r, &cfg);
+ *   asv_create_ept(&r.dev, &ept, "rpmsg-echo", ASV_RPMSG_ADDR_ANY, echo_cb, NULL);
+ *   for (;;) { wait_for_kick(); asv_remote_isr(&r); }
+ */
+#ifndef ASVIRT_REMOTE_H
+#define ASVIRT_REMOTE_H
+
+#include "asvirt/rpmsg.h"
+#include "asvirt/rsc_table.h"
+
+/* Largest vring the remote accepts (sizes its private bitmaps). */
+#define ASV_REMOTE_MAX_NUM 1024u
+#define ASV_REMOTE_MAX_REGIONS 4u
+
+struct asv_remote;
+
+typedef void (*asv_ns_bind_fn)(struct asv_remote *r, const char *name, uint32_t addr,
+			       uint32_t flags, void *priv);
+
+struct asv_remote_config {
+	void *rsc_table; /* the loaded table, in memory the host writes */
+	size_t rsc_size;
+	/* Memory the MCU can address: vrings and buffers must lie in it. */
+	const struct asv_mem_region *regions;
+	unsigned int nregions;
+	struct asv_env env;
+	uint32_t timeout_ms; /* default asv_send() timeout; 0 = 15000 */
+	/* Optional: called for name-service messages from the host. */
+	asv_ns_bind_fn ns_bind;
+	void *ns_priv;
+};
+
+struct asv_remote {
+	struct asv_rpmsg_dev dev; /* first: endpoints and sends use this */
+	/* private */
+	void *table;
+	size_t table_size;
+	struct asv_fw_rsc_vdev *vdev;
+	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
+	unsigned int nregions;
+	struct asv_mem_region bufs; /* where rpmsg buffers must lie */
+	struct asv_vring tx_vr;     /* vring[0]: remote -> host */
+	struct asv_vring rx_vr;     /* vring[1]: host -> remote */
+	uint32_t tx_notifyid, rx_notifyid;
+	uint32_t rx_held[ASV_REMOTE_MAX_NUM / 32];
+	uint32_t tx_held[ASV_REMOTE_MAX_NUM / 32];
+	uint16_t stash_id[ASV_MAX_ZC_TX];
+	void *stash_buf[ASV_MAX_ZC_TX];
+	unsigned int nstash;
+	asv_ns_bind_fn ns_bind;
+	void *ns_priv;
+};
+
+/*
+ * Validate the table (asv_rsc_validate) and find its rpmsg vdev. Returns 0,
+ * -ASV_EINVAL (bad table, no rpmsg vdev, bad config), -ASV_EFAULT (the
+ * table is not inside a region).
+ */
+int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg);
+
+/*
+ * Handle one simulated interrupt: bring the link up on DRIVER_OK, deliver
+ * every message the host queued, give their buffers back, wake senders
+ * waiting for a buffer. Returns 0, -ASV_ENODEV (no DRIVER_OK yet) or the
+ * error that shut the link down.
+ */
+int asv_remote_isr(struct asv_remote *r);
+
+/* Stop using the rings (the host is going away); wakes blocked senders. */
+void asv_remote_shutdown(struct asv_remote *r);
+
+#endif /* ASVIRT_REMOTE_H */

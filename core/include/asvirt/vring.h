@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * Split virtqueue, both roles, over shared memory that is never trusted.
+ *
+ * Driver role (the host): posts descriptors into the avail ring and
+ * collects them back from the used ring. Device role (the remote): takes
+ * descriptors from the avail ring and returns them through the used ring.
+ * Each side keeps its own indices in private memory; every index, id,
+ * address and length read from the ring is checked before it is used.
+ * Production is split into put (fill an entry) and publish (release the
+ * index) so a caller can batch several entries under one index update.
+ */
+#ifndef ASVIRT_VRING_H
+#define ASVIRT_VRING_H
+
+#include "asvirt/wire.h"
+
+#ifndef __KERNEL__
+#include <stdbool.h>
+#endif
+
+#define ASV_VRING_MAX_NUM 32768u
+
+/* A window of shared memory and the device address it has for the peer. */
+struct asv_mem_region {
+	void *va;
+	uint64_t da;
+	size_t size;
+};
+
+/*
+ * Checked translation: the host pointer of [da, da+len) when it lies wholly
+ * inside @r, else NULL. Overflow-safe for any da and len.
+ */
+void *asv_region_to_va(const struct asv_mem_region *r, uint64_t da, size_t len);
+/* The device address of [va, va+len) when it lies inside @r; 0 or -EFAULT. */
+int asv_region_to_da(const struct asv_mem_region *r, const void *va, size_t len,
+		     uint64_t *da);
+
+struct asv_vring {
+	uint16_t num; /* power of two */
+	uint16_t mask;
+	struct asv_vring_desc *desc;
+	struct asv_vring_avail *avail;
+	struct asv_vring_used *used;
+	/* private: driver = last used idx consumed, device = last avail idx */
+	uint16_t last_seen;
+	/* private: next index this side will publish (avail or used) */
+	uint16_t shadow_idx;
+};
+
+/*
+ * Bind @vr to the ring memory at @mem (num entries, align bytes). The
+ * driver passes @zero = true to clear the ring; the device never writes
+ * a ring it did not produce. Returns 0 or -ASV_EINVAL (num not a power of
+ * two, num > ASV_VRING_MAX_NUM, align not a power of two).
+ */
+int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned long align,
+		   bool zero);
+
+/* ---- driver role ---- */
+
+/* Fill descriptor @id and queue it in the avail ring (not yet visible). */
+void asv_vring_drv_put(struct asv_vring *vr, uint16_t id, uint64_t addr, uint32_t len,
+		       uint16_t flags);
+/* Make every queued avail entry visible to the device (release). */
+void asv_vring_drv_publish(struct asv_vring *vr);
+/* After publishing: does the device want a kick? (honours NO_NOTIFY) */
+bool asv_vring_drv_need_kick(struct asv_vring *vr);
+/*
+ * Take the next used entry. Returns 1 with *id and *len set, 0 when the
+ * used ring is empty, -ASV_EPROTO when the device published an index more
+ * than num ahead or an id >= num. The caller checks that *id is one it
+ * handed over and that *len fits the buffer.
+ */
+int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len);
+/* Ask for (enable) or refuse (disable) used-buffer interrupts. enable
+ * returns true when used entries are already pending, so the caller
+ * processes them instead of sleeping. */
+bool asv_vring_drv_enable_intr(struct asv_vring *vr);
+void asv_vring_drv_disable_intr(struct asv_vring *vr);
+
+/* ---- device role ---- */
+
+struct asv_vring_buf {
+	uint16_t id;
+	uint16_t flags;
+	uint32_t len;
+	uint64_t addr;
+};
+
+/*
+ * Take the next available descriptor, read once into @buf. Returns 1, 0
+ * when empty, -ASV_EPROTO for a corrupt avail index, an id >= num, or a
+ * chained/indirect descriptor (rpmsg never chains).
+ */
+int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf);
+/* Is at least one avail entry pending (no consumption)? */
+bool asv_vring_dev_has_avail(struct asv_vring *vr);
+/* Queue a used entry (not yet visible). */
+void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len);
+/* Make queued used entries visible to the driver (release). */
+void asv_vring_dev_publish(struct asv_vring *vr);
+/* After publishing: does the driver want an interrupt? (NO_INTERRUPT) */
+bool asv_vring_dev_need_intr(struct asv_vring *vr);
+/* Ask for (enable) or refuse (disable) kicks. enable returns true when
+ * avail entries are already pending. */
+bool asv_vring_dev_enable_notify(struct asv_vring *vr);
+void asv_vring_dev_disable_notify(struct asv_vring *vr);
+
+#endif /* ASVIRT_VRING_H */

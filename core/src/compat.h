@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * The only place where the core differs between user space and the Linux
+ * kernel: headers, memory-ordering primitives and string helpers. The core
+ * makes no OS calls; everything else it needs comes through struct asv_env.
+ */
+#ifndef ASVIRT_COMPAT_H
+#define ASVIRT_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <asm/barrier.h>
+#include <linux/compiler.h>
+
+#define asv_load_acquire(p) smp_load_acquire(p)
+#define asv_store_release(p, v) smp_store_release(p, v)
+#define asv_load_relaxed(p) READ_ONCE(*(p))
+#define asv_store_relaxed(p, v) WRITE_ONCE(*(p), v)
+/* Full barrier between a shared-memory store and a later load. */
+#define asv_mb() virt_mb()
+#define ASV_UNUSED __maybe_unused
+#define asv_atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
+#else
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * GCC/Clang __atomic builtins: understood by ThreadSanitizer, and they
+ * compile to plain moves on x86 for acquire/release.
+ */
+#define asv_load_acquire(p) __atomic_load_n(p, __ATOMIC_ACQUIRE)
+#define asv_store_release(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
+#define asv_load_relaxed(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define asv_store_relaxed(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+#define asv_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define ASV_UNUSED __attribute__((unused))
+#define asv_atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
+#endif
+
+#define ASV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* strnlen is not C11; the core carries its own. */
+static inline size_t asv_strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+#endif /* ASVIRT_COMPAT_H */

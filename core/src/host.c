@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The host role (virtio driver), modelled on Linux's virtio_rpmsg_bus.
+ * Descriptor id i of vring[0] is always receive buffer i and descriptor
+ * id i of vring[1] transmit buffer i; the host never reads a descriptor
+ * back, it trusts only its own state arrays, so a remote that rewrites
+ * the descriptor table cannot steer it.
+ */
+#include "rpmsg_internal.h"
+#include "asvirt/host.h"
+
+enum { RX_POSTED = 0, RX_AT_HOST = 1, RX_HELD = 2 };
+enum { TX_FREE = 0, TX_TAKEN = 1, TX_INFLIGHT = 2 };
+
+static struct asv_host *to_host(struct asv_rpmsg_dev *d)
+{
+	return (struct asv_host *)d;
+}
+
+/* ---- tx: vring[1] ---- */
+
+static int host_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
+{
+	struct asv_host *h = to_host(d);
+	uint16_t i;
+	uint32_t len;
+	int ret;
+
+	if (h->ntx_free) {
+		i = h->tx_free[--h->ntx_free];
+	} else {
+		ret = asv_vring_drv_get_used(&h->tx_vr, &i, &len);
+		if (ret <= 0) {
+			if (ret < 0)
+				asv_rpmsg_break(d, ret, "vring1: corrupt used index or id");
+			return ret;
+		}
+		if (i >= h->nbufs || h->tx_state[i] != TX_INFLIGHT) {
+			asv_dev_log(d, ASV_LOG_ERR, "vring1: used id %u was not in flight", i);
+			asv_rpmsg_break(d, -ASV_EPROTO, "vring1: used id not in flight");
+			return -ASV_EPROTO;
+		}
+	}
+	h->tx_state[i] = TX_TAKEN;
+	*id = i;
+	*buf = h->tx_base + (size_t)i * ASV_RPMSG_BUF_SIZE;
+	return 1;
+}
+
+static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
+{
+	struct asv_host *h = to_host(d);
+
+	h->tx_state[id] = TX_INFLIGHT;
+	asv_vring_drv_put(&h->tx_vr, id, h->tx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE, len, 0);
+	asv_vring_drv_publish(&h->tx_vr);
+	if (asv_vring_drv_need_kick(&h->tx_vr))
+		asv_notify(d, h->tx_notifyid);
+}
+
+static void host_tx_unget(struct asv_rpmsg_dev *d, uint16_t id, void *buf)
+{
+	struct asv_host *h = to_host(d);
+
+	(void)buf;
+	h->tx_state[id] = TX_FREE;
+	h->tx_free[h->ntx_free++] = id;
+}
+
+static bool host_tx_arm(struct asv_rpmsg_dev *d, bool on)
+{
+	struct asv_host *h = to_host(d);
+
+	if (on)
+		return asv_vring_drv_enable_intr(&h->tx_vr);
+	asv_vring_drv_disable_intr(&h->tx_vr);
+	return false;
+}
+
+static int buf_index(const uint8_t *base, unsigned int n, const void *p, uint16_t *id)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)base;
+
+	if ((uintptr_t)p < (uintptr_t)base || off % ASV_RPMSG_BUF_SIZE ||
+	    off / ASV_RPMSG_BUF_SIZE >= n)
+		return -ASV_EINVAL;
+	*id = (uint16_t)(off / ASV_RPMSG_BUF_SIZE);
+	return 0;
+}
+
+static int host_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
+{
+	struct asv_host *h = to_host(d);
+
+	if (buf_index(h->tx_base, h->nbufs, buf, id) || h->tx_state[*id] != TX_TAKEN)
+		return -ASV_EINVAL;
+	return 0;
+}
+
+/* ---- rx: vring[0] ---- */
+
+/* Post rx buffer @id again. RET lock held. */
+static void repost_rx(struct asv_host *h, uint16_t id)
+{
+	h->rx_state[id] = RX_POSTED;
+	asv_vring_drv_put(&h->rx_vr, id, h->rx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE,
+			  ASV_RPMSG_BUF_SIZE, ASV_VRING_DESC_F_WRITE);
+	asv_vring_drv_publish(&h->rx_vr);
+}
+
+static void rx_kick_if_wanted(struct asv_host *h)
+{
+	if (asv_vring_drv_need_kick(&h->rx_vr))
+		asv_notify(&h->dev, h->rx_notifyid);
+}
+
+static int host_rx_release(struct asv_rpmsg_dev *d, void *hdr)
+{
+	struct asv_host *h = to_host(d);
+	uint16_t id;
+	int err = 0;
+
+	if (buf_index(h->rx_base, h->nbufs, hdr, &id))
+		return -ASV_EINVAL;
+	asv_lock(d, ASV_LOCK_RET);
+	if (h->rx_state[id] != RX_HELD) {
+		err = -ASV_EINVAL;
+	} else {
+		repost_rx(h, id);
+		rx_kick_if_wanted(h);
+	}
+	asv_unlock(d, ASV_LOCK_RET);
+	return err;
+}
+
+/* ---- name service and channels ---- */
+
+static struct asv_channel *find_channel(struct asv_host *h, const char *name, uint32_t dst)
+{
+	struct asv_channel *c;
+
+	for (c = h->channels; c; c = c->next)
+		if (c->dst == dst && !strncmp(c->name, name, ASV_RPMSG_NAME_SIZE))
+			return c;
+	return NULL;
+}
+
+static void *zalloc(struct asv_host *h, size_t n)
+{
+	return h->dev.env.alloc(h->dev.env.ctx, n);
+}
+
+static void zfree(struct asv_host *h, void *p)
+{
+	if (p)
+		h->dev.env.free(h->dev.env.ctx, p);
+}
+
+static void host_ept_free(struct asv_endpoint *ept, bool rx_held);
+
+/* Bind @drv to @c: an endpoint at a dynamic address, then probe(). */
+static void bind_channel(struct asv_host *h, struct asv_channel *c, struct asv_host_driver *drv)
+{
+	int err;
+
+	c->ept = asv_host_create_ept(h, c->name, ASV_RPMSG_ADDR_ANY, drv->callback, c, &err);
+	if (!c->ept) {
+		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s: no endpoint: %s", c->name,
+			    asv_strerror(err));
+		return;
+	}
+	c->ept->dst = c->dst;
+	c->src = c->ept->addr;
+	c->drv = drv;
+	if (drv->probe) {
+		err = drv->probe(c);
+		if (err) {
+			asv_dev_log(&h->dev, ASV_LOG_WARN, "driver %s: probe failed: %d", drv->name,
+				    err);
+			host_ept_free(c->ept, true);
+			c->ept = NULL;
+			c->drv = NULL;
+			c->src = ASV_RPMSG_ADDR_ANY;
+		}
+	}
+}
+
+static void unbind_channel(struct asv_channel *c)
+{
+	if (!c->drv)
+		return;
+	if (c->drv->remove)
+		c->drv->remove(c);
+	if (c->ept)
+		host_ept_free(c->ept, true);
+	c->ept = NULL;
+	c->drv = NULL;
+	c->src = ASV_RPMSG_ADDR_ANY;
+}
+
+static void channel_create(struct asv_host *h, const char *name, uint32_t dst)
+{
+	struct asv_host_driver *drv;
+	struct asv_channel *c;
+
+	if (find_channel(h, name, dst)) {
+		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s:0x%x already exists (EEXIST)", name,
+			    dst);
+		return;
+	}
+	if (h->nchannels >= ASV_HOST_MAX_CHANNELS) {
+		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s: more than %u channels (ENOSPC)", name,
+			    ASV_HOST_MAX_CHANNELS);
+		return;
+	}
+	c = zalloc(h, sizeof(*c));
+	if (!c)
+		return;
+	memcpy(c->name, name, ASV_RPMSG_NAME_SIZE);
+	c->dst = dst;
+	c->src = ASV_RPMSG_ADDR_ANY;
+	c->host = h;
+	c->next = h->channels;
+	h->channels = c;
+	h->nchannels++;
+	asv_dev_log(&h->dev, ASV_LOG_INFO, "creating channel %s addr 0x%x", name, dst);
+	if (h->on_channel)
+		h->on_channel(h, c, true, h->on_channel_priv);
+	for (drv = h->drivers; drv; drv = drv->next) {
+		if (!strncmp(drv->name, name, ASV_RPMSG_NAME_SIZE)) {
+			bind_channel(h, c, drv);
+			break;
+		}
+	}
+}
+
+static void channel_free(struct asv_host *h, struct asv_channel *c)
+{
+	struct asv_channel **pp;
+
+	unbind_channel(c);
+	if (h->on_channel)
+		h->on_channel(h, c, false, h->on_channel_priv);
+	for (pp = &h->channels; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	h->nchannels--;
+	zfree(h, c);
+}
+
+/* NS message from the remote (ISR thread, RX lock held). */
+static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src)
+{
+	struct asv_host *h = to_host(d);
+	struct asv_rpmsg_ns_msg msg;
+	struct asv_channel *c;
+	uint32_t flags, addr;
+
+	if (len != sizeof(msg)) {
+		asv_dev_log(d, ASV_LOG_ERR, "malformed ns msg (%zu bytes) from 0x%x (EINVAL)", len, src);
+		return;
+	}
+	memcpy(&msg, data, sizeof(msg));
+	if (asv_strnlen(msg.name, ASV_RPMSG_NAME_SIZE) == ASV_RPMSG_NAME_SIZE)
+		asv_dev_log(d, ASV_LOG_WARN, "ns name without NUL from 0x%x: truncated to 31 bytes",
+			    src);
+	/* As Linux: never trust the remote to terminate the name. */
+	msg.name[ASV_RPMSG_NAME_SIZE - 1] = 0;
+	flags = asv_le32(msg.flags);
+	addr = asv_le32(msg.addr);
+	if (flags == ASV_RPMSG_NS_DESTROY) {
+		c = find_channel(h, msg.name, addr);
+		if (!c) {
+			asv_dev_log(d, ASV_LOG_WARN, "destroy of unknown channel %s:0x%x", msg.name,
+				    addr);
+			return;
+		}
+		asv_dev_log(d, ASV_LOG_INFO, "destroying channel %s addr 0x%x", msg.name, addr);
+		channel_free(h, c);
+	} else if (flags == ASV_RPMSG_NS_CREATE) {
+		channel_create(h, msg.name, addr);
+	} else {
+		asv_dev_log(d, ASV_LOG_ERR, "ns msg with unknown flags 0x%x (EINVAL)", flags);
+	}
+}
+
+static const struct asv_role_ops host_ops = {
+	.tx_get = host_tx_get,
+	.tx_commit = host_tx_commit,
+	.tx_unget = host_tx_unget,
+	.tx_arm = host_tx_arm,
+	.tx_id = host_tx_id,
+	.rx_release = host_rx_release,
+	.ns_rx = host_ns_rx,
+};
+
+int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
+{
+	uint32_t dfeat, gfeat;
+	unsigned int i, n;
+
+	if (!h || !cfg || !cfg->vdev || !cfg->vring_va[0] || !cfg->vring_va[1] ||
+	    !cfg->env.alloc || !cfg->env.free || !cfg->env.notify)
+		return -ASV_EINVAL;
+	memset(h, 0, sizeof(*h));
+	asv_rpmsg_dev_init(&h->dev, &host_ops, &cfg->env, false);
+	if (cfg->timeout_ms)
+		h->dev.timeout_ms = cfg->timeout_ms;
+	if (asv_vring_init(&h->rx_vr, cfg->vring_va[0], cfg->vring_num[0], cfg->vring_align, true) ||
+	    asv_vring_init(&h->tx_vr, cfg->vring_va[1], cfg->vring_num[1], cfg->vring_align, true))
+		return -ASV_EINVAL;
+	n = cfg->nbufs;
+	if (!n)
+		n = cfg->vring_num[0] < 256 ? cfg->vring_num[0] : 256;
+	if (n > cfg->vring_num[0] || n > cfg->vring_num[1] ||
+	    cfg->bufs.size / (2u * ASV_RPMSG_BUF_SIZE) < n) {
+		asv_dev_log(&h->dev, ASV_LOG_ERR,
+			    "%u buffers per direction do not fit the vrings (%u/%u) or %zu bytes", n,
+			    cfg->vring_num[0], cfg->vring_num[1], cfg->bufs.size);
+		return -ASV_EINVAL;
+	}
+	h->nbufs = n;
+	h->vdev = cfg->vdev;
+	h->rx_notifyid = cfg->notifyid[0];
+	h->tx_notifyid = cfg->notifyid[1];
+	h->rx_base = cfg->bufs.va;
+	h->rx_da = cfg->bufs.da;
+	h->tx_base = h->rx_base + (size_t)n * ASV_RPMSG_BUF_SIZE;
+	h->tx_da = h->rx_da + (uint64_t)n * ASV_RPMSG_BUF_SIZE;
+	h->on_channel = cfg->on_channel;
+	h->on_channel_priv = cfg->on_channel_priv;
+	h->rx_state = zalloc(h, n);
+	h->tx_state = zalloc(h, n);
+	h->tx_free = zalloc(h, n * sizeof(uint16_t));
+	if (!h->rx_state || !h->tx_state || !h->tx_free) {
+		asv_host_deinit(h);
+		return -ASV_ENOMEM;
+	}
+	/* Hand out tx buffers in order 0, 1, 2, ... like Linux. */
+	for (i = 0; i < n; i++)
+		h->tx_free[i] = (uint16_t)(n - 1 - i);
+	h->ntx_free = n;
+	for (i = 0; i < n; i++)
+		repost_rx(h, (uint16_t)i);
+	/* Like Linux: no tx-complete interrupts unless a sender waits. */
+	asv_vring_drv_disable_intr(&h->tx_vr);
+
+	dfeat = asv_le32(h->vdev->dfeatures);
+	gfeat = dfeat & (cfg->features ? cfg->features : 1u << ASV_VIRTIO_RPMSG_F_NS);
+	h->vdev->gfeatures = asv_cpu_to_le32(gfeat);
+	h->dev.ns_enabled = !!(gfeat & (1u << ASV_VIRTIO_RPMSG_F_NS));
+	asv_rpmsg_set_link(&h->dev, true);
+	asv_store_release(&h->vdev->status,
+			  (uint8_t)(ASV_VIRTIO_STATUS_ACKNOWLEDGE | ASV_VIRTIO_STATUS_DRIVER |
+				    ASV_VIRTIO_STATUS_FEATURES_OK | ASV_VIRTIO_STATUS_DRIVER_OK));
+	asv_dev_log(&h->dev, ASV_LOG_INFO, "DRIVER_OK: %u+%u buffers, features 0x%x", n, n, gfeat);
+	/* Tell the remote it has receive buffers and may start. */
+	asv_notify(&h->dev, h->rx_notifyid);
+	return 0;
+}
+
+void asv_host_deinit(struct asv_host *h)
+{
+	bool isr;
+
+	if (!h || !h->dev.ops)
+		return;
+	asv_rpmsg_set_link(&h->dev, false);
+	isr = asv_in_isr(&h->dev);
+	if (!isr)
+		asv_lock(&h->dev, ASV_LOCK_RX);
+	while (h->channels)
+		channel_free(h, h->channels);
+	if (!isr)
+		asv_unlock(&h->dev, ASV_LOCK_RX);
+	if (h->vdev)
+		asv_store_release(&h->vdev->status, (uint8_t)0);
+	zfree(h, h->rx_state);
+	zfree(h, h->tx_state);
+	zfree(h, h->tx_free);
+	h->rx_state = NULL;
+	h->tx_state = NULL;
+	h->tx_free = NULL;
+	h->dev.ops = NULL;
+}
+
+/* Deliver what the remote queued on vring[0]. RX lock held. */
+static int process_rx(struct asv_host *h)
+{
+	struct asv_rpmsg_dev *d = &h->dev;
+	bool reposted = false;
+	uint32_t len;
+	uint16_t id;
+	int ret;
+
+	asv_vring_drv_disable_intr(&h->rx_vr);
+	for (;;) {
+		ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
+		if (ret == 0) {
+			if (!asv_vring_drv_enable_intr(&h->rx_vr))
+				break;
+			asv_vring_drv_disable_intr(&h->rx_vr);
+			continue;
+		}
+		if (ret < 0) {
+			asv_rpmsg_break(d, ret, "vring0: corrupt used index or id");
+			break;
+		}
+		if (id >= h->nbufs || h->rx_state[id] != RX_POSTED) {
+			asv_dev_log(d, ASV_LOG_ERR, "vring0: used id %u was not posted", id);
+			asv_rpmsg_break(d, -ASV_EPROTO, "vring0: used id not posted");
+			ret = -ASV_EPROTO;
+			break;
+		}
+		h->rx_state[id] = RX_AT_HOST;
+		if (len > ASV_RPMSG_BUF_SIZE) {
+			d->stats.rx_malformed++;
+			asv_dev_log(d, ASV_LOG_ERR,
+				    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
+				    ASV_RPMSG_BUF_SIZE);
+		} else if (asv_rpmsg_deliver(d, (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE),
+					     len) == ASV_RX_HOLD) {
+			asv_lock(d, ASV_LOCK_RET);
+			h->rx_state[id] = RX_HELD;
+			asv_unlock(d, ASV_LOCK_RET);
+			continue;
+		}
+		asv_lock(d, ASV_LOCK_RET);
+		repost_rx(h, id);
+		asv_unlock(d, ASV_LOCK_RET);
+		reposted = true;
+	}
+	if (reposted) {
+		asv_lock(d, ASV_LOCK_RET);
+		rx_kick_if_wanted(h);
+		asv_unlock(d, ASV_LOCK_RET);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+int asv_host_isr(struct asv_host *h)
+{
+	struct asv_rpmsg_dev *d;
+	int ret;
+
+	if (!h || !h->dev.ops)
+		return -ASV_EINVAL;
+	d = &h->dev;
+	ret = asv_load_acquire(&d->broken);
+	if (ret || !asv_load_acquire(&d->link_up))
+		return ret ? ret : -ASV_ENODEV;
+	asv_lock(d, ASV_LOCK_RX);
+	d->stats.isr_runs++;
+	ret = process_rx(h);
+	asv_unlock(d, ASV_LOCK_RX);
+	asv_rpmsg_wake_senders(d);
+	return ret;
+}
+
+int asv_host_register_driver(struct asv_host *h, struct asv_host_driver *drv)
+{
+	struct asv_channel *c;
+	bool isr;
+
+	if (!h || !drv || !drv->name || !drv->callback)
+		return -ASV_EINVAL;
+	isr = asv_in_isr(&h->dev);
+	if (!isr)
+		asv_lock(&h->dev, ASV_LOCK_RX);
+	drv->next = h->drivers;
+	h->drivers = drv;
+	for (c = h->channels; c; c = c->next)
+		if (!c->drv && !strncmp(c->name, drv->name, ASV_RPMSG_NAME_SIZE))
+			bind_channel(h, c, drv);
+	if (!isr)
+		asv_unlock(&h->dev, ASV_LOCK_RX);
+	return 0;
+}
+
+void asv_host_unregister_driver(struct asv_host *h, struct asv_host_driver *drv)
+{
+	struct asv_host_driver **pp;
+	struct asv_channel *c;
+	bool isr;
+
+	if (!h || !drv)
+		return;
+	isr = asv_in_isr(&h->dev);
+	if (!isr)
+		asv_lock(&h->dev, ASV_LOCK_RX);
+	for (c = h->channels; c; c = c->next)
+		if (c->drv == drv)
+			unbind_channel(c);
+	for (pp = &h->drivers; *pp; pp = &(*pp)->next) {
+		if (*pp == drv) {
+			*pp = drv->next;
+			break;
+		}
+	}
+	if (!isr)
+		asv_unlock(&h->dev, ASV_LOCK_RX);
+}
+
+struct asv_endpoint *asv_host_create_ept(struct asv_host *h, const char *name, uint32_t addr,
+					 asv_rx_cb cb, void *priv, int *err)
+{
+	struct asv_endpoint *e;
+	int ret;
+
+	if (!h || !h->dev.ops) {
+		ret = -ASV_EINVAL;
+		goto out;
+	}
+	e = zalloc(h, sizeof(*e));
+	if (!e) {
+		ret = -ASV_ENOMEM;
+		goto out;
+	}
+	ret = asv_create_ept(&h->dev, e, name, addr, cb, priv);
+	if (!ret) {
+		e->allocated = 1;
+		if (err)
+			*err = 0;
+		return e;
+	}
+	zfree(h, e);
+out:
+	if (err)
+		*err = ret;
+	return NULL;
+}
+
+static void host_ept_free(struct asv_endpoint *ept, bool rx_held)
+{
+	struct asv_host *h;
+
+	if (!ept || !ept->dev)
+		return;
+	h = to_host(ept->dev);
+	asv_ept_destroy(ept, rx_held);
+	if (ept->allocated)
+		zfree(h, ept);
+}
+
+void asv_host_destroy_ept(struct asv_endpoint *ept)
+{
+	if (ept && ept->dev)
+		host_ept_free(ept, asv_in_isr(ept->dev));
+}
+
+int asv_channel_send(struct asv_channel *ch, const void *data, size_t len)
+{
+	if (!ch || !ch->ept)
+		return -ASV_ENODEV;
+	return asv_sendto(ch->ept, ch->dst, data, len);
+}

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The remote role (virtio device). vring[0] carries our messages to the
+ * host: we take the host's empty buffers from its avail ring and return
+ * them filled through its used ring. vring[1] carries the host's
+ * messages: we take them from avail and give the buffers back in used.
+ */
+#include "rpmsg_internal.h"
+#include "asvirt/remote.h"
+
+#define HELD_MAGIC 0xA5000000u
+#define HELD_MASK 0xFF000000u
+
+static struct asv_remote *to_remote(struct asv_rpmsg_dev *d)
+{
+	return (struct asv_remote *)d; /* dev is the first member */
+}
+
+static bool bit_test(const uint32_t *map, uint16_t i)
+{
+	return map[i / 32] & (1u << (i % 32));
+}
+
+static void bit_set(uint32_t *map, uint16_t i, bool on)
+{
+	if (on)
+		map[i / 32] |= 1u << (i % 32);
+	else
+		map[i / 32] &= ~(1u << (i % 32));
+}
+
+static void *translate_any(struct asv_remote *r, uint64_t da, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nregions; i++) {
+		void *va = asv_region_to_va(&r->regions[i], da, len);
+
+		if (va)
+			return va;
+	}
+	return NULL;
+}
+
+/* ---- tx: vring[0] ---- */
+
+static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
+{
+	struct asv_remote *r = to_remote(d);
+	struct asv_rpmsg_hdr *h;
+	struct asv_vring_buf b;
+	int ret;
+
+	if (r->nstash) {
+		r->nstash--;
+		*id = r->stash_id[r->nstash];
+		*buf = r->stash_buf[r->nstash];
+		return 1;
+	}
+	ret = asv_vring_dev_get_avail(&r->tx_vr, &b);
+	if (ret <= 0) {
+		if (ret < 0)
+			asv_rpmsg_break(d, ret, "vring0: corrupt avail index or descriptor");
+		return ret;
+	}
+	h = asv_region_to_va(&r->bufs, b.addr, ASV_RPMSG_BUF_SIZE);
+	if (!h || b.len < ASV_RPMSG_BUF_SIZE) {
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "vring0 descriptor %u: buffer 0x%llx+%u is outside the buffer region or shorter than %u",
+			    b.id, (unsigned long long)b.addr, b.len, ASV_RPMSG_BUF_SIZE);
+		asv_rpmsg_break(d, -ASV_EFAULT, "vring0: bad buffer address");
+		return -ASV_EFAULT;
+	}
+	if (bit_test(r->tx_held, b.id)) {
+		asv_rpmsg_break(d, -ASV_EPROTO, "vring0: host re-posted a buffer we hold");
+		return -ASV_EPROTO;
+	}
+	bit_set(r->tx_held, b.id, true);
+	h->reserved = asv_cpu_to_le32(HELD_MAGIC | b.id);
+	*id = b.id;
+	*buf = h;
+	return 1;
+}
+
+static void remote_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
+{
+	struct asv_remote *r = to_remote(d);
+
+	bit_set(r->tx_held, id, false);
+	asv_vring_dev_put_used(&r->tx_vr, id, len);
+	asv_vring_dev_publish(&r->tx_vr);
+	if (asv_vring_dev_need_intr(&r->tx_vr))
+		asv_notify(d, r->tx_notifyid);
+}
+
+/*
+ * A zero-copy buffer given back unsent stays ours (it left the avail ring
+ * and cannot go back): keep it for the next send. At most ASV_MAX_ZC_TX
+ * buffers are held, so the stash never overflows.
+ */
+static void remote_tx_unget(struct asv_rpmsg_dev *d, uint16_t id, void *buf)
+{
+	struct asv_remote *r = to_remote(d);
+
+	if (r->nstash >= ASV_MAX_ZC_TX)
+		return;
+	r->stash_id[r->nstash] = id;
+	r->stash_buf[r->nstash] = buf;
+	r->nstash++;
+}
+
+static bool remote_tx_arm(struct asv_rpmsg_dev *d, bool on)
+{
+	struct asv_remote *r = to_remote(d);
+
+	if (!asv_load_acquire(&d->link_up))
+		return false;
+	if (on)
+		return asv_vring_dev_enable_notify(&r->tx_vr);
+	asv_vring_dev_disable_notify(&r->tx_vr);
+	return false;
+}
+
+/* A buffer pointer handed out by remote_tx_get: which id is it? */
+static int remote_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
+{
+	struct asv_remote *r = to_remote(d);
+	struct asv_rpmsg_hdr *h = buf;
+	uint64_t da;
+	uint32_t v;
+
+	if (asv_region_to_da(&r->bufs, buf, ASV_RPMSG_BUF_SIZE, &da))
+		return -ASV_EINVAL;
+	v = asv_le32(h->reserved);
+	if ((v & HELD_MASK) != HELD_MAGIC || (v & 0xFFFFu) >= r->tx_vr.num ||
+	    !bit_test(r->tx_held, (uint16_t)(v & 0xFFFFu)))
+		return -ASV_EINVAL;
+	*id = (uint16_t)(v & 0xFFFFu);
+	return 0;
+}
+
+/* ---- rx: vring[1] ---- */
+
+/* Give rx buffer @id back to the host. RET lock held. */
+static void return_rx(struct asv_remote *r, uint16_t id, uint32_t len)
+{
+	asv_vring_dev_put_used(&r->rx_vr, id, len);
+	asv_vring_dev_publish(&r->rx_vr);
+}
+
+static void rx_notify_if_wanted(struct asv_remote *r)
+{
+	if (asv_vring_dev_need_intr(&r->rx_vr))
+		asv_notify(&r->dev, r->rx_notifyid);
+}
+
+static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
+{
+	struct asv_remote *r = to_remote(d);
+	struct asv_rpmsg_hdr *h = buf;
+	uint64_t da;
+	uint32_t v;
+	uint16_t id;
+	int err = 0;
+
+	if (asv_region_to_da(&r->bufs, buf, ASV_RPMSG_HDR_SIZE, &da))
+		return -ASV_EINVAL;
+	asv_lock(d, ASV_LOCK_RET);
+	v = asv_le32(h->reserved);
+	id = (uint16_t)(v & 0xFFFFu);
+	if ((v & HELD_MASK) != HELD_MAGIC || id >= r->rx_vr.num || !bit_test(r->rx_held, id)) {
+		err = -ASV_EINVAL;
+	} else {
+		bit_set(r->rx_held, id, false);
+		h->reserved = 0;
+		return_rx(r, id, ASV_RPMSG_HDR_SIZE + asv_le16(h->len));
+		rx_notify_if_wanted(r);
+	}
+	asv_unlock(d, ASV_LOCK_RET);
+	return err;
+}
+
+static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src)
+{
+	struct asv_remote *r = to_remote(d);
+	struct asv_rpmsg_ns_msg msg;
+
+	(void)src;
+	if (len != sizeof(msg)) {
+		asv_dev_log(d, ASV_LOG_ERR, "malformed name-service message (%zu bytes)", len);
+		return;
+	}
+	memcpy(&msg, data, sizeof(msg));
+	msg.name[ASV_RPMSG_NAME_SIZE - 1] = 0;
+	if (r->ns_bind)
+		r->ns_bind(r, msg.name, asv_le32(msg.addr), asv_le32(msg.flags), r->ns_priv);
+}
+
+static const struct asv_role_ops remote_ops = {
+	.tx_get = remote_tx_get,
+	.tx_commit = remote_tx_commit,
+	.tx_unget = remote_tx_unget,
+	.tx_arm = remote_tx_arm,
+	.tx_id = remote_tx_id,
+	.rx_release = remote_rx_release,
+	.ns_rx = remote_ns_rx,
+};
+
+int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
+{
+	unsigned int i;
+	int err;
+
+	if (!r || !cfg || !cfg->rsc_table || !cfg->regions || !cfg->nregions ||
+	    cfg->nregions > ASV_REMOTE_MAX_REGIONS || !cfg->env.notify)
+		return -ASV_EINVAL;
+	memset(r, 0, sizeof(*r));
+	asv_rpmsg_dev_init(&r->dev, &remote_ops, &cfg->env, true);
+	if (cfg->timeout_ms)
+		r->dev.timeout_ms = cfg->timeout_ms;
+	for (i = 0; i < cfg->nregions; i++)
+		r->regions[i] = cfg->regions[i];
+	r->nregions = cfg->nregions;
+	r->table = cfg->rsc_table;
+	r->table_size = cfg->rsc_size;
+	r->ns_bind = cfg->ns_bind;
+	r->ns_priv = cfg->ns_priv;
+	err = asv_rsc_validate(r->table, r->table_size, &r->dev.env);
+	if (err)
+		return err;
+	r->vdev = asv_rsc_find_vdev(r->table, ASV_VIRTIO_ID_RPMSG);
+	if (!r->vdev) {
+		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7)");
+		return -ASV_EINVAL;
+	}
+	return 0;
+}
+
+/* Announce every named endpoint not announced yet (no lock held). */
+static void announce_all(struct asv_remote *r)
+{
+	for (;;) {
+		struct asv_endpoint *found = NULL;
+		unsigned int b;
+
+		asv_lock(&r->dev, ASV_LOCK_EPT);
+		for (b = 0; b < ASV_EPT_BUCKETS && !found; b++) {
+			struct asv_endpoint *e;
+
+			for (e = r->dev.bucket[b]; e; e = e->next) {
+				if (e->name[0] && !e->announced && e != &r->dev.ns_ept) {
+					found = e;
+					break;
+				}
+			}
+		}
+		asv_unlock(&r->dev, ASV_LOCK_EPT);
+		if (!found)
+			return;
+		if (asv_rpmsg_ns_announce(found, ASV_RPMSG_NS_CREATE)) {
+			asv_dev_log(&r->dev, ASV_LOG_ERR, "announcing '%s' failed", found->name);
+			return;
+		}
+	}
+}
+
+static int link_up(struct asv_remote *r)
+{
+	struct asv_rpmsg_dev *d = &r->dev;
+	struct asv_fw_rsc_carveout *co;
+	struct asv_vring *vr[2] = { &r->tx_vr, &r->rx_vr };
+	uint32_t notifyid[2];
+	unsigned int i;
+	uint8_t status = asv_load_acquire(&r->vdev->status);
+
+	if (!(status & ASV_VIRTIO_STATUS_DRIVER_OK))
+		return -ASV_ENODEV;
+	/* The host wrote into the table: check it again before reading it. */
+	if (asv_rsc_validate(r->table, r->table_size, &d->env) ||
+	    asv_rsc_find_vdev(r->table, ASV_VIRTIO_ID_RPMSG) != r->vdev) {
+		asv_rpmsg_break(d, -ASV_EINVAL, "resource table changed shape");
+		return -ASV_EINVAL;
+	}
+	for (i = 0; i < 2; i++) {
+		struct asv_fw_rsc_vdev_vring *v = &r->vdev->vring[i];
+		uint32_t num = asv_le32(v->num), align = asv_le32(v->align), da = asv_le32(v->da);
+		void *va;
+
+		if (num > ASV_REMOTE_MAX_NUM) {
+			asv_dev_log(d, ASV_LOG_ERR, "vring%u: num %u > %u", i, num, ASV_REMOTE_MAX_NUM);
+			asv_rpmsg_break(d, -ASV_EINVAL, "vring too large");
+			return -ASV_EINVAL;
+		}
+		va = translate_any(r, da, asv_vring_size(num, align));
+		if (!va || asv_vring_init(vr[i], va, num, align, false)) {
+			asv_dev_log(d, ASV_LOG_ERR, "vring%u: da 0x%x (num %u align %u) outside our memory",
+				    i, da, num, align);
+			asv_rpmsg_break(d, -ASV_EFAULT, "vring outside shared memory");
+			return -ASV_EFAULT;
+		}
+		notifyid[i] = asv_le32(v->notifyid);
+	}
+	r->tx_notifyid = notifyid[0];
+	r->rx_notifyid = notifyid[1];
+	co = asv_rsc_find_carveout(r->table, ASV_RSC_VDEV0_BUFFER);
+	if (co) {
+		uint32_t da = asv_le32(co->da), len = asv_le32(co->len);
+
+		if (!translate_any(r, da, len)) {
+			asv_dev_log(d, ASV_LOG_ERR, "vdev0buffer 0x%x+0x%x outside our memory", da, len);
+			asv_rpmsg_break(d, -ASV_EFAULT, "buffer carveout outside shared memory");
+			return -ASV_EFAULT;
+		}
+		r->bufs.va = translate_any(r, da, len);
+		r->bufs.da = da;
+		r->bufs.size = len;
+	} else {
+		r->bufs = r->regions[0];
+	}
+	d->ns_enabled = !!(asv_le32(r->vdev->gfeatures) & asv_le32(r->vdev->dfeatures) &
+			   (1u << ASV_VIRTIO_RPMSG_F_NS));
+	/* We want kicks for host messages, not for refilled rx buffers. */
+	asv_vring_dev_disable_notify(&r->tx_vr);
+	asv_vring_dev_enable_notify(&r->rx_vr);
+	asv_rpmsg_set_link(d, true);
+	asv_dev_log(d, ASV_LOG_INFO, "link up: vring0 %u x notify %u, vring1 %u x notify %u, ns %s",
+		    r->tx_vr.num, r->tx_notifyid, r->rx_vr.num, r->rx_notifyid,
+		    d->ns_enabled ? "on" : "off");
+	if (d->ns_enabled)
+		announce_all(r);
+	return 0;
+}
+
+/* Deliver everything queued on vring[1]. RX lock held. */
+static int process_rx(struct asv_remote *r)
+{
+	struct asv_rpmsg_dev *d = &r->dev;
+	struct asv_vring_buf b;
+	bool returned = false;
+	int ret;
+
+	for (;;) {
+		struct asv_rpmsg_hdr *h;
+
+		ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
+		if (ret == 0) {
+			/* Empty: re-arm kicks, then look once more (no lost kick). */
+			if (!asv_vring_dev_enable_notify(&r->rx_vr))
+				break;
+			continue;
+		}
+		if (ret < 0) {
+			asv_rpmsg_break(d, ret, "vring1: corrupt avail index or descriptor id");
+			break;
+		}
+		h = asv_region_to_va(&r->bufs, b.addr, b.len);
+		if (!h || b.len < ASV_RPMSG_HDR_SIZE) {
+			asv_dev_log(d, ASV_LOG_ERR,
+				    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer region (EFAULT)",
+				    b.id, (unsigned long long)b.addr, b.len);
+			asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
+			ret = -ASV_EFAULT;
+			break;
+		}
+		if (bit_test(r->rx_held, b.id)) {
+			asv_rpmsg_break(d, -ASV_EPROTO, "vring1: host re-posted a held buffer");
+			ret = -ASV_EPROTO;
+			break;
+		}
+		if (asv_rpmsg_deliver(d, h, b.len) == ASV_RX_HOLD) {
+			asv_lock(d, ASV_LOCK_RET);
+			bit_set(r->rx_held, b.id, true);
+			h->reserved = asv_cpu_to_le32(HELD_MAGIC | b.id);
+			asv_unlock(d, ASV_LOCK_RET);
+			continue;
+		}
+		asv_lock(d, ASV_LOCK_RET);
+		return_rx(r, b.id, b.len);
+		asv_unlock(d, ASV_LOCK_RET);
+		returned = true;
+	}
+	if (returned) {
+		asv_lock(d, ASV_LOCK_RET);
+		rx_notify_if_wanted(r);
+		asv_unlock(d, ASV_LOCK_RET);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+int asv_remote_isr(struct asv_remote *r)
+{
+	struct asv_rpmsg_dev *d;
+	int ret;
+
+	if (!r)
+		return -ASV_EINVAL;
+	d = &r->dev;
+	ret = asv_load_acquire(&d->broken);
+	if (ret)
+		return ret;
+	if (!asv_load_acquire(&d->link_up)) {
+		ret = link_up(r);
+		if (ret)
+			return ret;
+	}
+	asv_lock(d, ASV_LOCK_RX);
+	d->stats.isr_runs++;
+	/* No kicks while we drain; process_rx re-arms before it stops. */
+	asv_vring_dev_disable_notify(&r->rx_vr);
+	ret = process_rx(r);
+	asv_unlock(d, ASV_LOCK_RX);
+	asv_rpmsg_wake_senders(d);
+	return ret;
+}
+
+void asv_remote_shutdown(struct asv_remote *r)
+{
+	if (!r)
+		return;
+	asv_rpmsg_set_link(&r->dev, false);
+	asv_rpmsg_break(&r->dev, -ASV_ESHUTDOWN, "remote shut down");
+}

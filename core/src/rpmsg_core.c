@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The role-independent half of RPMsg: endpoint table and address
+ * allocation, sending (with buffer waits), zero-copy, message delivery.
+ * Each role supplies struct asv_role_ops for how it takes and returns
+ * buffers on its vrings.
+ */
+#include "rpmsg_internal.h"
+
+/* ---- endpoint table ---- */
+
+static unsigned int bucket_of(uint32_t addr)
+{
+	return (addr ^ (addr >> 6)) & (ASV_EPT_BUCKETS - 1);
+}
+
+static struct asv_endpoint *lookup_locked(struct asv_rpmsg_dev *d, uint32_t addr)
+{
+	struct asv_endpoint *e = d->bucket[bucket_of(addr)];
+
+	while (e && e->addr != addr)
+		e = e->next;
+	return e;
+}
+
+struct asv_endpoint *asv_ept_lookup(struct asv_rpmsg_dev *d, uint32_t addr)
+{
+	struct asv_endpoint *e;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	e = lookup_locked(d, addr);
+	asv_unlock(d, ASV_LOCK_EPT);
+	return e;
+}
+
+void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *, void *),
+		      void *arg)
+{
+	unsigned int b;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	for (b = 0; b < ASV_EPT_BUCKETS; b++) {
+		struct asv_endpoint *e = d->bucket[b];
+
+		for (; e; e = e->next)
+			fn(e, arg);
+	}
+	asv_unlock(d, ASV_LOCK_EPT);
+}
+
+static bool dyn_addr(uint32_t addr)
+{
+	return addr >= ASV_RPMSG_RESERVED_ADDRESSES &&
+	       addr - ASV_RPMSG_RESERVED_ADDRESSES < ASV_DYN_ADDRS;
+}
+
+static void dyn_set(struct asv_rpmsg_dev *d, uint32_t addr, bool on)
+{
+	uint32_t i = addr - ASV_RPMSG_RESERVED_ADDRESSES;
+
+	if (on)
+		d->dyn_map[i / 32] |= 1u << (i % 32);
+	else
+		d->dyn_map[i / 32] &= ~(1u << (i % 32));
+}
+
+static int dyn_alloc(struct asv_rpmsg_dev *d, uint32_t *addr)
+{
+	uint32_t n, i;
+
+	for (n = 0; n < ASV_DYN_ADDRS; n++) {
+		i = (d->dyn_next + n) % ASV_DYN_ADDRS;
+		if (!(d->dyn_map[i / 32] & (1u << (i % 32)))) {
+			d->dyn_next = (i + 1) % ASV_DYN_ADDRS;
+			*addr = ASV_RPMSG_RESERVED_ADDRESSES + i;
+			return 0;
+		}
+	}
+	return -ASV_ENOSPC;
+}
+
+static int ept_add(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, uint32_t addr)
+{
+	int err = 0;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	if (addr == ASV_RPMSG_ADDR_ANY)
+		err = dyn_alloc(d, &addr);
+	else if (lookup_locked(d, addr))
+		err = -ASV_EBUSY;
+	if (!err) {
+		unsigned int b = bucket_of(addr);
+
+		ept->addr = addr;
+		if (dyn_addr(addr))
+			dyn_set(d, addr, true);
+		ept->next = d->bucket[b];
+		d->bucket[b] = ept;
+	}
+	asv_unlock(d, ASV_LOCK_EPT);
+	return err;
+}
+
+static int ept_remove(struct asv_rpmsg_dev *d, struct asv_endpoint *ept)
+{
+	struct asv_endpoint **pp;
+	int err = -ASV_ENOENT;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	for (pp = &d->bucket[bucket_of(ept->addr)]; *pp; pp = &(*pp)->next) {
+		if (*pp == ept) {
+			*pp = ept->next;
+			ept->next = NULL;
+			if (dyn_addr(ept->addr))
+				dyn_set(d, ept->addr, false);
+			err = 0;
+			break;
+		}
+	}
+	asv_unlock(d, ASV_LOCK_EPT);
+	return err;
+}
+
+static int ns_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv)
+{
+	(void)priv;
+	ept->dev->ops->ns_rx(ept->dev, data, len, src);
+	return 0;
+}
+
+void asv_rpmsg_dev_init(struct asv_rpmsg_dev *d, const struct asv_role_ops *ops,
+			const struct asv_env *env, bool is_remote)
+{
+	memset(d, 0, sizeof(*d));
+	d->ops = ops;
+	d->env = *env;
+	d->is_remote = is_remote;
+	d->timeout_ms = 15000; /* Linux's rpmsg_send() waits 15 s */
+	d->ns_ept.cb = ns_cb;
+	d->ns_ept.dev = d;
+	d->ns_ept.dst = ASV_RPMSG_NS_ADDR;
+	memcpy(d->ns_ept.name, "name-service", sizeof("name-service"));
+	/* The name-service address is always reserved. */
+	ept_add(d, &d->ns_ept, ASV_RPMSG_NS_ADDR);
+}
+
+int asv_create_ept(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, const char *name,
+		   uint32_t addr, asv_rx_cb cb, void *priv)
+{
+	int err;
+
+	if (!d || !ept || !cb)
+		return -ASV_EINVAL;
+	memset(ept, 0, sizeof(*ept));
+	if (name) {
+		size_t n = asv_strnlen(name, ASV_RPMSG_NAME_SIZE);
+
+		if (n >= ASV_RPMSG_NAME_SIZE)
+			return -ASV_EINVAL;
+		memcpy(ept->name, name, n);
+	}
+	ept->cb = cb;
+	ept->priv = priv;
+	ept->dev = d;
+	ept->dst = ASV_RPMSG_ADDR_ANY;
+	err = ept_add(d, ept, addr);
+	if (err) {
+		asv_dev_log(d, ASV_LOG_WARN, "endpoint '%s' at 0x%x: %s", ept->name, addr,
+			    asv_strerror(err));
+		return err;
+	}
+	if (d->is_remote && ept->name[0] && asv_link_ready(d) && d->ns_enabled) {
+		err = asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_CREATE);
+		if (err)
+			asv_dev_log(d, ASV_LOG_WARN, "announce of '%s' failed: %s", ept->name,
+				    asv_strerror(err));
+	}
+	return 0;
+}
+
+int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held)
+{
+	struct asv_rpmsg_dev *d;
+	int err;
+
+	if (!ept || !ept->dev)
+		return -ASV_EINVAL;
+	d = ept->dev;
+	if (ept->announced && asv_link_ready(d))
+		asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_DESTROY);
+	/* Holding RX here means no callback of @ept is running elsewhere. */
+	if (!rx_held)
+		asv_lock(d, ASV_LOCK_RX);
+	err = ept_remove(d, ept);
+	if (!rx_held)
+		asv_unlock(d, ASV_LOCK_RX);
+	return err;
+}
+
+int asv_destroy_ept(struct asv_endpoint *ept)
+{
+	if (!ept || !ept->dev)
+		return -ASV_EINVAL;
+	return asv_ept_destroy(ept, asv_in_isr(ept->dev));
+}
+
+int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags)
+{
+	struct asv_rpmsg_ns_msg msg;
+	int err;
+
+	memset(&msg, 0, sizeof(msg));
+	memcpy(msg.name, ept->name, sizeof(msg.name));
+	msg.addr = asv_cpu_to_le32(ept->addr);
+	msg.flags = asv_cpu_to_le32(flags);
+	/* Sent from the announced endpoint itself, as OpenAMP does. */
+	err = asv_send_timeout(ept, ASV_RPMSG_NS_ADDR, &msg, sizeof(msg), ept->dev->timeout_ms);
+	if (!err)
+		ept->announced = flags == ASV_RPMSG_NS_CREATE;
+	return err;
+}
+
+/* ---- link state ---- */
+
+bool asv_link_ready(struct asv_rpmsg_dev *d)
+{
+	return asv_load_acquire(&d->link_up) && !asv_load_acquire(&d->broken);
+}
+
+void asv_rpmsg_wake_senders(struct asv_rpmsg_dev *d)
+{
+	if (asv_load_acquire(&d->tx_waiters) && d->env.wake)
+		d->env.wake(d->env.ctx);
+}
+
+void asv_rpmsg_set_link(struct asv_rpmsg_dev *d, bool up)
+{
+	asv_store_release(&d->link_up, up ? 1 : 0);
+	if (d->env.wake)
+		d->env.wake(d->env.ctx);
+}
+
+void asv_rpmsg_break(struct asv_rpmsg_dev *d, int err, const char *why)
+{
+	int zero = 0;
+
+	if (__atomic_compare_exchange_n(&d->broken, &zero, err, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST)) {
+		asv_dev_log(d, err == -ASV_ESHUTDOWN ? ASV_LOG_INFO : ASV_LOG_ERR,
+			    "link shut down (%s): %s", asv_strerror(err), why);
+	}
+	if (d->env.wake)
+		d->env.wake(d->env.ctx);
+}
+
+static int link_state_err(struct asv_rpmsg_dev *d)
+{
+	if (asv_load_acquire(&d->broken))
+		return -ASV_ESHUTDOWN;
+	if (!asv_load_acquire(&d->link_up))
+		return -ASV_ENODEV;
+	return 0;
+}
+
+/* ---- sending ---- */
+
+static uint64_t now_ms(struct asv_rpmsg_dev *d)
+{
+	return d->env.now_ms ? d->env.now_ms(d->env.ctx) : 0;
+}
+
+/* Take a tx buffer, waiting up to @timeout_ms for the peer to free one. */
+static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t timeout_ms)
+{
+	uint64_t deadline;
+	bool isr;
+	int r;
+
+	r = link_state_err(d);
+	if (r)
+		return r;
+	asv_lock(d, ASV_LOCK_TX);
+	r = d->ops->tx_get(d, buf, id);
+	asv_unlock(d, ASV_LOCK_TX);
+	if (r)
+		return r < 0 ? r : 0;
+	isr = asv_in_isr(d);
+	if (!timeout_ms || !d->env.now_ms || (isr ? !d->env.isr_wait : !d->env.wait))
+		return -ASV_ENOMEM;
+
+	deadline = now_ms(d) + timeout_ms;
+	asv_atomic_add(&d->tx_waiters, 1);
+	asv_lock(d, ASV_LOCK_TX);
+	d->stats.tx_waits++;
+	asv_unlock(d, ASV_LOCK_TX);
+	for (;;) {
+		uint32_t gen = isr ? 0 : d->env.wait_gen(d->env.ctx);
+		uint64_t now;
+
+		asv_lock(d, ASV_LOCK_TX);
+		d->ops->tx_arm(d, true);
+		r = d->ops->tx_get(d, buf, id);
+		asv_unlock(d, ASV_LOCK_TX);
+		if (r)
+			break;
+		r = link_state_err(d);
+		if (r)
+			break;
+		now = now_ms(d);
+		if (now >= deadline) {
+			r = -ASV_ETIMEDOUT;
+			break;
+		}
+		if (isr)
+			d->env.isr_wait(d->env.ctx, (uint32_t)(deadline - now));
+		else
+			d->env.wait(d->env.ctx, gen, (uint32_t)(deadline - now));
+	}
+	asv_lock(d, ASV_LOCK_TX);
+	if (asv_atomic_add(&d->tx_waiters, -1) == 0)
+		d->ops->tx_arm(d, false);
+	asv_unlock(d, ASV_LOCK_TX);
+	return r < 0 ? r : 0;
+}
+
+static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id,
+		      uint32_t src, uint32_t dst, size_t len)
+{
+	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
+	asv_lock(d, ASV_LOCK_TX);
+	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
+	d->stats.tx_msgs++;
+	asv_unlock(d, ASV_LOCK_TX);
+}
+
+static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len,
+		       uint32_t timeout_ms)
+{
+	struct asv_rpmsg_dev *d;
+	void *buf;
+	uint16_t id;
+	int err;
+
+	if (!ept || !ept->dev || (len && !data))
+		return -ASV_EINVAL;
+	d = ept->dev;
+	if (len > ASV_RPMSG_MAX_PAYLOAD)
+		return -ASV_EMSGSIZE;
+	if (dst == ASV_RPMSG_ADDR_ANY)
+		return -ASV_EINVAL;
+	err = tx_take(d, &buf, &id, timeout_ms);
+	if (err)
+		return err;
+	if (len)
+		memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
+	tx_commit(d, buf, id, ept->addr, dst, len);
+	return 0;
+}
+
+static uint32_t ept_dst(struct asv_endpoint *ept)
+{
+	return ept ? asv_load_relaxed(&ept->dst) : ASV_RPMSG_ADDR_ANY;
+}
+
+int asv_send(struct asv_endpoint *ept, const void *data, size_t len)
+{
+	return send_common(ept, ept_dst(ept), data, len, ept ? ept->dev->timeout_ms : 0);
+}
+
+int asv_sendto(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len)
+{
+	return send_common(ept, dst, data, len, ept ? ept->dev->timeout_ms : 0);
+}
+
+int asv_trysend(struct asv_endpoint *ept, const void *data, size_t len)
+{
+	return send_common(ept, ept_dst(ept), data, len, 0);
+}
+
+int asv_trysendto(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len)
+{
+	return send_common(ept, dst, data, len, 0);
+}
+
+int asv_send_timeout(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len,
+		     uint32_t timeout_ms)
+{
+	return send_common(ept, dst, data, len, timeout_ms);
+}
+
+/* ---- zero-copy ---- */
+
+void *asv_get_tx_buffer(struct asv_rpmsg_dev *d, uint32_t *size, uint32_t timeout_ms, int *err)
+{
+	void *buf = NULL;
+	uint16_t id;
+	int e;
+
+	if (!d) {
+		e = -ASV_EINVAL;
+	} else if (asv_atomic_add(&d->zc_tx_held, 1) > ASV_MAX_ZC_TX) {
+		asv_atomic_add(&d->zc_tx_held, -1);
+		e = -ASV_ENOMEM;
+	} else {
+		e = tx_take(d, &buf, &id, timeout_ms);
+		if (e)
+			asv_atomic_add(&d->zc_tx_held, -1);
+	}
+	if (err)
+		*err = e;
+	if (e)
+		return NULL;
+	if (size)
+		*size = ASV_RPMSG_MAX_PAYLOAD;
+	return ((struct asv_rpmsg_hdr *)buf)->data;
+}
+
+int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t len)
+{
+	struct asv_rpmsg_hdr *h;
+	struct asv_rpmsg_dev *d;
+	uint16_t id;
+	int err;
+
+	if (!ept || !ept->dev || !buf || dst == ASV_RPMSG_ADDR_ANY)
+		return -ASV_EINVAL;
+	if (len > ASV_RPMSG_MAX_PAYLOAD)
+		return -ASV_EMSGSIZE;
+	d = ept->dev;
+	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
+	asv_lock(d, ASV_LOCK_TX);
+	err = d->ops->tx_id(d, h, &id);
+	asv_unlock(d, ASV_LOCK_TX);
+	if (err)
+		return err;
+	err = link_state_err(d);
+	if (err) {
+		asv_release_tx_buffer(d, buf);
+		return err;
+	}
+	asv_atomic_add(&d->zc_tx_held, -1);
+	tx_commit(d, h, id, ept->addr, dst, len);
+	return 0;
+}
+
+int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
+{
+	struct asv_rpmsg_hdr *h;
+	uint16_t id;
+	int err;
+
+	if (!d || !buf)
+		return -ASV_EINVAL;
+	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
+	asv_lock(d, ASV_LOCK_TX);
+	err = d->ops->tx_id(d, h, &id);
+	if (!err)
+		d->ops->tx_unget(d, id, h);
+	asv_unlock(d, ASV_LOCK_TX);
+	if (!err) {
+		asv_atomic_add(&d->zc_tx_held, -1);
+		asv_rpmsg_wake_senders(d);
+	}
+	return err;
+}
+
+int asv_release_rx_buffer(struct asv_rpmsg_dev *d, void *data)
+{
+	if (!d || !data)
+		return -ASV_EINVAL;
+	return d->ops->rx_release(d, (uint8_t *)data - ASV_RPMSG_HDR_SIZE);
+}
+
+/* ---- receiving ---- */
+
+int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32_t buf_len)
+{
+	uint32_t src = asv_le32(hdr->src), dst = asv_le32(hdr->dst);
+	uint16_t len = asv_le16(hdr->len);
+	struct asv_endpoint *ept;
+	int rc;
+
+	if (buf_len < ASV_RPMSG_HDR_SIZE || len > buf_len - ASV_RPMSG_HDR_SIZE) {
+		d->stats.rx_malformed++;
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "dropped message 0x%x -> 0x%x: len %u exceeds its %u-byte buffer (EBADMSG)",
+			    src, dst, len, buf_len);
+		return 0;
+	}
+	ept = asv_ept_lookup(d, dst);
+	if (!ept || (ept == &d->ns_ept && !d->ns_enabled)) {
+		d->stats.rx_unknown_dst++;
+		asv_dev_log(d, ASV_LOG_WARN, "dropped message 0x%x -> 0x%x (%u bytes): no endpoint (ENXIO)",
+			    src, dst, len);
+		return 0;
+	}
+	/* Like OpenAMP, an endpoint without a peer adopts the first sender. */
+	if (d->is_remote && ept != &d->ns_ept && asv_load_relaxed(&ept->dst) == ASV_RPMSG_ADDR_ANY)
+		asv_store_relaxed(&ept->dst, src);
+	d->stats.rx_msgs++;
+	rc = ept->cb(ept, hdr->data, len, src, ept->priv);
+	if (rc == ASV_RX_HOLD)
+		return ASV_RX_HOLD;
+	if (rc < 0)
+		asv_dev_log(d, ASV_LOG_DEBUG, "endpoint 0x%x callback returned %d", dst, rc);
+	return 0;
+}
+
+void asv_get_stats(struct asv_rpmsg_dev *d, struct asv_stats *out)
+{
+	bool isr = asv_in_isr(d);
+
+	if (!isr)
+		asv_lock(d, ASV_LOCK_RX);
+	asv_lock(d, ASV_LOCK_TX);
+	asv_lock(d, ASV_LOCK_RET);
+	*out = d->stats;
+	out->notifies = asv_load_relaxed(&d->notifies);
+	out->link_error = asv_load_acquire(&d->broken);
+	asv_unlock(d, ASV_LOCK_RET);
+	asv_unlock(d, ASV_LOCK_TX);
+	if (!isr)
+		asv_unlock(d, ASV_LOCK_RX);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/* Helpers shared by the host and remote roles; not part of the API. */
+#ifndef ASVIRT_RPMSG_INTERNAL_H
+#define ASVIRT_RPMSG_INTERNAL_H
+
+#include "compat.h"
+#include "asvirt/errors.h"
+#include "asvirt/rpmsg.h"
+
+#define asv_dev_log(d, lvl, ...) asv_logf(&(d)->env, lvl, __VA_ARGS__)
+
+static inline void asv_lock(struct asv_rpmsg_dev *d, enum asv_lock_id id)
+{
+	if (d->env.lock)
+		d->env.lock(d->env.ctx, id);
+}
+
+static inline void asv_unlock(struct asv_rpmsg_dev *d, enum asv_lock_id id)
+{
+	if (d->env.unlock)
+		d->env.unlock(d->env.ctx, id);
+}
+
+static inline bool asv_in_isr(struct asv_rpmsg_dev *d)
+{
+	return d->env.in_isr && d->env.in_isr(d->env.ctx);
+}
+
+static inline void asv_notify(struct asv_rpmsg_dev *d, uint32_t notifyid)
+{
+	asv_atomic_add(&d->notifies, 1);
+	d->env.notify(d->env.ctx, notifyid);
+}
+
+/* Initialise the common part (endpoint table, name-service endpoint). */
+void asv_rpmsg_dev_init(struct asv_rpmsg_dev *d, const struct asv_role_ops *ops,
+			const struct asv_env *env, bool is_remote);
+/* Mark the link up / shut it down (waking every blocked sender). */
+void asv_rpmsg_set_link(struct asv_rpmsg_dev *d, bool up);
+void asv_rpmsg_break(struct asv_rpmsg_dev *d, int err, const char *why);
+/* Wake blocked senders if there are any (called by the ISR). */
+void asv_rpmsg_wake_senders(struct asv_rpmsg_dev *d);
+
+/*
+ * Deliver one received message found in a buffer of @buf_len bytes.
+ * Returns ASV_RX_HOLD when the callback keeps the buffer, else 0 (the
+ * message was delivered or dropped with a log line and a counter).
+ * Called on the ISR thread with the RX lock held.
+ */
+int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32_t buf_len);
+
+/* Fill an rpmsg header in shared memory. */
+static inline void asv_rpmsg_fill_hdr(struct asv_rpmsg_hdr *h, uint32_t src, uint32_t dst,
+				      uint16_t len)
+{
+	h->src = asv_cpu_to_le32(src);
+	h->dst = asv_cpu_to_le32(dst);
+	h->reserved = 0;
+	h->len = asv_cpu_to_le16(len);
+	h->flags = 0;
+}
+
+/* Look up an endpoint (EPT lock taken inside). */
+struct asv_endpoint *asv_ept_lookup(struct asv_rpmsg_dev *d, uint32_t addr);
+/* Walk all endpoints with the EPT lock held. */
+void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *, void *),
+		      void *arg);
+
+/* Destroy @ept; @rx_held: the caller already holds the RX lock. */
+int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held);
+
+/* Send an NS CREATE/DESTROY for @ept (remote role). */
+int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags);
+
+#endif

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/* Resource table: build, validate, query. See asvirt/rsc_table.h. */
+#include "compat.h"
+#include "asvirt/errors.h"
+#include "asvirt/rsc_table.h"
+
+#define HDR_SZ sizeof(struct asv_fw_rsc_hdr)
+
+void asv_rsc_default_config(struct asv_rsc_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vring_num = 256;
+	cfg->vring_align = 4096;
+	cfg->vring_da[0] = ASV_FW_RSC_ADDR_ANY;
+	cfg->vring_da[1] = ASV_FW_RSC_ADDR_ANY;
+	cfg->features = 1u << ASV_VIRTIO_RPMSG_F_NS;
+	cfg->trace_len = 8192;
+	cfg->trace_da = ASV_FW_RSC_ADDR_ANY;
+	cfg->buf_len = 2u * 256u * ASV_RPMSG_BUF_SIZE;
+	cfg->buf_da = ASV_FW_RSC_ADDR_ANY;
+}
+
+static void put_name(char *dst, const char *src)
+{
+	size_t n = asv_strnlen(src, ASV_RSC_NAME_SIZE - 1);
+
+	memset(dst, 0, ASV_RSC_NAME_SIZE);
+	memcpy(dst, src, n);
+}
+
+int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
+{
+	uint32_t nent = 1 + (cfg->buf_len ? 1 : 0) + (cfg->trace_len ? 1 : 0);
+	size_t off = sizeof(struct asv_resource_table) + 4u * nent, total;
+	size_t co_sz = HDR_SZ + sizeof(struct asv_fw_rsc_carveout);
+	size_t tr_sz = HDR_SZ + sizeof(struct asv_fw_rsc_trace);
+	size_t vd_sz = HDR_SZ + sizeof(struct asv_fw_rsc_vdev) + 2 * sizeof(struct asv_fw_rsc_vdev_vring);
+	struct asv_resource_table *t = buf;
+	uint8_t *p = buf;
+	uint32_t e = 0, i;
+
+	if (!cfg || !cfg->vring_num || (cfg->vring_num & (cfg->vring_num - 1)) ||
+	    cfg->vring_num > 32768 || !cfg->vring_align ||
+	    (cfg->vring_align & (cfg->vring_align - 1)))
+		return -ASV_EINVAL;
+	total = off + (cfg->buf_len ? co_sz : 0) + (cfg->trace_len ? tr_sz : 0) + vd_sz;
+	if (!buf)
+		return (int)total;
+	if (size < total)
+		return -ASV_EOVERFLOW;
+	memset(buf, 0, total);
+	t->ver = asv_cpu_to_le32(1);
+	t->num = asv_cpu_to_le32(nent);
+	if (cfg->buf_len) {
+		struct asv_fw_rsc_carveout *c = (void *)(p + off + HDR_SZ);
+
+		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
+		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_CARVEOUT);
+		c->da = asv_cpu_to_le32(cfg->buf_da);
+		c->pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
+		c->len = asv_cpu_to_le32(cfg->buf_len);
+		put_name(c->name, ASV_RSC_VDEV0_BUFFER);
+		off += co_sz;
+	}
+	if (cfg->trace_len) {
+		struct asv_fw_rsc_trace *tr = (void *)(p + off + HDR_SZ);
+
+		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
+		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_TRACE);
+		tr->da = asv_cpu_to_le32(cfg->trace_da);
+		tr->len = asv_cpu_to_le32(cfg->trace_len);
+		put_name(tr->name, "trace0");
+		off += tr_sz;
+	}
+	{
+		struct asv_fw_rsc_vdev *v = (void *)(p + off + HDR_SZ);
+
+		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
+		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_VDEV);
+		v->id = asv_cpu_to_le32(ASV_VIRTIO_ID_RPMSG);
+		v->notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
+		v->dfeatures = asv_cpu_to_le32(cfg->features);
+		v->num_of_vrings = 2;
+		for (i = 0; i < 2; i++) {
+			v->vring[i].da = asv_cpu_to_le32(cfg->vring_da[i]);
+			v->vring[i].align = asv_cpu_to_le32(cfg->vring_align);
+			v->vring[i].num = asv_cpu_to_le32(cfg->vring_num);
+			v->vring[i].notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
+		}
+	}
+	return (int)total;
+}
+
+/* Does [off, off+len) lie inside a table of @size bytes? */
+static bool fits(size_t size, size_t off, size_t len)
+{
+	return off <= size && len <= size - off;
+}
+
+#define BAD(...)                                                  \
+	do {                                                      \
+		asv_logf(env, ASV_LOG_ERR, "resource table: " __VA_ARGS__); \
+		return -ASV_EINVAL;                               \
+	} while (0)
+
+int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
+{
+	const struct asv_resource_table *t = table;
+	const uint8_t *p = table;
+	uint32_t num, i, nvdev = 0;
+
+	if (!table || size < sizeof(*t))
+		BAD("%zu bytes is smaller than the 16-byte header", size);
+	if (asv_le32(t->ver) != 1)
+		BAD("version %u, expected 1", asv_le32(t->ver));
+	num = asv_le32(t->num);
+	if (num > ASV_RSC_MAX_ENTRIES)
+		BAD("%u entries, at most %u accepted", num, ASV_RSC_MAX_ENTRIES);
+	if (!fits(size, sizeof(*t), 4u * (size_t)num))
+		BAD("offset array of %u entries runs past the table end (%zu bytes)", num, size);
+	for (i = 0; i < num; i++) {
+		uint32_t off = asv_le32(t->offset[i]), type;
+		const uint8_t *body;
+
+		if ((off & 3u) || !fits(size, off, HDR_SZ))
+			BAD("entry %u: offset 0x%x outside the table (%zu bytes) or unaligned", i, off,
+			    size);
+		if (off < sizeof(*t) + 4u * (size_t)num)
+			BAD("entry %u: offset 0x%x overlaps the table header", i, off);
+		type = asv_le32(((const struct asv_fw_rsc_hdr *)(p + off))->type);
+		body = p + off + HDR_SZ;
+		switch (type) {
+		case ASV_RSC_CARVEOUT:
+		case ASV_RSC_DEVMEM:
+			if (!fits(size, off + HDR_SZ, sizeof(struct asv_fw_rsc_carveout)))
+				BAD("entry %u: carveout runs past the table end", i);
+			break;
+		case ASV_RSC_TRACE:
+			if (!fits(size, off + HDR_SZ, sizeof(struct asv_fw_rsc_trace)))
+				BAD("entry %u: trace runs past the table end", i);
+			break;
+		case ASV_RSC_VDEV: {
+			const struct asv_fw_rsc_vdev *v = (const void *)body;
+			size_t vsz;
+
+			if (!fits(size, off + HDR_SZ, sizeof(*v)))
+				BAD("entry %u: vdev header runs past the table end", i);
+			if (v->num_of_vrings > ASV_RSC_MAX_VRINGS)
+				BAD("entry %u: vdev with %u vrings", i, v->num_of_vrings);
+			vsz = sizeof(*v) + v->num_of_vrings * sizeof(struct asv_fw_rsc_vdev_vring);
+			if (!fits(size, off + HDR_SZ, vsz) ||
+			    !fits(size, off + HDR_SZ + vsz, asv_le32(v->config_len)))
+				BAD("entry %u: vdev vrings or config space (%u bytes) run past the table end",
+				    i, asv_le32(v->config_len));
+			if (asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG) {
+				uint32_t k;
+
+				if (++nvdev > 1)
+					BAD("entry %u: a second rpmsg vdev", i);
+				if (v->num_of_vrings != 2)
+					BAD("entry %u: rpmsg vdev with %u vrings, needs 2", i,
+					    v->num_of_vrings);
+				for (k = 0; k < 2; k++) {
+					uint32_t n = asv_le32(v->vring[k].num);
+					uint32_t a = asv_le32(v->vring[k].align);
+
+					if (!n || (n & (n - 1)) || n > 32768)
+						BAD("entry %u: vring %u num %u is not a power of two <= 32768",
+						    i, k, n);
+					if (!a || (a & (a - 1)))
+						BAD("entry %u: vring %u align %u is not a power of two", i,
+						    k, a);
+				}
+			}
+			break;
+		}
+		default:
+			if (type >= ASV_RSC_VENDOR_START && type < ASV_RSC_VENDOR_END)
+				break;
+			BAD("entry %u: unknown resource type %u", i, type);
+		}
+	}
+	return 0;
+}
+
+static void *find_entry(void *table, uint32_t type, unsigned int skip,
+			bool (*match)(const void *body, const void *arg), const void *arg)
+{
+	struct asv_resource_table *t = table;
+	uint8_t *p = table;
+	uint32_t i, num = asv_le32(t->num);
+
+	for (i = 0; i < num; i++) {
+		uint32_t off = asv_le32(t->offset[i]);
+		struct asv_fw_rsc_hdr *h = (void *)(p + off);
+
+		if (asv_le32(h->type) != type)
+			continue;
+		if (match && !match(h->data, arg))
+			continue;
+		if (skip-- == 0)
+			return h->data;
+	}
+	return NULL;
+}
+
+static bool vdev_is(const void *body, const void *arg)
+{
+	return asv_le32(((const struct asv_fw_rsc_vdev *)body)->id) == *(const uint32_t *)arg;
+}
+
+static bool carveout_is(const void *body, const void *arg)
+{
+	const struct asv_fw_rsc_carveout *c = body;
+
+	return !strncmp(c->name, arg, ASV_RSC_NAME_SIZE);
+}
+
+struct asv_fw_rsc_vdev *asv_rsc_find_vdev(void *table, uint32_t virtio_id)
+{
+	return find_entry(table, ASV_RSC_VDEV, 0, vdev_is, &virtio_id);
+}
+
+struct asv_fw_rsc_trace *asv_rsc_find_trace(void *table, unsigned int index)
+{
+	return find_entry(table, ASV_RSC_TRACE, index, NULL, NULL);
+}
+
+struct asv_fw_rsc_carveout *asv_rsc_find_carveout(void *table, const char *name)
+{
+	return find_entry(table, ASV_RSC_CARVEOUT, 0, carveout_is, name);
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * Split virtqueue in both roles. Ordering follows the virtio spec and
+ * Linux's virtio_ring.c: entries are written before the index is
+ * released; the index is acquired before entries are read; a full
+ * barrier separates publishing an index from reading the peer's
+ * suppression flag (and clearing our flag from re-checking the ring), so
+ * no notification is ever lost.
+ */
+#include "compat.h"
+#include "asvirt/errors.h"
+#include "asvirt/vring.h"
+
+void *asv_region_to_va(const struct asv_mem_region *r, uint64_t da, size_t len)
+{
+	uint64_t off;
+
+	if (!r || !r->va || da < r->da)
+		return NULL;
+	off = da - r->da;
+	if (off > r->size || len > r->size - off)
+		return NULL;
+	return (uint8_t *)r->va + off;
+}
+
+int asv_region_to_da(const struct asv_mem_region *r, const void *va, size_t len, uint64_t *da)
+{
+	uintptr_t p = (uintptr_t)va, base = (uintptr_t)r->va;
+
+	if (p < base || p - base > r->size || len > r->size - (p - base))
+		return -ASV_EFAULT;
+	*da = r->da + (p - base);
+	return 0;
+}
+
+static bool is_pow2(unsigned long x)
+{
+	return x && !(x & (x - 1));
+}
+
+int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned long align,
+		   bool zero)
+{
+	uintptr_t used;
+
+	if (!vr || !mem || !is_pow2(num) || num > ASV_VRING_MAX_NUM || !is_pow2(align) ||
+	    ((uintptr_t)mem & 15u))
+		return -ASV_EINVAL;
+	if (zero)
+		memset(mem, 0, asv_vring_size(num, align));
+	vr->num = (uint16_t)num;
+	vr->mask = (uint16_t)(num - 1);
+	vr->desc = mem;
+	vr->avail = (struct asv_vring_avail *)((uint8_t *)mem + 16u * num);
+	used = (uintptr_t)&vr->avail->ring[num] + sizeof(asv_le16);
+	used = (used + align - 1) & ~(uintptr_t)(align - 1);
+	vr->used = (struct asv_vring_used *)used;
+	vr->last_seen = 0;
+	vr->shadow_idx = 0;
+	return 0;
+}
+
+/* ---- driver ---- */
+
+void asv_vring_drv_put(struct asv_vring *vr, uint16_t id, uint64_t addr, uint32_t len,
+		       uint16_t flags)
+{
+	struct asv_vring_desc *d = &vr->desc[id & vr->mask];
+
+	d->addr = asv_cpu_to_le64(addr);
+	d->len = asv_cpu_to_le32(len);
+	d->flags = asv_cpu_to_le16(flags);
+	d->next = 0;
+	vr->avail->ring[vr->shadow_idx & vr->mask] = asv_cpu_to_le16(id);
+	vr->shadow_idx++;
+}
+
+void asv_vring_drv_publish(struct asv_vring *vr)
+{
+	asv_store_release(&vr->avail->idx, asv_cpu_to_le16(vr->shadow_idx));
+}
+
+bool asv_vring_drv_need_kick(struct asv_vring *vr)
+{
+	asv_mb();
+	return !(asv_le16(asv_load_relaxed(&vr->used->flags)) & ASV_VRING_USED_F_NO_NOTIFY);
+}
+
+int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len)
+{
+	uint16_t idx = asv_le16(asv_load_acquire(&vr->used->idx));
+	struct asv_vring_used_elem *e;
+	uint32_t eid;
+
+	if (idx == vr->last_seen)
+		return 0;
+	if ((uint16_t)(idx - vr->last_seen) > vr->num)
+		return -ASV_EPROTO;
+	e = &vr->used->ring[vr->last_seen & vr->mask];
+	eid = asv_le32(e->id);
+	if (eid >= vr->num)
+		return -ASV_EPROTO;
+	*id = (uint16_t)eid;
+	*len = asv_le32(e->len);
+	vr->last_seen++;
+	return 1;
+}
+
+bool asv_vring_drv_enable_intr(struct asv_vring *vr)
+{
+	asv_store_relaxed(&vr->avail->flags, asv_cpu_to_le16(0));
+	asv_mb();
+	return asv_le16(asv_load_acquire(&vr->used->idx)) != vr->last_seen;
+}
+
+void asv_vring_drv_disable_intr(struct asv_vring *vr)
+{
+	asv_store_relaxed(&vr->avail->flags, asv_cpu_to_le16(ASV_VRING_AVAIL_F_NO_INTERRUPT));
+}
+
+/* ---- device ---- */
+
+int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf)
+{
+	uint16_t idx = asv_le16(asv_load_acquire(&vr->avail->idx));
+	const struct asv_vring_desc *d;
+	uint16_t id;
+
+	if (idx == vr->last_seen)
+		return 0;
+	if ((uint16_t)(idx - vr->last_seen) > vr->num)
+		return -ASV_EPROTO;
+	id = asv_le16(vr->avail->ring[vr->last_seen & vr->mask]);
+	if (id >= vr->num)
+		return -ASV_EPROTO;
+	d = &vr->desc[id];
+	/* Each field is read exactly once: later checks use the copy. */
+	buf->id = id;
+	buf->addr = asv_le64(d->addr);
+	buf->len = asv_le32(d->len);
+	buf->flags = asv_le16(d->flags);
+	if (buf->flags & (ASV_VRING_DESC_F_NEXT | ASV_VRING_DESC_F_INDIRECT))
+		return -ASV_EPROTO;
+	vr->last_seen++;
+	return 1;
+}
+
+bool asv_vring_dev_has_avail(struct asv_vring *vr)
+{
+	return asv_le16(asv_load_acquire(&vr->avail->idx)) != vr->last_seen;
+}
+
+void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len)
+{
+	struct asv_vring_used_elem *e = &vr->used->ring[vr->shadow_idx & vr->mask];
+
+	e->id = asv_cpu_to_le32(id);
+	e->len = asv_cpu_to_le32(len);
+	vr->shadow_idx++;
+}
+
+void asv_vring_dev_publish(struct asv_vring *vr)
+{
+	asv_store_release(&vr->used->idx, asv_cpu_to_le16(vr->shadow_idx));
+}
+
+bool asv_vring_dev_need_intr(struct asv_vring *vr)
+{
+	asv_mb();
+	return !(asv_le16(asv_load_relaxed(&vr->avail->flags)) & ASV_VRING_AVAIL_F_NO_INTERRUPT);
+}
+
+bool asv_vring_dev_enable_notify(struct asv_vring *vr)
+{
+	asv_store_relaxed(&vr->used->flags, asv_cpu_to_le16(0));
+	asv_mb();
+	return asv_vring_dev_has_avail(vr);
+}
+
+void asv_vring_dev_disable_notify(struct asv_vring *vr)
+{
+	asv_store_relaxed(&vr->used->flags, asv_cpu_to_le16(ASV_VRING_USED_F_NO_NOTIFY));
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * POSIX port: one struct asv_posix_role per role instance supplies its
+ * struct asv_env (pthread mutexes, a condition variable for blocked
+ * senders, CLOCK_MONOTONIC, calloc) and runs its ISR thread: a thread
+ * blocked on the role's notifier, calling the role's ISR on each raise.
+ */
+#ifndef ASVIRT_POSIX_H
+#define ASVIRT_POSIX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "asvirt/env.h"
+#include "asvirt/notifier.h"
+
+typedef int (*asv_isr_fn)(void *arg);
+
+struct asv_posix_role {
+	struct asv_env env;
+	const char *name; /* "host", "remote": for logs */
+	pthread_mutex_t locks[ASV_LOCK_COUNT];
+	pthread_mutex_t wait_mu;
+	pthread_cond_t wait_cv;
+	uint32_t gen;
+	struct asv_notifier *irq;  /* raised by the peer; our ISR waits */
+	struct asv_notifier *peer; /* we raise it to interrupt the peer */
+	pthread_t isr_thread;
+	int isr_running;
+	int stop; /* atomic */
+	asv_isr_fn isr_fn;
+	void *isr_arg;
+};
+
+/* Fill @p->env. @irq and @peer stay owned by the caller. */
+int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_notifier *irq,
+			struct asv_notifier *peer, asv_log_fn log, void *log_ctx, int log_level);
+/* Start the ISR thread calling @fn(@arg) for every interrupt. */
+int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg);
+/* Stop and join the ISR thread (at most one wait period, 50 ms). */
+void asv_posix_role_stop(struct asv_posix_role *p);
+void asv_posix_role_destroy(struct asv_posix_role *p);
+
+/* Monotonic clock in ms / ns. */
+uint64_t asv_posix_now_ms(void);
+uint64_t asv_posix_now_ns(void);
+
+/* A logger that prints "[name] LEVEL: msg" to stderr (log_ctx = name). */
+void asv_posix_log_stderr(void *ctx, int level, const char *msg);
+
+#endif

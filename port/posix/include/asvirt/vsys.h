@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * The in-process virtual AMP system: a host and one simulated remote
+ * processor as threads of one process, sharing one memory block laid out
+ * as Linux lays it out (loaded resource table, trace buffer, vrings,
+ * rpmsg buffers). Each side has an ISR thread blocked on its notifier
+ * (a semaphore): a kick or a notify is a post on the peer's semaphore.
+ */
+#ifndef ASVIRT_VSYS_H
+#define ASVIRT_VSYS_H
+
+#include "asvirt/app.h"
+#include "asvirt/host.h"
+#include "asvirt/posix.h"
+#include "asvirt/remote.h"
+#include "asvirt/rproc.h"
+
+struct asv_vsys_config {
+	const struct asv_app *app; /* firmware app; NULL: add endpoints yourself */
+	const void *rsc_table;     /* NULL: the default table (asv_rsc_build) */
+	size_t rsc_size;
+	uint32_t vring_num;  /* default table only; 0 = 256 */
+	unsigned int nbufs;  /* per direction; 0 = min(vring_num, 256) */
+	size_t shm_size;     /* 0 = 1 MiB */
+	uint64_t shm_da;     /* device address of the block; 0 = 0x10000000 */
+	uint32_t timeout_ms; /* default send timeout of both roles; 0 = 15000 */
+	asv_log_fn log;      /* NULL: asv_posix_log_stderr */
+	int log_level;       /* ASV_LOG_* ; default ERR..WARN when 0 */
+	asv_channel_event_fn on_channel;
+	void *on_channel_priv;
+	/* Start the host later with asv_vsys_start_host() (tests). */
+	bool defer_host;
+};
+
+struct asv_vsys {
+	void *shm;
+	struct asv_mem_region region;
+	struct asv_rproc rproc;
+	struct asv_notifier *host_irq, *remote_irq;
+	struct asv_posix_role host_role, remote_role;
+	struct asv_host host;
+	struct asv_remote remote;
+	const struct asv_app *app;
+	void *app_state;
+	struct asv_vsys_config cfg;
+	int host_started;
+};
+
+/* Boot: load the table, start the remote (and its app), then the host. */
+int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg);
+/* The host half of start: DRIVER_OK, kick, host ISR thread. */
+int asv_vsys_start_host(struct asv_vsys *s);
+/* Wait until the remote has seen DRIVER_OK (or @timeout_ms passes). */
+int asv_vsys_wait_link(struct asv_vsys *s, uint32_t timeout_ms);
+/* Stop the app, both ISR threads, free everything. */
+void asv_vsys_stop(struct asv_vsys *s);
+
+#endif

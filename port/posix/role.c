@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/* struct asv_env for POSIX threads, and the ISR thread. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/posix.h"
+
+static __thread struct asv_posix_role *current_isr;
+
+uint64_t asv_posix_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t asv_posix_now_ms(void)
+{
+	return asv_posix_now_ns() / 1000000ull;
+}
+
+static void env_notify(void *ctx, uint32_t notifyid)
+{
+	struct asv_posix_role *p = ctx;
+
+	(void)notifyid; /* one interrupt line per side; the ISR scans both rings */
+	p->peer->raise(p->peer);
+}
+
+static uint32_t env_wait_gen(void *ctx)
+{
+	struct asv_posix_role *p = ctx;
+
+	return __atomic_load_n(&p->gen, __ATOMIC_ACQUIRE);
+}
+
+static int env_wait(void *ctx, uint32_t gen, uint32_t timeout_ms)
+{
+	struct asv_posix_role *p = ctx;
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&p->wait_mu);
+	while (__atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == gen && rc == 0)
+		rc = pthread_cond_timedwait(&p->wait_cv, &p->wait_mu, &ts);
+	pthread_mutex_unlock(&p->wait_mu);
+	return rc == ETIMEDOUT ? -ASV_ETIMEDOUT : 0;
+}
+
+static void env_wake(void *ctx)
+{
+	struct asv_posix_role *p = ctx;
+
+	pthread_mutex_lock(&p->wait_mu);
+	__atomic_add_fetch(&p->gen, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&p->wait_cv);
+	pthread_mutex_unlock(&p->wait_mu);
+}
+
+static int env_isr_wait(void *ctx, uint32_t timeout_ms)
+{
+	struct asv_posix_role *p = ctx;
+
+	return p->irq->wait(p->irq, timeout_ms);
+}
+
+static bool env_in_isr(void *ctx)
+{
+	return current_isr == ctx;
+}
+
+static void env_lock(void *ctx, enum asv_lock_id id)
+{
+	pthread_mutex_lock(&((struct asv_posix_role *)ctx)->locks[id]);
+}
+
+static void env_unlock(void *ctx, enum asv_lock_id id)
+{
+	pthread_mutex_unlock(&((struct asv_posix_role *)ctx)->locks[id]);
+}
+
+static uint64_t env_now_ms(void *ctx)
+{
+	(void)ctx;
+	return asv_posix_now_ms();
+}
+
+static void *env_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return calloc(1, n);
+}
+
+static void env_free(void *ctx, void *ptr)
+{
+	(void)ctx;
+	free(ptr);
+}
+
+void asv_posix_log_stderr(void *ctx, int level, const char *msg)
+{
+	static const char *const lv[] = { "error", "warning", "info", "debug" };
+
+	fprintf(stderr, "[%s] %s: %s\n", ctx ? (const char *)ctx : "asvirt",
+		lv[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+}
+
+int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_notifier *irq,
+			struct asv_notifier *peer, asv_log_fn log, void *log_ctx, int log_level)
+{
+	pthread_condattr_t ca;
+	int i;
+
+	if (!p || !irq || !peer)
+		return -ASV_EINVAL;
+	*p = (struct asv_posix_role){ 0 };
+	p->name = name;
+	p->irq = irq;
+	p->peer = peer;
+	for (i = 0; i < ASV_LOCK_COUNT; i++)
+		pthread_mutex_init(&p->locks[i], NULL);
+	pthread_mutex_init(&p->wait_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wait_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	p->env = (struct asv_env){
+		.ctx = p,
+		.notify = env_notify,
+		.wait_gen = env_wait_gen,
+		.wait = env_wait,
+		.wake = env_wake,
+		.isr_wait = env_isr_wait,
+		.in_isr = env_in_isr,
+		.lock = env_lock,
+		.unlock = env_unlock,
+		.now_ms = env_now_ms,
+		.alloc = env_alloc,
+		.free = env_free,
+		.log = log,
+		.log_ctx = log_ctx,
+		.log_level = log_level,
+	};
+	return 0;
+}
+
+static void *isr_main(void *arg)
+{
+	struct asv_posix_role *p = arg;
+
+	current_isr = p;
+	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		/* A bounded wait so stop is noticed even with no interrupt. */
+		if (p->irq->wait(p->irq, 50) == 0 && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			p->isr_fn(p->isr_arg);
+	}
+	current_isr = NULL;
+	return NULL;
+}
+
+int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg)
+{
+	if (p->isr_running)
+		return -ASV_EBUSY;
+	p->isr_fn = fn;
+	p->isr_arg = arg;
+	__atomic_store_n(&p->stop, 0, __ATOMIC_RELEASE);
+	if (pthread_create(&p->isr_thread, NULL, isr_main, p))
+		return -ASV_ENOMEM;
+	p->isr_running = 1;
+	return 0;
+}
+
+void asv_posix_role_stop(struct asv_posix_role *p)
+{
+	if (!p->isr_running)
+		return;
+	__atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
+	p->irq->raise(p->irq);
+	pthread_join(p->isr_thread, NULL);
+	p->isr_running = 0;
+}
+
+void asv_posix_role_destroy(struct asv_posix_role *p)
+{
+	int i;
+
+	asv_posix_role_stop(p);
+	for (i = 0; i < ASV_LOCK_COUNT; i++)
+		pthread_mutex_destroy(&p->locks[i]);
+	pthread_mutex_destroy(&p->wait_mu);
+	pthread_cond_destroy(&p->wait_cv);
+}

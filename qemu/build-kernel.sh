@@ -1,0 +1,95 @@
+#!/bin/bash
+# Build the small test kernel for asvirt from Debian's linux-source-6.1 package.
+#
+#   qemu/build-kernel.sh [ARCH]        (only x86_64 for now)
+#
+# The tree lives in ${ASVIRT_CACHE:-$HOME/.cache/asvirt}/kernel-ARCH-<key>, where <key>
+# hashes the source package version, the config fragment and this script, so an unchanged
+# kernel costs seconds.  The last line printed on stdout is the tree path.
+set -euo pipefail
+
+ARCH=${1:-x86_64}
+HERE=$(cd "$(dirname "$0")" && pwd)
+FRAG=$HERE/kernel-$ARCH.config
+SRC_PKG=linux-source-6.1
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
+
+[ -f "$FRAG" ] || { echo "build-kernel: no fragment $FRAG" >&2; exit 1; }
+
+# Install what a fresh Debian 12 lacks (only if missing).
+need=""
+for p in $SRC_PKG bc bison flex libelf-dev libssl-dev make gcc cpio kmod xz-utils; do
+	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+if [ -n "$need" ]; then
+	SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+	echo "build-kernel: installing$need" >&2
+	$SUDO apt-get update -qq >&2
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >&2
+fi
+
+ver=$(dpkg-query -W -f='${Version}' $SRC_PKG)
+key=$( { echo "$ver $ARCH"; cat "$FRAG" "$0"; } | sha256sum | cut -c1-16)
+KDIR=$CACHE/kernel-$ARCH-$key
+STAMP=$KDIR/.asvirt-built
+
+if [ -f "$STAMP" ]; then
+	echo "build-kernel: cached $KDIR" >&2
+	echo "$KDIR"
+	exit 0
+fi
+
+start=$(date +%s)
+mkdir -p "$CACHE"
+if [ ! -f "$KDIR/Makefile" ]; then
+	echo "build-kernel: unpacking $TARBALL" >&2
+	rm -rf "$KDIR.tmp"
+	mkdir -p "$KDIR.tmp"
+	tar -xJf "$TARBALL" -C "$KDIR.tmp" --strip-components=1
+	mv "$KDIR.tmp" "$KDIR"
+fi
+
+cd "$KDIR"
+make -s ARCH="$ARCH" allnoconfig >&2
+
+# Apply the fragment.
+args=()
+while IFS= read -r line; do
+	line=${line%%#*}
+	line=$(echo "$line" | tr -d '[:space:]')
+	[ -n "$line" ] || continue
+	name=${line%%=*}; val=${line#*=}
+	case $val in
+	y) args+=(-e "$name") ;;
+	m) args+=(-m "$name") ;;
+	n) args+=(-d "$name") ;;
+	*) args+=(--set-val "$name" "$val") ;;
+	esac
+done <"$FRAG"
+scripts/config "${args[@]}"
+make -s ARCH="$ARCH" olddefconfig >&2
+
+# Verify: Kconfig drops options with unmet dependencies silently.
+bad=0
+while IFS= read -r line; do
+	line=${line%%#*}
+	line=$(echo "$line" | tr -d '[:space:]')
+	[ -n "$line" ] || continue
+	name=${line%%=*}; val=${line#*=}
+	if [ "$val" = n ]; then
+		if grep -q "^CONFIG_$name=[ym]" .config; then
+			echo "build-kernel: CONFIG_$name should be off" >&2; bad=1
+		fi
+	elif ! grep -qx "CONFIG_$name=$val" .config; then
+		echo "build-kernel: CONFIG_$name=$val was dropped (got: $(grep "CONFIG_$name[= ]" .config || echo unset))" >&2
+		bad=1
+	fi
+done <"$FRAG"
+[ $bad = 0 ] || { echo "build-kernel: config check FAILED" >&2; exit 1; }
+
+make -s ARCH="$ARCH" -j"$(nproc)" bzImage modules >&2
+test -f samples/rpmsg/rpmsg_client_sample.ko
+touch "$STAMP"
+echo "build-kernel: built in $(( $(date +%s) - start )) s" >&2
+echo "$KDIR"

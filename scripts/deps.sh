@@ -1,0 +1,36 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+# Install the Debian packages asvirt needs, only those missing.
+# Usage: scripts/deps.sh [build|check|qemu|bench]...
+set -euo pipefail
+
+pkgs_build="build-essential cmake pkg-config libcmocka-dev"
+pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck"
+pkgs_qemu="linux-source-6.1 bc bison flex libelf-dev libssl-dev qemu-system-x86 busybox-static cpio kmod xz-utils"
+pkgs_bench="gnuplot-nox"
+
+want=""
+for set in "${@:-build}"; do
+	case "$set" in
+	build) want="$want $pkgs_build" ;;
+	check) want="$want $pkgs_check" ;;
+	qemu) want="$want $pkgs_qemu" ;;
+	bench) want="$want $pkgs_bench" ;;
+	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+void logcap_init(struct logcap *l, const char *who)
+{
+	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->mu, NULL);
+	l->who = who;
+}
+
+void logcap_fn(void *ctx, int level, const char *msg)
+{
+	struct logcap *l = ctx;
+
+	pthread_mutex_lock(&l->mu);
+	snprintf(l->line[l->n % LOGCAP_LINES], sizeof(l->line[0]), "%s", msg);
+	l->n++;
+	pthread_mutex_unlock(&l->mu);
+	if (getenv("ASVIRT_TEST_VERBOSE"))
+		fprintf(stderr, "[%s] %d: %s\n", l->who, level, msg);
+}
+
+int logcap_has(struct logcap *l, const char *needle)
+{
+	unsigned int i, n;
+	int found = 0;
+
+	pthread_mutex_lock(&l->mu);
+	n = l->n < LOGCAP_LINES ? l->n : LOGCAP_LINES;
+	for (i = 0; i < n && !found; i++)
+		found = strstr(l->line[i], needle) != NULL;
+	pthread_mutex_unlock(&l->mu);
+	return found;
+}
+
+void logcap_clear(struct logcap *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->n = 0;
+	pthread_mutex_unlock(&l->mu);
+}
+
+void *guarded_alloc(size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	size_t total = size + 2 * (size_t)pg;
+	uint8_t *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	mprotect(p, (size_t)pg, PROT_NONE);
+	mprotect(p + pg + size, (size_t)pg, PROT_NONE);
+	return p + pg;
+}
+
+void guarded_free(void *p, size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	munmap((uint8_t *)p - pg, size + 2 * (size_t)pg);
+}
+
+unsigned long test_count(unsigned long full)
+{
+	const char *s = getenv("ASVIRT_TEST_SCALE");
+
+	if (s && !strcmp(s, "tsan"))
+		return full / 10 ? full / 10 : 1;
+	return full;
+}
+
+/* ---- msys env ---- */
+
+static void h_notify(void *ctx, uint32_t id)
+{
+	struct msys *m = ctx;
+
+	(void)id;
+	m->remote_pending++;
+	m->remote_irqs++;
+}
+
+static void r_notify(void *ctx, uint32_t id)
+{
+	struct msys *m = ctx;
+
+	(void)id;
+	m->host_pending++;
+	m->host_irqs++;
+}
+
+static uint32_t m_gen(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+/* Single-threaded: nobody can free a buffer while we wait. */
+static int m_wait(void *ctx, uint32_t gen, uint32_t ms)
+{
+	(void)ctx;
+	(void)gen;
+	usleep(ms * 1000u);
+	return -ASV_ETIMEDOUT;
+}
+
+static void m_wake(void *ctx)
+{
+	(void)ctx;
+}
+
+static bool h_in_isr(void *ctx)
+{
+	return ((struct msys *)ctx)->in_host_isr;
+}
+
+static bool r_in_isr(void *ctx)
+{
+	return ((struct msys *)ctx)->in_remote_isr;
+}
+
+static uint64_t m_now(void *ctx)
+{
+	(void)ctx;
+	return asv_posix_now_ms();
+}
+
+static void *m_alloc(void *ctx, size_t n)
+{
+	(void)ctx;
+	return calloc(1, n);
+}
+
+static void m_free(void *ctx, void *p)
+{
+	(void)ctx;
+	free(p);
+}
+
+int msys_init_remote(struct msys *m, const struct msys_opts *o)
+{
+	struct msys_opts def = { 0 };
+	struct asv_remote_config rc;
+	struct asv_rsc_config cfg;
+	uint8_t table[512];
+	int n, err;
+
+	if (!o)
+		o = &def;
+	memset(m, 0, sizeof(*m));
+	logcap_init(&m->hlog, "host");
+	logcap_init(&m->rlog, "remote");
+	m->size = 1u << 20;
+	m->shm = guarded_alloc(m->size);
+	if (!m->shm)
+		return -ASV_ENOMEM;
+	m->region = (struct asv_mem_region){ m->shm, 0x20000000u, m->size };
+	m->henv = (struct asv_env){ .ctx = m, .notify = h_notify, .wait_gen = m_gen, .wait = m_wait,
+				    .wake = m_wake, .in_isr = h_in_isr, .now_ms = m_now,
+				    .alloc = m_alloc, .free = m_free, .log = logcap_fn,
+				    .log_ctx = &m->hlog, .log_level = ASV_LOG_DEBUG };
+	m->renv = m->henv;
+	m->renv.notify = r_notify;
+	m->renv.in_isr = r_in_isr;
+	m->renv.log_ctx = &m->rlog;
+	asv_rsc_default_config(&cfg);
+	if (o->vring_num)
+		cfg.vring_num = o->vring_num;
+	if (o->no_ns)
+		cfg.features = 0;
+	n = asv_rsc_build(table, sizeof(table), &cfg);
+	if (n < 0)
+		return n;
+	err = asv_rproc_load(&m->rproc, &m->region, table, (size_t)n, &m->henv);
+	if (err)
+		return err;
+	memset(&rc, 0, sizeof(rc));
+	rc.rsc_table = m->rproc.table;
+	rc.rsc_size = m->rproc.table_size;
+	rc.regions = &m->region;
+	rc.nregions = 1;
+	rc.env = m->renv;
+	rc.timeout_ms = 50;
+	return asv_remote_init(&m->remote, &rc);
+}
+
+int msys_start_host(struct msys *m, const struct msys_opts *o)
+{
+	struct asv_host_config hc;
+
+	memset(&hc, 0, sizeof(hc));
+	asv_rproc_host_config(&m->rproc, &hc);
+	hc.env = m->henv;
+	hc.timeout_ms = 50;
+	if (o && o->nbufs)
+		hc.nbufs = o->nbufs;
+	if (o && o->host_features)
+		hc.features = (uint32_t)o->host_features;
+	return asv_host_init(&m->host, &hc);
+}
+
+int msys_init(struct msys *m, const struct msys_opts *o)
+{
+	int err = msys_init_remote(m, o);
+
+	return err ? err : msys_start_host(m, o);
+}
+
+void msys_pump(struct msys *m)
+{
+	int rounds;
+
+	for (rounds = 0; rounds < 10000 && (m->host_pending || m->remote_pending); rounds++) {
+		if (m->remote_pending) {
+			m->remote_pending = 0;
+			m->in_remote_isr = 1;
+			asv_remote_isr(&m->remote);
+			m->in_remote_isr = 0;
+		}
+		if (m->host_pending) {
+			m->host_pending = 0;
+			m->in_host_isr = 1;
+			asv_host_isr(&m->host);
+			m->in_host_isr = 0;
+		}
+	}
+}
+
+void msys_fini(struct msys *m)
+{
+	asv_host_deinit(&m->host);
+	if (m->shm)
+		guarded_free(m->shm, m->size);
+	m->shm = NULL;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * Test harness: a log capture, a shared block with guard pages, and a
+ * "manual system" (msys) where host and remote run in the test's own
+ * thread: interrupts are counters and msys_pump() runs each side's ISR
+ * until both are idle. Deterministic, so protocol and hostile-peer tests
+ * can corrupt shared memory between two precise steps.
+ */
+#ifndef ASVIRT_TEST_HARNESS_H
+#define ASVIRT_TEST_HARNESS_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/host.h"
+#include "asvirt/remote.h"
+#include "asvirt/rproc.h"
+#include "asvirt/vsys.h"
+
+/* ---- log capture ---- */
+#define LOGCAP_LINES 64
+struct logcap {
+	pthread_mutex_t mu;
+	const char *who;
+	unsigned int n; /* lines seen in total */
+	char line[LOGCAP_LINES][256];
+};
+void logcap_init(struct logcap *l, const char *who);
+void logcap_fn(void *ctx, int level, const char *msg);
+/* Does any captured line contain @needle? */
+int logcap_has(struct logcap *l, const char *needle);
+void logcap_clear(struct logcap *l);
+
+/* ---- shared block with PROT_NONE guard pages on both sides ---- */
+void *guarded_alloc(size_t size);
+void guarded_free(void *p, size_t size);
+
+/* ---- manual system ---- */
+struct msys_opts {
+	uint32_t vring_num; /* 0 = 256 */
+	unsigned int nbufs; /* 0 = default */
+	int no_ns;          /* offer no name service */
+	int host_features;  /* 0 = default */
+};
+
+struct msys {
+	void *shm;
+	size_t size;
+	struct asv_mem_region region;
+	struct asv_rproc rproc;
+	struct asv_host host;
+	struct asv_remote remote;
+	struct asv_env henv, renv;
+	int host_pending, remote_pending; /* interrupts raised, not handled */
+	int host_irqs, remote_irqs;       /* total raised */
+	int in_host_isr, in_remote_isr;
+	struct logcap hlog, rlog;
+};
+
+/* Load the table, init the remote, then the host (DRIVER_OK + kick). */
+int msys_init(struct msys *m, const struct msys_opts *o);
+/* Init up to remote only: the host is started with msys_start_host(). */
+int msys_init_remote(struct msys *m, const struct msys_opts *o);
+int msys_start_host(struct msys *m, const struct msys_opts *o);
+/* Run both ISRs until no interrupt is pending (bounded). */
+void msys_pump(struct msys *m);
+void msys_fini(struct msys *m);
+
+/* How heavy the stress tests are: 1 normally, smaller under TSan. */
+unsigned long test_count(unsigned long full);
+
+#endif
