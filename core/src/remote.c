@@ -55,6 +55,7 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 		r->nstash--;
 		*id = r->stash_id[r->nstash];
 		*buf = r->stash_buf[r->nstash];
+		bit_set(r->tx_held, *id, true);
 		return 1;
 	}
 	ret = asv_vring_dev_get_avail(&r->tx_vr, &b);
@@ -104,6 +105,7 @@ static void remote_tx_unget(struct asv_rpmsg_dev *d, uint16_t id, void *buf)
 
 	if (r->nstash >= ASV_MAX_ZC_TX)
 		return;
+	bit_set(r->tx_held, id, false);
 	r->stash_id[r->nstash] = id;
 	r->stash_buf[r->nstash] = buf;
 	r->nstash++;

@@ -59,9 +59,10 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 		err = -ASV_ENOMEM;
 		goto fail;
 	}
-	asv_posix_role_init(&s->host_role, "host", s->host_irq, s->remote_irq, log, "host", level);
-	asv_posix_role_init(&s->remote_role, "remote", s->remote_irq, s->host_irq, log, "remote",
-			    level);
+	asv_posix_role_init(&s->host_role, "host", s->host_irq, s->remote_irq, log,
+			    cfg->log ? cfg->log_ctx : "host", level);
+	asv_posix_role_init(&s->remote_role, "remote", s->remote_irq, s->host_irq, log,
+			    cfg->log ? cfg->log_ctx : "remote", level);
 	err = asv_rproc_load(&s->rproc, &s->region, t, tsize, &s->host_role.env);
 	if (err)
 		goto fail_roles;

@@ -25,6 +25,7 @@ struct asv_vsys_config {
 	uint64_t shm_da;     /* device address of the block; 0 = 0x10000000 */
 	uint32_t timeout_ms; /* default send timeout of both roles; 0 = 15000 */
 	asv_log_fn log;      /* NULL: asv_posix_log_stderr */
+	void *log_ctx;       /* with log: passed to it (both roles) */
 	int log_level;       /* ASV_LOG_* ; default ERR..WARN when 0 */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;

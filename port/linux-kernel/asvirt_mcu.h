@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * asvirt kernel port: the virtual MCU that runs the portable core's remote
+ * role (core/src/remote.c) and an app (apps/) inside a kernel module.
+ *
+ * The MCU has one "interrupt line": a semaphore that the host's kick ups,
+ * and one ISR kthread that waits on it and calls asv_remote_isr(). It
+ * raises interrupts at the host through the notify_host callback. All of
+ * its memory accesses go through the core's checked regions.
+ */
+#ifndef ASVIRT_MCU_H
+#define ASVIRT_MCU_H
+
+#include <linux/mutex.h>
+#include <linux/semaphore.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "asvirt/app.h"
+#include "asvirt/remote.h"
+
+#define ASVIRT_MCU_MAX_MEM 3
+
+struct asvirt_mcu {
+	/* Filled by the driver before asvirt_mcu_start(). */
+	struct device *dev;
+	const char *app_name;
+	void *table;			/* loaded resource table (MCU SRAM) */
+	size_t table_size;
+	/* MCU-addressable memory: SRAM and the carveouts (vrings, buffers) */
+	struct asv_mem_region mem[ASVIRT_MCU_MAX_MEM];
+	unsigned int nmem;
+	void (*notify_host)(void *ctx, u32 notifyid);
+	void *notify_ctx;
+
+	/* private */
+	struct asv_remote remote;
+	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
+	const struct asv_app *app;
+	void *app_state;
+	void *bufs_map;			/* memremap()ed rpmsg buffer window */
+	bool linked;			/* asv_remote_init() done */
+	bool running;
+	bool stopping;
+	bool crashed;
+	struct semaphore irq;		/* the MCU's interrupt line */
+	struct task_struct *isr;
+	wait_queue_head_t wq;		/* senders waiting for a buffer */
+	atomic_t gen;
+	struct mutex locks[ASV_LOCK_COUNT];
+	spinlock_t trace_lock;
+	char *trace;			/* RSC_TRACE buffer, in MCU SRAM */
+	size_t trace_len;
+	size_t trace_pos;
+};
+
+int asvirt_mcu_start(struct asvirt_mcu *m);
+void asvirt_mcu_kick(struct asvirt_mcu *m);
+void asvirt_mcu_crash(struct asvirt_mcu *m);
+void asvirt_mcu_stop(struct asvirt_mcu *m);
+void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
+	__printf(2, 3);
+
+#endif
