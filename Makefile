@@ -36,7 +36,7 @@ check-tsan:
 	@scripts/deps.sh check
 	@cmake -S . -B build-tsan -DASVIRT_SANITIZE=thread -DCMAKE_C_COMPILER=clang >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && ASVIRT_TEST_SCALE=tsan ctest --output-on-failure -j $(JOBS)
+	cd build-tsan && ctest --output-on-failure -j $(JOBS)
 
 check-lint:
 	@scripts/deps.sh check

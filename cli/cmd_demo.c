@@ -21,7 +21,7 @@ struct sample {
 	unsigned int limit;
 	unsigned int rx_count;
 	int verbose;
-	int done;  /* 1 goodbye, -1 failed */
+	int done; /* 1 goodbye, -1 failed */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
@@ -40,7 +40,8 @@ static void hexdump(const void *data, size_t len)
 	size_t i;
 
 	for (i = 0; i < len; i++)
-		printf("%s%02x%s", i % 16 ? "" : "  ", p[i], (i % 16 == 15 || i + 1 == len) ? "\n" : " ");
+		printf("%s%02x%s", i % 16 ? "" : "  ", p[i],
+		       (i % 16 == 15 || i + 1 == len) ? "\n" : " ");
 }
 
 static const char *devname(struct asv_channel *ch)
@@ -148,7 +149,8 @@ int cmd_demo(int argc, char **argv)
 		case 'n':
 			s.limit = (unsigned int)strtoul(optarg, &end, 0);
 			if (*end || !s.limit || s.limit > 1000000) {
-				fprintf(stderr, "asvirt demo: --count wants 1..1000000, not '%s'\n", optarg);
+				fprintf(stderr, "asvirt demo: --count wants 1..1000000, not '%s'\n",
+					optarg);
 				return 2;
 			}
 			break;

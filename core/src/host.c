@@ -209,8 +209,8 @@ static void channel_create(struct asv_host *h, const char *name, uint32_t dst)
 		return;
 	}
 	if (h->nchannels >= ASV_HOST_MAX_CHANNELS) {
-		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s: more than %u channels (ENOSPC)", name,
-			    ASV_HOST_MAX_CHANNELS);
+		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s: more than %u channels (ENOSPC)",
+			    name, ASV_HOST_MAX_CHANNELS);
 		return;
 	}
 	c = zalloc(h, sizeof(*c));
@@ -260,7 +260,8 @@ static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, ui
 	uint32_t flags, addr;
 
 	if (len != sizeof(msg)) {
-		asv_dev_log(d, ASV_LOG_ERR, "malformed ns msg (%zu bytes) from 0x%x (EINVAL)", len, src);
+		asv_dev_log(d, ASV_LOG_ERR, "malformed ns msg (%zu bytes) from 0x%x (EINVAL)", len,
+			    src);
 		return;
 	}
 	memcpy(&msg, data, sizeof(msg));
@@ -302,14 +303,15 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	uint32_t dfeat, gfeat;
 	unsigned int i, n;
 
-	if (!h || !cfg || !cfg->vdev || !cfg->vring_va[0] || !cfg->vring_va[1] ||
-	    !cfg->env.alloc || !cfg->env.free || !cfg->env.notify)
+	if (!h || !cfg || !cfg->vdev || !cfg->vring_va[0] || !cfg->vring_va[1] || !cfg->env.alloc ||
+	    !cfg->env.free || !cfg->env.notify)
 		return -ASV_EINVAL;
 	memset(h, 0, sizeof(*h));
 	asv_rpmsg_dev_init(&h->dev, &host_ops, &cfg->env, false);
 	if (cfg->timeout_ms)
 		h->dev.timeout_ms = cfg->timeout_ms;
-	if (asv_vring_init(&h->rx_vr, cfg->vring_va[0], cfg->vring_num[0], cfg->vring_align, true) ||
+	if (asv_vring_init(&h->rx_vr, cfg->vring_va[0], cfg->vring_num[0], cfg->vring_align,
+			   true) ||
 	    asv_vring_init(&h->tx_vr, cfg->vring_va[1], cfg->vring_num[1], cfg->vring_align, true))
 		return -ASV_EINVAL;
 	n = cfg->nbufs;
@@ -318,8 +320,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	if (n > cfg->vring_num[0] || n > cfg->vring_num[1] ||
 	    cfg->bufs.size / (2u * ASV_RPMSG_BUF_SIZE) < n) {
 		asv_dev_log(&h->dev, ASV_LOG_ERR,
-			    "%u buffers per direction do not fit the vrings (%u/%u) or %zu bytes", n,
-			    cfg->vring_num[0], cfg->vring_num[1], cfg->bufs.size);
+			    "%u buffers per direction do not fit the vrings (%u/%u) or %zu bytes",
+			    n, cfg->vring_num[0], cfg->vring_num[1], cfg->bufs.size);
 		return -ASV_EINVAL;
 	}
 	h->nbufs = n;
@@ -362,6 +364,33 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	return 0;
 }
 
+/* Endpoints the application never destroyed go with the device. */
+static void free_leftover_epts(struct asv_host *h)
+{
+	struct asv_endpoint *list = NULL, *e, **pp;
+	unsigned int b;
+
+	asv_lock(&h->dev, ASV_LOCK_EPT);
+	for (b = 0; b < ASV_EPT_BUCKETS; b++) {
+		for (pp = &h->dev.bucket[b]; *pp;) {
+			e = *pp;
+			if (e->allocated) {
+				*pp = e->next;
+				e->next = list;
+				list = e;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+	asv_unlock(&h->dev, ASV_LOCK_EPT);
+	while (list) {
+		e = list;
+		list = e->next;
+		zfree(h, e);
+	}
+}
+
 void asv_host_deinit(struct asv_host *h)
 {
 	bool isr;
@@ -374,6 +403,7 @@ void asv_host_deinit(struct asv_host *h)
 		asv_lock(&h->dev, ASV_LOCK_RX);
 	while (h->channels)
 		channel_free(h, h->channels);
+	free_leftover_epts(h);
 	if (!isr)
 		asv_unlock(&h->dev, ASV_LOCK_RX);
 	if (h->vdev)
@@ -421,7 +451,8 @@ static int process_rx(struct asv_host *h)
 			asv_dev_log(d, ASV_LOG_ERR,
 				    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
 				    ASV_RPMSG_BUF_SIZE);
-		} else if (asv_rpmsg_deliver(d, (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE),
+		} else if (asv_rpmsg_deliver(d,
+					     (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE),
 					     len) == ASV_RX_HOLD) {
 			asv_lock(d, ASV_LOCK_RET);
 			h->rx_state[id] = RX_HELD;

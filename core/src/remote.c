@@ -65,9 +65,10 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 		return ret;
 	}
 	h = asv_region_to_va(&r->bufs, b.addr, ASV_RPMSG_BUF_SIZE);
-	if (!h || b.len < ASV_RPMSG_BUF_SIZE) {
+	if (!h || b.len < ASV_RPMSG_BUF_SIZE || ((uintptr_t)h & 3u)) {
 		asv_dev_log(d, ASV_LOG_ERR,
-			    "vring0 descriptor %u: buffer 0x%llx+%u is outside the buffer region or shorter than %u",
+			    "vring0 descriptor %u: buffer 0x%llx+%u is outside the buffer region, "
+			    "unaligned or shorter than %u",
 			    b.id, (unsigned long long)b.addr, b.len, ASV_RPMSG_BUF_SIZE);
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring0: bad buffer address");
 		return -ASV_EFAULT;
@@ -289,14 +290,16 @@ static int link_up(struct asv_remote *r)
 		void *va;
 
 		if (num > ASV_REMOTE_MAX_NUM) {
-			asv_dev_log(d, ASV_LOG_ERR, "vring%u: num %u > %u", i, num, ASV_REMOTE_MAX_NUM);
+			asv_dev_log(d, ASV_LOG_ERR, "vring%u: num %u > %u", i, num,
+				    ASV_REMOTE_MAX_NUM);
 			asv_rpmsg_break(d, -ASV_EINVAL, "vring too large");
 			return -ASV_EINVAL;
 		}
 		va = translate_any(r, da, asv_vring_size(num, align));
 		if (!va || asv_vring_init(vr[i], va, num, align, false)) {
-			asv_dev_log(d, ASV_LOG_ERR, "vring%u: da 0x%x (num %u align %u) outside our memory",
-				    i, da, num, align);
+			asv_dev_log(d, ASV_LOG_ERR,
+				    "vring%u: da 0x%x (num %u align %u) outside our memory", i, da,
+				    num, align);
 			asv_rpmsg_break(d, -ASV_EFAULT, "vring outside shared memory");
 			return -ASV_EFAULT;
 		}
@@ -309,7 +312,8 @@ static int link_up(struct asv_remote *r)
 		uint32_t da = asv_le32(co->da), len = asv_le32(co->len);
 
 		if (!translate_any(r, da, len)) {
-			asv_dev_log(d, ASV_LOG_ERR, "vdev0buffer 0x%x+0x%x outside our memory", da, len);
+			asv_dev_log(d, ASV_LOG_ERR, "vdev0buffer 0x%x+0x%x outside our memory", da,
+				    len);
 			asv_rpmsg_break(d, -ASV_EFAULT, "buffer carveout outside shared memory");
 			return -ASV_EFAULT;
 		}
@@ -356,9 +360,10 @@ static int process_rx(struct asv_remote *r)
 			break;
 		}
 		h = asv_region_to_va(&r->bufs, b.addr, b.len);
-		if (!h || b.len < ASV_RPMSG_HDR_SIZE) {
+		if (!h || b.len < ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
 			asv_dev_log(d, ASV_LOG_ERR,
-				    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer region (EFAULT)",
+				    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer "
+				    "region or unaligned (EFAULT)",
 				    b.id, (unsigned long long)b.addr, b.len);
 			asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
 			ret = -ASV_EFAULT;

@@ -33,8 +33,7 @@ struct asv_endpoint *asv_ept_lookup(struct asv_rpmsg_dev *d, uint32_t addr)
 	return e;
 }
 
-void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *, void *),
-		      void *arg)
+void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *, void *), void *arg)
 {
 	unsigned int b;
 
@@ -323,8 +322,8 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	return r < 0 ? r : 0;
 }
 
-static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id,
-		      uint32_t src, uint32_t dst, size_t len)
+static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
+		      uint32_t dst, size_t len)
 {
 	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
 	asv_lock(d, ASV_LOCK_TX);
@@ -482,16 +481,18 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 
 	if (buf_len < ASV_RPMSG_HDR_SIZE || len > buf_len - ASV_RPMSG_HDR_SIZE) {
 		d->stats.rx_malformed++;
-		asv_dev_log(d, ASV_LOG_ERR,
-			    "dropped message 0x%x -> 0x%x: len %u exceeds its %u-byte buffer (EBADMSG)",
-			    src, dst, len, buf_len);
+		asv_dev_log(
+		    d, ASV_LOG_ERR,
+		    "dropped message 0x%x -> 0x%x: len %u exceeds its %u-byte buffer (EBADMSG)",
+		    src, dst, len, buf_len);
 		return 0;
 	}
 	ept = asv_ept_lookup(d, dst);
 	if (!ept || (ept == &d->ns_ept && !d->ns_enabled)) {
 		d->stats.rx_unknown_dst++;
-		asv_dev_log(d, ASV_LOG_WARN, "dropped message 0x%x -> 0x%x (%u bytes): no endpoint (ENXIO)",
-			    src, dst, len);
+		asv_dev_log(d, ASV_LOG_WARN,
+			    "dropped message 0x%x -> 0x%x (%u bytes): no endpoint (ENXIO)", src,
+			    dst, len);
 		return 0;
 	}
 	/* Like OpenAMP, an endpoint without a peer adopts the first sender. */

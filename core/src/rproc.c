@@ -10,7 +10,8 @@ static int alloc_da(struct asv_rproc *rp, size_t len, size_t align, uint32_t *da
 {
 	size_t off = (rp->used + align - 1) & ~(align - 1);
 
-	if (off > rp->shm.size || len > rp->shm.size - off || rp->shm.da + off + len > 0xFFFFFFFFull)
+	if (off > rp->shm.size || len > rp->shm.size - off ||
+	    rp->shm.da + off + len > 0xFFFFFFFFull)
 		return -ASV_ENOMEM;
 	rp->used = off + len;
 	*da = (uint32_t)(rp->shm.da + off);
@@ -27,8 +28,9 @@ static int place(struct asv_rproc *rp, const struct asv_env *env, const char *wh
 
 	if (da == ASV_FW_RSC_ADDR_ANY) {
 		if (alloc_da(rp, len, align, &da, va)) {
-			asv_logf(env, ASV_LOG_ERR, "rproc: %s of %zu bytes does not fit the %zu-byte block",
-				 what, len, rp->shm.size);
+			asv_logf(env, ASV_LOG_ERR,
+				 "rproc: %s of %zu bytes does not fit the %zu-byte block", what,
+				 len, rp->shm.size);
 			return -ASV_ENOMEM;
 		}
 		*da_f = asv_cpu_to_le32(da);
@@ -36,8 +38,8 @@ static int place(struct asv_rproc *rp, const struct asv_env *env, const char *wh
 	}
 	*va = asv_region_to_va(&rp->shm, da, len);
 	if (!*va) {
-		asv_logf(env, ASV_LOG_ERR, "rproc: %s at 0x%x+0x%zx is outside the shared block", what,
-			 da, len);
+		asv_logf(env, ASV_LOG_ERR, "rproc: %s at 0x%x+0x%zx is outside the shared block",
+			 what, da, len);
 		return -ASV_EFAULT;
 	}
 	return 0;

@@ -30,11 +30,12 @@ static void put_name(char *dst, const char *src)
 
 int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 {
-	uint32_t nent = 1 + (cfg->buf_len ? 1 : 0) + (cfg->trace_len ? 1 : 0);
-	size_t off = sizeof(struct asv_resource_table) + 4u * nent, total;
+	uint32_t nent;
+	size_t off, total;
 	size_t co_sz = HDR_SZ + sizeof(struct asv_fw_rsc_carveout);
 	size_t tr_sz = HDR_SZ + sizeof(struct asv_fw_rsc_trace);
-	size_t vd_sz = HDR_SZ + sizeof(struct asv_fw_rsc_vdev) + 2 * sizeof(struct asv_fw_rsc_vdev_vring);
+	size_t vd_sz =
+	    HDR_SZ + sizeof(struct asv_fw_rsc_vdev) + 2 * sizeof(struct asv_fw_rsc_vdev_vring);
 	struct asv_resource_table *t = buf;
 	uint8_t *p = buf;
 	uint32_t e = 0, i;
@@ -43,6 +44,8 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	    cfg->vring_num > 32768 || !cfg->vring_align ||
 	    (cfg->vring_align & (cfg->vring_align - 1)))
 		return -ASV_EINVAL;
+	nent = 1 + (cfg->buf_len ? 1 : 0) + (cfg->trace_len ? 1 : 0);
+	off = sizeof(struct asv_resource_table) + 4u * nent;
 	total = off + (cfg->buf_len ? co_sz : 0) + (cfg->trace_len ? tr_sz : 0) + vd_sz;
 	if (!buf)
 		return (int)total;
@@ -97,10 +100,10 @@ static bool fits(size_t size, size_t off, size_t len)
 	return off <= size && len <= size - off;
 }
 
-#define BAD(...)                                                  \
-	do {                                                      \
+#define BAD(...)                                                            \
+	do {                                                                \
 		asv_logf(env, ASV_LOG_ERR, "resource table: " __VA_ARGS__); \
-		return -ASV_EINVAL;                               \
+		return -ASV_EINVAL;                                         \
 	} while (0)
 
 int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
@@ -123,8 +126,8 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 		const uint8_t *body;
 
 		if ((off & 3u) || !fits(size, off, HDR_SZ))
-			BAD("entry %u: offset 0x%x outside the table (%zu bytes) or unaligned", i, off,
-			    size);
+			BAD("entry %u: offset 0x%x outside the table (%zu bytes) or unaligned", i,
+			    off, size);
 		if (off < sizeof(*t) + 4u * (size_t)num)
 			BAD("entry %u: offset 0x%x overlaps the table header", i, off);
 		type = asv_le32(((const struct asv_fw_rsc_hdr *)(p + off))->type);
@@ -150,7 +153,8 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 			vsz = sizeof(*v) + v->num_of_vrings * sizeof(struct asv_fw_rsc_vdev_vring);
 			if (!fits(size, off + HDR_SZ, vsz) ||
 			    !fits(size, off + HDR_SZ + vsz, asv_le32(v->config_len)))
-				BAD("entry %u: vdev vrings or config space (%u bytes) run past the table end",
+				BAD("entry %u: vdev vrings or config space (%u bytes) run past the "
+				    "table end",
 				    i, asv_le32(v->config_len));
 			if (asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG) {
 				uint32_t k;
@@ -165,11 +169,13 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 					uint32_t a = asv_le32(v->vring[k].align);
 
 					if (!n || (n & (n - 1)) || n > 32768)
-						BAD("entry %u: vring %u num %u is not a power of two <= 32768",
+						BAD("entry %u: vring %u num %u is not a power of "
+						    "two <= 32768",
 						    i, k, n);
 					if (!a || (a & (a - 1)))
-						BAD("entry %u: vring %u align %u is not a power of two", i,
-						    k, a);
+						BAD("entry %u: vring %u align %u is not a power of "
+						    "two",
+						    i, k, a);
 				}
 			}
 			break;

@@ -21,6 +21,8 @@
 #include "asvirt/remote.h"
 
 #define ASVIRT_MCU_MAX_MEM 3
+/* The interrupt line (a counting semaphore) starts lowered. */
+#define ASVIRT_MCU_IRQ_LOWERED 0
 
 struct asvirt_mcu {
 	/* Filled by the driver before asvirt_mcu_start(). */

@@ -113,7 +113,10 @@ void asv_posix_log_stderr(void *ctx, int level, const char *msg)
 	static const char *const lv[] = { "error", "warning", "info", "debug" };
 
 	fprintf(stderr, "[%s] %s: %s\n", ctx ? (const char *)ctx : "asvirt",
-		lv[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+		lv[level < 0   ? 0
+		   : level > 3 ? 3
+			       : level],
+		msg);
 }
 
 int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_notifier *irq,

@@ -162,10 +162,18 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	if (!m->shm)
 		return -ASV_ENOMEM;
 	m->region = (struct asv_mem_region){ m->shm, 0x20000000u, m->size };
-	m->henv = (struct asv_env){ .ctx = m, .notify = h_notify, .wait_gen = m_gen, .wait = m_wait,
-				    .wake = m_wake, .in_isr = h_in_isr, .now_ms = m_now,
-				    .alloc = m_alloc, .free = m_free, .log = logcap_fn,
-				    .log_ctx = &m->hlog, .log_level = ASV_LOG_DEBUG };
+	m->henv = (struct asv_env){ .ctx = m,
+				    .notify = h_notify,
+				    .wait_gen = m_gen,
+				    .wait = m_wait,
+				    .wake = m_wake,
+				    .in_isr = h_in_isr,
+				    .now_ms = m_now,
+				    .alloc = m_alloc,
+				    .free = m_free,
+				    .log = logcap_fn,
+				    .log_ctx = &m->hlog,
+				    .log_level = ASV_LOG_DEBUG };
 	m->renv = m->henv;
 	m->renv.notify = r_notify;
 	m->renv.in_isr = r_in_isr;

@@ -46,7 +46,7 @@ void guarded_free(void *p, size_t size);
 struct msys_opts {
 	uint32_t vring_num; /* 0 = 256 */
 	unsigned int nbufs; /* 0 = default */
-	int no_ns;          /* offer no name service */
+	int no_ns;	    /* offer no name service */
 	int host_features;  /* 0 = default */
 };
 
@@ -59,7 +59,7 @@ struct msys {
 	struct asv_remote remote;
 	struct asv_env henv, renv;
 	int host_pending, remote_pending; /* interrupts raised, not handled */
-	int host_irqs, remote_irqs;       /* total raised */
+	int host_irqs, remote_irqs;	  /* total raised */
 	int in_host_isr, in_remote_isr;
 	struct logcap hlog, rlog;
 };

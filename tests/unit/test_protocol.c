@@ -63,12 +63,13 @@ static void test_ept_create_destroy(void **state)
 	assert_int_equal(asv_create_ept(&m->remote.dev, &b, NULL, 0x2000, rec_cb, &r), -ASV_EBUSY);
 	/* the name-service address is taken */
 	assert_int_equal(asv_create_ept(&m->remote.dev, &b, NULL, 53, rec_cb, &r), -ASV_EBUSY);
-	assert_int_equal(asv_create_ept(&m->remote.dev, &b, NULL, ASV_RPMSG_ADDR_ANY, rec_cb, &r), 0);
+	assert_int_equal(asv_create_ept(&m->remote.dev, &b, NULL, ASV_RPMSG_ADDR_ANY, rec_cb, &r),
+			 0);
 	assert_true(b.addr >= 1024);
 	assert_int_equal(asv_create_ept(&m->remote.dev, &c, NULL, ASV_RPMSG_ADDR_ANY, NULL, &r),
 			 -ASV_EINVAL);
-	assert_int_equal(asv_create_ept(&m->remote.dev, &c,
-					"a-name-that-is-thirty-two-bytes!", 0x3000, rec_cb, &r),
+	assert_int_equal(asv_create_ept(&m->remote.dev, &c, "a-name-that-is-thirty-two-bytes!",
+					0x3000, rec_cb, &r),
 			 -ASV_EINVAL);
 	assert_int_equal(asv_destroy_ept(&a), 0);
 	assert_int_equal(asv_destroy_ept(&a), -ASV_ENOENT);
@@ -86,24 +87,21 @@ static void test_address_exhaustion(void **state)
 	uint32_t freed;
 
 	for (i = 0; i < ASV_DYN_ADDRS; i++) {
-		assert_int_equal(asv_create_ept(&m->remote.dev, &e[i], NULL, ASV_RPMSG_ADDR_ANY,
-						rec_cb, &r),
-				 0);
+		assert_int_equal(
+		    asv_create_ept(&m->remote.dev, &e[i], NULL, ASV_RPMSG_ADDR_ANY, rec_cb, &r), 0);
 		assert_true(e[i].addr >= 1024 && e[i].addr < 1024 + ASV_DYN_ADDRS);
 	}
-	assert_int_equal(asv_create_ept(&m->remote.dev, &e[ASV_DYN_ADDRS], NULL,
-					ASV_RPMSG_ADDR_ANY, rec_cb, &r),
-			 -ASV_ENOSPC);
+	assert_int_equal(
+	    asv_create_ept(&m->remote.dev, &e[ASV_DYN_ADDRS], NULL, ASV_RPMSG_ADDR_ANY, rec_cb, &r),
+	    -ASV_ENOSPC);
 	/* a fixed address outside the dynamic range still works */
-	assert_int_equal(asv_create_ept(&m->remote.dev, &e[ASV_DYN_ADDRS], NULL, 0x10000, rec_cb,
-					&r),
-			 0);
+	assert_int_equal(
+	    asv_create_ept(&m->remote.dev, &e[ASV_DYN_ADDRS], NULL, 0x10000, rec_cb, &r), 0);
 	assert_int_equal(asv_destroy_ept(&e[ASV_DYN_ADDRS]), 0);
 	freed = e[17].addr;
 	assert_int_equal(asv_destroy_ept(&e[17]), 0);
-	assert_int_equal(asv_create_ept(&m->remote.dev, &e[17], NULL, ASV_RPMSG_ADDR_ANY, rec_cb,
-					&r),
-			 0);
+	assert_int_equal(
+	    asv_create_ept(&m->remote.dev, &e[17], NULL, ASV_RPMSG_ADDR_ANY, rec_cb, &r), 0);
 	assert_int_equal(e[17].addr, freed);
 	for (i = 0; i < ASV_DYN_ADDRS; i++)
 		assert_int_equal(asv_destroy_ept(&e[i]), 0);
@@ -143,15 +141,17 @@ static void test_name_service(void **state)
 {
 	struct msys *m = *state;
 	struct drvlog l = { 0 };
-	struct asv_host_driver drv = { .name = "svc-a", .probe = drv_probe, .remove = drv_remove,
-				       .callback = drv_cb, .priv = &l };
+	struct asv_host_driver drv = { .name = "svc-a",
+				       .probe = drv_probe,
+				       .remove = drv_remove,
+				       .callback = drv_cb,
+				       .priv = &l };
 	struct asv_endpoint a, b;
 	struct rec ra = { 0 };
 
 	/* a channel announced after the link is up ... */
-	assert_int_equal(asv_create_ept(&m->remote.dev, &a, "svc-a", ASV_RPMSG_ADDR_ANY, rec_cb,
-					&ra),
-			 0);
+	assert_int_equal(
+	    asv_create_ept(&m->remote.dev, &a, "svc-a", ASV_RPMSG_ADDR_ANY, rec_cb, &ra), 0);
 	msys_pump(m);
 	assert_non_null(m->host.channels);
 	assert_string_equal(m->host.channels->name, "svc-a");
@@ -173,9 +173,8 @@ static void test_name_service(void **state)
 	assert_int_equal(l.rx.n, 1);
 	assert_int_equal(l.rx.src[0], a.addr);
 	/* a second channel with another name is not bound to this driver */
-	assert_int_equal(asv_create_ept(&m->remote.dev, &b, "svc-b", ASV_RPMSG_ADDR_ANY, rec_cb,
-					&ra),
-			 0);
+	assert_int_equal(
+	    asv_create_ept(&m->remote.dev, &b, "svc-b", ASV_RPMSG_ADDR_ANY, rec_cb, &ra), 0);
 	msys_pump(m);
 	assert_int_equal(m->host.nchannels, 2);
 	assert_int_equal(l.probes, 1);
@@ -449,9 +448,8 @@ static void test_not_ready(void **state)
 
 	(void)state;
 	assert_int_equal(msys_init_remote(&m, NULL), 0);
-	assert_int_equal(asv_create_ept(&m.remote.dev, &a, "early", ASV_RPMSG_ADDR_ANY, rec_cb,
-					NULL),
-			 0);
+	assert_int_equal(
+	    asv_create_ept(&m.remote.dev, &a, "early", ASV_RPMSG_ADDR_ANY, rec_cb, NULL), 0);
 	/* no DRIVER_OK yet: the remote does not touch the rings */
 	assert_int_equal(asv_sendto(&a, 0x400, "x", 1), -ASV_ENODEV);
 	assert_int_equal(asv_remote_isr(&m.remote), -ASV_ENODEV);

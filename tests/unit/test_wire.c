@@ -10,10 +10,13 @@
 #include "harness.h"
 #include "rpmsg_internal.h"
 
-#define LE32(x) (uint8_t)((x) & 0xff), (uint8_t)(((x) >> 8) & 0xff), \
-		(uint8_t)(((x) >> 16) & 0xff), (uint8_t)(((x) >> 24) & 0xff)
-#define LE16(x) (uint8_t)((x) & 0xff), (uint8_t)(((x) >> 8) & 0xff)
+/* clang-format off: hand-written bytes read best as rows */
+#define LE32(x)                                                                           \
+	(uint8_t)((x)&0xff), (uint8_t)(((x) >> 8) & 0xff), (uint8_t)(((x) >> 16) & 0xff), \
+	    (uint8_t)(((x) >> 24) & 0xff)
+#define LE16(x) (uint8_t)((x)&0xff), (uint8_t)(((x) >> 8) & 0xff)
 #define ZERO8 0, 0, 0, 0, 0, 0, 0, 0
+/* clang-format on */
 
 static void test_struct_layout(void **state)
 {
@@ -90,6 +93,7 @@ static void test_vring_init_layout(void **state)
 }
 
 /* The default table, written out by hand from SPEC.md's struct listing. */
+/* clang-format off */
 static const uint8_t golden_table[] = {
 	/* struct resource_table: ver 1, num 3, reserved[2] */
 	LE32(1), LE32(3), LE32(0), LE32(0),
@@ -109,6 +113,7 @@ static const uint8_t golden_table[] = {
 	LE32(0xFFFFFFFF), LE32(4096), LE32(256), LE32(0xFFFFFFFF), LE32(0),
 	LE32(0xFFFFFFFF), LE32(4096), LE32(256), LE32(0xFFFFFFFF), LE32(0),
 };
+/* clang-format on */
 
 static void test_rsc_table_golden(void **state)
 {
@@ -152,11 +157,13 @@ static int nop_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t s, void *p
 
 static void test_ns_message_bytes(void **state)
 {
+	/* clang-format off */
 	static const uint8_t want[16 + 40] = {
 		LE32(0x400), LE32(53), LE32(0), LE16(40), LE16(0),
 		'r', 'p', 'm', 's', 'g', '-', 'e', 'c', 'h', 'o', 0, 0, 0, 0, 0, 0,
 		ZERO8, ZERO8, LE32(0x400), LE32(0) /* CREATE */
 	};
+	/* clang-format on */
 	struct asv_endpoint ept;
 	struct msys m;
 	struct asv_vring_used_elem *e;
@@ -184,9 +191,9 @@ static void test_ns_message_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_struct_layout),     cmocka_unit_test(test_vring_sizes),
+		cmocka_unit_test(test_struct_layout),	  cmocka_unit_test(test_vring_sizes),
 		cmocka_unit_test(test_vring_init_layout), cmocka_unit_test(test_rsc_table_golden),
-		cmocka_unit_test(test_rpmsg_hdr_bytes),   cmocka_unit_test(test_ns_message_bytes),
+		cmocka_unit_test(test_rpmsg_hdr_bytes),	  cmocka_unit_test(test_ns_message_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,8 +19,8 @@
 
 /* Locks the core asks for, by id. A port keeps one mutex per id. */
 enum asv_lock_id {
-	ASV_LOCK_TX = 0, /* producer side of the sending vring */
-	ASV_LOCK_RX = 1, /* receive dispatch: held while callbacks run */
+	ASV_LOCK_TX = 0,  /* producer side of the sending vring */
+	ASV_LOCK_RX = 1,  /* receive dispatch: held while callbacks run */
 	ASV_LOCK_EPT = 2, /* endpoint table and address allocation */
 	ASV_LOCK_RET = 3, /* returning received buffers to the peer */
 	ASV_LOCK_COUNT
@@ -71,6 +71,6 @@ struct asv_env {
 
 /* Log through an env (printf-style). Safe with env->log == NULL. */
 void asv_logf(const struct asv_env *env, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif /* ASVIRT_ENV_H */

@@ -46,8 +46,8 @@ struct asv_host_driver {
 
 struct asv_channel {
 	char name[ASV_RPMSG_NAME_SIZE];
-	uint32_t src; /* our endpoint's address (dynamic, once bound) */
-	uint32_t dst; /* the remote endpoint that announced the channel */
+	uint32_t src;		  /* our endpoint's address (dynamic, once bound) */
+	uint32_t dst;		  /* the remote endpoint that announced the channel */
 	struct asv_endpoint *ept; /* NULL until a driver binds */
 	struct asv_host_driver *drv;
 	struct asv_host *host;
@@ -62,15 +62,15 @@ typedef void (*asv_channel_event_fn)(struct asv_host *h, struct asv_channel *ch,
 
 struct asv_host_config {
 	struct asv_fw_rsc_vdev *vdev; /* in the loaded table: status/gfeatures */
-	void *vring_va[2];            /* vring[0] (rx) and vring[1] (tx) */
+	void *vring_va[2];	      /* vring[0] (rx) and vring[1] (tx) */
 	uint32_t vring_num[2];
 	uint32_t vring_align;
 	uint32_t notifyid[2];
 	struct asv_mem_region bufs; /* rpmsg buffers: rx half then tx half */
-	unsigned int nbufs;         /* per direction; 0 = min(num, 256) */
-	uint32_t features;          /* offered to the remote; 0 = F_NS */
-	uint32_t timeout_ms;        /* default send timeout; 0 = 15000 */
-	struct asv_env env;         /* alloc/free required */
+	unsigned int nbufs;	    /* per direction; 0 = min(num, 256) */
+	uint32_t features;	    /* offered to the remote; 0 = F_NS */
+	uint32_t timeout_ms;	    /* default send timeout; 0 = 15000 */
+	struct asv_env env;	    /* alloc/free required */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
 };
@@ -102,7 +102,8 @@ struct asv_host {
  * too small a buffer region), -ASV_ENOMEM.
  */
 int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg);
-/* Remove every channel (drivers' remove() run), free memory, reset status. */
+/* Remove every channel (drivers' remove() run), free every endpoint made
+ * with asv_host_create_ept() still open, free memory, reset the status. */
 void asv_host_deinit(struct asv_host *h);
 
 /* Handle one simulated interrupt from the remote: deliver messages, give

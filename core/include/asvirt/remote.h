@@ -62,8 +62,8 @@ struct asv_remote {
 	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
 	unsigned int nregions;
 	struct asv_mem_region bufs; /* where rpmsg buffers must lie */
-	struct asv_vring tx_vr;     /* vring[0]: remote -> host */
-	struct asv_vring rx_vr;     /* vring[1]: host -> remote */
+	struct asv_vring tx_vr;	    /* vring[0]: remote -> host */
+	struct asv_vring rx_vr;	    /* vring[1]: host -> remote */
 	uint32_t tx_notifyid, rx_notifyid;
 	uint32_t rx_held[ASV_REMOTE_MAX_NUM / 32];
 	uint32_t tx_held[ASV_REMOTE_MAX_NUM / 32];

@@ -51,14 +51,14 @@ struct asv_endpoint {
 };
 
 struct asv_stats {
-	unsigned long tx_msgs;        /* messages handed to the peer */
-	unsigned long tx_waits;       /* sends that had to wait for a buffer */
-	unsigned long rx_msgs;        /* messages delivered to an endpoint */
+	unsigned long tx_msgs;	      /* messages handed to the peer */
+	unsigned long tx_waits;	      /* sends that had to wait for a buffer */
+	unsigned long rx_msgs;	      /* messages delivered to an endpoint */
 	unsigned long rx_unknown_dst; /* dropped (logged): no endpoint at dst */
 	unsigned long rx_malformed;   /* dropped (logged): bad len or buffer */
-	unsigned long notifies;       /* simulated interrupts raised */
-	unsigned long isr_runs;       /* simulated interrupts handled */
-	int link_error;               /* 0, or the error that broke the link */
+	unsigned long notifies;	      /* simulated interrupts raised */
+	unsigned long isr_runs;	      /* simulated interrupts handled */
+	int link_error;		      /* 0, or the error that broke the link */
 };
 
 /* Role hooks: how this role takes, hands over and gives back buffers. */
@@ -83,14 +83,14 @@ struct asv_role_ops {
 struct asv_rpmsg_dev {
 	const struct asv_role_ops *ops;
 	struct asv_env env;
-	uint32_t timeout_ms;  /* default timeout of asv_send() */
+	uint32_t timeout_ms; /* default timeout of asv_send() */
 	uint8_t is_remote;
-	uint8_t ns_enabled;   /* VIRTIO_RPMSG_F_NS negotiated */
-	int link_up;          /* atomic: rings usable */
-	int broken;           /* atomic: 0 or the -errno that shut the link */
-	int tx_waiters;       /* atomic */
+	uint8_t ns_enabled;	/* VIRTIO_RPMSG_F_NS negotiated */
+	int link_up;		/* atomic: rings usable */
+	int broken;		/* atomic: 0 or the -errno that shut the link */
+	int tx_waiters;		/* atomic */
 	unsigned long notifies; /* atomic */
-	int zc_tx_held;         /* atomic: zero-copy tx buffers taken */
+	int zc_tx_held;		/* atomic: zero-copy tx buffers taken */
 	struct asv_stats stats;
 	/* endpoint table (EPT lock) */
 	struct asv_endpoint *bucket[ASV_EPT_BUCKETS];
@@ -133,8 +133,7 @@ int asv_send_timeout(struct asv_endpoint *ept, uint32_t dst, const void *data, s
  * asv_release_tx_buffer(). @timeout_ms 0 does not wait. Returns NULL and
  * sets *@err on failure.
  */
-void *asv_get_tx_buffer(struct asv_rpmsg_dev *dev, uint32_t *size, uint32_t timeout_ms,
-			int *err);
+void *asv_get_tx_buffer(struct asv_rpmsg_dev *dev, uint32_t *size, uint32_t timeout_ms, int *err);
 int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t len);
 int asv_release_tx_buffer(struct asv_rpmsg_dev *dev, void *buf);
 

@@ -14,8 +14,8 @@
 
 struct asv_rproc {
 	struct asv_mem_region shm; /* the whole shared block */
-	size_t used;               /* bump allocator: bytes taken */
-	void *table;               /* the loaded table, at the start of shm */
+	size_t used;		   /* bump allocator: bytes taken */
+	void *table;		   /* the loaded table, at the start of shm */
 	size_t table_size;
 	struct asv_fw_rsc_vdev *vdev;
 	void *vring_va[2];

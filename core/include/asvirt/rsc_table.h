@@ -24,7 +24,7 @@ struct asv_rsc_config {
 	uint32_t features;    /* default 1 << ASV_VIRTIO_RPMSG_F_NS */
 	uint32_t trace_len;   /* 0: no trace entry */
 	uint32_t trace_da;
-	uint32_t buf_len;     /* 0: no "vdev0buffer" carveout entry */
+	uint32_t buf_len; /* 0: no "vdev0buffer" carveout entry */
 	uint32_t buf_da;
 };
 

@@ -34,8 +34,7 @@ struct asv_mem_region {
  */
 void *asv_region_to_va(const struct asv_mem_region *r, uint64_t da, size_t len);
 /* The device address of [va, va+len) when it lies inside @r; 0 or -EFAULT. */
-int asv_region_to_da(const struct asv_mem_region *r, const void *va, size_t len,
-		     uint64_t *da);
+int asv_region_to_da(const struct asv_mem_region *r, const void *va, size_t len, uint64_t *da);
 
 struct asv_vring {
 	uint16_t num; /* power of two */

@@ -17,16 +17,16 @@
 
 struct asv_vsys_config {
 	const struct asv_app *app; /* firmware app; NULL: add endpoints yourself */
-	const void *rsc_table;     /* NULL: the default table (asv_rsc_build) */
+	const void *rsc_table;	   /* NULL: the default table (asv_rsc_build) */
 	size_t rsc_size;
 	uint32_t vring_num;  /* default table only; 0 = 256 */
 	unsigned int nbufs;  /* per direction; 0 = min(vring_num, 256) */
 	size_t shm_size;     /* 0 = 1 MiB */
 	uint64_t shm_da;     /* device address of the block; 0 = 0x10000000 */
 	uint32_t timeout_ms; /* default send timeout of both roles; 0 = 15000 */
-	asv_log_fn log;      /* NULL: asv_posix_log_stderr */
-	void *log_ctx;       /* with log: passed to it (both roles) */
-	int log_level;       /* ASV_LOG_* ; default ERR..WARN when 0 */
+	asv_log_fn log;	     /* NULL: asv_posix_log_stderr */
+	void *log_ctx;	     /* with log: passed to it (both roles) */
+	int log_level;	     /* ASV_LOG_* ; default ERR..WARN when 0 */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
 	/* Start the host later with asv_vsys_start_host() (tests). */

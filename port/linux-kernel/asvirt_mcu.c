@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asvirt kernel port: struct asv_env on kernel threads, semaphores and
+ * mutexes, plus the virtual MCU's life cycle (see asvirt_mcu.h).
+ */
+#include <linux/device.h>
+#include <linux/io.h>
+#include <linux/ioport.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "asvirt_mcu.h"
+#include "asvirt/errors.h"
+
+/* One lockdep class per lock id: the core nests TX inside RX, etc. */
+static struct lock_class_key asvirt_lock_keys[ASV_LOCK_COUNT];
+static const char * const asvirt_lock_names[ASV_LOCK_COUNT] = {
+	"asvirt_tx", "asvirt_rx", "asvirt_ept", "asvirt_ret",
+};
+
+/* ---- the MCU's trace buffer (RSC_TRACE, read by the host in debugfs) ---- */
+
+static void trace_put(struct asvirt_mcu *m, const char *line)
+{
+	size_t len = strlen(line);
+	unsigned long flags;
+
+	spin_lock_irqsave(&m->trace_lock, flags);
+	if (m->trace && m->trace_len > 1) {
+		len = min(len, m->trace_len - 1);
+		/* Full: start again from the top, like a small MCU would. */
+		if (m->trace_pos + len >= m->trace_len) {
+			memset(m->trace, 0, m->trace_len);
+			m->trace_pos = 0;
+		}
+		memcpy(m->trace + m->trace_pos, line, len);
+		m->trace_pos += len;
+		m->trace[m->trace_pos] = '\0';
+	}
+	spin_unlock_irqrestore(&m->trace_lock, flags);
+}
+
+void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
+{
+	u64 ms = ktime_get_ns() / NSEC_PER_MSEC;
+	char line[320];
+	va_list ap;
+	int n;
+
+	n = scnprintf(line, sizeof(line), "[%5llu.%03llu] ", ms / 1000, ms % 1000);
+	va_start(ap, fmt);
+	n += vscnprintf(line + n, sizeof(line) - n, fmt, ap);
+	va_end(ap);
+	scnprintf(line + n, sizeof(line) - n, "\n");
+	trace_put(m, line);
+}
+
+/* The core's log hook: everything goes to trace0, errors to dmesg too. */
+static void env_log(void *ctx, int level, const char *msg)
+{
+	struct asvirt_mcu *m = ctx;
+
+	asvirt_mcu_trace(m, "%s", msg);
+	if (level <= ASV_LOG_WARN)
+		dev_warn(m->dev, "mcu: %s\n", msg);
+}
+
+/* ---- struct asv_env ---- */
+
+static void env_notify(void *ctx, u32 notifyid)
+{
+	struct asvirt_mcu *m = ctx;
+
+	if (!READ_ONCE(m->crashed))
+		m->notify_host(m->notify_ctx, notifyid);
+}
+
+static u32 env_wait_gen(void *ctx)
+{
+	struct asvirt_mcu *m = ctx;
+
+	return atomic_read(&m->gen);
+}
+
+static int env_wait(void *ctx, u32 gen, u32 timeout_ms)
+{
+	struct asvirt_mcu *m = ctx;
+	long left;
+
+	left = wait_event_timeout(m->wq, atomic_read(&m->gen) != gen ||
+				  READ_ONCE(m->stopping),
+				  msecs_to_jiffies(timeout_ms));
+	return left ? 0 : -ASV_ETIMEDOUT;
+}
+
+static void env_wake(void *ctx)
+{
+	struct asvirt_mcu *m = ctx;
+
+	atomic_inc(&m->gen);
+	wake_up_all(&m->wq);
+}
+
+/* A callback on the ISR thread waits for the next simulated interrupt. */
+static int env_isr_wait(void *ctx, u32 timeout_ms)
+{
+	struct asvirt_mcu *m = ctx;
+
+	if (READ_ONCE(m->stopping))
+		return -ASV_ESHUTDOWN;
+	if (down_timeout(&m->irq, msecs_to_jiffies(timeout_ms)))
+		return -ASV_ETIMEDOUT;
+	/* Give a stop request back to the main loop. */
+	if (READ_ONCE(m->stopping)) {
+		up(&m->irq);
+		return -ASV_ESHUTDOWN;
+	}
+	return 0;
+}
+
+static bool env_in_isr(void *ctx)
+{
+	struct asvirt_mcu *m = ctx;
+
+	return current == m->isr;
+}
+
+static void env_lock(void *ctx, enum asv_lock_id id)
+{
+	struct asvirt_mcu *m = ctx;
+
+	mutex_lock(&m->locks[id]);
+}
+
+static void env_unlock(void *ctx, enum asv_lock_id id)
+{
+	struct asvirt_mcu *m = ctx;
+
+	mutex_unlock(&m->locks[id]);
+}
+
+static u64 env_now_ms(void *ctx)
+{
+	return ktime_get_ns() / NSEC_PER_MSEC;
+}
+
+static void asvirt_mcu_env(struct asvirt_mcu *m, struct asv_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->ctx = m;
+	env->notify = env_notify;
+	env->wait_gen = env_wait_gen;
+	env->wait = env_wait;
+	env->wake = env_wake;
+	env->isr_wait = env_isr_wait;
+	env->in_isr = env_in_isr;
+	env->lock = env_lock;
+	env->unlock = env_unlock;
+	env->now_ms = env_now_ms;
+	env->log = env_log;
+	env->log_ctx = m;
+	env->log_level = ASV_LOG_INFO;
+}
+
+/* ---- memory ---- */
+
+static void *mcu_translate(struct asvirt_mcu *m, u64 da, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nmem; i++) {
+		void *va = asv_region_to_va(&m->mem[i], da, len);
+
+		if (va)
+			return va;
+	}
+	return NULL;
+}
+
+/*
+ * Find the window the host's rpmsg buffers live in. With a "vdev0buffer"
+ * carveout in the table the buffers come from it and it already is one of
+ * our regions. Without one (x86: dma_declare_coherent_memory() is not
+ * available), virtio_rpmsg_bus allocates all its buffers with one
+ * dma_alloc_coherent() call, posts the first half as receive buffers into
+ * vring[0] in order before DRIVER_OK, and hands out the second half for
+ * sending. We accept that layout only when every posted descriptor matches
+ * it and the whole window is system RAM; it is then memremap()ed once and
+ * every later buffer address is checked against it by the core.
+ */
+static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
+			 struct asv_mem_region *out)
+{
+	struct asv_fw_rsc_vdev_vring *v = &vdev->vring[0];
+	u32 num = asv_le32(v->num), align = asv_le32(v->align);
+	struct asv_vring vr;
+	u64 base, size;
+	unsigned int i, nrx;
+	void *va;
+
+	va = mcu_translate(m, asv_le32(v->da), asv_vring_size(num, align));
+	if (!va || num > ASV_REMOTE_MAX_NUM ||
+	    asv_vring_init(&vr, va, num, align, false)) {
+		dev_err(m->dev, "mcu: vring0 da 0x%x outside our memory\n",
+			asv_le32(v->da));
+		return -EFAULT;
+	}
+	nrx = min(num, 256u);
+	base = asv_le64(READ_ONCE(vr.desc[0].addr));
+	for (i = 0; i < nrx; i++) {
+		u64 addr = asv_le64(READ_ONCE(vr.desc[i].addr));
+		u32 len = asv_le32(READ_ONCE(vr.desc[i].len));
+
+		if (addr != base + (u64)i * ASV_RPMSG_BUF_SIZE ||
+		    len != ASV_RPMSG_BUF_SIZE) {
+			dev_err(m->dev,
+				"mcu: refusing rx buffer %u at 0x%llx+%u: not in the rpmsg buffer window\n",
+				i, addr, len);
+			return -EFAULT;
+		}
+	}
+	size = 2ULL * nrx * ASV_RPMSG_BUF_SIZE;
+	if (!base || base + size < base ||
+	    region_intersects(base, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS) {
+		dev_err(m->dev, "mcu: refusing buffer window 0x%llx+0x%llx: not RAM\n",
+			base, size);
+		return -EFAULT;
+	}
+	m->bufs_map = memremap(base, size, MEMREMAP_WB);
+	if (!m->bufs_map)
+		return -ENOMEM;
+	out->va = m->bufs_map;
+	out->da = base;
+	out->size = size;
+	asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%llx", base, size);
+	return 0;
+}
+
+/* First kick with DRIVER_OK: map the buffers, start the core and the app. */
+static int mcu_link(struct asvirt_mcu *m)
+{
+	struct asv_remote_config cfg = { };
+	struct asv_fw_rsc_vdev *vdev;
+	unsigned int n = 0, i;
+	int ret;
+
+	asvirt_mcu_env(m, &cfg.env);
+	if (asv_rsc_validate(m->table, m->table_size, &cfg.env))
+		return -EINVAL;
+	vdev = asv_rsc_find_vdev(m->table, ASV_VIRTIO_ID_RPMSG);
+	if (!vdev)
+		return -EINVAL;
+	if (!(READ_ONCE(vdev->status) & ASV_VIRTIO_STATUS_DRIVER_OK))
+		return -EAGAIN;
+	/* regions[0] is where the core expects rpmsg buffers by default. */
+	if (!asv_rsc_find_carveout(m->table, ASV_RSC_VDEV0_BUFFER)) {
+		ret = mcu_find_bufs(m, vdev, &m->regions[n++]);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < m->nmem && n < ASV_REMOTE_MAX_REGIONS; i++)
+		m->regions[n++] = m->mem[i];
+
+	cfg.rsc_table = m->table;
+	cfg.rsc_size = m->table_size;
+	cfg.regions = m->regions;
+	cfg.nregions = n;
+	ret = asv_remote_init(&m->remote, &cfg);
+	if (ret) {
+		dev_err(m->dev, "mcu: remote init failed: %s\n", asv_strerror(ret));
+		return ret;
+	}
+	ret = m->app->start(&m->remote, m->app_state);
+	if (ret) {
+		dev_err(m->dev, "mcu: app %s failed to start: %s\n",
+			m->app->name, asv_strerror(ret));
+		return ret;
+	}
+	m->linked = true;
+	asvirt_mcu_trace(m, "app %s started", m->app->name);
+	return 0;
+}
+
+static int mcu_isr_thread(void *data)
+{
+	struct asvirt_mcu *m = data;
+	int ret;
+
+	while (!READ_ONCE(m->stopping)) {
+		down(&m->irq);
+		if (READ_ONCE(m->stopping))
+			break;
+		if (READ_ONCE(m->crashed))
+			continue;	/* a crashed MCU ignores interrupts */
+		if (!m->linked) {
+			ret = mcu_link(m);
+			if (ret == -EAGAIN)
+				continue;
+			if (ret) {
+				dev_err(m->dev, "mcu: cannot bring the link up (%d)\n", ret);
+				WRITE_ONCE(m->crashed, true);
+				continue;
+			}
+		}
+		ret = asv_remote_isr(&m->remote);
+		if (ret && ret != -ASV_ENODEV) {
+			dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
+			WRITE_ONCE(m->crashed, true);
+		}
+	}
+	/* Wait for kthread_stop() so the task outlives its last use. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* ---- life cycle ---- */
+
+int asvirt_mcu_start(struct asvirt_mcu *m)
+{
+	struct asv_fw_rsc_trace *tr;
+	unsigned int i;
+
+	m->app = asv_app_find(m->app_name);
+	if (!m->app) {
+		dev_err(m->dev, "mcu: firmware names unknown app '%s'\n", m->app_name);
+		return -ENOENT;
+	}
+	/* The kernel validated the table already; we do not trust it. */
+	if (asv_rsc_validate(m->table, m->table_size, NULL)) {
+		dev_err(m->dev, "mcu: resource table refused\n");
+		return -EINVAL;
+	}
+	m->app_state = kzalloc(max_t(size_t, m->app->state_size, 1), GFP_KERNEL);
+	if (!m->app_state)
+		return -ENOMEM;
+
+	sema_init(&m->irq, ASVIRT_MCU_IRQ_LOWERED);
+	init_waitqueue_head(&m->wq);
+	atomic_set(&m->gen, 0);
+	for (i = 0; i < ASV_LOCK_COUNT; i++)
+		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
+	spin_lock_init(&m->trace_lock);
+	m->trace = NULL;
+	m->trace_len = 0;
+	m->trace_pos = 0;
+	tr = asv_rsc_find_trace(m->table, 0);
+	if (tr) {
+		u32 len = asv_le32(tr->len);
+
+		m->trace = mcu_translate(m, asv_le32(tr->da), len);
+		if (m->trace) {
+			m->trace_len = len;
+			memset(m->trace, 0, len);
+		} else {
+			dev_warn(m->dev, "mcu: trace buffer 0x%x+0x%x outside SRAM, ignored\n",
+				 asv_le32(tr->da), len);
+		}
+	}
+	m->linked = false;
+	m->stopping = false;
+	m->crashed = false;
+	m->bufs_map = NULL;
+	m->isr = kthread_run(mcu_isr_thread, m, "asvirt-mcu/%s", dev_name(m->dev));
+	if (IS_ERR(m->isr)) {
+		int ret = PTR_ERR(m->isr);
+
+		m->isr = NULL;
+		kfree(m->app_state);
+		m->app_state = NULL;
+		return ret;
+	}
+	m->running = true;
+	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
+	return 0;
+}
+
+/* The host's kick: raise the MCU's interrupt line. */
+void asvirt_mcu_kick(struct asvirt_mcu *m)
+{
+	up(&m->irq);
+}
+
+/* Simulated fault: the MCU stops answering; the driver reports it. */
+void asvirt_mcu_crash(struct asvirt_mcu *m)
+{
+	asvirt_mcu_trace(m, "MCU crashed (simulated fault)");
+	WRITE_ONCE(m->crashed, true);
+}
+
+/* Stop the ISR thread and the app; idempotent. */
+void asvirt_mcu_stop(struct asvirt_mcu *m)
+{
+	if (!m->running)
+		return;
+	if (m->linked)
+		asv_remote_shutdown(&m->remote);
+	WRITE_ONCE(m->stopping, true);
+	wake_up_all(&m->wq);
+	up(&m->irq);
+	kthread_stop(m->isr);
+	m->isr = NULL;
+	if (m->linked)
+		m->app->stop(&m->remote, m->app_state);
+	m->linked = false;
+	if (m->bufs_map)
+		memunmap(m->bufs_map);
+	m->bufs_map = NULL;
+	kfree(m->app_state);
+	m->app_state = NULL;
+	asvirt_mcu_trace(m, "MCU stopped");
+	m->running = false;
+}

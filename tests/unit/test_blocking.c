@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * Blocking sends on the threaded system: with every buffer in use a send
+ * waits on the simulated interrupt and times out with -ETIMEDOUT; when the
+ * peer frees buffers, its interrupt wakes the waiting sender, which then
+ * succeeds. Both directions, and from inside a receive callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int open;
+	unsigned int received; /* atomic */
+	unsigned int blocked;  /* atomic: callbacks waiting at the gate */
+};
+
+static void gate_init(struct gate *g)
+{
+	memset(g, 0, sizeof(*g));
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static int gated_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	struct gate *g = p;
+
+	(void)e, (void)d, (void)n, (void)src;
+	pthread_mutex_lock(&g->mu);
+	__atomic_add_fetch(&g->blocked, 1, __ATOMIC_SEQ_CST);
+	while (!g->open)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+	__atomic_add_fetch(&g->received, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static int wait_for(unsigned int *v, unsigned int want)
+{
+	uint64_t end = asv_posix_now_ms() + 10000;
+
+	while (__atomic_load_n(v, __ATOMIC_SEQ_CST) < want)
+		if (asv_posix_now_ms() > end)
+			return -1;
+		else
+			usleep(1000);
+	return 0;
+}
+
+struct sendarg {
+	struct asv_endpoint *ept;
+	uint32_t dst;
+	int ret;
+};
+
+static void *send_thread(void *p)
+{
+	struct sendarg *a = p;
+
+	a->ret = asv_send_timeout(a->ept, a->dst, "late", 4, 10000);
+	return NULL;
+}
+
+static void run(int remote_sends)
+{
+	struct asv_vsys_config cfg = { 0 };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct asv_endpoint *h, re, *from;
+	struct sendarg a;
+	struct logcap lc;
+	struct gate g;
+	pthread_t th;
+	unsigned int i;
+	uint32_t dst;
+	int err;
+
+	gate_init(&g);
+	logcap_init(&lc, "sys");
+	cfg.log = logcap_fn;
+	cfg.log_ctx = &lc;
+	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
+	h = asv_host_create_ept(&s->host, NULL, 0x500, gated_cb, &g, &err);
+	assert_int_equal(asv_create_ept(&s->remote.dev, &re, NULL, 0x600, gated_cb, &g), 0);
+	from = remote_sends ? &re : h;
+	dst = remote_sends ? 0x500 : 0x600;
+	/* the receiver's ISR blocks in the first callback: nothing comes back */
+	for (i = 0; i < 256; i++)
+		assert_int_equal(asv_trysendto(from, dst, &i, sizeof(i)), 0);
+	assert_int_equal(wait_for(&g.blocked, 1), 0);
+	assert_int_equal(asv_trysendto(from, dst, "x", 1), -ASV_ENOMEM);
+	assert_int_equal(asv_send_timeout(from, dst, "x", 1, 100), -ASV_ETIMEDOUT);
+	/* a sender blocked on the interrupt is woken when buffers return */
+	a = (struct sendarg){ from, dst, 1 };
+	pthread_create(&th, NULL, send_thread, &a);
+	usleep(20000);
+	gate_open(&g);
+	pthread_join(th, NULL);
+	assert_int_equal(a.ret, 0);
+	assert_int_equal(wait_for(&g.received, 257), 0);
+	assert_int_equal(asv_destroy_ept(&re), 0);
+	asv_host_destroy_ept(h);
+	asv_vsys_stop(s);
+	free(s);
+}
+
+static void test_remote_send_blocks_then_wakes(void **state)
+{
+	(void)state;
+	run(1);
+}
+
+static void test_host_send_blocks_then_wakes(void **state)
+{
+	(void)state;
+	run(0);
+}
+
+/*
+ * The echo firmware answers from its receive callback, on the remote's
+ * ISR thread. When the host is slow to give buffers back, that send waits
+ * on the interrupt itself (it cannot wait for its own ISR). Nothing lost.
+ */
+struct counter {
+	unsigned int n; /* atomic */
+	int hold;
+	void *held[600];
+};
+
+static int count_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	struct counter *c = p;
+	unsigned int k = __atomic_load_n(&c->n, __ATOMIC_SEQ_CST);
+
+	int hold = __atomic_load_n(&c->hold, __ATOMIC_SEQ_CST);
+
+	(void)e, (void)n, (void)src;
+	if (hold)
+		c->held[k] = d;
+	__atomic_add_fetch(&c->n, 1, __ATOMIC_SEQ_CST);
+	return hold ? ASV_RX_HOLD : 0;
+}
+
+static void test_echo_from_callback_waits(void **state)
+{
+	struct asv_vsys_config cfg = { .app = &asv_app_echo };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct counter *c = calloc(1, sizeof(*c));
+	struct asv_endpoint *h;
+	struct logcap lc;
+	unsigned int i;
+	int err;
+
+	(void)state;
+	logcap_init(&lc, "sys");
+	cfg.log = logcap_fn;
+	cfg.log_ctx = &lc;
+	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
+	/* the host holds every reply, so after 256 the remote runs dry */
+	__atomic_store_n(&c->hold, 1, __ATOMIC_SEQ_CST);
+	h = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, c, &err);
+	for (i = 0; i < 300; i++)
+		assert_int_equal(asv_sendto(h, ASV_ECHO_ADDR, &i, sizeof(i)), 0);
+	assert_int_equal(wait_for(&c->n, 256), 0);
+	usleep(50000);
+	assert_int_equal(__atomic_load_n(&c->n, __ATOMIC_SEQ_CST), 256);
+	/* give the buffers back: the waiting echo continues, all 300 arrive */
+	__atomic_store_n(&c->hold, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < 256; i++)
+		assert_int_equal(asv_release_rx_buffer(&s->host.dev, c->held[i]), 0);
+	assert_int_equal(wait_for(&c->n, 300), 0);
+	asv_host_destroy_ept(h);
+	asv_vsys_stop(s);
+	free(c);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_remote_send_blocks_then_wakes),
+		cmocka_unit_test(test_host_send_blocks_then_wakes),
+		cmocka_unit_test(test_echo_from_callback_waits),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
