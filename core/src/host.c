@@ -51,6 +51,13 @@ static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 {
 	struct asv_host *h = to_host(d);
 
+	const struct asv_rpmsg_hdr *hdr =
+	    (const void *)(h->tx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
+
+	/* Our own header, not yet visible to the remote: keep a copy. */
+	h->tx_rec[id].src = asv_le32(hdr->src);
+	h->tx_rec[id].dst = asv_le32(hdr->dst);
+	h->tx_rec[id].len = asv_le16(hdr->len);
 	h->tx_state[id] = TX_INFLIGHT;
 	asv_vring_drv_put(&h->tx_vr, id, h->tx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE, len, 0);
 	asv_vring_drv_publish(&h->tx_vr);
@@ -337,7 +344,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	h->rx_state = zalloc(h, n);
 	h->tx_state = zalloc(h, n);
 	h->tx_free = zalloc(h, n * sizeof(uint16_t));
-	if (!h->rx_state || !h->tx_state || !h->tx_free) {
+	h->tx_rec = zalloc(h, n * sizeof(*h->tx_rec));
+	if (!h->rx_state || !h->tx_state || !h->tx_free || !h->tx_rec) {
 		asv_host_deinit(h);
 		return -ASV_ENOMEM;
 	}
@@ -362,6 +370,46 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	/* Tell the remote it has receive buffers and may start. */
 	asv_notify(&h->dev, h->rx_notifyid);
 	return 0;
+}
+
+/*
+ * The link is down: each message still in flight (handed over, never
+ * returned) goes back to its sender as lost, never silently dropped.
+ * Called with the RX lock held, so no callback runs meanwhile.
+ */
+static void report_lost_tx(struct asv_host *h)
+{
+	struct asv_rpmsg_dev *d = &h->dev;
+	unsigned int i;
+	uint32_t len;
+	uint16_t id;
+
+	/* What the remote gave back before it went down was not lost. */
+	asv_lock(d, ASV_LOCK_TX);
+	while (asv_vring_drv_get_used(&h->tx_vr, &id, &len) > 0)
+		if (id < h->nbufs && h->tx_state[id] == TX_INFLIGHT)
+			h->tx_state[id] = TX_FREE;
+	asv_unlock(d, ASV_LOCK_TX);
+	for (i = 0; i < h->nbufs; i++) {
+		struct asv_host_txrec *t = &h->tx_rec[i];
+		const struct asv_rpmsg_hdr *hdr;
+		struct asv_endpoint *ept;
+
+		if (h->tx_state[i] != TX_INFLIGHT)
+			continue;
+		h->tx_state[i] = TX_FREE;
+		hdr = (const void *)(h->tx_base + (size_t)i * ASV_RPMSG_BUF_SIZE);
+		d->stats.tx_lost++;
+		ept = asv_ept_lookup(d, t->src);
+		if (ept && ept->tx_lost) {
+			ept->tx_lost(ept, t->dst, hdr->data,
+				     t->len <= ASV_RPMSG_MAX_PAYLOAD ? t->len : 0, -ASV_ECONNRESET);
+		} else {
+			asv_dev_log(d, ASV_LOG_WARN,
+				    "message 0x%x -> 0x%x (%u bytes) lost: the remote went down",
+				    t->src, t->dst, t->len);
+		}
+	}
 }
 
 /* Endpoints the application never destroyed go with the device. */
@@ -401,6 +449,8 @@ void asv_host_deinit(struct asv_host *h)
 	isr = asv_in_isr(&h->dev);
 	if (!isr)
 		asv_lock(&h->dev, ASV_LOCK_RX);
+	if (h->tx_state)
+		report_lost_tx(h);
 	while (h->channels)
 		channel_free(h, h->channels);
 	free_leftover_epts(h);
@@ -411,6 +461,8 @@ void asv_host_deinit(struct asv_host *h)
 	zfree(h, h->rx_state);
 	zfree(h, h->tx_state);
 	zfree(h, h->tx_free);
+	zfree(h, h->tx_rec);
+	h->tx_rec = NULL;
 	h->rx_state = NULL;
 	h->tx_state = NULL;
 	h->tx_free = NULL;

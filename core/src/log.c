@@ -41,6 +41,7 @@ const char *asv_strerror(int err)
 		{ ASV_EBADMSG, "EBADMSG" },
 		{ ASV_EOVERFLOW, "EOVERFLOW" },
 		{ ASV_EMSGSIZE, "EMSGSIZE" },
+		{ ASV_ECONNRESET, "ECONNRESET" },
 		{ ASV_ESHUTDOWN, "ESHUTDOWN" },
 		{ ASV_ETIMEDOUT, "ETIMEDOUT" },
 	};

@@ -209,6 +209,44 @@ static const struct asv_role_ops remote_ops = {
 	.ns_rx = remote_ns_rx,
 };
 
+/* The trace buffer was placed by the host before start (as remoteproc
+ * does), so it can be used from the first line the firmware prints. */
+static void setup_trace(struct asv_remote *r)
+{
+	struct asv_fw_rsc_trace *tr = asv_rsc_find_trace(r->table, 0);
+	void *va;
+
+	if (!tr)
+		return;
+	va = translate_any(r, asv_le32(tr->da), asv_le32(tr->len));
+	if (va)
+		asv_trace_init(&r->trace, va, asv_le32(tr->len));
+	else
+		asv_dev_log(&r->dev, ASV_LOG_WARN, "trace buffer 0x%x+0x%x outside our memory",
+			    asv_le32(tr->da), asv_le32(tr->len));
+}
+
+int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+	int n;
+
+	if (!r)
+		return -ASV_EINVAL;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	asv_lock(&r->dev, ASV_LOCK_RET);
+	asv_trace_write(&r->trace, line, (size_t)n);
+	asv_unlock(&r->dev, ASV_LOCK_RET);
+	return n;
+}
+
 int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 {
 	unsigned int i;
@@ -236,6 +274,8 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7)");
 		return -ASV_EINVAL;
 	}
+	setup_trace(r);
+	r->dev.trace = &r->trace;
 	return 0;
 }
 

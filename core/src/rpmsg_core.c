@@ -7,6 +7,28 @@
  */
 #include "rpmsg_internal.h"
 
+void asv_dev_log(struct asv_rpmsg_dev *d, int level, const char *fmt, ...)
+{
+	static const char *const tag[] = { "error", "warning", "info", "debug" };
+	bool to_env = d->env.log && level <= d->env.log_level;
+	bool to_trace = d->trace && d->trace->buf && level <= ASV_LOG_INFO;
+	char msg[224];
+	va_list ap;
+
+	if (!to_env && !to_trace)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (to_env)
+		d->env.log(d->env.log_ctx, level, msg);
+	if (to_trace) {
+		asv_lock(d, ASV_LOCK_RET);
+		asv_trace_printf(d->trace, "asvirt %s: %s\n", tag[level < 0 ? 0 : level & 3], msg);
+		asv_unlock(d, ASV_LOCK_RET);
+	}
+}
+
 /* ---- endpoint table ---- */
 
 static unsigned int bucket_of(uint32_t addr)

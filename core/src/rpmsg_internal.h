@@ -7,7 +7,9 @@
 #include "asvirt/errors.h"
 #include "asvirt/rpmsg.h"
 
-#define asv_dev_log(d, lvl, ...) asv_logf(&(d)->env, lvl, __VA_ARGS__)
+/* Log through the role's env and, on the remote, into its trace buffer. */
+void asv_dev_log(struct asv_rpmsg_dev *d, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static inline void asv_lock(struct asv_rpmsg_dev *d, enum asv_lock_id id)
 {

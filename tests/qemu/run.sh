@@ -78,6 +78,12 @@ if want c; then
 		i=$((i + 1))
 	done
 	[ $ok = 1 ] && { rpmsg_test /dev/rpmsg_ctrl0 100 || { ok=0; fail "echo after cycles"; }; }
+	# One MCU and one host ISR thread while running, none after stop.
+	n=$(ps | grep -c '[a]svirt-')
+	[ $ok = 1 ] && [ "$n" != 2 ] && { ok=0; fail "$n asvirt threads while running, want 2"; }
+	echo stop >$RP/remoteproc0/state
+	n=$(ps | grep -c '[a]svirt-')
+	[ $ok = 1 ] && [ "$n" != 0 ] && { ok=0; fail "$n asvirt threads after stop"; }
 	unload
 	i=0
 	while [ $ok = 1 ] && [ $i -lt 20 ]; do
@@ -86,13 +92,19 @@ if want c; then
 		unload || { ok=0; fail "rmmod $i"; }
 		i=$((i + 1))
 	done
+	# Every thread of the module is gone after rmmod.
+	if [ $ok = 1 ] && ps | grep -q '[a]svirt-'; then
+		ps | grep '[a]svirt-'; ok=0; fail "kthreads left after rmmod"
+	fi
 	if [ $ok = 1 ]; then
-		echo scan >/sys/kernel/debug/kmemleak; sleep 1
+		# kmemleak reports objects older than 5 s only: wait, then scan.
+		sleep 6
+		echo scan >/sys/kernel/debug/kmemleak || { ok=0; fail "kmemleak not active"; }
 		echo scan >/sys/kernel/debug/kmemleak
-		if grep -q unreferenced /sys/kernel/debug/kmemleak; then
+		if [ $ok = 1 ] && grep -q unreferenced /sys/kernel/debug/kmemleak; then
 			cat /sys/kernel/debug/kmemleak | head -60
 			fail "kmemleak reports leaks"
-		else pass; fi
+		elif [ $ok = 1 ]; then pass; fi
 	fi
 fi
 

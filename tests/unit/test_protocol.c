@@ -462,6 +462,78 @@ static void test_not_ready(void **state)
 	msys_fini(&m);
 }
 
+struct lost {
+	int n;
+	uint32_t dst[8];
+	size_t len[8];
+	char data[8][16];
+	int err;
+};
+
+static struct lost g_lost;
+
+static void lost_cb(struct asv_endpoint *e, uint32_t dst, const void *d, size_t n, int err)
+{
+	(void)e;
+	g_lost.dst[g_lost.n] = dst;
+	g_lost.len[g_lost.n] = n;
+	memcpy(g_lost.data[g_lost.n], d, n < 16 ? n : 16);
+	g_lost.err = err;
+	g_lost.n++;
+}
+
+static void test_lost_messages_reported(void **state)
+{
+	struct msys *m = *state;
+	struct asv_endpoint *h, re;
+	struct rec *rr = calloc(1, sizeof(*rr));
+	int err;
+
+	memset(&g_lost, 0, sizeof(g_lost));
+	h = asv_host_create_ept(&m->host, NULL, 0x500, rec_cb, NULL, &err);
+	h->tx_lost = lost_cb;
+	assert_int_equal(asv_create_ept(&m->remote.dev, &re, NULL, 0x600, rec_cb, rr), 0);
+	/* one message delivered and returned: not lost */
+	assert_int_equal(asv_sendto(h, 0x600, "done", 4), 0);
+	msys_pump(m);
+	assert_int_equal(rr->n, 1);
+	/* three handed over, then the remote "crashes" before running */
+	assert_int_equal(asv_sendto(h, 0x600, "one", 3), 0);
+	assert_int_equal(asv_sendto(h, 0x601, "two!", 4), 0);
+	assert_int_equal(asv_sendto(h, 0x602, "", 0), 0);
+	asv_host_deinit(&m->host);
+	assert_int_equal(g_lost.n, 3);
+	assert_int_equal(g_lost.err, -ASV_ECONNRESET);
+	assert_int_equal(g_lost.dst[0] + g_lost.dst[1] + g_lost.dst[2], 0x600 + 0x601 + 0x602);
+	assert_int_equal(g_lost.len[0] + g_lost.len[1] + g_lost.len[2], 7);
+	assert_false(asv_link_ready(&m->host.dev));
+	assert_int_equal(m->host.vdev->status, 0);
+	free(rr);
+}
+
+static void test_trace_buffer(void **state)
+{
+	struct msys *m = *state;
+	const char *trace = m->rproc.trace_va;
+	struct asv_trace t;
+	char small[16];
+	int i;
+
+	/* the link-up line of the remote went to its trace buffer */
+	assert_non_null(trace);
+	assert_non_null(strstr(trace, "asvirt info: link up"));
+	assert_true(asv_remote_printf(&m->remote, "app: hello %d\n", 42) > 0);
+	assert_non_null(strstr(trace, "app: hello 42\n"));
+	/* a full buffer starts over and stays NUL-terminated */
+	asv_trace_init(&t, small, sizeof(small));
+	for (i = 0; i < 10; i++)
+		asv_trace_printf(&t, "line%d\n", i);
+	assert_string_equal(small, "line8\nline9\n");
+	assert_true(t.wraps > 0);
+	asv_trace_printf(&t, "a-line-longer-than-the-buffer\n");
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +548,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_suppression, setup, teardown),
 		cmocka_unit_test(test_not_ready),
+		cmocka_unit_test_setup_teardown(test_lost_messages_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_buffer, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

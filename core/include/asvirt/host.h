@@ -75,6 +75,11 @@ struct asv_host_config {
 	void *on_channel_priv;
 };
 
+struct asv_host_txrec {
+	uint32_t src, dst;
+	uint16_t len;
+};
+
 struct asv_host {
 	struct asv_rpmsg_dev dev; /* first */
 	/* private */
@@ -89,6 +94,7 @@ struct asv_host {
 	uint8_t *tx_state;
 	uint16_t *tx_free;
 	unsigned int ntx_free;
+	struct asv_host_txrec *tx_rec; /* private copy of each in-flight header */
 	struct asv_host_driver *drivers;
 	struct asv_channel *channels;
 	unsigned int nchannels;
@@ -102,8 +108,14 @@ struct asv_host {
  * too small a buffer region), -ASV_ENOMEM.
  */
 int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg);
-/* Remove every channel (drivers' remove() run), free every endpoint made
- * with asv_host_create_ept() still open, free memory, reset the status. */
+/*
+ * Take the link down (the remote stopped or crashed): every message handed
+ * to the remote and not given back is reported to its sender's tx_lost
+ * handler (or logged when it has none) with -ASV_ECONNRESET; every channel
+ * is removed (drivers' remove() run); endpoints made with
+ * asv_host_create_ept() and still open are freed; the status is reset.
+ * asv_host_init() may then bring up a fresh link (recovery).
+ */
 void asv_host_deinit(struct asv_host *h);
 
 /* Handle one simulated interrupt from the remote: deliver messages, give

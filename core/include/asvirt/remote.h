@@ -30,6 +30,7 @@
 
 #include "asvirt/rpmsg.h"
 #include "asvirt/rsc_table.h"
+#include "asvirt/trace.h"
 
 /* Largest vring the remote accepts (sizes its private bitmaps). */
 #define ASV_REMOTE_MAX_NUM 1024u
@@ -72,6 +73,7 @@ struct asv_remote {
 	unsigned int nstash;
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
+	struct asv_trace trace; /* the table's first RSC_TRACE, if any */
 };
 
 /*
@@ -88,6 +90,13 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg);
  * error that shut the link down.
  */
 int asv_remote_isr(struct asv_remote *r);
+
+/*
+ * printf into the remote's trace buffer (the MCU's console). The core's
+ * own log lines for this remote go there too (as well as to env.log).
+ */
+int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Stop using the rings (the host is going away); wakes blocked senders. */
 void asv_remote_shutdown(struct asv_remote *r);

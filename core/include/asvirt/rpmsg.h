@@ -15,6 +15,7 @@
 #define ASVIRT_RPMSG_H
 
 #include "asvirt/env.h"
+#include "asvirt/trace.h"
 #include "asvirt/vring.h"
 #include "asvirt/wire.h"
 
@@ -31,6 +32,14 @@ typedef int (*asv_rx_cb)(struct asv_endpoint *ept, void *data, size_t len, uint3
 			 void *priv);
 #define ASV_RX_HOLD 1
 
+/*
+ * Told that a message this endpoint sent was handed to the peer but never
+ * given back, because the link went down (the remote crashed or stopped):
+ * it may not have been processed. @err is -ASV_ECONNRESET.
+ */
+typedef void (*asv_tx_lost_fn)(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len,
+			       int err);
+
 /* Dynamic addresses: ASV_RPMSG_RESERVED_ADDRESSES .. + ASV_DYN_ADDRS - 1. */
 #define ASV_DYN_ADDRS 1024u
 #define ASV_EPT_BUCKETS 64u
@@ -43,6 +52,7 @@ struct asv_endpoint {
 	char name[ASV_RPMSG_NAME_SIZE];
 	asv_rx_cb cb;
 	void *priv;
+	asv_tx_lost_fn tx_lost; /* optional (host role) */
 	/* private */
 	struct asv_rpmsg_dev *dev;
 	struct asv_endpoint *next;
@@ -58,6 +68,7 @@ struct asv_stats {
 	unsigned long rx_malformed;   /* dropped (logged): bad len or buffer */
 	unsigned long notifies;	      /* simulated interrupts raised */
 	unsigned long isr_runs;	      /* simulated interrupts handled */
+	unsigned long tx_lost;	      /* sent, never given back: link went down */
 	int link_error;		      /* 0, or the error that broke the link */
 };
 
@@ -97,6 +108,7 @@ struct asv_rpmsg_dev {
 	uint32_t dyn_map[ASV_DYN_ADDRS / 32];
 	uint32_t dyn_next;
 	struct asv_endpoint ns_ept;
+	struct asv_trace *trace; /* remote: its trace buffer, or NULL */
 };
 
 /*
