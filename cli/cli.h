@@ -10,5 +10,6 @@ struct cli_cmd {
 
 int cmd_demo(int argc, char **argv);
 int cmd_apps(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@
 static const struct cli_cmd cmds[] = {
 	{ "demo", "run the rpmsg client sample against a virtual MCU", cmd_demo },
 	{ "apps", "list the built-in firmware apps", cmd_apps },
+	{ "bench", "measure latency, throughput and CPU cost against this machine's floors",
+	  cmd_bench },
 };
 
 static void usage(FILE *f)

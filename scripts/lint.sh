@@ -15,6 +15,6 @@ for f in $files; do
 done
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 	--inline-suppr -D__GNUC__ -I core/include -I core/src -I port/posix/include -I apps/include \
-	core/src port/posix apps cli
+	core/src port/posix apps cli bench
 [ $bad -eq 0 ] && echo "lint: clang-format and cppcheck clean"
 exit $bad

@@ -106,12 +106,18 @@ static int host_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
 
 /* ---- rx: vring[0] ---- */
 
-/* Post rx buffer @id again. RET lock held. */
-static void repost_rx(struct asv_host *h, uint16_t id)
+/* Queue rx buffer @id in the avail ring again (not yet published). */
+static void repost_one(struct asv_host *h, uint16_t id)
 {
 	h->rx_state[id] = RX_POSTED;
 	asv_vring_drv_put(&h->rx_vr, id, h->rx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE,
 			  ASV_RPMSG_BUF_SIZE, ASV_VRING_DESC_F_WRITE);
+}
+
+/* Post rx buffer @id again. RET lock held. */
+static void repost_rx(struct asv_host *h, uint16_t id)
+{
+	repost_one(h, id);
 	asv_vring_drv_publish(&h->rx_vr);
 }
 
@@ -295,6 +301,8 @@ static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, ui
 	}
 }
 
+static void host_rx_flush(struct asv_rpmsg_dev *d);
+
 static const struct asv_role_ops host_ops = {
 	.tx_get = host_tx_get,
 	.tx_commit = host_tx_commit,
@@ -302,6 +310,7 @@ static const struct asv_role_ops host_ops = {
 	.tx_arm = host_tx_arm,
 	.tx_id = host_tx_id,
 	.rx_release = host_rx_release,
+	.rx_flush = host_rx_flush,
 	.ns_rx = host_ns_rx,
 };
 
@@ -469,11 +478,29 @@ void asv_host_deinit(struct asv_host *h)
 	h->dev.ops = NULL;
 }
 
+static void rx_kick_if_wanted(struct asv_host *h);
+
+/* Repost the batched rx buffers under one lock and one index update. */
+static void host_rx_flush(struct asv_rpmsg_dev *d)
+{
+	struct asv_host *h = to_host(d);
+	unsigned int i;
+
+	if (!h->nret)
+		return;
+	asv_lock(d, ASV_LOCK_RET);
+	for (i = 0; i < h->nret; i++)
+		repost_one(h, h->ret_id[i]);
+	asv_vring_drv_publish(&h->rx_vr);
+	rx_kick_if_wanted(h);
+	asv_unlock(d, ASV_LOCK_RET);
+	h->nret = 0;
+}
+
 /* Deliver what the remote queued on vring[0]. RX lock held. */
 static int process_rx(struct asv_host *h)
 {
 	struct asv_rpmsg_dev *d = &h->dev;
-	bool reposted = false;
 	uint32_t len;
 	uint16_t id;
 	int ret;
@@ -482,6 +509,7 @@ static int process_rx(struct asv_host *h)
 	for (;;) {
 		ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
 		if (ret == 0) {
+			host_rx_flush(d);
 			if (!asv_vring_drv_enable_intr(&h->rx_vr))
 				break;
 			asv_vring_drv_disable_intr(&h->rx_vr);
@@ -511,16 +539,11 @@ static int process_rx(struct asv_host *h)
 			asv_unlock(d, ASV_LOCK_RET);
 			continue;
 		}
-		asv_lock(d, ASV_LOCK_RET);
-		repost_rx(h, id);
-		asv_unlock(d, ASV_LOCK_RET);
-		reposted = true;
+		h->ret_id[h->nret++] = id;
+		if (h->nret == ASV_RET_BATCH)
+			host_rx_flush(d);
 	}
-	if (reposted) {
-		asv_lock(d, ASV_LOCK_RET);
-		rx_kick_if_wanted(h);
-		asv_unlock(d, ASV_LOCK_RET);
-	}
+	host_rx_flush(d);
 	return ret < 0 ? ret : 0;
 }
 

@@ -199,6 +199,8 @@ static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, 
 		r->ns_bind(r, msg.name, asv_le32(msg.addr), asv_le32(msg.flags), r->ns_priv);
 }
 
+static void remote_rx_flush(struct asv_rpmsg_dev *d);
+
 static const struct asv_role_ops remote_ops = {
 	.tx_get = remote_tx_get,
 	.tx_commit = remote_tx_commit,
@@ -206,6 +208,7 @@ static const struct asv_role_ops remote_ops = {
 	.tx_arm = remote_tx_arm,
 	.tx_id = remote_tx_id,
 	.rx_release = remote_rx_release,
+	.rx_flush = remote_rx_flush,
 	.ns_rx = remote_ns_rx,
 };
 
@@ -377,12 +380,28 @@ static int link_up(struct asv_remote *r)
 	return 0;
 }
 
+/* Give the batched rx buffers back under one lock and one index update. */
+static void remote_rx_flush(struct asv_rpmsg_dev *d)
+{
+	struct asv_remote *r = to_remote(d);
+	unsigned int i;
+
+	if (!r->nret)
+		return;
+	asv_lock(d, ASV_LOCK_RET);
+	for (i = 0; i < r->nret; i++)
+		asv_vring_dev_put_used(&r->rx_vr, r->ret_id[i], r->ret_len[i]);
+	asv_vring_dev_publish(&r->rx_vr);
+	rx_notify_if_wanted(r);
+	asv_unlock(d, ASV_LOCK_RET);
+	r->nret = 0;
+}
+
 /* Deliver everything queued on vring[1]. RX lock held. */
 static int process_rx(struct asv_remote *r)
 {
 	struct asv_rpmsg_dev *d = &r->dev;
 	struct asv_vring_buf b;
-	bool returned = false;
 	int ret;
 
 	for (;;) {
@@ -390,6 +409,7 @@ static int process_rx(struct asv_remote *r)
 
 		ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
 		if (ret == 0) {
+			remote_rx_flush(d);
 			/* Empty: re-arm kicks, then look once more (no lost kick). */
 			if (!asv_vring_dev_enable_notify(&r->rx_vr))
 				break;
@@ -421,16 +441,12 @@ static int process_rx(struct asv_remote *r)
 			asv_unlock(d, ASV_LOCK_RET);
 			continue;
 		}
-		asv_lock(d, ASV_LOCK_RET);
-		return_rx(r, b.id, b.len);
-		asv_unlock(d, ASV_LOCK_RET);
-		returned = true;
+		r->ret_id[r->nret] = b.id;
+		r->ret_len[r->nret++] = b.len;
+		if (r->nret == ASV_RET_BATCH)
+			remote_rx_flush(d);
 	}
-	if (returned) {
-		asv_lock(d, ASV_LOCK_RET);
-		rx_notify_if_wanted(r);
-		asv_unlock(d, ASV_LOCK_RET);
-	}
+	remote_rx_flush(d);
 	return ret < 0 ? ret : 0;
 }
 

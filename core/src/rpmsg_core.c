@@ -36,9 +36,15 @@ static unsigned int bucket_of(uint32_t addr)
 	return (addr ^ (addr >> 6)) & (ASV_EPT_BUCKETS - 1);
 }
 
+/*
+ * Chains are changed only with the EPT lock held, and an endpoint is
+ * unlinked only with the RX lock held as well. New heads are published
+ * with a release store, so a reader holding just the RX lock (the ISR
+ * delivering a message) may walk a chain without the EPT lock.
+ */
 static struct asv_endpoint *lookup_locked(struct asv_rpmsg_dev *d, uint32_t addr)
 {
-	struct asv_endpoint *e = d->bucket[bucket_of(addr)];
+	struct asv_endpoint *e = asv_load_acquire(&d->bucket[bucket_of(addr)]);
 
 	while (e && e->addr != addr)
 		e = e->next;
@@ -116,7 +122,7 @@ static int ept_add(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, uint32_t a
 		if (dyn_addr(addr))
 			dyn_set(d, addr, true);
 		ept->next = d->bucket[b];
-		d->bucket[b] = ept;
+		asv_store_release(&d->bucket[b], ept);
 	}
 	asv_unlock(d, ASV_LOCK_EPT);
 	return err;
@@ -332,9 +338,12 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 			r = -ASV_ETIMEDOUT;
 			break;
 		}
-		if (isr)
+		if (isr) {
+			/* Buffers we batched may be what the peer waits for. */
+			if (d->ops->rx_flush)
+				d->ops->rx_flush(d);
 			d->env.isr_wait(d->env.ctx, (uint32_t)(deadline - now));
-		else
+		} else
 			d->env.wait(d->env.ctx, gen, (uint32_t)(deadline - now));
 	}
 	asv_lock(d, ASV_LOCK_TX);
@@ -369,6 +378,23 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 		return -ASV_EMSGSIZE;
 	if (dst == ASV_RPMSG_ADDR_ANY)
 		return -ASV_EINVAL;
+	/* Fast path: a free buffer, one lock hold for take, fill and hand-over. */
+	if (!link_state_err(d)) {
+		asv_lock(d, ASV_LOCK_TX);
+		err = d->ops->tx_get(d, &buf, &id);
+		if (err > 0) {
+			if (len)
+				memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
+			asv_rpmsg_fill_hdr(buf, ept->addr, dst, (uint16_t)len);
+			d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
+			d->stats.tx_msgs++;
+			asv_unlock(d, ASV_LOCK_TX);
+			return 0;
+		}
+		asv_unlock(d, ASV_LOCK_TX);
+		if (err < 0)
+			return err; /* the peer broke the ring: the link is down */
+	}
 	err = tx_take(d, &buf, &id, timeout_ms);
 	if (err)
 		return err;
@@ -509,7 +535,7 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 		    src, dst, len, buf_len);
 		return 0;
 	}
-	ept = asv_ept_lookup(d, dst);
+	ept = lookup_locked(d, dst); /* RX held: see lookup_locked() */
 	if (!ept || (ept == &d->ns_ept && !d->ns_enabled)) {
 		d->stats.rx_unknown_dst++;
 		asv_dev_log(d, ASV_LOG_WARN,

@@ -21,49 +21,28 @@ static const char * const asvirt_lock_names[ASV_LOCK_COUNT] = {
 	"asvirt_tx", "asvirt_rx", "asvirt_ept", "asvirt_ret",
 };
 
-/* ---- the MCU's trace buffer (RSC_TRACE, read by the host in debugfs) ---- */
-
-static void trace_put(struct asvirt_mcu *m, const char *line)
-{
-	size_t len = strlen(line);
-	unsigned long flags;
-
-	spin_lock_irqsave(&m->trace_lock, flags);
-	if (m->trace && m->trace_len > 1) {
-		len = min(len, m->trace_len - 1);
-		/* Full: start again from the top, like a small MCU would. */
-		if (m->trace_pos + len >= m->trace_len) {
-			memset(m->trace, 0, m->trace_len);
-			m->trace_pos = 0;
-		}
-		memcpy(m->trace + m->trace_pos, line, len);
-		m->trace_pos += len;
-		m->trace[m->trace_pos] = '\0';
-	}
-	spin_unlock_irqrestore(&m->trace_lock, flags);
-}
+/* ---- the MCU's console: the trace buffer, written by the core ---- */
 
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 {
-	u64 ms = ktime_get_ns() / NSEC_PER_MSEC;
-	char line[320];
+	char line[256];
 	va_list ap;
-	int n;
 
-	n = scnprintf(line, sizeof(line), "[%5llu.%03llu] ", ms / 1000, ms % 1000);
 	va_start(ap, fmt);
-	n += vscnprintf(line + n, sizeof(line) - n, fmt, ap);
+	vscnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	scnprintf(line + n, sizeof(line) - n, "\n");
-	trace_put(m, line);
+	/* The core owns trace0 once it runs; before that, dmesg only. */
+	if (m->linked)
+		asv_remote_printf(&m->remote, "%s\n", line);
+	else
+		dev_dbg(m->dev, "mcu: %s\n", line);
 }
 
-/* The core's log hook: everything goes to trace0, errors to dmesg too. */
+/* The core's log hook: the core copies its lines to trace0 itself. */
 static void env_log(void *ctx, int level, const char *msg)
 {
 	struct asvirt_mcu *m = ctx;
 
-	asvirt_mcu_trace(m, "%s", msg);
 	if (level <= ASV_LOG_WARN)
 		dev_warn(m->dev, "mcu: %s\n", msg);
 }
@@ -236,7 +215,6 @@ static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
 	out->va = m->bufs_map;
 	out->da = base;
 	out->size = size;
-	asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%llx", base, size);
 	return 0;
 }
 
@@ -281,8 +259,43 @@ static int mcu_link(struct asvirt_mcu *m)
 		return ret;
 	}
 	m->linked = true;
-	asvirt_mcu_trace(m, "app %s started", m->app->name);
+	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
+	if (m->bufs_map)
+		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0)",
+				 m->regions[0].da, m->regions[0].size);
 	return 0;
+}
+
+/*
+ * Fault injection (tests): play a buggy host by pointing every buffer the
+ * host queued on vring[1] and the MCU has not consumed yet outside the
+ * rpmsg buffer window. The core must refuse them with a log line. Only
+ * shared memory is touched, as a host would; returns true once done.
+ */
+static bool mcu_corrupt_rx(struct asvirt_mcu *m)
+{
+	struct asv_fw_rsc_vdev *vdev = m->remote.vdev;
+	struct asv_fw_rsc_vdev_vring *v = &vdev->vring[1];
+	u32 num = asv_le32(v->num), align = asv_le32(v->align);
+	u16 i, end, id;
+	struct asv_vring vr;
+	void *va;
+	bool done = false;
+
+	va = mcu_translate(m, asv_le32(v->da), asv_vring_size(num, align));
+	if (!va || asv_vring_init(&vr, va, num, align, false))
+		return false;
+	/* Pairs with the host's release of avail->idx (virtio_ring). */
+	end = asv_le16(smp_load_acquire(&vr.avail->idx));
+	for (i = asv_le16(READ_ONCE(vr.used->idx)); i != end; i++) {
+		id = asv_le16(READ_ONCE(vr.avail->ring[i & vr.mask]));
+		if (id >= vr.num)
+			continue;
+		WRITE_ONCE(vr.desc[id].addr, asv_cpu_to_le64(0xdead0000ULL));
+		dev_info(m->dev, "mcu: fault injection: vring1 descriptor %u -> 0xdead0000\n", id);
+		done = true;
+	}
+	return done;
 }
 
 static int mcu_isr_thread(void *data)
@@ -306,10 +319,15 @@ static int mcu_isr_thread(void *data)
 				continue;
 			}
 		}
+		if (READ_ONCE(m->inject_bad_addr) && mcu_corrupt_rx(m))
+			WRITE_ONCE(m->inject_bad_addr, false);
 		ret = asv_remote_isr(&m->remote);
 		if (ret && ret != -ASV_ENODEV) {
+			/* Like firmware that faults: stop, let the host recover us. */
 			dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
+			asvirt_mcu_trace(m, "MCU halted: %s", asv_strerror(ret));
 			WRITE_ONCE(m->crashed, true);
+			m->fatal(m->notify_ctx);
 		}
 	}
 	/* Wait for kthread_stop() so the task outlives its last use. */
@@ -326,7 +344,6 @@ static int mcu_isr_thread(void *data)
 
 int asvirt_mcu_start(struct asvirt_mcu *m)
 {
-	struct asv_fw_rsc_trace *tr;
 	unsigned int i;
 
 	m->app = asv_app_find(m->app_name);
@@ -348,28 +365,11 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 	atomic_set(&m->gen, 0);
 	for (i = 0; i < ASV_LOCK_COUNT; i++)
 		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
-	spin_lock_init(&m->trace_lock);
-	m->trace = NULL;
-	m->trace_len = 0;
-	m->trace_pos = 0;
-	tr = asv_rsc_find_trace(m->table, 0);
-	if (tr) {
-		u32 len = asv_le32(tr->len);
-
-		m->trace = mcu_translate(m, asv_le32(tr->da), len);
-		if (m->trace) {
-			m->trace_len = len;
-			memset(m->trace, 0, len);
-		} else {
-			dev_warn(m->dev, "mcu: trace buffer 0x%x+0x%x outside SRAM, ignored\n",
-				 asv_le32(tr->da), len);
-		}
-	}
 	m->linked = false;
 	m->stopping = false;
 	m->crashed = false;
 	m->bufs_map = NULL;
-	m->isr = kthread_run(mcu_isr_thread, m, "asvirt-mcu/%s", dev_name(m->dev));
+	m->isr = kthread_run(mcu_isr_thread, m, "asvirt-mcu%d", m->id);
 	if (IS_ERR(m->isr)) {
 		int ret = PTR_ERR(m->isr);
 
@@ -379,7 +379,6 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 		return ret;
 	}
 	m->running = true;
-	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
 	return 0;
 }
 
@@ -396,6 +395,11 @@ void asvirt_mcu_crash(struct asvirt_mcu *m)
 	WRITE_ONCE(m->crashed, true);
 }
 
+void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m)
+{
+	WRITE_ONCE(m->inject_bad_addr, true);
+}
+
 /* Stop the ISR thread and the app; idempotent. */
 void asvirt_mcu_stop(struct asvirt_mcu *m)
 {
@@ -408,14 +412,15 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	up(&m->irq);
 	kthread_stop(m->isr);
 	m->isr = NULL;
-	if (m->linked)
+	if (m->linked) {
 		m->app->stop(&m->remote, m->app_state);
+		asvirt_mcu_trace(m, "MCU stopped");
+	}
 	m->linked = false;
 	if (m->bufs_map)
 		memunmap(m->bufs_map);
 	m->bufs_map = NULL;
 	kfree(m->app_state);
 	m->app_state = NULL;
-	asvirt_mcu_trace(m, "MCU stopped");
 	m->running = false;
 }

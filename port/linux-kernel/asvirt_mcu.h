@@ -13,7 +13,6 @@
 
 #include <linux/mutex.h>
 #include <linux/semaphore.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -27,6 +26,7 @@
 struct asvirt_mcu {
 	/* Filled by the driver before asvirt_mcu_start(). */
 	struct device *dev;
+	int id;				/* names the ISR thread asvirt-mcuID */
 	const char *app_name;
 	void *table;			/* loaded resource table (MCU SRAM) */
 	size_t table_size;
@@ -34,6 +34,8 @@ struct asvirt_mcu {
 	struct asv_mem_region mem[ASVIRT_MCU_MAX_MEM];
 	unsigned int nmem;
 	void (*notify_host)(void *ctx, u32 notifyid);
+	/* The MCU hit a fatal error (called on its ISR thread). */
+	void (*fatal)(void *ctx);
 	void *notify_ctx;
 
 	/* private */
@@ -46,20 +48,18 @@ struct asvirt_mcu {
 	bool running;
 	bool stopping;
 	bool crashed;
+	bool inject_bad_addr;		/* test: corrupt the next host buffer */
 	struct semaphore irq;		/* the MCU's interrupt line */
 	struct task_struct *isr;
 	wait_queue_head_t wq;		/* senders waiting for a buffer */
 	atomic_t gen;
 	struct mutex locks[ASV_LOCK_COUNT];
-	spinlock_t trace_lock;
-	char *trace;			/* RSC_TRACE buffer, in MCU SRAM */
-	size_t trace_len;
-	size_t trace_pos;
 };
 
 int asvirt_mcu_start(struct asvirt_mcu *m);
 void asvirt_mcu_kick(struct asvirt_mcu *m);
 void asvirt_mcu_crash(struct asvirt_mcu *m);
+void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m);
 void asvirt_mcu_stop(struct asvirt_mcu *m);
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 	__printf(2, 3);

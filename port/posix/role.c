@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 /* struct asv_env for POSIX threads, and the ISR thread. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -131,6 +132,7 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 	p->name = name;
 	p->irq = irq;
 	p->peer = peer;
+	p->cpu = -1;
 	for (i = 0; i < ASV_LOCK_COUNT; i++)
 		pthread_mutex_init(&p->locks[i], NULL);
 	pthread_mutex_init(&p->wait_mu, NULL);
@@ -158,18 +160,66 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 	return 0;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__) || defined(__arm__)
+#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+/* Poll for an interrupt for up to spin_ns: true if one was consumed. */
+static bool isr_poll(struct asv_posix_role *p)
+{
+	uint64_t end;
+	unsigned int i = 0;
+
+	if (!p->spin_ns || !p->irq->try_wait)
+		return false;
+	end = asv_posix_now_ns() + p->spin_ns;
+	for (;;) {
+		if (p->irq->try_wait(p->irq) == 0)
+			return true;
+		/* the clock is read every 64 polls; pause eases the sibling */
+		if (!(++i & 63) &&
+		    (asv_posix_now_ns() >= end || __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)))
+			return false;
+		cpu_relax();
+	}
+}
+
 static void *isr_main(void *arg)
 {
 	struct asv_posix_role *p = arg;
 
 	current_isr = p;
+	asv_posix_pin_self(p->cpu);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
+		bool got = isr_poll(p);
+
+		if (got)
+			p->spin_hits++;
 		/* A bounded wait so stop is noticed even with no interrupt. */
-		if (p->irq->wait(p->irq, 50) == 0 && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+		else if (p->irq->wait(p->irq, 50) != 0)
+			continue;
+		if (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
 			p->isr_fn(p->isr_arg);
 	}
 	current_isr = NULL;
 	return NULL;
+}
+
+int asv_posix_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return 0;
+	if (cpu >= CPU_SETSIZE)
+		return -ASV_EINVAL;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -ASV_EINVAL : 0;
 }
 
 int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg)

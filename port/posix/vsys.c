@@ -63,6 +63,12 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 			    cfg->log ? cfg->log_ctx : "host", level);
 	asv_posix_role_init(&s->remote_role, "remote", s->remote_irq, s->host_irq, log,
 			    cfg->log ? cfg->log_ctx : "remote", level);
+	s->host_role.spin_ns = cfg->spin_ns;
+	s->remote_role.spin_ns = cfg->spin_ns;
+	if (cfg->pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
+		s->host_role.cpu = ASV_VSYS_HOST_CPU;
+		s->remote_role.cpu = ASV_VSYS_REMOTE_CPU;
+	}
 	err = asv_rproc_load(&s->rproc, &s->region, t, tsize, &s->host_role.env);
 	if (err)
 		goto fail_roles;

@@ -4,6 +4,7 @@
  * the QEMU guest against the virtual MCU's echo app (address 0x400).
  *
  *   rpmsg_test CTRLDEV COUNT
+ *   rpmsg_test CTRLDEV -m MESSAGE     (send one message, print the echo)
  *
  * Creates an endpoint with RPMSG_CREATE_EPT_IOCTL on CTRLDEV
  * (/dev/rpmsg_ctrlN), checks poll() and O_NONBLOCK on the new /dev/rpmsgM,
@@ -90,11 +91,12 @@ int main(int argc, char **argv)
 	struct pollfd pfd;
 	double secs;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s CTRLDEV COUNT\n", argv[0]);
+	if (argc != 3 && !(argc == 4 && !strcmp(argv[2], "-m"))) {
+		fprintf(stderr, "usage: %s CTRLDEV COUNT | %s CTRLDEV -m MESSAGE\n",
+			argv[0], argv[0]);
 		return 2;
 	}
-	count = atol(argv[2]);
+	count = argc == 4 ? 0 : atol(argv[2]);
 	ctrl = open(argv[1], O_RDWR);
 	if (ctrl < 0)
 		return fail("open ctrl");
@@ -152,6 +154,24 @@ int main(int argc, char **argv)
 	/* Blocking mode from now on. */
 	if (fcntl(fd, F_SETFL, 0))
 		return fail("fcntl");
+
+	if (argc == 4) {	/* -m MESSAGE */
+		size_t len = strlen(argv[3]);
+		ssize_t r;
+
+		if (len > MAX_PAYLOAD)
+			len = MAX_PAYLOAD;
+		if (write(fd, argv[3], len) != (ssize_t)len)
+			return fail("write");
+		r = read(fd, rx, sizeof(rx) - 1);
+		if (r < 0)
+			return fail("read");
+		rx[r] = 0;
+		printf("sent \"%.*s\" to 0x%x via %s, echo: \"%s\"\n", (int)len, argv[3],
+		       ECHO_ADDR, path, rx);
+		ioctl(fd, RPMSG_DESTROY_EPT_IOCTL);
+		return 0;
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {

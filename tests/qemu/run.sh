@@ -148,6 +148,28 @@ if want e; then
 	unload
 fi
 
+# (g) a buffer address outside the rpmsg buffer window (a buggy host) is
+# refused with a log line, never dereferenced; the MCU halts, the kernel
+# recovers it and the channels come back.
+if want g; then
+	step g-bad-address
+	load firmware=asvirt-echo.elf
+	c0=$(count 'crash detected')
+	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then fail "not up"
+	else
+		echo 1 >$DBG/remoteproc0/asvirt_bad_addr
+		rpmsg_test /dev/rpmsg_ctrl0 1 >/dev/null 2>&1	# its message is lost
+		if ! dmesg | grep -q 'outside the buffer region'; then fail "no refusal logged"
+		elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
+			fail "MCU fault not reported"
+		elif ! wait_for 10 state_is 0 running || ! wait_for 10 has_ctrl 0 ||
+		     ! wait_for 10 trace_has 0 'link up' || ! rpmsg_test /dev/rpmsg_ctrl0 100; then
+			fail "no echo after recovery"
+		else pass; fi
+	fi
+	unload
+fi
+
 # (f) two virtual remotes at once, each with its own channels.
 if want f; then
 	step f-two-remotes

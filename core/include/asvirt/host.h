@@ -94,7 +94,9 @@ struct asv_host {
 	uint8_t *tx_state;
 	uint16_t *tx_free;
 	unsigned int ntx_free;
-	struct asv_host_txrec *tx_rec; /* private copy of each in-flight header */
+	struct asv_host_txrec *tx_rec;	/* private copy of each in-flight header */
+	uint16_t ret_id[ASV_RET_BATCH]; /* rx buffers to repost (ISR only) */
+	unsigned int nret;
 	struct asv_host_driver *drivers;
 	struct asv_channel *channels;
 	unsigned int nchannels;

@@ -71,6 +71,9 @@ struct asv_remote {
 	uint16_t stash_id[ASV_MAX_ZC_TX];
 	void *stash_buf[ASV_MAX_ZC_TX];
 	unsigned int nstash;
+	uint16_t ret_id[ASV_RET_BATCH]; /* rx buffers to give back (ISR only) */
+	uint32_t ret_len[ASV_RET_BATCH];
+	unsigned int nret;
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
 	struct asv_trace trace; /* the table's first RSC_TRACE, if any */

@@ -43,6 +43,8 @@ typedef void (*asv_tx_lost_fn)(struct asv_endpoint *ept, uint32_t dst, const voi
 /* Dynamic addresses: ASV_RPMSG_RESERVED_ADDRESSES .. + ASV_DYN_ADDRS - 1. */
 #define ASV_DYN_ADDRS 1024u
 #define ASV_EPT_BUCKETS 64u
+/* Received buffers are given back to the peer in batches of this many. */
+#define ASV_RET_BATCH 32
 /* At most this many zero-copy tx buffers may be held at once. */
 #define ASV_MAX_ZC_TX 32
 
@@ -86,6 +88,8 @@ struct asv_role_ops {
 	/* Validate and map a held tx/rx buffer pointer back to its id. */
 	int (*tx_id)(struct asv_rpmsg_dev *d, void *buf, uint16_t *id);
 	int (*rx_release)(struct asv_rpmsg_dev *d, void *hdr);
+	/* Give back the received buffers the ISR has batched (ISR thread). */
+	void (*rx_flush)(struct asv_rpmsg_dev *d);
 	/* Name-service message arrived for this role (dst 53). */
 	void (*ns_rx)(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src);
 };

@@ -30,6 +30,15 @@ struct asv_posix_role {
 	int stop; /* atomic */
 	asv_isr_fn isr_fn;
 	void *isr_arg;
+	/*
+	 * Adaptive interrupt: after handling an interrupt the ISR thread polls
+	 * for the next one for up to spin_ns before it blocks. 0 = always
+	 * block (pure semaphore mode). Needs irq->try_wait.
+	 */
+	uint64_t spin_ns;
+	unsigned long spin_hits; /* interrupts caught while polling */
+	/* CPU the ISR thread is pinned to (its "core"), or -1 for any. */
+	int cpu;
 };
 
 /* Fill @p->env. @irq and @peer stay owned by the caller. */
@@ -37,6 +46,8 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 			struct asv_notifier *peer, asv_log_fn log, void *log_ctx, int log_level);
 /* Start the ISR thread calling @fn(@arg) for every interrupt. */
 int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg);
+/* Pin the calling thread to @cpu (-1: no-op). 0 or -ASV_EINVAL. */
+int asv_posix_pin_self(int cpu);
 /* Stop and join the ISR thread (at most one wait period, 50 ms). */
 void asv_posix_role_stop(struct asv_posix_role *p);
 void asv_posix_role_destroy(struct asv_posix_role *p);

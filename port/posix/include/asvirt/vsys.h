@@ -15,6 +15,9 @@
 #include "asvirt/remote.h"
 #include "asvirt/rproc.h"
 
+#define ASV_VSYS_HOST_CPU 0
+#define ASV_VSYS_REMOTE_CPU 1
+
 struct asv_vsys_config {
 	const struct asv_app *app; /* firmware app; NULL: add endpoints yourself */
 	const void *rsc_table;	   /* NULL: the default table (asv_rsc_build) */
@@ -29,6 +32,14 @@ struct asv_vsys_config {
 	int log_level;	     /* ASV_LOG_* ; default ERR..WARN when 0 */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
+	/* Adaptive interrupt: ISR threads poll this long before blocking. */
+	uint32_t spin_ns;
+	/*
+	 * Give each side its own core, as on an AMP chip: the host's ISR thread
+	 * runs on CPU 0 and the remote's on CPU 1 (when there are two). Keeps
+	 * the scheduler from stacking both on one CPU at every wake-up.
+	 */
+	bool pin;
 	/* Start the host later with asv_vsys_start_host() (tests). */
 	bool defer_host;
 };

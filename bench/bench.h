@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * asvirt bench: the machine's floors and asvirt's figures, measured in one
+ * run so that every asvirt number can be printed as a ratio to its floor.
+ */
+#ifndef ASVIRT_BENCH_H
+#define ASVIRT_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lat {
+	double p50, p99, p999, max; /* nanoseconds */
+	unsigned long n;
+};
+
+struct floors {
+	struct lat sem;	    /* semaphore ping-pong between two threads, round trip */
+	struct lat eventfd; /* eventfd ping-pong, round trip */
+	struct lat spin;    /* spin ping-pong on a shared cache line, round trip */
+	double spsc_rec_s;  /* single-producer/single-consumer ring, 16-byte records/s */
+	double memcpy_bps;  /* memcpy of 512-byte chunks, bytes/s */
+};
+
+struct tput {
+	double msg_s;
+	double bytes_s;
+	double host_cpu_ns;   /* host CPU time per message */
+	double remote_cpu_ns; /* remote CPU time per message (sender + ISR) */
+	unsigned long msgs;
+};
+
+/* Effort: counts and durations. quick = tiny, for tests under TSan. */
+struct bench_effort {
+	unsigned long rtt_count; /* round trips per latency figure */
+	unsigned long floor_rtt; /* round trips per floor */
+	double tput_seconds;	 /* duration of each throughput figure */
+};
+
+int bench_floors(struct floors *f, const struct bench_effort *e);
+
+/* Round-trip latency host -> remote echo -> host for @payload bytes. */
+int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out);
+
+/* One-way remote -> host throughput over @nept endpoint pairs. */
+int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_copy,
+	       const struct bench_effort *e, struct tput *out);
+
+/* Percentiles of @n samples (sorted in place). */
+void lat_from_samples(uint64_t *ns, unsigned long n, struct lat *out);
+
+#endif

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The floors of this machine, between two threads: a semaphore ping-pong
+ * (what the simulated interrupt costs at best), an eventfd ping-pong, a
+ * spin ping-pong on one cache line (what polling costs at best), a
+ * single-producer/single-consumer ring of 16-byte records and memcpy of
+ * 512-byte chunks.
+ */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "asvirt/posix.h"
+#include "bench.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void lat_from_samples(uint64_t *ns, unsigned long n, struct lat *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!n)
+		return;
+	qsort(ns, n, sizeof(*ns), cmp_u64);
+	out->n = n;
+	out->p50 = (double)ns[n / 2];
+	out->p99 = (double)ns[(n * 99) / 100];
+	out->p999 = (double)ns[(n * 999) / 1000];
+	out->max = (double)ns[n - 1];
+}
+
+/* ---- semaphore ping-pong ---- */
+
+struct sem_pp {
+	sem_t a, b;
+	unsigned long n;
+};
+
+static void *sem_echo(void *arg)
+{
+	struct sem_pp *p = arg;
+	unsigned long i;
+
+	for (i = 0; i < p->n; i++) {
+		sem_wait(&p->a);
+		sem_post(&p->b);
+	}
+	return NULL;
+}
+
+static void floor_sem(unsigned long n, struct lat *out)
+{
+	uint64_t *s = calloc(n, sizeof(*s));
+	struct sem_pp p = { .n = n };
+	pthread_t th;
+	unsigned long i;
+
+	sem_init(&p.a, 0, 0);
+	sem_init(&p.b, 0, 0);
+	pthread_create(&th, NULL, sem_echo, &p);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = asv_posix_now_ns();
+
+		sem_post(&p.a);
+		sem_wait(&p.b);
+		s[i] = asv_posix_now_ns() - t0;
+	}
+	pthread_join(th, NULL);
+	lat_from_samples(s, n, out);
+	sem_destroy(&p.a);
+	sem_destroy(&p.b);
+	free(s);
+}
+
+/* ---- eventfd ping-pong ---- */
+
+struct efd_pp {
+	int a, b;
+	unsigned long n;
+};
+
+static void *efd_echo(void *arg)
+{
+	struct efd_pp *p = arg;
+	uint64_t v = 1;
+	unsigned long i;
+
+	for (i = 0; i < p->n; i++) {
+		if (read(p->a, &v, 8) != 8 || write(p->b, &v, 8) != 8)
+			break;
+	}
+	return NULL;
+}
+
+static void floor_eventfd(unsigned long n, struct lat *out)
+{
+	uint64_t *s = calloc(n, sizeof(*s)), v = 1;
+	struct efd_pp p = { eventfd(0, 0), eventfd(0, 0), n };
+	pthread_t th;
+	unsigned long i;
+
+	pthread_create(&th, NULL, efd_echo, &p);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = asv_posix_now_ns();
+
+		if (write(p.a, &v, 8) != 8 || read(p.b, &v, 8) != 8)
+			break;
+		s[i] = asv_posix_now_ns() - t0;
+	}
+	pthread_join(th, NULL);
+	lat_from_samples(s, i, out);
+	close(p.a);
+	close(p.b);
+	free(s);
+}
+
+/* ---- spin ping-pong on one cache line ---- */
+
+struct spin_pp {
+	_Alignas(64) unsigned long ball;
+	unsigned long n;
+};
+
+static void *spin_echo(void *arg)
+{
+	struct spin_pp *p = arg;
+	unsigned long i;
+
+	for (i = 0; i < p->n; i++) {
+		while (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) != 2 * i + 1)
+			;
+		__atomic_store_n(&p->ball, 2 * i + 2, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+static void floor_spin(unsigned long n, struct lat *out)
+{
+	uint64_t *s = calloc(n, sizeof(*s));
+	struct spin_pp *p = aligned_alloc(64, sizeof(*p));
+	pthread_t th;
+	unsigned long i;
+
+	p->ball = 0;
+	p->n = n;
+	pthread_create(&th, NULL, spin_echo, p);
+	for (i = 0; i < n; i++) {
+		uint64_t t0 = asv_posix_now_ns();
+
+		__atomic_store_n(&p->ball, 2 * i + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) != 2 * i + 2)
+			;
+		s[i] = asv_posix_now_ns() - t0;
+	}
+	pthread_join(th, NULL);
+	lat_from_samples(s, n, out);
+	free(p);
+	free(s);
+}
+
+/* ---- SPSC ring of 16-byte records ---- */
+
+#define RING 1024u
+
+struct spsc {
+	_Alignas(64) unsigned long head;
+	_Alignas(64) unsigned long tail;
+	_Alignas(64) uint64_t rec[RING][2];
+	unsigned long n;
+	uint64_t sum;
+};
+
+static void *spsc_consumer(void *arg)
+{
+	struct spsc *q = arg;
+	unsigned long i = 0, h;
+	uint64_t sum = 0;
+
+	while (i < q->n) {
+		h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+		for (; i < h; i++)
+			sum += q->rec[i % RING][0] ^ q->rec[i % RING][1];
+		__atomic_store_n(&q->tail, i, __ATOMIC_RELEASE);
+	}
+	q->sum = sum;
+	return NULL;
+}
+
+static double floor_spsc(unsigned long n)
+{
+	struct spsc *q = aligned_alloc(64, sizeof(*q));
+	pthread_t th;
+	unsigned long i = 0;
+	uint64_t t0;
+	double r;
+
+	memset(q, 0, sizeof(*q));
+	q->n = n;
+	pthread_create(&th, NULL, spsc_consumer, q);
+	t0 = asv_posix_now_ns();
+	while (i < n) {
+		unsigned long t = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+
+		for (; i < n && i - t < RING; i++) {
+			q->rec[i % RING][0] = i;
+			q->rec[i % RING][1] = ~i;
+		}
+		__atomic_store_n(&q->head, i, __ATOMIC_RELEASE);
+	}
+	pthread_join(th, NULL);
+	r = (double)n * 1e9 / (double)(asv_posix_now_ns() - t0);
+	free(q);
+	return r;
+}
+
+/* ---- memcpy of 512-byte chunks over a buffer the size of the pool ---- */
+
+static double floor_memcpy(double seconds)
+{
+	size_t pool = 512 * 512;
+	uint8_t *src = malloc(pool), *dst = malloc(pool);
+	uint64_t t0, t, bytes = 0;
+	size_t off;
+
+	memset(src, 0x5a, pool);
+	memset(dst, 0, pool);
+	t0 = asv_posix_now_ns();
+	do {
+		for (off = 0; off < pool; off += 512)
+			memcpy(dst + off, src + ((off * 7) % pool), 512);
+		bytes += pool;
+		__asm__ __volatile__("" : : "r"(dst) : "memory");
+		t = asv_posix_now_ns();
+	} while ((double)(t - t0) < seconds * 1e9);
+	free(src);
+	free(dst);
+	return (double)bytes * 1e9 / (double)(t - t0);
+}
+
+int bench_floors(struct floors *f, const struct bench_effort *e)
+{
+	floor_sem(e->floor_rtt, &f->sem);
+	floor_eventfd(e->floor_rtt, &f->eventfd);
+	floor_spin(e->floor_rtt * 10, &f->spin);
+	f->spsc_rec_s = floor_spsc(e->floor_rtt * 1000);
+	f->memcpy_bps = floor_memcpy(e->tput_seconds);
+	return 0;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * asvirt's own figures on the in-process system (threads, semaphore or
+ * adaptive interrupts): round-trip latency through the echo firmware and
+ * one-way remote -> host throughput with copying or zero-copy buffers.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/vsys.h"
+#include "bench.h"
+
+/* ---- round trip: the host sends the next message from its callback ---- */
+
+struct rtt_ctx {
+	struct asv_endpoint *ept;
+	uint8_t payload[ASV_RPMSG_MAX_PAYLOAD];
+	size_t len;
+	unsigned long i, n, warmup;
+	uint64_t t0;
+	uint64_t *samples;
+	int err;
+	int done;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void rtt_finish(struct rtt_ctx *c, int err)
+{
+	pthread_mutex_lock(&c->mu);
+	c->err = err;
+	c->done = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int rtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	struct rtt_ctx *c = p;
+	uint64_t now = asv_posix_now_ns();
+	int err;
+
+	(void)d, (void)src;
+	if (n != c->len) {
+		rtt_finish(c, -ASV_EBADMSG);
+		return 0;
+	}
+	if (c->i >= c->warmup)
+		c->samples[c->i - c->warmup] = now - c->t0;
+	if (++c->i == c->n + c->warmup) {
+		rtt_finish(c, 0);
+		return 0;
+	}
+	c->t0 = asv_posix_now_ns();
+	err = asv_sendto(e, ASV_ECHO_ADDR, c->payload, c->len);
+	if (err)
+		rtt_finish(c, err);
+	return 0;
+}
+
+static int wait_done(pthread_mutex_t *mu, pthread_cond_t *cv, int *done, int seconds)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += seconds;
+	pthread_mutex_lock(mu);
+	while (!*done && rc == 0)
+		rc = pthread_cond_timedwait(cv, mu, &ts);
+	pthread_mutex_unlock(mu);
+	return *done ? 0 : -ASV_ETIMEDOUT;
+}
+
+int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out)
+{
+	struct asv_vsys_config cfg = { .app = &asv_app_echo, .spin_ns = spin_ns, .pin = true };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct rtt_ctx *c = calloc(1, sizeof(*c));
+	int err;
+
+	c->len = payload;
+	c->n = e->rtt_count;
+	c->warmup = e->rtt_count / 10 + 1;
+	c->samples = calloc(c->n, sizeof(uint64_t));
+	memset(c->payload, 0xa5, sizeof(c->payload));
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	err = asv_vsys_start(s, &cfg);
+	if (!err)
+		err = asv_vsys_wait_link(s, 5000);
+	if (!err) {
+		c->ept = asv_host_create_ept(&s->host, NULL, ASV_RPMSG_ADDR_ANY, rtt_cb, c, &err);
+		if (c->ept) {
+			c->t0 = asv_posix_now_ns();
+			err = asv_sendto(c->ept, ASV_ECHO_ADDR, c->payload, c->len);
+			if (!err)
+				err = wait_done(&c->mu, &c->cv, &c->done, 120);
+			if (!err)
+				err = c->err;
+			asv_host_destroy_ept(c->ept);
+		}
+	}
+	asv_vsys_stop(s);
+	if (!err)
+		lat_from_samples(c->samples, c->n, out);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c->samples);
+	free(c);
+	free(s);
+	return err;
+}
+
+/* ---- one-way throughput, remote -> host ---- */
+
+#define MAX_EPT 8
+
+struct tput_ctx {
+	struct asv_vsys *s;
+	struct asv_endpoint *hept[MAX_EPT];
+	struct asv_endpoint rept[MAX_EPT];
+	unsigned int nept;
+	size_t len;
+	int zero_copy;
+	int stop;	  /* atomic */
+	unsigned long rx; /* atomic; written by the host ISR thread */
+	unsigned long tx; /* sender's count */
+	int err;
+	pthread_t sender;
+	uint8_t sink[ASV_RPMSG_MAX_PAYLOAD];
+};
+
+static int tput_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	struct tput_ctx *c = p;
+
+	(void)e, (void)src;
+	if (c->zero_copy) {
+		/* read in place: the data is used where it lies */
+		if (n >= 8)
+			c->sink[0] ^= ((volatile uint8_t *)d)[0];
+	} else {
+		memcpy(c->sink, d, n);
+	}
+	__atomic_store_n(&c->rx, c->rx + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void *tput_sender(void *arg)
+{
+	struct tput_ctx *c = arg;
+	uint8_t buf[ASV_RPMSG_MAX_PAYLOAD];
+	unsigned long seq = 0;
+	unsigned int j;
+	int err = 0;
+
+	/* the sender is the remote's application: it runs on the remote's core */
+	asv_posix_pin_self(c->s->remote_role.cpu);
+	memset(buf, 0x3c, sizeof(buf));
+	while (!err && !__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		for (j = 0; j < c->nept && !err; j++, seq++) {
+			uint32_t dst = 0x500 + j;
+
+			if (c->zero_copy) {
+				uint8_t *p =
+				    asv_get_tx_buffer(&c->s->remote.dev, NULL, 15000, &err);
+
+				if (!p)
+					break;
+				memcpy(p, &seq, c->len < 8 ? c->len : 8);
+				err = asv_send_nocopy(&c->rept[j], dst, p, c->len);
+			} else {
+				memcpy(buf, &seq, c->len < 8 ? c->len : 8);
+				err = asv_sendto(&c->rept[j], dst, buf, c->len);
+			}
+		}
+	}
+	c->tx = seq;
+	c->err = err;
+	return NULL;
+}
+
+static double thread_cpu_ns(pthread_t t)
+{
+	struct timespec ts;
+	clockid_t id;
+
+	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
+		return 0;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_copy,
+	       const struct bench_effort *e, struct tput *out)
+{
+	struct asv_vsys_config cfg = { .spin_ns = spin_ns, .pin = true };
+	struct tput_ctx *c = calloc(1, sizeof(*c));
+	double h0, r0, s0, h1, r1, s1;
+	unsigned long rx0, rx1;
+	uint64_t t0, t1;
+	unsigned int j;
+	int err;
+
+	if (nept > MAX_EPT)
+		nept = MAX_EPT;
+	c->s = calloc(1, sizeof(*c->s));
+	c->nept = nept;
+	c->len = payload;
+	c->zero_copy = zero_copy;
+	err = asv_vsys_start(c->s, &cfg);
+	if (!err)
+		err = asv_vsys_wait_link(c->s, 5000);
+	for (j = 0; !err && j < nept; j++) {
+		c->hept[j] = asv_host_create_ept(&c->s->host, NULL, 0x500 + j, tput_cb, c, &err);
+		if (!err)
+			err = asv_create_ept(&c->s->remote.dev, &c->rept[j], NULL, 0x600 + j,
+					     tput_cb, c);
+	}
+	if (!err && pthread_create(&c->sender, NULL, tput_sender, c))
+		err = -ASV_ENOMEM;
+	if (!err) {
+		struct timespec warm = { 0, 20 * 1000000L };
+		uint64_t ns = (uint64_t)(e->tput_seconds * 1e9);
+		struct timespec run = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+		nanosleep(&warm, NULL);
+		rx0 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
+		h0 = thread_cpu_ns(c->s->host_role.isr_thread);
+		r0 = thread_cpu_ns(c->s->remote_role.isr_thread);
+		s0 = thread_cpu_ns(c->sender);
+		t0 = asv_posix_now_ns();
+		nanosleep(&run, NULL);
+		/* a slow machine (or a sanitizer) gets time for at least 64 */
+		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) - rx0 < 64 &&
+		       asv_posix_now_ns() - t0 < 10000000000ull) {
+			struct timespec ms = { 0, 1000000L };
+
+			nanosleep(&ms, NULL);
+		}
+		rx1 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
+		h1 = thread_cpu_ns(c->s->host_role.isr_thread);
+		r1 = thread_cpu_ns(c->s->remote_role.isr_thread);
+		s1 = thread_cpu_ns(c->sender);
+		t1 = asv_posix_now_ns();
+		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+		pthread_join(c->sender, NULL);
+		err = c->err;
+		/* let the host drain what is in flight before endpoints go */
+		t1 = asv_posix_now_ns() + 2000000000ull;
+		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) < c->tx && asv_posix_now_ns() < t1)
+			sched_yield();
+		memset(out, 0, sizeof(*out));
+		out->msgs = rx1 - rx0;
+		out->msg_s = (double)out->msgs * 1e9 / (double)(t1 - t0);
+		out->bytes_s = out->msg_s * (double)payload;
+		if (out->msgs) {
+			out->host_cpu_ns = (h1 - h0) / (double)out->msgs;
+			out->remote_cpu_ns = (r1 - r0 + s1 - s0) / (double)out->msgs;
+		}
+	}
+	for (j = 0; j < nept; j++) {
+		if (c->hept[j])
+			asv_host_destroy_ept(c->hept[j]);
+		if (c->rept[j].dev)
+			asv_destroy_ept(&c->rept[j]);
+	}
+	asv_vsys_stop(c->s);
+	free(c->s);
+	free(c);
+	return err;
+}

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * A remote processor in its own process, with the remoteproc life cycle:
+ * load (read and check the firmware file: ELF, ".resource_table", table),
+ * start (shared memfd block, two doorbells, fork+exec of asvirt-fw-runner
+ * which dlopen()s the firmware and runs the remote side, then DRIVER_OK),
+ * stop, status; crash detection (the process exits: pidfd; it stops
+ * answering: a heartbeat watchdog; it breaks the protocol: the host's
+ * link error) and recovery (stop, reload the table, restart, DRIVER_OK
+ * again: channels are removed and announced again, drivers get remove()
+ * then probe(), in-flight messages go to their sender's tx_lost).
+ *
+ * Threads in the host process per firmware: the host ISR thread (blocked
+ * on the host doorbell) and a monitor thread. Everything read from the
+ * shared block or the firmware file is untrusted.
+ */
+#ifndef ASVIRT_PROC_H
+#define ASVIRT_PROC_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "asvirt/host.h"
+#include "asvirt/posix.h"
+#include "asvirt/rproc.h"
+#include "asvirt/shmctl.h"
+
+#define ASV_PROC_MAX_DRIVERS 16
+#define ASV_FW_MAX_FILE (64u << 20)
+
+/* A firmware file, read and checked (never executed by the host). */
+struct asv_fw_image {
+	char path[4096];
+	void *table; /* copy of its .resource_table (validated) */
+	size_t table_size;
+	uint16_t machine;
+	uint8_t elf_class;
+};
+
+/* Read @path; 0 or -ASV_E* with the reason in @why ("not an ELF file"). */
+int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, size_t whylen);
+void asv_fw_image_free(struct asv_fw_image *img);
+
+enum asv_proc_state {
+	ASV_PROC_OFFLINE = 0,
+	ASV_PROC_BOOTING,
+	ASV_PROC_RUNNING,
+	ASV_PROC_CRASHED, /* crashed and not recovered (yet, or given up) */
+};
+const char *asv_proc_state_name(enum asv_proc_state s);
+
+struct asv_proc;
+/* State changes: event "running", "crashed", "recovering", "stopped",
+ * "failed"; @detail says why. Called from the thread causing it, often
+ * with the proc's lock held: it must not call asv_proc_*(). */
+typedef void (*asv_proc_event_fn)(struct asv_proc *p, const char *event, const char *detail,
+				  void *priv);
+
+struct asv_proc_config {
+	const char *name;		 /* for logs, status; default: the file's name */
+	const char *runner;		 /* asvirt-fw-runner path; required */
+	enum asv_doorbell_kind doorbell; /* 0 = default (ASV_DOORBELL_DEFAULT) */
+	size_t shm_size;		 /* region bytes; 0 = 1 MiB */
+	uint32_t watchdog_ms;		 /* no heartbeat this long = hung; 0 = 2000 */
+	uint32_t boot_timeout_ms;	 /* runner must be up; 0 = 10000 */
+	uint32_t timeout_ms;		 /* host send timeout; 0 = core default */
+	int max_restarts;		 /* <0 unlimited, 0 = no recovery */
+	asv_log_fn log;			 /* NULL: stderr */
+	void *log_ctx;
+	int log_level; /* 0 = WARN */
+	asv_channel_event_fn on_channel;
+	void *on_channel_priv;
+	asv_proc_event_fn on_event;
+	void *event_priv;
+	const char *runner_log_level; /* passed to the runner; NULL = warning */
+};
+
+#define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX
+
+struct asv_proc_status {
+	enum asv_proc_state state;
+	pid_t pid;
+	unsigned int crashes;
+	unsigned int restarts;
+	unsigned int nchannels;
+	uint64_t uptime_ms;
+	char last_crash[160];
+	struct asv_stats stats; /* the host side of the current link */
+};
+
+struct asv_proc {
+	struct asv_proc_config cfg;
+	char name[64];
+	struct asv_fw_image img;
+	/* held while the link is (re)built and by users touching host */
+	pthread_mutex_t mu;
+	enum asv_proc_state state;
+	unsigned int crashes, restarts, boot_failures;
+	char last_crash[160];
+	char *last_trace; /* trace buffer copy at the last stop/crash */
+	size_t last_trace_len;
+	uint64_t started_ms;
+	/* current instance */
+	int memfd;
+	void *map;
+	size_t map_size;
+	struct asv_shm_ctl *ctl;
+	struct asv_mem_region region;
+	struct asv_rproc rproc;
+	struct asv_notifier *host_irq, *remote_irq;
+	int efd_host, efd_remote;
+	struct asv_posix_role host_role;
+	int role_ready;
+	struct asv_host host;
+	int host_up;
+	unsigned int nchannels; /* atomic */
+	pid_t pid;
+	int pidfd;
+	uint32_t last_hb;
+	uint64_t last_hb_ms;
+	/* monitor */
+	pthread_t monitor;
+	int monitor_running;
+	int stop_efd;
+	struct asv_host_driver *drivers[ASV_PROC_MAX_DRIVERS];
+	unsigned int ndrivers;
+};
+
+/* Load and check @fw_path. The reason of a failure is in @why. */
+int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const char *fw_path,
+		  char *why, size_t whylen);
+/* Boot the firmware and start watching it. */
+int asv_proc_start(struct asv_proc *p, char *why, size_t whylen);
+/* Stop watching, stop the firmware, take the link down. */
+void asv_proc_stop(struct asv_proc *p);
+void asv_proc_destroy(struct asv_proc *p);
+/* A host driver bound now and after every restart (drivers must stay valid). */
+int asv_proc_add_driver(struct asv_proc *p, struct asv_host_driver *drv);
+/* Simulate a crash (SIGKILL the firmware process), like remoteproc's
+ * debugfs "crash" file; the monitor then recovers. */
+int asv_proc_kill(struct asv_proc *p, int sig);
+void asv_proc_get_status(struct asv_proc *p, struct asv_proc_status *st);
+/*
+ * Copy the trace buffer into @buf (NUL-terminated, at most @len - 1
+ * bytes): the live one (@last false), or the copy kept at the last crash
+ * or stop (@last true). Returns the bytes copied, or -ASV_ENOENT.
+ */
+int asv_proc_trace(struct asv_proc *p, char *buf, size_t len, bool last);
+/* Hold while using p->host from outside callbacks (not in callbacks). */
+void asv_proc_lock(struct asv_proc *p);
+void asv_proc_unlock(struct asv_proc *p);
+
+#endif

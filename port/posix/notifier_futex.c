@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The futex doorbell: a counter in the shared block. raise() bumps it and
+ * calls FUTEX_WAKE only when the waiter said it may sleep; wait() returns
+ * as soon as the counter differs from the last value it saw, else sleeps
+ * in FUTEX_WAIT (shared, not FUTEX_PRIVATE: the word is in a memfd mapped
+ * by two processes). The words are written by the peer: any value is
+ * harmless (at worst a spurious or a missed-then-timed-out interrupt).
+ */
+#include <errno.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/notifier.h"
+#include "asvirt/posix.h"
+#include "asvirt/shmctl.h"
+
+struct futex_notifier {
+	struct asv_notifier n;
+	struct asv_shm_futex *f;
+	uint32_t seen;
+};
+
+static long futex(uint32_t *uaddr, int op, uint32_t val, const struct timespec *ts)
+{
+	return syscall(SYS_futex, uaddr, op, val, ts, NULL, 0);
+}
+
+static void futex_raise(struct asv_notifier *n)
+{
+	struct futex_notifier *x = (struct futex_notifier *)n;
+
+	__atomic_add_fetch(&x->f->word, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&x->f->sleeping, __ATOMIC_SEQ_CST))
+		futex(&x->f->word, FUTEX_WAKE, 1, NULL);
+}
+
+static int futex_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
+{
+	struct futex_notifier *x = (struct futex_notifier *)n;
+	uint64_t end = asv_posix_now_ns() + (uint64_t)timeout_ms * 1000000ull, now;
+	struct timespec ts;
+	uint32_t cur;
+
+	for (;;) {
+		cur = __atomic_load_n(&x->f->word, __ATOMIC_ACQUIRE);
+		if (cur != x->seen) {
+			x->seen = cur;
+			return 0;
+		}
+		now = asv_posix_now_ns();
+		if (now >= end)
+			return -ASV_ETIMEDOUT;
+		ts.tv_sec = (time_t)((end - now) / 1000000000ull);
+		ts.tv_nsec = (long)((end - now) % 1000000000ull);
+		__atomic_store_n(&x->f->sleeping, 1, __ATOMIC_SEQ_CST);
+		/* Dekker with raise(): re-check after announcing the sleep. */
+		if (__atomic_load_n(&x->f->word, __ATOMIC_SEQ_CST) == cur)
+			futex(&x->f->word, FUTEX_WAIT, cur, &ts);
+		__atomic_store_n(&x->f->sleeping, 0, __ATOMIC_RELAXED);
+	}
+}
+
+static void futex_destroy(struct asv_notifier *n)
+{
+	free(n);
+}
+
+struct asv_notifier *asv_notifier_futex_create(struct asv_shm_futex *f)
+{
+	struct futex_notifier *x;
+
+	if (!f)
+		return NULL;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return NULL;
+	x->f = f;
+	x->seen = 0; /* the block starts zeroed: any raise so far is pending */
+	x->n.raise = futex_raise;
+	x->n.wait = futex_wait_ms;
+	x->n.destroy = futex_destroy;
+	return &x->n;
+}

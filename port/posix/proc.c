@@ -1,0 +1,740 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/* A firmware in its own process, with the remoteproc life cycle. See asvirt/proc.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "asvirt/elf.h"
+#include "asvirt/errors.h"
+#include "asvirt/proc.h"
+
+#define SHM_DA 0x10000000u
+#define RUNNER_FD_SHM 3
+#define RUNNER_FD_IRQ 4
+#define RUNNER_FD_PEER 5
+
+/* ---- firmware files ------------------------------------------------------ */
+
+struct why_buf {
+	char *buf;
+	size_t len;
+};
+
+static void why_log(void *ctx, int level, const char *msg)
+{
+	struct why_buf *w = ctx;
+
+	(void)level;
+	if (w->buf && w->len && !w->buf[0])
+		snprintf(w->buf, w->len, "%s", msg);
+}
+
+static int whyf(char *why, size_t n, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int whyf(char *why, size_t n, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, size_t whylen)
+{
+	struct asv_elf_section sec;
+	struct asv_elf_info info;
+	struct why_buf wb = { NULL, 0 };
+	struct asv_env env = { .log = why_log, .log_ctx = &wb, .log_level = ASV_LOG_ERR };
+	char ewhy[200], rwhy[200] = "";
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int fd, err;
+
+	memset(img, 0, sizeof(*img));
+	if (why && whylen)
+		why[0] = 0;
+	if (strlen(path) >= sizeof(img->path))
+		return whyf(why, whylen, -ASV_EINVAL, "path too long");
+	snprintf(img->path, sizeof(img->path), "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return whyf(why, whylen, -ASV_ENOENT, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return whyf(why, whylen, -ASV_EINVAL, "%s: not a regular file", path);
+	}
+	if (st.st_size <= 0 || (uint64_t)st.st_size > ASV_FW_MAX_FILE) {
+		close(fd);
+		return whyf(why, whylen, -ASV_EINVAL, "%s: size %lld outside 1..%u bytes", path,
+			    (long long)st.st_size, ASV_FW_MAX_FILE);
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		close(fd);
+		return whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(buf);
+		return whyf(why, whylen, -ASV_EIO, "%s: short read", path);
+	}
+	err = asv_elf_check(buf, got, &info, ewhy, sizeof(ewhy));
+	if (!err)
+		err = asv_elf_find_section(buf, got, ASV_ELF_RSC_SECTION, &sec, ewhy, sizeof(ewhy));
+	if (err) {
+		free(buf);
+		return whyf(why, whylen, err, "%s: bad firmware: %s", path, ewhy);
+	}
+	if (!sec.data || !sec.size || sec.size > 65536) {
+		free(buf);
+		return whyf(why, whylen, -ASV_EINVAL,
+			    "%s: bad firmware: %s section is empty or larger than 64 KiB", path,
+			    ASV_ELF_RSC_SECTION);
+	}
+	wb.buf = rwhy;
+	wb.len = sizeof(rwhy);
+	err = asv_rsc_validate(sec.data, (size_t)sec.size, &env);
+	if (!err && !asv_rsc_find_vdev((void *)(uintptr_t)sec.data, ASV_VIRTIO_ID_RPMSG)) {
+		err = -ASV_EINVAL;
+		snprintf(rwhy, sizeof(rwhy), "no rpmsg vdev (id 7)");
+	}
+	if (err) {
+		free(buf);
+		return whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
+	}
+	img->table = malloc((size_t)sec.size);
+	if (!img->table) {
+		free(buf);
+		return whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
+	}
+	memcpy(img->table, sec.data, (size_t)sec.size);
+	img->table_size = (size_t)sec.size;
+	img->machine = info.machine;
+	img->elf_class = info.elf_class;
+	free(buf);
+	return 0;
+}
+
+void asv_fw_image_free(struct asv_fw_image *img)
+{
+	free(img->table);
+	img->table = NULL;
+	img->table_size = 0;
+}
+
+/* ---- one instance ---------------------------------------------------------- */
+
+const char *asv_proc_state_name(enum asv_proc_state s)
+{
+	switch (s) {
+	case ASV_PROC_OFFLINE:
+		return "offline";
+	case ASV_PROC_BOOTING:
+		return "booting";
+	case ASV_PROC_RUNNING:
+		return "running";
+	case ASV_PROC_CRASHED:
+		return "crashed";
+	}
+	return "?";
+}
+
+static void event(struct asv_proc *p, const char *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void event(struct asv_proc *p, const char *ev, const char *fmt, ...)
+{
+	char detail[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (p->cfg.on_event)
+		p->cfg.on_event(p, ev, detail, p->cfg.event_priv);
+	else
+		asv_logf(&p->host_role.env, ASV_LOG_INFO, "%s: %s", ev, detail);
+}
+
+/* Host ISR thread (or deinit): count, then tell the user. */
+static void proc_on_channel(struct asv_host *h, struct asv_channel *ch, bool created, void *priv)
+{
+	struct asv_proc *p = priv;
+
+	if (created)
+		__atomic_add_fetch(&p->nchannels, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_sub_fetch(&p->nchannels, 1, __ATOMIC_RELAXED);
+	if (p->cfg.on_channel)
+		p->cfg.on_channel(h, ch, created, p->cfg.on_channel_priv);
+}
+
+static int host_isr(void *arg)
+{
+	return asv_host_isr(arg);
+}
+
+static int pidfd_open_(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Copy the live trace (untrusted: stop at the buffer's end or first NUL). */
+static size_t copy_trace(struct asv_proc *p, char *buf, size_t len)
+{
+	const char *t;
+	size_t n = 0, max;
+
+	if (!p->map || !p->rproc.trace_va || !len)
+		return 0;
+	t = p->rproc.trace_va;
+	max = p->rproc.trace_len;
+	while (n < max && n + 1 < len) {
+		char c = __atomic_load_n(&t[n], __ATOMIC_RELAXED);
+
+		if (!c)
+			break;
+		buf[n++] = c;
+	}
+	buf[n] = 0;
+	return n;
+}
+
+static void keep_trace(struct asv_proc *p)
+{
+	size_t len;
+	char *b;
+
+	if (!p->map || !p->rproc.trace_va)
+		return;
+	len = (size_t)p->rproc.trace_len + 1;
+	b = malloc(len);
+	if (!b)
+		return;
+	p->last_trace_len = copy_trace(p, b, len);
+	free(p->last_trace);
+	p->last_trace = b;
+}
+
+/* Wait up to @ms for the child to exit; reap it. Returns 1 if reaped. */
+static int reap(struct asv_proc *p, int ms, int *status)
+{
+	uint64_t end = asv_posix_now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		pid_t r = waitpid(p->pid, status, WNOHANG);
+
+		if (r == p->pid || (r < 0 && errno == ECHILD))
+			return 1;
+		if (asv_posix_now_ms() >= end)
+			return 0;
+		if (p->pidfd >= 0) {
+			struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+
+			poll(&pfd, 1, 10);
+		} else {
+			usleep(2000);
+		}
+	}
+}
+
+static void teardown(struct asv_proc *p, bool crashed)
+{
+	int status;
+
+	if (p->role_ready)
+		asv_posix_role_stop(&p->host_role);
+	if (p->pid > 0) {
+		if (!crashed || !reap(p, 0, &status)) {
+			kill(p->pid, SIGTERM);
+			if (!reap(p, 500, &status)) {
+				kill(p->pid, SIGKILL);
+				reap(p, 5000, &status);
+			}
+		}
+		p->pid = 0;
+	}
+	keep_trace(p);
+	if (p->host_up) {
+		asv_host_deinit(&p->host);
+		p->host_up = 0;
+	}
+	if (p->role_ready) {
+		asv_posix_role_destroy(&p->host_role);
+		p->role_ready = 0;
+	}
+	if (p->host_irq)
+		p->host_irq->destroy(p->host_irq);
+	if (p->remote_irq)
+		p->remote_irq->destroy(p->remote_irq);
+	p->host_irq = p->remote_irq = NULL;
+	p->efd_host = p->efd_remote = -1;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	if (p->map)
+		munmap(p->map, p->map_size);
+	p->map = NULL;
+	p->ctl = NULL;
+	if (p->memfd >= 0)
+		close(p->memfd);
+	p->memfd = -1;
+}
+
+static pid_t spawn_runner(struct asv_proc *p)
+{
+	char shm_s[16], irq_s[16], peer_s[16];
+	const char *db = p->ctl->doorbell == ASV_DOORBELL_EVENTFD ? "eventfd" : "futex";
+	const char *lvl = p->cfg.runner_log_level ? p->cfg.runner_log_level : "warning";
+	char *argv[16];
+	int n = 0, fds[3], i;
+	pid_t pid;
+
+	snprintf(shm_s, sizeof(shm_s), "%d", RUNNER_FD_SHM);
+	snprintf(irq_s, sizeof(irq_s), "%d", RUNNER_FD_IRQ);
+	snprintf(peer_s, sizeof(peer_s), "%d", RUNNER_FD_PEER);
+	argv[n++] = (char *)p->cfg.runner;
+	argv[n++] = "--name";
+	argv[n++] = p->name;
+	argv[n++] = "--shm-fd";
+	argv[n++] = shm_s;
+	argv[n++] = "--doorbell";
+	argv[n++] = (char *)db;
+	argv[n++] = "--log-level";
+	argv[n++] = (char *)lvl;
+	if (p->ctl->doorbell == ASV_DOORBELL_EVENTFD) {
+		argv[n++] = "--irq-fd";
+		argv[n++] = irq_s;
+		argv[n++] = "--peer-fd";
+		argv[n++] = peer_s;
+	}
+	argv[n++] = p->img.path;
+	argv[n] = NULL;
+	fds[0] = p->memfd;
+	fds[1] = p->efd_remote;
+	fds[2] = p->efd_host;
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	/* child: async-signal-safe calls only until exec */
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			fds[i] = fcntl(fds[i], F_DUPFD, 10);
+	for (i = 0; i < 3; i++)
+		if (fds[i] >= 0 && dup2(fds[i], RUNNER_FD_SHM + i) < 0)
+			_exit(126);
+	execv(p->cfg.runner, argv);
+	_exit(127);
+}
+
+static int boot(struct asv_proc *p, char *why, size_t whylen)
+{
+	asv_log_fn log = p->cfg.log ? p->cfg.log : asv_posix_log_stderr;
+	void *log_ctx = p->cfg.log ? p->cfg.log_ctx : p->name;
+	size_t region = p->cfg.shm_size ? p->cfg.shm_size : (1u << 20);
+	struct asv_host_config hc;
+	uint64_t end;
+	unsigned int i;
+	int err, status;
+
+	p->memfd = -1;
+	p->pidfd = -1;
+	p->efd_host = p->efd_remote = -1;
+	p->state = ASV_PROC_BOOTING;
+	region = (region + 4095) & ~(size_t)4095;
+	p->map_size = ASV_SHM_CTL_SIZE + region;
+	p->memfd = memfd_create(p->name, MFD_CLOEXEC);
+	if (p->memfd < 0 || ftruncate(p->memfd, (off_t)p->map_size)) {
+		err = whyf(why, whylen, -ASV_ENOMEM, "memfd: %s", strerror(errno));
+		goto fail;
+	}
+	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->memfd, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		err = whyf(why, whylen, -ASV_ENOMEM, "mmap: %s", strerror(errno));
+		goto fail;
+	}
+	p->ctl = p->map;
+	p->ctl->magic = ASV_SHM_MAGIC;
+	p->ctl->version = ASV_SHM_VERSION;
+	p->ctl->shm_size = p->map_size;
+	p->ctl->region_off = ASV_SHM_CTL_SIZE;
+	p->ctl->region_size = region;
+	p->ctl->region_da = SHM_DA;
+	p->ctl->doorbell = p->cfg.doorbell ? p->cfg.doorbell : ASV_DOORBELL_DEFAULT;
+	p->region = (struct asv_mem_region){ (uint8_t *)p->map + ASV_SHM_CTL_SIZE, SHM_DA, region };
+	if (p->ctl->doorbell == ASV_DOORBELL_EVENTFD) {
+		p->host_irq = asv_notifier_eventfd_create(&p->efd_host);
+		p->remote_irq = asv_notifier_eventfd_create(&p->efd_remote);
+	} else {
+		p->host_irq = asv_notifier_futex_create(&p->ctl->host_db);
+		p->remote_irq = asv_notifier_futex_create(&p->ctl->remote_db);
+	}
+	if (!p->host_irq || !p->remote_irq) {
+		err = whyf(why, whylen, -ASV_ENOMEM, "doorbells: %s", strerror(errno));
+		goto fail;
+	}
+	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
+			    p->cfg.log_level ? p->cfg.log_level : ASV_LOG_WARN);
+	p->role_ready = 1;
+	{
+		struct why_buf wb = { why, whylen };
+		struct asv_env env = p->host_role.env;
+
+		if (why && whylen)
+			why[0] = 0;
+		env.log = why_log;
+		env.log_ctx = &wb;
+		env.log_level = ASV_LOG_ERR;
+		err = asv_rproc_load(&p->rproc, &p->region, p->img.table, p->img.table_size, &env);
+		if (err)
+			goto fail;
+	}
+	p->ctl->table_size = (uint32_t)p->rproc.table_size;
+	/* ops->start(): the firmware process */
+	p->pid = spawn_runner(p);
+	if (p->pid < 0) {
+		p->pid = 0;
+		err = whyf(why, whylen, -ASV_ENOMEM, "fork: %s", strerror(errno));
+		goto fail;
+	}
+	p->pidfd = pidfd_open_(p->pid);
+	end = asv_posix_now_ms() + (p->cfg.boot_timeout_ms ? p->cfg.boot_timeout_ms : 10000);
+	while (__atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE) != ASV_RUNNER_RUNNING) {
+		if (__atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE) == ASV_RUNNER_FAILED) {
+			err = whyf(why, whylen, -ASV_EIO, "firmware failed to start (error %d)",
+				   (int)__atomic_load_n(&p->ctl->error, __ATOMIC_RELAXED));
+			goto fail;
+		}
+		if (reap(p, 5, &status)) {
+			p->pid = 0;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+				err =
+				    whyf(why, whylen, -ASV_ENOENT, "cannot run %s", p->cfg.runner);
+			else
+				err = whyf(
+				    why, whylen, -ASV_EIO, "firmware process %s %d during boot",
+				    WIFSIGNALED(status) ? "killed by signal" : "exited with",
+				    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			goto fail;
+		}
+		if (asv_posix_now_ms() >= end) {
+			err = whyf(why, whylen, -ASV_ETIMEDOUT, "firmware did not start in time");
+			goto fail;
+		}
+	}
+	/* the virtio device: post buffers, DRIVER_OK, kick */
+	memset(&hc, 0, sizeof(hc));
+	asv_rproc_host_config(&p->rproc, &hc);
+	hc.timeout_ms = p->cfg.timeout_ms;
+	hc.env = p->host_role.env;
+	hc.on_channel = proc_on_channel;
+	hc.on_channel_priv = p;
+	__atomic_store_n(&p->nchannels, 0, __ATOMIC_RELAXED);
+	err = asv_host_init(&p->host, &hc);
+	if (err) {
+		whyf(why, whylen, err, "host init: %s", asv_strerror(err));
+		goto fail;
+	}
+	p->host_up = 1;
+	for (i = 0; i < p->ndrivers; i++)
+		asv_host_register_driver(&p->host, p->drivers[i]);
+	err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
+	if (err) {
+		whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
+		goto fail;
+	}
+	/* Kick once more now that the ISR thread runs (harmless if early). */
+	p->host_irq->raise(p->host_irq);
+	p->last_hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
+	p->last_hb_ms = asv_posix_now_ms();
+	p->started_ms = p->last_hb_ms;
+	p->state = ASV_PROC_RUNNING;
+	return 0;
+fail:
+	teardown(p, false);
+	p->state = ASV_PROC_CRASHED;
+	return err;
+}
+
+/* Monitor: the firmware died, hung or broke the link. Recover. mu held. */
+static void crashed(struct asv_proc *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void crashed(struct asv_proc *p, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+	int err, tries;
+
+	va_start(ap, fmt);
+	vsnprintf(p->last_crash, sizeof(p->last_crash), fmt, ap);
+	va_end(ap);
+	p->crashes++;
+	p->state = ASV_PROC_CRASHED;
+	event(p, "crashed", "%s", p->last_crash);
+	teardown(p, true);
+	for (tries = 0; tries < 3; tries++) {
+		if (p->cfg.max_restarts >= 0 && p->restarts >= (unsigned int)p->cfg.max_restarts) {
+			event(p, "failed", "not restarting (%u restarts)", p->restarts);
+			return;
+		}
+		p->restarts++;
+		event(p, "recovering", "restart %u", p->restarts);
+		err = boot(p, why, sizeof(why));
+		if (!err) {
+			event(p, "running", "pid %d (restart %u)", (int)p->pid, p->restarts);
+			return;
+		}
+		event(p, "crashed", "restart failed: %s", why);
+	}
+	event(p, "failed", "giving up after 3 failed restarts");
+}
+
+static void *monitor_main(void *arg)
+{
+	struct asv_proc *p = arg;
+	uint32_t wd = p->cfg.watchdog_ms ? p->cfg.watchdog_ms : 2000;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = p->stop_efd, .events = POLLIN },
+					 { .fd = -1, .events = POLLIN } };
+		uint64_t now;
+		int status, broken;
+
+		pthread_mutex_lock(&p->mu);
+		pfd[1].fd = p->state == ASV_PROC_RUNNING ? p->pidfd : -1;
+		pthread_mutex_unlock(&p->mu);
+		if (poll(pfd, 2, 50) > 0 && (pfd[0].revents & POLLIN))
+			break;
+		pthread_mutex_lock(&p->mu);
+		if (p->state != ASV_PROC_RUNNING) {
+			pthread_mutex_unlock(&p->mu);
+			continue;
+		}
+		now = asv_posix_now_ms();
+		if (reap(p, 0, &status)) {
+			p->pid = 0;
+			if (WIFSIGNALED(status))
+				crashed(p, "firmware process killed by signal %d (%s)",
+					WTERMSIG(status), strsignal(WTERMSIG(status)));
+			else
+				crashed(p, "firmware process exited with status %d",
+					WEXITSTATUS(status));
+		} else if ((broken = __atomic_load_n(&p->host.dev.broken, __ATOMIC_ACQUIRE))) {
+			crashed(p, "link error: %s (the firmware broke the protocol)",
+				asv_strerror(broken));
+		} else {
+			uint32_t hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
+
+			if (hb != p->last_hb) {
+				p->last_hb = hb;
+				p->last_hb_ms = now;
+			} else if (now - p->last_hb_ms > wd) {
+				crashed(p, "watchdog: no heartbeat for %u ms (firmware hung)",
+					(unsigned int)(now - p->last_hb_ms));
+			}
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const char *fw_path,
+		  char *why, size_t whylen)
+{
+	const char *base;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->memfd = p->pidfd = p->stop_efd = -1;
+	p->efd_host = p->efd_remote = -1;
+	if (!cfg || !cfg->runner || !fw_path)
+		return whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
+	p->cfg = *cfg;
+	err = asv_fw_image_load(&p->img, fw_path, why, whylen);
+	if (err)
+		return err;
+	if (cfg->name) {
+		snprintf(p->name, sizeof(p->name), "%s", cfg->name);
+	} else {
+		base = strrchr(fw_path, '/');
+		snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : fw_path);
+	}
+	p->cfg.name = p->name;
+	pthread_mutex_init(&p->mu, NULL);
+	return 0;
+}
+
+int asv_proc_start(struct asv_proc *p, char *why, size_t whylen)
+{
+	int err;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->monitor_running) {
+		pthread_mutex_unlock(&p->mu);
+		return whyf(why, whylen, -ASV_EBUSY, "already started");
+	}
+	p->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (p->stop_efd < 0) {
+		pthread_mutex_unlock(&p->mu);
+		return whyf(why, whylen, -ASV_ENOMEM, "eventfd: %s", strerror(errno));
+	}
+	err = boot(p, why, whylen);
+	if (err) {
+		close(p->stop_efd);
+		p->stop_efd = -1;
+		p->state = ASV_PROC_OFFLINE;
+		pthread_mutex_unlock(&p->mu);
+		return err;
+	}
+	if (pthread_create(&p->monitor, NULL, monitor_main, p)) {
+		teardown(p, false);
+		close(p->stop_efd);
+		p->stop_efd = -1;
+		p->state = ASV_PROC_OFFLINE;
+		pthread_mutex_unlock(&p->mu);
+		return whyf(why, whylen, -ASV_ENOMEM, "monitor thread");
+	}
+	p->monitor_running = 1;
+	pthread_mutex_unlock(&p->mu);
+	event(p, "running", "pid %d", (int)p->pid);
+	return 0;
+}
+
+void asv_proc_stop(struct asv_proc *p)
+{
+	uint64_t one = 1;
+
+	if (p->monitor_running) {
+		if (write(p->stop_efd, &one, sizeof(one)) < 0)
+			perror("asvirt: stop");
+		pthread_join(p->monitor, NULL);
+		p->monitor_running = 0;
+	}
+	if (p->stop_efd >= 0)
+		close(p->stop_efd);
+	p->stop_efd = -1;
+	pthread_mutex_lock(&p->mu);
+	if (p->state != ASV_PROC_OFFLINE) {
+		teardown(p, false);
+		p->state = ASV_PROC_OFFLINE;
+		pthread_mutex_unlock(&p->mu);
+		event(p, "stopped", "firmware stopped");
+		return;
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+void asv_proc_destroy(struct asv_proc *p)
+{
+	asv_proc_stop(p);
+	asv_fw_image_free(&p->img);
+	free(p->last_trace);
+	p->last_trace = NULL;
+	pthread_mutex_destroy(&p->mu);
+}
+
+int asv_proc_add_driver(struct asv_proc *p, struct asv_host_driver *drv)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->ndrivers >= ASV_PROC_MAX_DRIVERS) {
+		err = -ASV_ENOSPC;
+	} else {
+		p->drivers[p->ndrivers++] = drv;
+		if (p->host_up)
+			err = asv_host_register_driver(&p->host, drv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+int asv_proc_kill(struct asv_proc *p, int sig)
+{
+	int err = -ASV_ENODEV;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->pid > 0 && p->state == ASV_PROC_RUNNING)
+		err = kill(p->pid, sig) ? -ASV_EIO : 0;
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+void asv_proc_get_status(struct asv_proc *p, struct asv_proc_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&p->mu);
+	st->state = p->state;
+	st->pid = p->pid;
+	st->crashes = p->crashes;
+	st->restarts = p->restarts;
+	memcpy(st->last_crash, p->last_crash, sizeof(st->last_crash));
+	if (p->state == ASV_PROC_RUNNING) {
+		st->uptime_ms = asv_posix_now_ms() - p->started_ms;
+		if (p->host_up) {
+			asv_get_stats(&p->host.dev, &st->stats);
+			st->nchannels = __atomic_load_n(&p->nchannels, __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+}
+
+int asv_proc_trace(struct asv_proc *p, char *buf, size_t len, bool last)
+{
+	int n = -ASV_ENOENT;
+
+	if (!buf || !len)
+		return -ASV_EINVAL;
+	pthread_mutex_lock(&p->mu);
+	if (last && p->last_trace) {
+		snprintf(buf, len, "%s", p->last_trace);
+		n = (int)strlen(buf);
+	} else if (!last && p->map && p->rproc.trace_va) {
+		n = (int)copy_trace(p, buf, len);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return n;
+}
+
+void asv_proc_lock(struct asv_proc *p)
+{
+	pthread_mutex_lock(&p->mu);
+}
+
+void asv_proc_unlock(struct asv_proc *p)
+{
+	pthread_mutex_unlock(&p->mu);
+}

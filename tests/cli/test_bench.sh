@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+# Smoke test of `asvirt bench --quick`: every figure is measured and
+# printed; --json is valid JSON with every section; usage errors exit 2.
+set -u
+ASVIRT=$1
+pass=0
+fail=0
+check() {
+	local name=$1
+	shift
+	if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
+}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+"$ASVIRT" bench --quick --quiet >"$out" 2>&1
+check "bench --quick exits 0" test $? -eq 0
+check "floors printed" grep -q 'semaphore ping-pong round trip' "$out"
+check "10 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive) +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+x' "$out")" -eq 10
+check "40 throughput rows" test "$(grep -cE '^  (semaphore|adaptive) +[0-9]+ +[14] (copy|zero-copy) ' "$out")" -eq 40
+
+"$ASVIRT" bench --quick --quiet --json >"$out" 2>&1
+check "bench --json exits 0" test $? -eq 0
+check "json parses with rtt, throughput, floors" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["rtt"]) == 10 and len(d["throughput"]) == 40
+assert d["floors"]["semaphore_rtt"]["p50_ns"] > 0
+assert all(t["msg_per_s"] > 0 for t in d["throughput"])
+assert all(r["latency"]["p50_ns"] > 0 for r in d["rtt"])
+' "$out"
+
+"$ASVIRT" bench --bogus >"$out" 2>&1
+check "unknown option exits 2" test $? -eq 2
+"$ASVIRT" bench --plot x.txt --quick --quiet >"$out" 2>&1
+check "--plot with a bad extension fails" test $? -ne 0
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
