@@ -498,7 +498,7 @@ static void host_rx_flush(struct asv_rpmsg_dev *d)
 }
 
 /* Deliver what the remote queued on vring[0]. RX lock held. */
-static int process_rx(struct asv_host *h)
+static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 {
 	struct asv_rpmsg_dev *d = &h->dev;
 	uint32_t len;
@@ -510,7 +510,7 @@ static int process_rx(struct asv_host *h)
 		ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
 		if (ret == 0) {
 			host_rx_flush(d);
-			if (!asv_vring_drv_enable_intr(&h->rx_vr))
+			if (!rearm || !asv_vring_drv_enable_intr(&h->rx_vr))
 				break;
 			asv_vring_drv_disable_intr(&h->rx_vr);
 			continue;
@@ -526,6 +526,7 @@ static int process_rx(struct asv_host *h)
 			break;
 		}
 		h->rx_state[id] = RX_AT_HOST;
+		(*work)++;
 		if (len > ASV_RPMSG_BUF_SIZE) {
 			d->stats.rx_malformed++;
 			asv_dev_log(d, ASV_LOG_ERR,
@@ -550,6 +551,7 @@ static int process_rx(struct asv_host *h)
 int asv_host_isr(struct asv_host *h)
 {
 	struct asv_rpmsg_dev *d;
+	unsigned int work = 0;
 	int ret;
 
 	if (!h || !h->dev.ops)
@@ -560,10 +562,46 @@ int asv_host_isr(struct asv_host *h)
 		return ret ? ret : -ASV_ENODEV;
 	asv_lock(d, ASV_LOCK_RX);
 	d->stats.isr_runs++;
-	ret = process_rx(h);
+	ret = process_rx(h, true, &work);
 	asv_unlock(d, ASV_LOCK_RX);
 	asv_rpmsg_wake_senders(d);
 	return ret;
+}
+
+int asv_host_poll(struct asv_host *h, unsigned int *work)
+{
+	struct asv_rpmsg_dev *d;
+	unsigned int n = 0;
+	int ret;
+
+	if (work)
+		*work = 0;
+	if (!h || !h->dev.ops)
+		return -ASV_EINVAL;
+	d = &h->dev;
+	ret = asv_load_acquire(&d->broken);
+	if (ret || !asv_load_acquire(&d->link_up))
+		return ret ? ret : -ASV_ENODEV;
+	/* Cheap check first: a polling ISR calls this in a loop. The
+	 * interrupt may have been for freed tx buffers: wake their waiters. */
+	if (asv_le16(asv_load_acquire(&h->rx_vr.used->idx)) == h->rx_vr.last_seen) {
+		asv_rpmsg_wake_senders(d);
+		return 0;
+	}
+	asv_lock(d, ASV_LOCK_RX);
+	ret = process_rx(h, false, &n);
+	asv_unlock(d, ASV_LOCK_RX);
+	asv_rpmsg_wake_senders(d);
+	if (work)
+		*work = n;
+	return ret;
+}
+
+bool asv_host_poll_done(struct asv_host *h)
+{
+	if (!h || !h->dev.ops || !asv_link_ready(&h->dev))
+		return false;
+	return asv_vring_drv_enable_intr(&h->rx_vr);
 }
 
 int asv_host_register_driver(struct asv_host *h, struct asv_host_driver *drv)

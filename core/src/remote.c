@@ -229,6 +229,17 @@ static void setup_trace(struct asv_remote *r)
 			    asv_le32(tr->da), asv_le32(tr->len));
 }
 
+int asv_remote_set_buffers(struct asv_remote *r, const struct asv_mem_region *bufs)
+{
+	if (!r || !bufs || !bufs->va || !bufs->size)
+		return -ASV_EINVAL;
+	if (asv_load_acquire(&r->dev.link_up) || r->linked_once)
+		return -ASV_EBUSY;
+	r->bufs = *bufs;
+	r->bufs_set = 1;
+	return 0;
+}
+
 int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
 {
 	char line[256];
@@ -321,6 +332,10 @@ static int link_up(struct asv_remote *r)
 
 	if (!(status & ASV_VIRTIO_STATUS_DRIVER_OK))
 		return -ASV_ENODEV;
+	/* One handshake per init: rings are never taken up a second time. */
+	if (r->linked_once)
+		return -ASV_ESHUTDOWN;
+	r->linked_once = 1;
 	/* The host wrote into the table: check it again before reading it. */
 	if (asv_rsc_validate(r->table, r->table_size, &d->env) ||
 	    asv_rsc_find_vdev(r->table, ASV_VIRTIO_ID_RPMSG) != r->vdev) {
@@ -351,7 +366,9 @@ static int link_up(struct asv_remote *r)
 	r->tx_notifyid = notifyid[0];
 	r->rx_notifyid = notifyid[1];
 	co = asv_rsc_find_carveout(r->table, ASV_RSC_VDEV0_BUFFER);
-	if (co) {
+	if (r->bufs_set) {
+		/* the port told us where the host's buffers are */
+	} else if (co) {
 		uint32_t da = asv_le32(co->da), len = asv_le32(co->len);
 
 		if (!translate_any(r, da, len)) {
@@ -398,7 +415,7 @@ static void remote_rx_flush(struct asv_rpmsg_dev *d)
 }
 
 /* Deliver everything queued on vring[1]. RX lock held. */
-static int process_rx(struct asv_remote *r)
+static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 {
 	struct asv_rpmsg_dev *d = &r->dev;
 	struct asv_vring_buf b;
@@ -411,7 +428,7 @@ static int process_rx(struct asv_remote *r)
 		if (ret == 0) {
 			remote_rx_flush(d);
 			/* Empty: re-arm kicks, then look once more (no lost kick). */
-			if (!asv_vring_dev_enable_notify(&r->rx_vr))
+			if (!rearm || !asv_vring_dev_enable_notify(&r->rx_vr))
 				break;
 			continue;
 		}
@@ -434,6 +451,7 @@ static int process_rx(struct asv_remote *r)
 			ret = -ASV_EPROTO;
 			break;
 		}
+		(*work)++;
 		if (asv_rpmsg_deliver(d, h, b.len) == ASV_RX_HOLD) {
 			asv_lock(d, ASV_LOCK_RET);
 			bit_set(r->rx_held, b.id, true);
@@ -453,6 +471,7 @@ static int process_rx(struct asv_remote *r)
 int asv_remote_isr(struct asv_remote *r)
 {
 	struct asv_rpmsg_dev *d;
+	unsigned int work = 0;
 	int ret;
 
 	if (!r)
@@ -470,16 +489,59 @@ int asv_remote_isr(struct asv_remote *r)
 	d->stats.isr_runs++;
 	/* No kicks while we drain; process_rx re-arms before it stops. */
 	asv_vring_dev_disable_notify(&r->rx_vr);
-	ret = process_rx(r);
+	ret = process_rx(r, true, &work);
 	asv_unlock(d, ASV_LOCK_RX);
 	asv_rpmsg_wake_senders(d);
 	return ret;
+}
+
+int asv_remote_poll(struct asv_remote *r, unsigned int *work)
+{
+	struct asv_rpmsg_dev *d;
+	unsigned int n = 0;
+	int ret;
+
+	if (work)
+		*work = 0;
+	if (!r)
+		return -ASV_EINVAL;
+	d = &r->dev;
+	ret = asv_load_acquire(&d->broken);
+	if (ret)
+		return ret;
+	if (!asv_load_acquire(&d->link_up))
+		return asv_remote_isr(r); /* the handshake path */
+	/* Cheap check first: a polling ISR calls this in a loop. The kick
+	 * may have been for refilled buffers: wake senders waiting for them. */
+	if (!asv_vring_dev_has_avail(&r->rx_vr)) {
+		asv_rpmsg_wake_senders(d);
+		return 0;
+	}
+	asv_lock(d, ASV_LOCK_RX);
+	asv_vring_dev_disable_notify(&r->rx_vr);
+	ret = process_rx(r, false, &n);
+	asv_unlock(d, ASV_LOCK_RX);
+	asv_rpmsg_wake_senders(d);
+	if (work)
+		*work = n;
+	return ret;
+}
+
+bool asv_remote_poll_done(struct asv_remote *r)
+{
+	if (!r || !asv_link_ready(&r->dev))
+		return false;
+	return asv_vring_dev_enable_notify(&r->rx_vr);
 }
 
 void asv_remote_shutdown(struct asv_remote *r)
 {
 	if (!r)
 		return;
-	asv_rpmsg_set_link(&r->dev, false);
+	/*
+	 * Broken first: an ISR running between the two steps must not see
+	 * "link down, not broken" and redo the handshake over the old rings.
+	 */
 	asv_rpmsg_break(&r->dev, -ASV_ESHUTDOWN, "remote shut down");
+	asv_rpmsg_set_link(&r->dev, false);
 }

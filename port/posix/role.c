@@ -168,23 +168,39 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 #define cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
-/* Poll for an interrupt for up to spin_ns: true if one was consumed. */
-static bool isr_poll(struct asv_posix_role *p)
+/*
+ * The adaptive interrupt, NAPI style: after an interrupt, keep the peer's
+ * notifications off and poll the ring; only when nothing arrived for
+ * spin_ns turn them back on and block. A peer that sends while we poll
+ * raises no interrupt at all. Empty polls yield now and then, so a thread
+ * sharing this core (the MCU's application) still runs.
+ */
+static void isr_adaptive(struct asv_posix_role *p)
 {
-	uint64_t end;
-	unsigned int i = 0;
+	uint64_t end = asv_posix_now_ns() + p->spin_ns;
+	unsigned int work, idle = 0;
 
-	if (!p->spin_ns || !p->irq->try_wait)
-		return false;
-	end = asv_posix_now_ns() + p->spin_ns;
 	for (;;) {
-		if (p->irq->try_wait(p->irq) == 0)
-			return true;
-		/* the clock is read every 64 polls; pause eases the sibling */
-		if (!(++i & 63) &&
-		    (asv_posix_now_ns() >= end || __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)))
-			return false;
-		cpu_relax();
+		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			return;
+		work = 0;
+		if (p->poll_fn(p->isr_arg, &work) < 0)
+			return;
+		if (work) {
+			p->spin_hits += work;
+			end = asv_posix_now_ns() + p->spin_ns;
+			idle = 0;
+			continue;
+		}
+		if (!(++idle & 15) && asv_posix_now_ns() >= end) {
+			if (!p->poll_done_fn(p->isr_arg))
+				return;
+			end = asv_posix_now_ns() + p->spin_ns;
+		}
+		if (!(idle & 63))
+			sched_yield();
+		else
+			cpu_relax();
 	}
 }
 
@@ -195,14 +211,14 @@ static void *isr_main(void *arg)
 	current_isr = p;
 	asv_posix_pin_self(p->cpu);
 	while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-		bool got = isr_poll(p);
-
-		if (got)
-			p->spin_hits++;
 		/* A bounded wait so stop is noticed even with no interrupt. */
-		else if (p->irq->wait(p->irq, 50) != 0)
+		if (p->irq->wait(p->irq, 50) != 0)
 			continue;
-		if (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+			break;
+		if (p->spin_ns && p->poll_fn && p->poll_done_fn)
+			isr_adaptive(p);
+		else
 			p->isr_fn(p->isr_arg);
 	}
 	current_isr = NULL;

@@ -17,6 +17,26 @@ static int remote_isr(void *arg)
 	return asv_remote_isr(arg);
 }
 
+static int host_poll(void *arg, unsigned int *work)
+{
+	return asv_host_poll(arg, work);
+}
+
+static bool host_poll_done(void *arg)
+{
+	return asv_host_poll_done(arg);
+}
+
+static int remote_poll(void *arg, unsigned int *work)
+{
+	return asv_remote_poll(arg, work);
+}
+
+static bool remote_poll_done(void *arg)
+{
+	return asv_remote_poll_done(arg);
+}
+
 int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 {
 	struct asv_remote_config rc;
@@ -64,7 +84,11 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 	asv_posix_role_init(&s->remote_role, "remote", s->remote_irq, s->host_irq, log,
 			    cfg->log ? cfg->log_ctx : "remote", level);
 	s->host_role.spin_ns = cfg->spin_ns;
+	s->host_role.poll_fn = host_poll;
+	s->host_role.poll_done_fn = host_poll_done;
 	s->remote_role.spin_ns = cfg->spin_ns;
+	s->remote_role.poll_fn = remote_poll;
+	s->remote_role.poll_done_fn = remote_poll_done;
 	if (cfg->pin && sysconf(_SC_NPROCESSORS_ONLN) >= 2) {
 		s->host_role.cpu = ASV_VSYS_HOST_CPU;
 		s->remote_role.cpu = ASV_VSYS_REMOTE_CPU;

@@ -511,6 +511,28 @@ static void test_lost_messages_reported(void **state)
 	free(rr);
 }
 
+/* Found by the adaptive bench: a shut-down remote must never relink. */
+static void test_shutdown_is_final(void **state)
+{
+	struct msys *m = *state;
+	struct asv_endpoint *h, re;
+	struct rec *rr = calloc(1, sizeof(*rr));
+	int err;
+
+	h = asv_host_create_ept(&m->host, NULL, 0x500, rec_cb, NULL, &err);
+	assert_int_equal(asv_create_ept(&m->remote.dev, &re, NULL, 0x600, rec_cb, rr), 0);
+	assert_int_equal(asv_sendto(h, 0x600, "a", 1), 0);
+	msys_pump(m);
+	assert_int_equal(rr->n, 1);
+	asv_remote_shutdown(&m->remote);
+	/* the status still says DRIVER_OK, as after any host's start */
+	m->remote.dev.broken = 0; /* even if only the link flag were seen */
+	assert_int_equal(asv_remote_isr(&m->remote), -ASV_ESHUTDOWN);
+	assert_int_equal(rr->n, 1);
+	assert_int_equal(asv_destroy_ept(&re), 0);
+	free(rr);
+}
+
 static void test_trace_buffer(void **state)
 {
 	struct msys *m = *state;
@@ -550,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_not_ready),
 		cmocka_unit_test_setup_teardown(test_lost_messages_reported, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_is_final, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

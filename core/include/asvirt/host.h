@@ -124,6 +124,16 @@ void asv_host_deinit(struct asv_host *h);
  * their buffers back, wake blocked senders. Returns 0 or the link error. */
 int asv_host_isr(struct asv_host *h);
 
+/*
+ * Poll mode (the adaptive interrupt): asv_host_poll() delivers whatever is
+ * pending like asv_host_isr() but leaves the remote's interrupts off, so a
+ * remote sending while we poll raises none; *@work gets the count handled.
+ * asv_host_poll_done() turns interrupts back on before the ISR thread
+ * blocks, and returns true if messages arrived meanwhile (poll again).
+ */
+int asv_host_poll(struct asv_host *h, unsigned int *work);
+bool asv_host_poll_done(struct asv_host *h);
+
 /* Bind @drv to existing and future channels named drv->name. */
 int asv_host_register_driver(struct asv_host *h, struct asv_host_driver *drv);
 void asv_host_unregister_driver(struct asv_host *h, struct asv_host_driver *drv);

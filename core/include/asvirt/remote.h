@@ -77,6 +77,8 @@ struct asv_remote {
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
 	struct asv_trace trace; /* the table's first RSC_TRACE, if any */
+	int linked_once;
+	int bufs_set;
 };
 
 /*
@@ -93,6 +95,23 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg);
  * error that shut the link down.
  */
 int asv_remote_isr(struct asv_remote *r);
+
+/*
+ * Tell the remote where the host's rpmsg buffers are, when the table has
+ * no "vdev0buffer" carveout and the port learned the window another way
+ * (the kernel module, from the descriptors Linux posted). Before link-up
+ * only: 0, -ASV_EBUSY (link already up), -ASV_EINVAL. Every buffer address
+ * must then lie inside @bufs.
+ */
+int asv_remote_set_buffers(struct asv_remote *r, const struct asv_mem_region *bufs);
+
+/*
+ * Poll mode (the adaptive interrupt), as asv_host_poll(): deliver what is
+ * pending with the host's kicks kept off; asv_remote_poll_done() turns
+ * kicks back on before blocking and returns true if messages arrived.
+ */
+int asv_remote_poll(struct asv_remote *r, unsigned int *work);
+bool asv_remote_poll_done(struct asv_remote *r);
 
 /*
  * printf into the remote's trace buffer (the MCU's console). The core's

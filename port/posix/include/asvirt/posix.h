@@ -15,6 +15,9 @@
 #include "asvirt/notifier.h"
 
 typedef int (*asv_isr_fn)(void *arg);
+/* Poll mode of a role (asv_host_poll / asv_remote_poll and their _done). */
+typedef int (*asv_poll_fn)(void *arg, unsigned int *work);
+typedef bool (*asv_poll_done_fn)(void *arg);
 
 struct asv_posix_role {
 	struct asv_env env;
@@ -31,12 +34,15 @@ struct asv_posix_role {
 	asv_isr_fn isr_fn;
 	void *isr_arg;
 	/*
-	 * Adaptive interrupt: after handling an interrupt the ISR thread polls
-	 * for the next one for up to spin_ns before it blocks. 0 = always
-	 * block (pure semaphore mode). Needs irq->try_wait.
+	 * Adaptive interrupt: after an interrupt the ISR thread polls the ring
+	 * (the peer's notifications off) until nothing arrived for spin_ns,
+	 * then blocks. 0 = always block (pure semaphore mode). Needs poll_fn
+	 * and poll_done_fn.
 	 */
 	uint64_t spin_ns;
-	unsigned long spin_hits; /* interrupts caught while polling */
+	asv_poll_fn poll_fn;
+	asv_poll_done_fn poll_done_fn;
+	unsigned long spin_hits; /* messages handled while polling */
 	/* CPU the ISR thread is pinned to (its "core"), or -1 for any. */
 	int cpu;
 };
