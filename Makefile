@@ -44,6 +44,7 @@ check-lint:
 
 check-qemu:
 	@scripts/deps.sh qemu
+	@bash qemu/checkpatch.sh
 	@bash qemu/check.sh
 
 qemu:

@@ -20,7 +20,8 @@ CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 # Install what a fresh Debian 12 lacks (only if missing).
 need=""
 for p in $SRC_PKG bc bison flex libelf-dev libssl-dev make gcc cpio kmod xz-utils; do
-	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		need="$need $p"
 done
 if [ -n "$need" ]; then
 	SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -92,4 +93,10 @@ make -s ARCH="$ARCH" -j"$(nproc)" bzImage modules >&2
 test -f samples/rpmsg/rpmsg_client_sample.ko
 touch "$STAMP"
 echo "build-kernel: built in $(( $(date +%s) - start )) s" >&2
+# Trees of older fragments are 2-3 GB each: drop them unless asked not to.
+if [ "${ASVIRT_KEEP_OLD_KERNELS:-0}" != 1 ]; then
+	for old in "$CACHE"/kernel-"$ARCH"-*; do
+		[ "$old" = "$KDIR" ] || rm -rf "$old"
+	done
+fi
 echo "$KDIR"

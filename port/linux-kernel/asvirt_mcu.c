@@ -307,8 +307,9 @@ static int mcu_isr_thread(void *data)
 		down(&m->irq);
 		if (READ_ONCE(m->stopping))
 			break;
-		if (READ_ONCE(m->crashed))
-			continue;	/* a crashed MCU ignores interrupts */
+		/* A crashed MCU, or one with interrupts masked, ignores them. */
+		if (READ_ONCE(m->crashed) || READ_ONCE(m->paused))
+			continue;
 		if (!m->linked) {
 			ret = mcu_link(m);
 			if (ret == -EAGAIN)
@@ -398,6 +399,18 @@ void asvirt_mcu_crash(struct asvirt_mcu *m)
 void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m)
 {
 	WRITE_ONCE(m->inject_bad_addr, true);
+}
+
+/*
+ * Test knob: mask (true) or unmask (false) the MCU's interrupt line. While
+ * masked the host fills vring[1] and runs out of buffers; unmasking runs
+ * the ISR once, which drains everything queued.
+ */
+void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause)
+{
+	WRITE_ONCE(m->paused, pause);
+	if (!pause)
+		up(&m->irq);
 }
 
 /* Stop the ISR thread and the app; idempotent. */

@@ -49,6 +49,7 @@ struct asvirt_mcu {
 	bool stopping;
 	bool crashed;
 	bool inject_bad_addr;		/* test: corrupt the next host buffer */
+	bool paused;			/* test: interrupts masked */
 	struct semaphore irq;		/* the MCU's interrupt line */
 	struct task_struct *isr;
 	wait_queue_head_t wq;		/* senders waiting for a buffer */
@@ -60,6 +61,7 @@ int asvirt_mcu_start(struct asvirt_mcu *m);
 void asvirt_mcu_kick(struct asvirt_mcu *m);
 void asvirt_mcu_crash(struct asvirt_mcu *m);
 void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m);
+void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause);
 void asvirt_mcu_stop(struct asvirt_mcu *m);
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 	__printf(2, 3);

@@ -11,13 +11,13 @@
  */
 #include <stdint.h>
 
-#define RSC_TRACE	2
-#define RSC_VDEV	3
-#define VIRTIO_ID_RPMSG	7
-#define FW_RSC_ADDR_ANY	0xffffffffu
-#define SRAM_DA		0x20000000u
-#define TRACE_DA	(SRAM_DA + 0x8000u)	/* inside the MCU SRAM */
-#define TRACE_LEN	0x4000u
+#define RSC_TRACE 2
+#define RSC_VDEV 3
+#define VIRTIO_ID_RPMSG 7
+#define FW_RSC_ADDR_ANY 0xffffffffu
+#define SRAM_DA 0x20000000u
+#define TRACE_DA (SRAM_DA + 0x8000u) /* inside the MCU SRAM */
+#define TRACE_LEN 0x4000u
 
 struct vring_rsc {
 	uint32_t da, align, num, notifyid, pa;
@@ -36,7 +36,7 @@ struct fw_table {
 	struct vring_rsc vring[2];
 };
 
-#define OFF(m) ((uint32_t)__builtin_offsetof(struct fw_table, m))
+#define OFF(m) ((uint32_t) __builtin_offsetof(struct fw_table, m))
 
 __attribute__((section(".resource_table"), used, aligned(8)))
 const struct fw_table resource_table = {
@@ -62,5 +62,4 @@ const struct fw_table resource_table = {
 	},
 };
 
-__attribute__((section(".asvirt_app"), used))
-const char asvirt_app[32] = APP;
+__attribute__((section(".asvirt_app"), used)) const char asvirt_app[32] = APP;

@@ -59,8 +59,10 @@ if want b; then
 	load firmware=asvirt-echo.elf
 	if ! wait_for 10 has_ctrl 0; then fail "no /dev/rpmsg_ctrl0"
 	elif ! wait_for 10 trace_has 0 'link up'; then fail "MCU link not up"
-	elif rpmsg_test /dev/rpmsg_ctrl0 10000; then pass
-	else fail "rpmsg_test"; fi
+	elif ! rpmsg_test /dev/rpmsg_ctrl0 10000; then fail "rpmsg_test"
+	elif ! rpmsg_test /dev/rpmsg_ctrl0 -f $DBG/remoteproc0/asvirt_pause; then
+		fail "flood (EAGAIN, poll, resume)"
+	else pass; fi
 	unload
 fi
 

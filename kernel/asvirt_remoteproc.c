@@ -1,0 +1,531 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * asvirt_remoteproc - a virtual remote processor for remoteproc/rpmsg
+ *
+ * A remoteproc driver whose remote processor is simulated inside the
+ * kernel: the "MCU" is a kernel thread running the asvirt portable core's
+ * remote role and an app chosen by the firmware file (port/linux-kernel/).
+ * Each side has an interrupt-service thread blocked on a semaphore: the
+ * host's kick ups the MCU's semaphore, the MCU's notify ups the host's,
+ * whose thread calls rproc_vq_interrupt().
+ *
+ * Firmware is an ELF file with a .resource_table section and an
+ * .asvirt_app section naming the app, loaded into the MCU's SRAM at
+ * device address ASVIRT_SRAM_DA.
+ */
+#include <linux/debugfs.h>
+#include <linux/elf.h>
+#include <linux/firmware.h>
+#include <linux/interrupt.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/of.h>
+#include <linux/platform_device.h>
+#include <linux/remoteproc.h>
+#include <linux/semaphore.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "asvirt_mcu.h"
+#include "asvirt_rproc_internal.h"
+
+
+#define ASVIRT_SRAM_DA		0x20000000u
+#define ASVIRT_SRAM_SIZE	SZ_64K
+#define ASVIRT_APP_SECTION	".asvirt_app"
+#define ASVIRT_APP_NAME_LEN	32
+#define ASVIRT_MAX_NOTIFYID	BITS_PER_LONG
+#define ASVIRT_DRV_NAME		"asvirt-rproc"
+
+static unsigned int nr_remotes = 1;
+module_param(nr_remotes, uint, 0444);
+MODULE_PARM_DESC(nr_remotes, "virtual remotes to create when no DT node exists (default 1)");
+
+static char *firmware = "asvirt-echo.elf";
+module_param(firmware, charp, 0444);
+MODULE_PARM_DESC(firmware, "default firmware file of the created remotes");
+
+static bool auto_boot = true;
+module_param(auto_boot, bool, 0444);
+MODULE_PARM_DESC(auto_boot, "boot the remotes as soon as they are registered (default Y)");
+
+struct asvirt_rproc {
+	struct rproc *rproc;
+	struct device *dev;
+	void *sram;
+	char app[ASVIRT_APP_NAME_LEN];
+	struct asvirt_mcu mcu;
+	struct rproc_subdev quiesce;
+	bool quiesce_added;
+	/* the host's interrupt line, raised by the MCU */
+	struct semaphore host_irq;
+	unsigned long host_pending;
+	struct task_struct *host_isr;
+	bool host_stopping;
+	struct dentry *crash_file;
+	struct dentry *bad_addr_file;
+	struct dentry *pause_file;
+};
+
+/* ---- host side: the simulated interrupt from the MCU ---- */
+
+static void asvirt_notify_host(void *ctx, u32 notifyid)
+{
+	struct asvirt_rproc *ar = ctx;
+
+	if (notifyid >= ASVIRT_MAX_NOTIFYID) {
+		dev_err_ratelimited(ar->dev, "MCU notified unknown vring %u\n", notifyid);
+		return;
+	}
+	set_bit(notifyid, &ar->host_pending);
+	up(&ar->host_irq);
+}
+
+/* The MCU faulted on its own (e.g. refused a bad address): recover it. */
+static void asvirt_mcu_fatal(void *ctx)
+{
+	struct asvirt_rproc *ar = ctx;
+
+	rproc_report_crash(ar->rproc, RPROC_FATAL_ERROR);
+}
+
+static int asvirt_host_isr(void *data)
+{
+	struct asvirt_rproc *ar = data;
+	unsigned long pending;
+	int id;
+
+	while (!READ_ONCE(ar->host_stopping)) {
+		down(&ar->host_irq);
+		if (READ_ONCE(ar->host_stopping))
+			break;
+		pending = xchg(&ar->host_pending, 0);
+		for_each_set_bit(id, &pending, ASVIRT_MAX_NOTIFYID)
+			rproc_vq_interrupt(ar->rproc, id);
+	}
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static void asvirt_host_isr_stop(struct asvirt_rproc *ar)
+{
+	if (!ar->host_isr)
+		return;
+	WRITE_ONCE(ar->host_stopping, true);
+	up(&ar->host_irq);
+	kthread_stop(ar->host_isr);
+	ar->host_isr = NULL;
+}
+
+/* ---- firmware: find the app name (bounds-checked ELF section lookup) ---- */
+
+static int asvirt_fw_section(const struct firmware *fw, const char *name,
+			     const u8 **data, size_t *size)
+{
+	const u8 *elf = fw->data;
+	bool is64 = fw->size > EI_CLASS && elf[EI_CLASS] == ELFCLASS64;
+	size_t ehsz = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t shsz = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+	u64 shoff, off, sz, stroff, strsz;
+	unsigned int shnum, strndx, i;
+	u32 nameoff;
+
+	if (fw->size < ehsz)
+		return -EINVAL;
+	if (is64) {
+		const Elf64_Ehdr *eh = (const void *)elf;
+
+		shoff = eh->e_shoff;
+		shnum = eh->e_shnum;
+		strndx = eh->e_shstrndx;
+	} else {
+		const Elf32_Ehdr *eh = (const void *)elf;
+
+		shoff = eh->e_shoff;
+		shnum = eh->e_shnum;
+		strndx = eh->e_shstrndx;
+	}
+	if (strndx >= shnum || shoff > fw->size ||
+	    (u64)shnum * shsz > fw->size - shoff)
+		return -EINVAL;
+
+#define SHDR_FIELDS(idx, o, s, n) do {					\
+	const void *_sh = elf + shoff + (u64)(idx) * shsz;		\
+	if (is64) {							\
+		const Elf64_Shdr *_s = _sh;				\
+		o = _s->sh_offset; s = _s->sh_size; n = _s->sh_name;	\
+	} else {							\
+		const Elf32_Shdr *_s = _sh;				\
+		o = _s->sh_offset; s = _s->sh_size; n = _s->sh_name;	\
+	}								\
+} while (0)
+
+	SHDR_FIELDS(strndx, stroff, strsz, nameoff);
+	if (stroff > fw->size || strsz > fw->size - stroff)
+		return -EINVAL;
+	for (i = 0; i < shnum; i++) {
+		SHDR_FIELDS(i, off, sz, nameoff);
+		if (nameoff >= strsz ||
+		    strnlen(elf + stroff + nameoff, strsz - nameoff) == strsz - nameoff)
+			continue;
+		if (strcmp(elf + stroff + nameoff, name))
+			continue;
+		if (off > fw->size || sz > fw->size - off)
+			return -EINVAL;
+		*data = elf + off;
+		*size = sz;
+		return 0;
+	}
+#undef SHDR_FIELDS
+	return -ENOENT;
+}
+
+static int asvirt_load(struct rproc *rproc, const struct firmware *fw)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+	const u8 *name;
+	size_t len;
+	int ret;
+
+	ret = asvirt_fw_section(fw, ASVIRT_APP_SECTION, &name, &len);
+	if (ret) {
+		dev_err(ar->dev, "firmware %s has no valid %s section\n",
+			rproc->firmware, ASVIRT_APP_SECTION);
+		return -EINVAL;
+	}
+	len = strnlen(name, min_t(size_t, len, ASVIRT_APP_NAME_LEN));
+	if (!len || len >= ASVIRT_APP_NAME_LEN) {
+		dev_err(ar->dev, "firmware %s: bad app name\n", rproc->firmware);
+		return -EINVAL;
+	}
+	memcpy(ar->app, name, len);
+	ar->app[len] = '\0';
+
+	memset(ar->sram, 0, ASVIRT_SRAM_SIZE);
+	return rproc_elf_load_segments(rproc, fw);
+}
+
+/* ---- rproc ops ---- */
+
+static void *asvirt_da_to_va(struct rproc *rproc, u64 da, size_t len, bool *is_iomem)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+
+	/* SRAM only; carveouts (vrings) are found by the remoteproc core. */
+	if (da < ASVIRT_SRAM_DA || len > ASVIRT_SRAM_SIZE ||
+	    da - ASVIRT_SRAM_DA > ASVIRT_SRAM_SIZE - len)
+		return NULL;
+	if (is_iomem)
+		*is_iomem = false;
+	return ar->sram + (da - ASVIRT_SRAM_DA);
+}
+
+/*
+ * The quiesce subdevice is added last at start, so remoteproc stops it
+ * first: the MCU and the host ISR stop before the virtio devices (and the
+ * rpmsg buffers the MCU maps) go away.
+ */
+static void asvirt_quiesce(struct rproc_subdev *subdev, bool crashed)
+{
+	struct asvirt_rproc *ar = container_of(subdev, struct asvirt_rproc, quiesce);
+
+	asvirt_mcu_stop(&ar->mcu);
+	asvirt_host_isr_stop(ar);
+}
+
+static int asvirt_start(struct rproc *rproc)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+	struct asvirt_mcu *m = &ar->mcu;
+	struct rproc_mem_entry *c;
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	m->dev = ar->dev;
+	m->id = rproc->index;
+	m->app_name = ar->app;
+	m->table = rproc->table_ptr;
+	m->table_size = rproc->table_sz;
+	m->notify_host = asvirt_notify_host;
+	m->fatal = asvirt_mcu_fatal;
+	m->notify_ctx = ar;
+	m->mem[m->nmem].va = ar->sram;
+	m->mem[m->nmem].da = ASVIRT_SRAM_DA;
+	m->mem[m->nmem++].size = ASVIRT_SRAM_SIZE;
+	list_for_each_entry(c, &rproc->carveouts, node) {
+		if (!c->va || c->is_iomem)
+			continue;
+		if (m->nmem == ASVIRT_MCU_MAX_MEM) {
+			dev_warn(ar->dev, "carveout %s not mapped for the MCU\n", c->name);
+			continue;
+		}
+		m->mem[m->nmem].va = c->va;
+		m->mem[m->nmem].da = c->da;
+		m->mem[m->nmem++].size = c->len;
+	}
+
+	sema_init(&ar->host_irq, ASVIRT_IRQ_LOWERED);
+	ar->host_pending = 0;
+	ar->host_stopping = false;
+	ar->host_isr = kthread_run(asvirt_host_isr, ar, "asvirt-host%d", rproc->index);
+	if (IS_ERR(ar->host_isr)) {
+		ret = PTR_ERR(ar->host_isr);
+		ar->host_isr = NULL;
+		return ret;
+	}
+	ret = asvirt_mcu_start(m);
+	if (ret) {
+		asvirt_host_isr_stop(ar);
+		return ret;
+	}
+	rproc_add_subdev(rproc, &ar->quiesce);
+	ar->quiesce_added = true;
+	dev_info(ar->dev, "virtual MCU started, app %s\n", ar->app);
+	return 0;
+}
+
+static int asvirt_stop(struct rproc *rproc)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+
+	if (ar->quiesce_added)
+		rproc_remove_subdev(rproc, &ar->quiesce);
+	ar->quiesce_added = false;
+	asvirt_mcu_stop(&ar->mcu);
+	asvirt_host_isr_stop(ar);
+	dev_info(ar->dev, "virtual MCU stopped\n");
+	return 0;
+}
+
+static void asvirt_kick(struct rproc *rproc, int vqid)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+
+	asvirt_mcu_kick(&ar->mcu);
+}
+
+static const struct rproc_ops asvirt_rproc_ops = {
+	.start = asvirt_start,
+	.stop = asvirt_stop,
+	.kick = asvirt_kick,
+	.da_to_va = asvirt_da_to_va,
+	.load = asvirt_load,
+	.parse_fw = rproc_elf_load_rsc_table,
+	.find_loaded_rsc_table = rproc_elf_find_loaded_rsc_table,
+	.sanity_check = rproc_elf_sanity_check,
+	.get_boot_addr = rproc_elf_get_boot_addr,
+};
+
+/* ---- crash knob: debugfs remoteprocN/asvirt_crash ---- */
+
+static ssize_t asvirt_crash_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+
+	if (ar->rproc->state != RPROC_RUNNING)
+		return -EINVAL;
+	asvirt_mcu_crash(&ar->mcu);
+	dev_info(ar->dev, "virtual MCU crashed on request\n");
+	rproc_report_crash(ar->rproc, RPROC_FATAL_ERROR);
+	return count;
+}
+
+static const struct file_operations asvirt_crash_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_crash_write,
+	.llseek = generic_file_llseek,
+};
+
+/* ---- test knob: debugfs remoteprocN/asvirt_pause (1 mask, 0 unmask) ---- */
+
+static ssize_t asvirt_pause_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+	bool pause;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, count, &pause);
+	if (ret)
+		return ret;
+	if (ar->rproc->state != RPROC_RUNNING)
+		return -EINVAL;
+	asvirt_mcu_pause(&ar->mcu, pause);
+	return count;
+}
+
+static const struct file_operations asvirt_pause_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_pause_write,
+	.llseek = generic_file_llseek,
+};
+
+/* ---- fault injection: debugfs remoteprocN/asvirt_bad_addr ---- */
+
+static ssize_t asvirt_bad_addr_write(struct file *file, const char __user *buf,
+				     size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+
+	if (ar->rproc->state != RPROC_RUNNING)
+		return -EINVAL;
+	asvirt_mcu_inject_bad_addr(&ar->mcu);
+	return count;
+}
+
+static const struct file_operations asvirt_bad_addr_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_bad_addr_write,
+	.llseek = generic_file_llseek,
+};
+
+/* ---- platform driver ---- */
+
+static int asvirt_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	const char *fwname = firmware;
+	struct asvirt_rproc *ar;
+	struct rproc *rproc;
+	int ret;
+
+	if (dev->of_node)
+		of_property_read_string(dev->of_node, "fwname", &fwname);
+
+	rproc = rproc_alloc(dev, dev_name(dev), &asvirt_rproc_ops, fwname, sizeof(*ar));
+	if (!rproc)
+		return -ENOMEM;
+	rproc->auto_boot = auto_boot;
+	ar = rproc->priv;
+	ar->rproc = rproc;
+	ar->dev = dev;
+	ar->quiesce.stop = asvirt_quiesce;
+	ar->sram = vzalloc(ASVIRT_SRAM_SIZE);
+	if (!ar->sram) {
+		ret = -ENOMEM;
+		goto free_rproc;
+	}
+	platform_set_drvdata(pdev, ar);
+
+	ret = rproc_add(rproc);
+	if (ret)
+		goto free_sram;
+	if (rproc->dbg_dir) {
+		ar->crash_file = debugfs_create_file("asvirt_crash", 0200, rproc->dbg_dir,
+						     ar, &asvirt_crash_fops);
+		ar->bad_addr_file = debugfs_create_file("asvirt_bad_addr", 0200,
+							rproc->dbg_dir, ar,
+							&asvirt_bad_addr_fops);
+		ar->pause_file = debugfs_create_file("asvirt_pause", 0200, rproc->dbg_dir,
+						     ar, &asvirt_pause_fops);
+	}
+	dev_info(dev, "virtual remote processor %s, firmware %s\n",
+		 dev_name(&rproc->dev), fwname);
+	return 0;
+
+free_sram:
+	vfree(ar->sram);
+free_rproc:
+	rproc_free(rproc);
+	return ret;
+}
+
+static int asvirt_remove(struct platform_device *pdev)
+{
+	struct asvirt_rproc *ar = platform_get_drvdata(pdev);
+	struct rproc *rproc = ar->rproc;
+	void *sram = ar->sram;
+
+	debugfs_remove(ar->pause_file);
+	debugfs_remove(ar->bad_addr_file);
+	debugfs_remove(ar->crash_file);
+	rproc_del(rproc);
+	rproc_free(rproc);
+	vfree(sram);
+	return 0;
+}
+
+static const struct of_device_id asvirt_of_match[] = {
+	{ .compatible = "as,virtual-rproc" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, asvirt_of_match);
+
+static struct platform_driver asvirt_driver = {
+	.probe = asvirt_probe,
+	.remove = asvirt_remove,
+	.driver = {
+		.name = ASVIRT_DRV_NAME,
+		.of_match_table = asvirt_of_match,
+	},
+};
+
+/* Remotes this module created itself (no device-tree node). */
+static struct platform_device **asvirt_pdevs;
+static unsigned int asvirt_npdevs;
+
+static void asvirt_unregister_pdevs(void)
+{
+	while (asvirt_npdevs)
+		platform_device_unregister(asvirt_pdevs[--asvirt_npdevs]);
+	kfree(asvirt_pdevs);
+	asvirt_pdevs = NULL;
+}
+
+static int __init asvirt_init(void)
+{
+	struct device_node *np;
+	unsigned int i;
+	int ret;
+
+	ret = platform_driver_register(&asvirt_driver);
+	if (ret)
+		return ret;
+
+	np = of_find_matching_node(NULL, asvirt_of_match);
+	of_node_put(np);
+	if (np || !nr_remotes)
+		return 0;
+
+	asvirt_pdevs = kcalloc(nr_remotes, sizeof(*asvirt_pdevs), GFP_KERNEL);
+	if (!asvirt_pdevs) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < nr_remotes; i++) {
+		struct platform_device *pdev;
+
+		pdev = platform_device_register_simple(ASVIRT_DRV_NAME, i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err;
+		}
+		asvirt_pdevs[asvirt_npdevs++] = pdev;
+	}
+	return 0;
+
+err:
+	asvirt_unregister_pdevs();
+	platform_driver_unregister(&asvirt_driver);
+	return ret;
+}
+module_init(asvirt_init);
+
+static void __exit asvirt_exit(void)
+{
+	asvirt_unregister_pdevs();
+	platform_driver_unregister(&asvirt_driver);
+}
+module_exit(asvirt_exit);
+
+MODULE_DESCRIPTION("asvirt virtual remote processor (remoteproc + simulated MCU)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,70 @@
+#!/bin/bash
+# make check-qemu: boot the test kernel in QEMU and run tests/qemu/run.sh.
+#
+#   qemu/check.sh [a,b,c,...]      (default: every step)
+#
+# Serial console goes to $OUT/serial.log.  A step that prints nothing new
+# for ASVIRT_STEP_TIMEOUT seconds (default 120) kills QEMU and fails with
+# the log tail shown.  Last line: "N passed, N failed".
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-120}
+TESTS=${1:-}
+set -e
+asvirt_prepare
+set +e
+
+LOG=$OUT/serial.log
+: >"$LOG"
+append="console=ttyS0 panic=-1 oops=panic loglevel=7 asvirt.mode=check"
+[ -n "$TESTS" ] && append="$append asvirt.tests=$TESTS"
+accel=$(asvirt_accel)
+echo "qemu: accelerator $accel"
+t0=$(date +%s)
+qemu-system-x86_64 -accel "$accel" -smp 2 -m 512 -nographic -no-reboot \
+	-kernel "$BZIMAGE" -initrd "$INITRD" -append "$append" \
+	-serial "file:$LOG" -monitor none -display none </dev/null &
+qpid=$!
+
+# Watch the log: every new marker restarts the step clock.
+seen=0
+step_t=$(date +%s)
+timed_out=0
+while kill -0 $qpid 2>/dev/null; do
+	sleep 1
+	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL)' "$LOG")
+	n=$(printf '%s' "$marks" | grep -c '^' || true)
+	if [ "$n" -gt "$seen" ]; then
+		printf '%s\n' "$marks" | tail -n +$((seen + 1)) |
+			sed "s/^/qemu: [$(( $(date +%s) - t0 )) s] /"
+		seen=$n
+		step_t=$(date +%s)
+	elif [ $(( $(date +%s) - step_t )) -gt "$STEP_TIMEOUT" ]; then
+		echo "qemu: TIMEOUT: no progress for $STEP_TIMEOUT s"
+		timed_out=1
+		kill $qpid
+		break
+	fi
+done
+wait $qpid 2>/dev/null
+echo "qemu: guest ran $(( $(date +%s) - t0 )) s, log $LOG"
+
+passed=$(grep -a -c '^ASVIRT-PASS' "$LOG")
+failed=$(grep -a -c '^ASVIRT-FAIL' "$LOG")
+grep -a '^ASVIRT-FAIL' "$LOG" | sed 's/^/qemu: /'
+if [ $timed_out = 1 ] || ! grep -a -q '^ASVIRT-DONE' "$LOG"; then
+	echo "qemu: the guest did not finish; last 40 lines of the log:"
+	tail -40 "$LOG"
+	failed=$((failed + 1))
+fi
+# Checker reports printed before the end marker (the guest's own check
+# may have missed one printed while it ran).
+if sed -n '1,/^ASVIRT-DONE/p' "$LOG" | grep -a -E -q 'WARNING:|BUG:|Kernel panic|possible recursive locking|circular locking dependency|suspected memory leaks'; then
+	echo "qemu: checker report in the serial log:"
+	grep -a -E -A10 'WARNING:|BUG:|Kernel panic|possible recursive|circular locking|suspected memory' "$LOG" | head -40
+	failed=$((failed + 1))
+fi
+[ "$passed" -gt 0 ] || failed=$((failed + 1))
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
