@@ -8,7 +8,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build demo check check-unit check-asan check-tsan check-lint \
-	check-qemu qemu clean
+	check-qemu qemu clean fuzz check-fuzz
 
 all: build
 
@@ -51,8 +51,34 @@ qemu:
 	@scripts/deps.sh qemu
 	@bash qemu/shell.sh
 
-check: check-lint check-unit check-asan check-tsan check-qemu
+# libFuzzer harnesses (fuzz/): each runs FUZZ_SECONDS from its corpus
+# (fuzz/corpus/NAME, seeded from fuzz/regress/NAME); crashes are written
+# to build-fuzz/NAME-crash-* and belong in fuzz/regress/NAME afterwards.
+FUZZ_SECONDS ?= 60
+FUZZERS := fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-D_GNU_SOURCE -Icore/include -Icore/src -Ifuzz
+
+build-fuzz/%: fuzz/%.c fuzz/fsys.h $(wildcard core/src/*.c core/src/*.h core/include/asvirt/*.h)
+	@scripts/deps.sh check
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) $< $(wildcard core/src/*.c) -o $@
+
+fuzz: $(addprefix build-fuzz/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do \
+		mkdir -p fuzz/corpus/$$f; \
+		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+		build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+			-artifact_prefix=build-fuzz/$$f- fuzz/corpus/$$f fuzz/regress/$$f \
+			2>build-fuzz/$$f.log || { tail -40 build-fuzz/$$f.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' build-fuzz/$$f.log || true; \
+	done
+
+check-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu
 	@echo "make check: all suites passed"
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-fuzz

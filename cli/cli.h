@@ -10,6 +10,13 @@ struct cli_cmd {
 
 int cmd_demo(int argc, char **argv);
 int cmd_apps(int argc, char **argv);
+int cmd_up(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_crash(int argc, char **argv);
+int cmd_fw_build(int argc, char **argv);
+int cmd_fw_check(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 #endif

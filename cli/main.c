@@ -8,6 +8,13 @@
 static const struct cli_cmd cmds[] = {
 	{ "demo", "run the rpmsg client sample against a virtual MCU", cmd_demo },
 	{ "apps", "list the built-in firmware apps", cmd_apps },
+	{ "up", "start firmware processes, channels as Unix sockets", cmd_up },
+	{ "status", "state of the running system (--json)", cmd_status },
+	{ "log", "a firmware's trace buffer (live, or --last)", cmd_log },
+	{ "stop", "stop the running system", cmd_stop },
+	{ "crash", "kill a firmware process (recovery test)", cmd_crash },
+	{ "fw-build", "build a firmware image from app sources", cmd_fw_build },
+	{ "fw-check", "check a firmware image", cmd_fw_check },
 	{ "bench", "measure latency, throughput and CPU cost against this machine's floors",
 	  cmd_bench },
 };
@@ -20,7 +27,7 @@ static void usage(FILE *f)
 		   "asvirt runs a virtual AMP system: a host and simulated remote processors\n"
 		   "talking RPMsg over virtio, byte-compatible with Linux.\n\ncommands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].summary);
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(f, "\nRun 'asvirt COMMAND --help' for a command's options.\n");
 }
 

@@ -305,7 +305,8 @@ static void announce_all(struct asv_remote *r)
 			struct asv_endpoint *e;
 
 			for (e = r->dev.bucket[b]; e; e = e->next) {
-				if (e->name[0] && !e->announced && e != &r->dev.ns_ept) {
+				if (e->name[0] && !asv_load_acquire(&e->announced) &&
+				    e != &r->dev.ns_ept) {
 					found = e;
 					break;
 				}

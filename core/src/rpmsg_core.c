@@ -213,7 +213,7 @@ int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held)
 	if (!ept || !ept->dev)
 		return -ASV_EINVAL;
 	d = ept->dev;
-	if (ept->announced && asv_link_ready(d))
+	if (asv_load_acquire(&ept->announced) && asv_link_ready(d))
 		asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_DESTROY);
 	/* Holding RX here means no callback of @ept is running elsewhere. */
 	if (!rx_held)
@@ -243,7 +243,7 @@ int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags)
 	/* Sent from the announced endpoint itself, as OpenAMP does. */
 	err = asv_send_timeout(ept, ASV_RPMSG_NS_ADDR, &msg, sizeof(msg), ept->dev->timeout_ms);
 	if (!err)
-		ept->announced = flags == ASV_RPMSG_NS_CREATE;
+		asv_store_release(&ept->announced, (uint8_t)(flags == ASV_RPMSG_NS_CREATE));
 	return err;
 }
 
@@ -299,6 +299,7 @@ static uint64_t now_ms(struct asv_rpmsg_dev *d)
 /* Take a tx buffer, waiting up to @timeout_ms for the peer to free one. */
 static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t timeout_ms)
 {
+	uint32_t spins;
 	uint64_t deadline;
 	bool isr;
 	int r;
@@ -315,6 +316,19 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	if (!timeout_ms || !d->env.now_ms || (isr ? !d->env.isr_wait : !d->env.wait))
 		return -ASV_ENOMEM;
 
+	/*
+	 * Adaptive senders: a peer that polls frees buffers within
+	 * microseconds, so retry a bounded number of times before the
+	 * interrupt-and-sleep path, which costs two wake-ups.
+	 */
+	for (spins = d->env.tx_spin; spins && !isr; spins--) {
+		asv_cpu_relax();
+		asv_lock(d, ASV_LOCK_TX);
+		r = d->ops->tx_get(d, buf, id);
+		asv_unlock(d, ASV_LOCK_TX);
+		if (r)
+			return r < 0 ? r : 0;
+	}
 	deadline = now_ms(d) + timeout_ms;
 	asv_atomic_add(&d->tx_waiters, 1);
 	asv_lock(d, ASV_LOCK_TX);

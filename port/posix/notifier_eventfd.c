@@ -15,6 +15,7 @@
 #include "asvirt/errors.h"
 #include "asvirt/notifier.h"
 #include "asvirt/posix.h"
+#include "asvirt/shmctl.h"
 
 struct efd_notifier {
 	struct asv_notifier n;

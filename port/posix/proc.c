@@ -117,17 +117,8 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 			    "%s: bad firmware: %s section is empty or larger than 64 KiB", path,
 			    ASV_ELF_RSC_SECTION);
 	}
-	wb.buf = rwhy;
-	wb.len = sizeof(rwhy);
-	err = asv_rsc_validate(sec.data, (size_t)sec.size, &env);
-	if (!err && !asv_rsc_find_vdev((void *)(uintptr_t)sec.data, ASV_VIRTIO_ID_RPMSG)) {
-		err = -ASV_EINVAL;
-		snprintf(rwhy, sizeof(rwhy), "no rpmsg vdev (id 7)");
-	}
-	if (err) {
-		free(buf);
-		return whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
-	}
+	/* Copy first: the section may sit at any file offset, the table
+	 * parser wants 4-byte alignment (found by fuzz_elf). */
 	img->table = malloc((size_t)sec.size);
 	if (!img->table) {
 		free(buf);
@@ -135,9 +126,20 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	}
 	memcpy(img->table, sec.data, (size_t)sec.size);
 	img->table_size = (size_t)sec.size;
+	free(buf);
+	wb.buf = rwhy;
+	wb.len = sizeof(rwhy);
+	err = asv_rsc_validate(img->table, img->table_size, &env);
+	if (!err && !asv_rsc_find_vdev(img->table, ASV_VIRTIO_ID_RPMSG)) {
+		err = -ASV_EINVAL;
+		snprintf(rwhy, sizeof(rwhy), "no rpmsg vdev (id 7)");
+	}
+	if (err) {
+		asv_fw_image_free(img);
+		return whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
+	}
 	img->machine = info.machine;
 	img->elf_class = info.elf_class;
-	free(buf);
 	return 0;
 }
 
@@ -544,7 +546,11 @@ static void *monitor_main(void *arg)
 			continue;
 		}
 		now = asv_posix_now_ms();
-		if (reap(p, 0, &status)) {
+		if ((broken = __atomic_load_n(&p->host.dev.broken, __ATOMIC_ACQUIRE))) {
+			/* the more precise fault first, even if it then died */
+			crashed(p, "link error: %s (the firmware broke the protocol)",
+				asv_strerror(broken));
+		} else if (reap(p, 0, &status)) {
 			p->pid = 0;
 			if (WIFSIGNALED(status))
 				crashed(p, "firmware process killed by signal %d (%s)",
@@ -552,9 +558,6 @@ static void *monitor_main(void *arg)
 			else
 				crashed(p, "firmware process exited with status %d",
 					WEXITSTATUS(status));
-		} else if ((broken = __atomic_load_n(&p->host.dev.broken, __ATOMIC_ACQUIRE))) {
-			crashed(p, "link error: %s (the firmware broke the protocol)",
-				asv_strerror(broken));
 		} else {
 			uint32_t hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
 

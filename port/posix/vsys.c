@@ -83,6 +83,9 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 			    cfg->log ? cfg->log_ctx : "host", level);
 	asv_posix_role_init(&s->remote_role, "remote", s->remote_irq, s->host_irq, log,
 			    cfg->log ? cfg->log_ctx : "remote", level);
+	/* ~50 ns a retry: senders spin about as long as the ISRs poll */
+	s->host_role.env.tx_spin = cfg->spin_ns / 50;
+	s->remote_role.env.tx_spin = cfg->spin_ns / 50;
 	s->host_role.spin_ns = cfg->spin_ns;
 	s->host_role.poll_fn = host_poll;
 	s->host_role.poll_done_fn = host_poll_done;

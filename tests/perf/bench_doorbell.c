@@ -22,8 +22,8 @@ static int cmp(const void *a, const void *b)
 
 static int run(const char *name, int kind, unsigned long n)
 {
-	struct asv_shm_futex *f = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct asv_shm_futex *f =
+	    mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct asv_notifier *a, *b;
 	uint64_t *lat, t0, total;
 	unsigned long i;

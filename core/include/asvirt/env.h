@@ -62,6 +62,11 @@ struct asv_env {
 	/* Host role only (the remote never allocates): zeroed memory. */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *ptr);
+	/*
+	 * Adaptive senders: retries of a send that found no free buffer
+	 * before it sleeps (0 = sleep at once). Worth it when the peer polls.
+	 */
+	uint32_t tx_spin;
 	/* Optional logging hook; NULL means silent. */
 	asv_log_fn log;
 	void *log_ctx;

@@ -45,7 +45,8 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg);
  * entry's fixed part and (vdev) its vrings and config space inside the
  * table, known types (vendor types 128..511 are skipped), at most one
  * rpmsg vdev. Returns 0, or -ASV_EINVAL with the reason logged via @env
- * (may be NULL).
+ * (may be NULL). @table must be 4-byte aligned (copy a table found at an
+ * arbitrary file offset first, as the ELF loader does).
  */
 int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env);
 

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * asvirt-fw-runner: the virtual MCU as a process. Maps the shared block the
+ * host created (an inherited memfd), dlopen()s a firmware image, runs the
+ * remote side with an ISR thread blocked on its doorbell, and bumps a
+ * heartbeat on every ISR wait so the host's watchdog sees it is alive.
+ * Started by the host (asvirt up, asv_proc); not meant to be run by hand.
+ *
+ * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
+ *          [--irq-fd N --peer-fd N] [--name NAME] [--log-level L] FIRMWARE.so
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/firmware.h"
+#include "asvirt/posix.h"
+#include "asvirt/remote.h"
+#include "asvirt/shmctl.h"
+
+struct hb_notifier {
+	struct asv_notifier n;
+	struct asv_notifier *inner;
+	uint32_t *hb;
+};
+
+static void hb_raise(struct asv_notifier *n)
+{
+	struct hb_notifier *h = (struct hb_notifier *)n;
+
+	h->inner->raise(h->inner);
+}
+
+static int hb_wait(struct asv_notifier *n, uint32_t timeout_ms)
+{
+	struct hb_notifier *h = (struct hb_notifier *)n;
+	int r = h->inner->wait(h->inner, timeout_ms);
+
+	__atomic_add_fetch(h->hb, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+static void hb_destroy(struct asv_notifier *n)
+{
+	(void)n;
+}
+
+static int remote_isr(void *arg)
+{
+	return asv_remote_isr(arg);
+}
+
+static int parse_level(const char *s)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	return ASV_LOG_WARN;
+}
+
+static void fail(struct asv_shm_ctl *ctl, int err)
+{
+	if (ctl) {
+		__atomic_store_n(&ctl->error, err, __ATOMIC_RELAXED);
+		__atomic_store_n(&ctl->state, ASV_RUNNER_FAILED, __ATOMIC_RELEASE);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = "remote", *fw = NULL, *db = "futex";
+	int shm_fd = -1, irq_fd = -1, peer_fd = -1, level = ASV_LOG_WARN, i, err, sig;
+	struct asv_notifier *irq = NULL, *peer = NULL;
+	struct hb_notifier hb = { .n = {
+				      .raise = hb_raise, .wait = hb_wait, .destroy = hb_destroy } };
+	static struct asv_posix_role role;
+	static struct asv_remote remote;
+	struct asv_remote_config rc;
+	const struct asv_fw_entry *entry;
+	const struct asv_app *app;
+	struct asv_mem_region region;
+	struct asv_shm_ctl *ctl;
+	struct timespec ts = { 0, 100 * 1000000L };
+	char logname[80];
+	void *map, *state, *dl;
+	struct stat st;
+	sigset_t set;
+	pid_t ppid = getppid();
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--name") && v)
+			name = argv[++i];
+		else if (!strcmp(a, "--shm-fd") && v)
+			shm_fd = atoi(argv[++i]);
+		else if (!strcmp(a, "--irq-fd") && v)
+			irq_fd = atoi(argv[++i]);
+		else if (!strcmp(a, "--peer-fd") && v)
+			peer_fd = atoi(argv[++i]);
+		else if (!strcmp(a, "--doorbell") && v)
+			db = argv[++i];
+		else if (!strcmp(a, "--log-level") && v)
+			level = parse_level(argv[++i]);
+		else if (a[0] != '-' && !fw)
+			fw = a;
+		else {
+			fprintf(stderr, "asvirt-fw-runner: bad argument '%s'\n", a);
+			return 2;
+		}
+	}
+	if (!fw || shm_fd < 0) {
+		fprintf(stderr, "asvirt-fw-runner: started by asvirt (asvirt up FIRMWARE.so)\n");
+		return 2;
+	}
+	/* The block and its layout come from the host: check before use. */
+	if (fstat(shm_fd, &st) || st.st_size < (off_t)ASV_SHM_CTL_SIZE) {
+		fprintf(stderr, "asvirt-fw-runner: fd %d is no shared block\n", shm_fd);
+		return 3;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
+	if (map == MAP_FAILED) {
+		perror("asvirt-fw-runner: mmap");
+		return 3;
+	}
+	ctl = map;
+	if (ctl->magic != ASV_SHM_MAGIC || ctl->version != ASV_SHM_VERSION ||
+	    ctl->shm_size != (uint64_t)st.st_size || ctl->region_off != ASV_SHM_CTL_SIZE ||
+	    ctl->region_size > ctl->shm_size - ctl->region_off ||
+	    ctl->table_size > ctl->region_size) {
+		fprintf(stderr, "asvirt-fw-runner: bad shared block header\n");
+		fail(ctl, -ASV_EINVAL);
+		return 3;
+	}
+	__atomic_store_n(&ctl->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	region = (struct asv_mem_region){ (uint8_t *)map + ctl->region_off, ctl->region_da,
+					  (size_t)ctl->region_size };
+	if (!strcmp(db, "eventfd")) {
+		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
+		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
+	} else {
+		irq = asv_notifier_futex_create(&ctl->remote_db);
+		peer = asv_notifier_futex_create(&ctl->host_db);
+	}
+	if (!irq || !peer) {
+		fprintf(stderr, "asvirt-fw-runner: no doorbells (%s)\n", db);
+		fail(ctl, -ASV_EINVAL);
+		return 3;
+	}
+	hb.inner = irq;
+	hb.hb = &ctl->heartbeat;
+
+	dl = dlopen(fw, RTLD_NOW | RTLD_LOCAL);
+	if (!dl) {
+		fprintf(stderr, "asvirt-fw-runner: %s\n", dlerror());
+		fail(ctl, -ASV_ENOENT);
+		return 4;
+	}
+	entry = dlsym(dl, ASV_FW_ENTRY_SYMBOL);
+	if (!entry || entry->magic != ASV_FW_MAGIC || entry->abi != ASV_FW_ABI ||
+	    entry->app_size != sizeof(struct asv_app) || !entry->app || !entry->app->start ||
+	    !entry->app->stop) {
+		fprintf(stderr, "asvirt-fw-runner: %s: no valid '%s' entry (ABI %u wanted)\n", fw,
+			ASV_FW_ENTRY_SYMBOL, ASV_FW_ABI);
+		fail(ctl, -ASV_EINVAL);
+		return 4;
+	}
+	app = entry->app;
+
+	/* SIGTERM/SIGINT are taken by sigtimedwait below, in this thread only. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	snprintf(logname, sizeof(logname), "%s/remote", name);
+	asv_posix_role_init(&role, logname, &hb.n, peer, asv_posix_log_stderr, logname, level);
+	memset(&rc, 0, sizeof(rc));
+	rc.rsc_table = region.va;
+	rc.rsc_size = ctl->table_size;
+	rc.regions = &region;
+	rc.nregions = 1;
+	rc.env = role.env;
+	err = asv_remote_init(&remote, &rc);
+	if (err) {
+		fprintf(stderr, "asvirt-fw-runner: remote init: %s\n", asv_strerror(err));
+		fail(ctl, err);
+		return 5;
+	}
+	state = calloc(1, app->state_size ? app->state_size : 1);
+	if (!state) {
+		fail(ctl, -ASV_ENOMEM);
+		return 5;
+	}
+	asv_remote_printf(&remote, "%s: firmware %s (%s) starting\n", name, app->name, fw);
+	err = app->start(&remote, state);
+	if (!err)
+		err = asv_posix_role_start(&role, remote_isr, &remote);
+	if (err) {
+		fprintf(stderr, "asvirt-fw-runner: %s: start failed: %s\n", app->name,
+			asv_strerror(err));
+		fail(ctl, err);
+		return 5;
+	}
+	__atomic_store_n(&ctl->state, ASV_RUNNER_RUNNING, __ATOMIC_RELEASE);
+	/* A kick may have come before the ISR thread ran: look once more. */
+	hb.n.raise(&hb.n);
+
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (getppid() != ppid)
+			break; /* the host went away */
+	}
+	/* Quiesce the ISR thread before the app tears its endpoints down, so
+	 * no callback or announcement runs concurrently with app->stop(). */
+	asv_remote_shutdown(&remote);
+	asv_posix_role_stop(&role);
+	app->stop(&remote, state);
+	asv_posix_role_destroy(&role);
+	irq->destroy(irq);
+	peer->destroy(peer);
+	free(state);
+	dlclose(dl);
+	munmap(map, (size_t)st.st_size);
+	return 0;
+}
