@@ -19,4 +19,10 @@ int cmd_fw_build(int argc, char **argv);
 int cmd_fw_check(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
+/* asvirt-fw-runner: $ASVIRT_RUNNER, next to this binary, or ../libexec. */
+int cli_find_runner(char *out, size_t n);
+/* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
+ * firmware/ next to this binary. */
+int cli_find_firmware(const char *app, char *out, size_t n);
+
 #endif

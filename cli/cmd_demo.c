@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/proc.h"
 #include "asvirt/vsys.h"
 #include "cli.h"
 
@@ -97,15 +98,20 @@ static void sample_remove(struct asv_channel *ch)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: asvirt demo [-n COUNT] [-v] [--log-level LEVEL] [--timeout MS]\n\n"
-		   "Boots a virtual AMP system in this process (host and remote as threads,\n"
-		   "semaphores as interrupts), runs the client-sample firmware on the remote\n"
-		   "and the equivalent of Linux's rpmsg_client_sample on the host.\n\n"
-		   "  -n, --count N       messages before goodbye (default 100, like Linux)\n"
-		   "  -v, --verbose       hex-dump every message\n"
-		   "      --log-level L   error|warning|info|debug (default warning)\n"
-		   "      --timeout MS    give up after MS milliseconds (default 10000)\n"
-		   "  -h, --help          this text\n");
+	fprintf(
+	    f,
+	    "usage: asvirt demo [--process] [-n COUNT] [-v] [--log-level LEVEL] [--timeout MS]\n\n"
+	    "Boots a virtual AMP system (host and remote as threads of this process,\n"
+	    "semaphores as interrupts; or, with --process, the remote as firmware in its\n"
+	    "own process over shared memory and doorbells), runs the client-sample\n"
+	    "firmware on the remote and the equivalent of Linux's rpmsg_client_sample\n"
+	    "on the host.\n\n"
+	    "  -p, --process       the remote in its own process (asvirt-client-sample.so)\n"
+	    "  -n, --count N       messages before goodbye (default 100, like Linux)\n"
+	    "  -v, --verbose       hex-dump every message\n"
+	    "      --log-level L   error|warning|info|debug (default warning)\n"
+	    "      --timeout MS    give up after MS milliseconds (default 10000)\n"
+	    "  -h, --help          this text\n");
 }
 
 static int parse_level(const char *s)
@@ -119,10 +125,79 @@ static int parse_level(const char *s)
 	return -1;
 }
 
+/* Wait for goodbye (or a failure, or the timeout): exit status 0 or 1. */
+static int wait_goodbye(struct sample *s, long timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&s->mu);
+	while (!s->done)
+		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts))
+			break;
+	pthread_mutex_unlock(&s->mu);
+	if (s->done == 1)
+		return 0;
+	fprintf(stderr, "asvirt demo: %s after %u messages\n", s->done ? "failed" : "timed out",
+		s->rx_count);
+	return 1;
+}
+
+/* The same demo with the remote as firmware in its own process. */
+static int demo_process(struct sample *s, struct asv_host_driver *drv,
+			const struct asv_vsys_config *cfg, long timeout_ms)
+{
+	static char runner[4096], fw[4096];
+	struct asv_proc_config pc = { 0 };
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	char why[256] = "";
+	int err, rc;
+
+	if (!p)
+		return 1;
+	if (cli_find_runner(runner, sizeof(runner)) ||
+	    cli_find_firmware("client-sample", fw, sizeof(fw))) {
+		fprintf(stderr,
+			"asvirt demo: asvirt-fw-runner or asvirt-client-sample.so not found "
+			"(set ASVIRT_RUNNER / ASVIRT_FIRMWARE_DIR)\n");
+		free(p);
+		return 1;
+	}
+	pc.name = "client-sample";
+	pc.runner = runner;
+	pc.max_restarts = 0;
+	pc.log_level = cfg->log_level;
+	printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate process, "
+	       "shared memory, doorbells)\n");
+	err = asv_proc_init(p, &pc, fw, why, sizeof(why));
+	if (!err)
+		err = asv_proc_add_driver(p, drv);
+	if (!err)
+		err = asv_proc_start(p, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "asvirt demo: %s: %s\n", fw, why[0] ? why : asv_strerror(err));
+		asv_proc_destroy(p);
+		free(p);
+		return 1;
+	}
+	rc = wait_goodbye(s, timeout_ms);
+	asv_proc_stop(p);
+	asv_proc_destroy(p);
+	free(p);
+	return rc;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
+		{ "process", no_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -139,13 +214,15 @@ int cmd_demo(int argc, char **argv)
 	struct asv_vsys_config cfg = { 0 };
 	struct asv_vsys sys;
 	long timeout_ms = 10000;
-	struct timespec ts;
 	char *end;
-	int c, err, rc = 0;
+	int c, err, rc, process = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:pvh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			process = 1;
+			break;
 		case 'n':
 			s.limit = (unsigned int)strtoul(optarg, &end, 0);
 			if (*end || !s.limit || s.limit > 1000000) {
@@ -188,35 +265,23 @@ int cmd_demo(int argc, char **argv)
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cv, NULL);
 	drv.priv = &s;
-	cfg.app = &asv_app_client_sample;
-	printf("asvirt: virtual AMP system: host + remote \"%s\" (threads, semaphore interrupts)\n",
-	       cfg.app->name);
-	err = asv_vsys_start(&sys, &cfg);
-	if (err) {
-		fprintf(stderr, "asvirt demo: boot failed: %s\n", asv_strerror(err));
-		return 1;
+	if (process) {
+		rc = demo_process(&s, &drv, &cfg, timeout_ms);
+	} else {
+		cfg.app = &asv_app_client_sample;
+		printf("asvirt: virtual AMP system: host + remote \"%s\" (threads, semaphore "
+		       "interrupts)\n",
+		       cfg.app->name);
+		err = asv_vsys_start(&sys, &cfg);
+		if (err) {
+			fprintf(stderr, "asvirt demo: boot failed: %s\n", asv_strerror(err));
+			return 1;
+		}
+		asv_host_register_driver(&sys.host, &drv);
+		rc = wait_goodbye(&s, timeout_ms);
+		asv_host_unregister_driver(&sys.host, &drv);
+		asv_vsys_stop(&sys);
 	}
-	asv_host_register_driver(&sys.host, &drv);
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&s.mu);
-	while (!s.done)
-		if (pthread_cond_timedwait(&s.cv, &s.mu, &ts))
-			break;
-	pthread_mutex_unlock(&s.mu);
-	if (s.done != 1) {
-		fprintf(stderr, "asvirt demo: %s after %u messages\n",
-			s.done ? "failed" : "timed out", s.rx_count);
-		rc = 1;
-	}
-	asv_host_unregister_driver(&sys.host, &drv);
-	asv_vsys_stop(&sys);
 	pthread_cond_destroy(&s.cv);
 	pthread_mutex_destroy(&s.mu);
 	return rc;

@@ -699,32 +699,6 @@ static void default_rundir(char *out, size_t n)
 		snprintf(out, n, "/tmp/asvirt-%u", (unsigned int)getuid());
 }
 
-static int find_runner(char *out, size_t n)
-{
-	const char *e = getenv("ASVIRT_RUNNER");
-	char self[PATH_MAX];
-	ssize_t k;
-	char *slash;
-
-	if (e && *e) {
-		snprintf(out, n, "%s", e);
-		return access(out, X_OK);
-	}
-	k = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (k <= 0)
-		return -1;
-	self[k] = 0;
-	slash = strrchr(self, '/');
-	if (!slash)
-		return -1;
-	*slash = 0;
-	fmt(out, n, "%s/asvirt-fw-runner", self);
-	if (!access(out, X_OK))
-		return 0;
-	fmt(out, n, "%s/../libexec/asvirt/asvirt-fw-runner", self);
-	return access(out, X_OK);
-}
-
 static void fw_name(char *out, size_t n, const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -994,7 +968,7 @@ int cmd_up(int argc, char **argv)
 		up_usage(stderr);
 		return 2;
 	}
-	if (find_runner(runner, sizeof(runner))) {
+	if (cli_find_runner(runner, sizeof(runner))) {
 		fprintf(stderr, "asvirt up: cannot find asvirt-fw-runner (set ASVIRT_RUNNER)\n");
 		return 1;
 	}

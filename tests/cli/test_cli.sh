@@ -27,6 +27,13 @@ check "demo: numbered 1..100 in order" \
 check "demo: goodbye!" grep -q 'goodbye!$' "$out"
 check "demo: no error lines" bash -c "! grep -qi 'error' '$out'"
 
+"$ASVIRT" demo --process >"$out" 2>&1
+check "demo --process exits 0" test $? -eq 0
+check "demo --process: separate process" grep -q 'separate process' "$out"
+check "demo --process: new channel" grep -qE 'new channel: 0x400 -> 0x400!$' "$out"
+check "demo --process: 100 incoming messages" test "$(grep -c 'incoming msg [0-9]* (src: 0x400)$' "$out")" -eq 100
+check "demo --process: goodbye!" grep -q 'goodbye!$' "$out"
+
 "$ASVIRT" demo -n 5 >"$out" 2>&1
 check "demo -n 5 exits 0" test $? -eq 0
 check "demo -n 5: five messages" test "$(grep -c 'incoming msg' "$out")" -eq 5
