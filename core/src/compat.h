@@ -12,6 +12,7 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <asm/barrier.h>
+#include <asm/processor.h>
 #include <linux/compiler.h>
 
 #define asv_load_acquire(p) smp_load_acquire(p)
