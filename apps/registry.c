@@ -6,6 +6,7 @@
 const struct asv_app *const asv_apps[] = {
 	&asv_app_echo,
 	&asv_app_client_sample,
+	&asv_app_bench_source,
 	NULL,
 };
 

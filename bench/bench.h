@@ -35,6 +35,13 @@ struct bench_effort {
 	unsigned long rtt_count; /* round trips per latency figure */
 	unsigned long floor_rtt; /* round trips per floor */
 	double tput_seconds;	 /* duration of each throughput figure */
+	unsigned long tput_msgs; /* messages per separate-process figure */
+};
+
+/* Where the separate-process transport finds its runner and firmware. */
+struct bench_paths {
+	char runner[4096];
+	char firmware_dir[4096];
 };
 
 int bench_floors(struct floors *f, const struct bench_effort *e);
@@ -45,6 +52,12 @@ int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, st
 /* One-way remote -> host throughput over @nept endpoint pairs. */
 int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_copy,
 	       const struct bench_effort *e, struct tput *out);
+
+/* The same figures with the remote as firmware in its own process. */
+int bench_proc_rtt(const struct bench_paths *paths, size_t payload, const struct bench_effort *e,
+		   struct lat *out);
+int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
+		    int zero_copy, const struct bench_effort *e, struct tput *out);
 
 /* Percentiles of @n samples (sorted in place). */
 void lat_from_samples(uint64_t *ns, unsigned long n, struct lat *out);

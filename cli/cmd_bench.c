@@ -19,6 +19,11 @@
 static const size_t sizes[] = { 1, 16, 64, 256, 496 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
+/* Transports: threads + semaphore interrupts, threads + adaptive
+ * interrupts, and the remote in its own process (futex doorbells). */
+#define NMODES 3
+#define MODE_PROCESS 2
+
 struct mode {
 	const char *name;
 	uint32_t spin_ns;
@@ -26,11 +31,18 @@ struct mode {
 
 struct results {
 	struct floors f;
-	struct mode modes[2];
-	struct lat rtt[2][NSIZES];
+	struct mode modes[NMODES];
+	struct lat rtt[NMODES][NSIZES];
 	/* [mode][size][nept 1|4][copy|zero-copy] */
-	struct tput tp[2][NSIZES][2][2];
+	struct tput tp[NMODES][NSIZES][2][2];
+	struct bench_paths paths;
 };
+
+/* What a figure is compared with: the floor its mechanism stands on. */
+static const struct lat *rtt_floor(const struct results *r, int m)
+{
+	return m == 1 ? &r->f.spin : &r->f.sem;
+}
 
 static int quiet;
 
@@ -46,18 +58,21 @@ static void progress(const char *what, int i, int n)
 
 static int run_all(struct results *r, const struct bench_effort *e)
 {
-	int m, i, k, z, step = 0, steps = 1 + 2 * NSIZES * (1 + 4);
+	int m, i, k, z, step = 0, steps = 1 + NMODES * NSIZES * (1 + 4);
 	char what[96];
 	int err;
 
 	progress("floors: semaphore, eventfd, spin, SPSC ring, memcpy", step++, steps);
 	bench_floors(&r->f, e);
-	for (m = 0; m < 2; m++) {
+	for (m = 0; m < NMODES; m++) {
 		for (i = 0; i < (int)NSIZES; i++) {
 			snprintf(what, sizeof(what), "%s: round trip, %zu bytes", r->modes[m].name,
 				 sizes[i]);
 			progress(what, step++, steps);
-			err = bench_rtt(r->modes[m].spin_ns, sizes[i], e, &r->rtt[m][i]);
+			if (m == MODE_PROCESS)
+				err = bench_proc_rtt(&r->paths, sizes[i], e, &r->rtt[m][i]);
+			else
+				err = bench_rtt(r->modes[m].spin_ns, sizes[i], e, &r->rtt[m][i]);
 			if (err)
 				return err;
 			for (k = 0; k < 2; k++) {
@@ -98,37 +113,46 @@ static void print_table(const struct results *r)
 	printf("  SPSC ring, 16-byte records      %8.1f M records/s\n", f->spsc_rec_s / 1e6);
 	printf("  memcpy, 512-byte chunks         %8.2f GB/s\n\n", f->memcpy_bps / 1e9);
 
-	printf("round trip host -> remote (echo) -> host, ns; ratio = p50 / floor p50\n");
-	printf("  %-10s %5s %9s %9s %9s %9s   %s\n", "mode", "bytes", "p50", "p99", "p99.9", "max",
-	       "ratio");
-	for (m = 0; m < 2; m++)
+	printf("round trip host -> remote (echo) -> host, ns; ratio = p50 / floor p50;\n"
+	       "process = remote in its own process; vs threads = p50 / semaphore threads p50\n");
+	printf("  %-10s %5s %9s %9s %9s %9s   %-16s %s\n", "mode", "bytes", "p50", "p99", "p99.9",
+	       "max", "ratio to floor", "vs threads");
+	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++) {
 			const struct lat *l = &r->rtt[m][i];
-			const struct lat *fl = m ? &f->spin : &f->sem;
 
-			printf("  %-10s %5zu %9.0f %9.0f %9.0f %9.0f   %5.2fx %s\n",
+			printf("  %-10s %5zu %9.0f %9.0f %9.0f %9.0f   %5.2fx %-9s",
 			       r->modes[m].name, sizes[i], l->p50, l->p99, l->p999, l->max,
-			       l->p50 / fl->p50, m ? "spin" : "semaphore");
+			       l->p50 / rtt_floor(r, m)->p50, m == 1 ? "spin" : "semaphore");
+			if (m == MODE_PROCESS)
+				printf(" %5.2fx", l->p50 / r->rtt[0][i].p50);
+			printf("\n");
 		}
 	printf("\none-way throughput remote -> host; ratios: msg/s to the SPSC ring, "
 	       "bytes/s to memcpy\n");
-	printf("  %-10s %5s %4s %-9s %10s %9s %8s %8s %9s %9s\n", "mode", "bytes", "epts",
-	       "buffers", "M msg/s", "MB/s", "vs SPSC", "vs mcpy", "host ns", "remote ns");
-	for (m = 0; m < 2; m++)
+	printf("  %-10s %5s %4s %-9s %10s %9s %8s %8s %9s %9s %s\n", "mode", "bytes", "epts",
+	       "buffers", "M msg/s", "MB/s", "vs SPSC", "vs mcpy", "host ns", "remote ns",
+	       "threads/process");
+	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++)
 			for (k = 0; k < 2; k++)
 				for (z = 0; z < 2; z++) {
 					const struct tput *t = &r->tp[m][i][k][z];
 
 					printf("  %-10s %5zu %4d %-9s %10.3f %9.1f %7.1f%% %7.1f%% "
-					       "%9.0f %9.0f\n",
+					       "%9.0f %9.0f",
 					       r->modes[m].name, sizes[i], k ? 4 : 1,
 					       z ? "zero-copy" : "copy", t->msg_s / 1e6,
 					       t->bytes_s / 1e6, 100.0 * t->msg_s / f->spsc_rec_s,
 					       100.0 * t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
 					       t->remote_cpu_ns);
+					if (m == MODE_PROCESS && t->msg_s > 0)
+						printf(" %9.2fx",
+						       r->tp[0][i][k][z].msg_s / t->msg_s);
+					printf("\n");
 				}
-	printf("\n(host ns / remote ns: CPU time per message on each side.)\n");
+	printf("\n(host ns / remote ns: CPU time per message on each side; threads/process:\n"
+	       " semaphore-threads msg/s over process msg/s, so 1.5x means 1.5 times slower.)\n");
 }
 
 static void json_lat(const char *key, const struct lat *l, const char *tail)
@@ -150,21 +174,22 @@ static void print_json(const struct results *r)
 	printf("\"spsc_records_per_s\": %.0f, \"memcpy_bytes_per_s\": %.0f},\n", f->spsc_rec_s,
 	       f->memcpy_bps);
 	printf(" \"rtt\": [");
-	for (m = 0; m < 2; m++)
+	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++) {
 			const struct lat *l = &r->rtt[m][i];
-			const struct lat *fl = m ? &f->spin : &f->sem;
 
 			printf("%s\n  {\"mode\": \"%s\", \"bytes\": %zu, ", first ? "" : ",",
 			       r->modes[m].name, sizes[i]);
 			json_lat("latency", l, ", ");
-			printf("\"p50_ratio_to_floor\": %.3f, \"floor\": \"%s\"}", l->p50 / fl->p50,
-			       m ? "spin" : "semaphore");
+			printf("\"p50_ratio_to_floor\": %.3f, \"floor\": \"%s\", "
+			       "\"p50_ratio_to_threads\": %.3f}",
+			       l->p50 / rtt_floor(r, m)->p50, m == 1 ? "spin" : "semaphore",
+			       l->p50 / r->rtt[0][i].p50);
 			first = 0;
 		}
 	printf("],\n \"throughput\": [");
 	first = 1;
-	for (m = 0; m < 2; m++)
+	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++)
 			for (k = 0; k < 2; k++)
 				for (z = 0; z < 2; z++) {
@@ -275,7 +300,9 @@ int cmd_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_effort e = { .rtt_count = 20000, .floor_rtt = 20000, .tput_seconds = 0.2 };
+	struct bench_effort e = {
+		.rtt_count = 20000, .floor_rtt = 20000, .tput_seconds = 0.2, .tput_msgs = 100000
+	};
 	struct results *r = calloc(1, sizeof(*r));
 	const char *plot_file = NULL;
 	int c, json = 0, err, rc = 0;
@@ -326,6 +353,15 @@ int cmd_bench(int argc, char **argv)
 		quiet = 1;
 	r->modes[0] = (struct mode){ "semaphore", 0 };
 	r->modes[1] = (struct mode){ "adaptive", (uint32_t)(spin_us * 1000) };
+	r->modes[2] = (struct mode){ "process", 0 };
+	if (cli_find_runner(r->paths.runner, sizeof(r->paths.runner)) ||
+	    cli_find_firmware("echo", r->paths.firmware_dir, sizeof(r->paths.firmware_dir))) {
+		fprintf(stderr, "asvirt bench: asvirt-fw-runner or the firmware images not found "
+				"(set ASVIRT_RUNNER / ASVIRT_FIRMWARE_DIR)\n");
+		free(r);
+		return 1;
+	}
+	*strrchr(r->paths.firmware_dir, '/') = 0; /* the directory of asvirt-echo.so */
 	err = run_all(r, &e);
 	if (err) {
 		fprintf(stderr, "asvirt bench: a measurement failed: %s\n", asv_strerror(err));

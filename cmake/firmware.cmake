@@ -28,6 +28,7 @@ endfunction()
 
 asvirt_add_firmware(asvirt-echo apps/echo.c firmware/fw_echo.c)
 asvirt_add_firmware(asvirt-client-sample apps/client_sample.c firmware/fw_client_sample.c)
+asvirt_add_firmware(asvirt-bench-source apps/bench_source.c firmware/fw_bench_source.c)
 # test-only: misbehaves on request (ASVIRT_HOSTILE)
 asvirt_add_firmware(asvirt-hostile firmware/fw_hostile.c)
 target_link_libraries(asvirt-hostile PRIVATE Threads::Threads)
@@ -43,7 +44,8 @@ target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_up.c
 target_compile_definitions(asvirt_cli PRIVATE
   ASVIRT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   ASVIRT_CC="${CMAKE_C_COMPILER}")
-add_dependencies(asvirt_cli asvirt-fw-runner asvirt-echo asvirt-client-sample asvirt-hostile)
+add_dependencies(asvirt_cli asvirt-fw-runner asvirt-echo asvirt-client-sample asvirt-bench-source
+  asvirt-hostile)
 
 # Doorbell round-trip benchmark (not a test: prints numbers).
 add_executable(bench_doorbell tests/perf/bench_doorbell.c)

@@ -23,6 +23,7 @@ struct asv_app {
 
 extern const struct asv_app asv_app_echo;
 extern const struct asv_app asv_app_client_sample;
+extern const struct asv_app asv_app_bench_source;
 
 /* The built-in app called @name, or NULL. */
 const struct asv_app *asv_app_find(const char *name);
@@ -33,5 +34,18 @@ extern const struct asv_app *const asv_apps[];
 #define ASV_ECHO_NAME "rpmsg-echo"
 #define ASV_ECHO_ADDR 0x400u
 #define ASV_CLIENT_SAMPLE_NAME "rpmsg-client-sample"
+#define ASV_BENCH_SOURCE_NAME "rpmsg-bench-source"
+#define ASV_BENCH_SOURCE_ADDR 0x402u
+
+/* A request to bench-source (all fields little-endian). */
+#define ASV_BENCH_REQ_MAGIC 0x51524241u /* "ABRQ" */
+struct asv_bench_req {
+	asv_le32 magic;
+	asv_le32 count;
+	asv_le32 size;
+	asv_le32 nept;	   /* 0: answer the requester */
+	asv_le32 dst_base; /* first host endpoint when nept > 0 */
+	asv_le32 zero_copy;
+};
 
 #endif

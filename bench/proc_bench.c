@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The separate-process transport's figures: the remote is firmware in its
+ * own process (asvirt-fw-runner), sharing a memfd block and doorbells with
+ * this process, which runs the host. Round trips go through the echo
+ * firmware; one-way throughput comes from the bench-source firmware,
+ * which streams N messages when asked.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asvirt/app.h"
+#include "asvirt/errors.h"
+#include "asvirt/proc.h"
+#include "bench.h"
+
+static int proc_boot(struct asv_proc *p, const struct bench_paths *paths, const char *fw)
+{
+	struct asv_proc_config pc = { 0 };
+	char path[4200], why[256] = "";
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", paths->firmware_dir, fw);
+	pc.name = fw;
+	pc.runner = paths->runner;
+	pc.max_restarts = 0;
+	err = asv_proc_init(p, &pc, path, why, sizeof(why));
+	if (!err)
+		err = asv_proc_start(p, why, sizeof(why));
+	if (err)
+		fprintf(stderr, "asvirt bench: %s: %s\n", path, why[0] ? why : asv_strerror(err));
+	return err;
+}
+
+/* Wait until the firmware's channel exists (its endpoint is up). */
+static int wait_channels(struct asv_proc *p, unsigned int n)
+{
+	uint64_t end = asv_posix_now_ms() + 10000;
+
+	while (__atomic_load_n(&p->nchannels, __ATOMIC_ACQUIRE) < n) {
+		if (asv_posix_now_ms() > end)
+			return -ASV_ETIMEDOUT;
+		usleep(1000);
+	}
+	return 0;
+}
+
+struct prtt {
+	unsigned long i, n, warmup;
+	uint64_t t0, *samples;
+	uint8_t payload[ASV_RPMSG_MAX_PAYLOAD];
+	size_t len;
+	int done, err;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void prtt_finish(struct prtt *c, int err)
+{
+	pthread_mutex_lock(&c->mu);
+	c->err = err;
+	c->done = 1;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static int prtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	struct prtt *c = priv;
+	uint64_t now = asv_posix_now_ns();
+	int err;
+
+	(void)d, (void)src;
+	if (c->i >= c->n + c->warmup)
+		return 0;
+	if (n != c->len) {
+		prtt_finish(c, -ASV_EBADMSG);
+		return 0;
+	}
+	if (c->i >= c->warmup)
+		c->samples[c->i - c->warmup] = now - c->t0;
+	if (++c->i == c->n + c->warmup) {
+		prtt_finish(c, 0);
+		return 0;
+	}
+	c->t0 = asv_posix_now_ns();
+	err = asv_sendto(e, ASV_ECHO_ADDR, c->payload, c->len);
+	if (err)
+		prtt_finish(c, err);
+	return 0;
+}
+
+static int wait_flag(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag, int seconds)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += seconds;
+	pthread_mutex_lock(mu);
+	while (!*flag && rc == 0)
+		rc = pthread_cond_timedwait(cv, mu, &ts);
+	pthread_mutex_unlock(mu);
+	return *flag ? 0 : -ASV_ETIMEDOUT;
+}
+
+int bench_proc_rtt(const struct bench_paths *paths, size_t payload, const struct bench_effort *e,
+		   struct lat *out)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct prtt *c = calloc(1, sizeof(*c));
+	struct asv_endpoint *ept = NULL;
+	int err;
+
+	c->len = payload;
+	c->n = e->rtt_count;
+	c->warmup = e->rtt_count / 10 + 1;
+	c->samples = calloc(c->n, sizeof(uint64_t));
+	memset(c->payload, 0xa5, sizeof(c->payload));
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	err = proc_boot(p, paths, "asvirt-echo.so");
+	if (!err)
+		err = wait_channels(p, 1);
+	if (!err) {
+		asv_proc_lock(p);
+		ept = asv_host_create_ept(&p->host, NULL, ASV_RPMSG_ADDR_ANY, prtt_cb, c, &err);
+		asv_proc_unlock(p);
+	}
+	if (ept) {
+		c->t0 = asv_posix_now_ns();
+		err = asv_sendto(ept, ASV_ECHO_ADDR, c->payload, c->len);
+		if (!err)
+			err = wait_flag(&c->mu, &c->cv, &c->done, 120);
+		if (!err)
+			err = c->err;
+	}
+	asv_proc_stop(p);
+	asv_proc_destroy(p);
+	if (!err)
+		lat_from_samples(c->samples, c->n, out);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	free(c->samples);
+	free(c);
+	free(p);
+	return err;
+}
+
+struct ptput {
+	unsigned long rx, want; /* rx: atomic */
+	int zero_copy;
+	uint8_t sink[ASV_RPMSG_MAX_PAYLOAD];
+};
+
+static int ptput_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	struct ptput *c = priv;
+
+	(void)e, (void)src;
+	if (c->zero_copy) {
+		if (n)
+			c->sink[0] ^= ((volatile uint8_t *)d)[0];
+	} else {
+		memcpy(c->sink, d, n);
+	}
+	__atomic_store_n(&c->rx, c->rx + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* CPU seconds of process @pid, from /proc/PID/stat (utime + stime). */
+static double proc_cpu_ns(pid_t pid)
+{
+	unsigned long ut = 0, st = 0;
+	char path[64], buf[1024], *q;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	q = strrchr(buf, ')');
+	if (!q ||
+	    sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1e9 / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double thread_ns(pthread_t t)
+{
+	struct timespec ts;
+	clockid_t id;
+
+	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
+		return 0;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
+		    int zero_copy, const struct bench_effort *e, struct tput *out)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct ptput *c = calloc(1, sizeof(*c));
+	struct asv_endpoint *ept[8] = { 0 };
+	struct asv_bench_req req;
+	double h0 = 0, r0 = 0, h1, r1;
+	uint64_t t0 = 0, t1, end;
+	unsigned int j;
+	int err;
+
+	if (nept < 1 || nept > 8)
+		nept = 1;
+	c->zero_copy = zero_copy;
+	c->want = e->tput_msgs;
+	err = proc_boot(p, paths, "asvirt-bench-source.so");
+	if (!err)
+		err = wait_channels(p, 1);
+	asv_proc_lock(p);
+	for (j = 0; !err && j < nept; j++)
+		ept[j] = asv_host_create_ept(&p->host, NULL, 0x500 + j, ptput_cb, c, &err);
+	asv_proc_unlock(p);
+	if (!err) {
+		req.magic = asv_cpu_to_le32(ASV_BENCH_REQ_MAGIC);
+		req.count = asv_cpu_to_le32((uint32_t)c->want);
+		req.size = asv_cpu_to_le32((uint32_t)payload);
+		req.nept = asv_cpu_to_le32(nept);
+		req.dst_base = asv_cpu_to_le32(0x500);
+		req.zero_copy = asv_cpu_to_le32((uint32_t)zero_copy);
+		h0 = thread_ns(p->host_role.isr_thread);
+		r0 = proc_cpu_ns(p->pid);
+		t0 = asv_posix_now_ns();
+		err = asv_sendto(ept[0], ASV_BENCH_SOURCE_ADDR, &req, sizeof(req));
+	}
+	end = asv_posix_now_ms() + 60000;
+	while (!err && __atomic_load_n(&c->rx, __ATOMIC_ACQUIRE) < c->want) {
+		if (asv_posix_now_ms() > end) {
+			err = -ASV_ETIMEDOUT;
+			break;
+		}
+		sched_yield();
+	}
+	if (!err) {
+		t1 = asv_posix_now_ns();
+		h1 = thread_ns(p->host_role.isr_thread);
+		r1 = proc_cpu_ns(p->pid);
+		memset(out, 0, sizeof(*out));
+		out->msgs = c->want;
+		out->msg_s = (double)c->want * 1e9 / (double)(t1 - t0);
+		out->bytes_s = out->msg_s * (double)payload;
+		out->host_cpu_ns = (h1 - h0) / (double)c->want;
+		out->remote_cpu_ns = (r1 - r0) / (double)c->want;
+	}
+	asv_proc_stop(p);
+	asv_proc_destroy(p);
+	free(c);
+	free(p);
+	return err;
+}
