@@ -18,6 +18,7 @@
 #include "asvirt/errors.h"
 #include "asvirt/proc.h"
 #include "bench.h"
+#include "rtt.h"
 
 static int proc_boot(struct asv_proc *p, const struct bench_paths *paths, const char *fw)
 {
@@ -50,106 +51,27 @@ static int wait_channels(struct asv_proc *p, unsigned int n)
 	return 0;
 }
 
-struct prtt {
-	unsigned long i, n, warmup;
-	uint64_t t0, *samples;
-	uint8_t payload[ASV_RPMSG_MAX_PAYLOAD];
-	size_t len;
-	int done, err;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-};
-
-static void prtt_finish(struct prtt *c, int err)
-{
-	pthread_mutex_lock(&c->mu);
-	c->err = err;
-	c->done = 1;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
-static int prtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
-{
-	struct prtt *c = priv;
-	uint64_t now = asv_posix_now_ns();
-	int err;
-
-	(void)d, (void)src;
-	if (c->i >= c->n + c->warmup)
-		return 0;
-	if (n != c->len) {
-		prtt_finish(c, -ASV_EBADMSG);
-		return 0;
-	}
-	if (c->i >= c->warmup)
-		c->samples[c->i - c->warmup] = now - c->t0;
-	if (++c->i == c->n + c->warmup) {
-		prtt_finish(c, 0);
-		return 0;
-	}
-	c->t0 = asv_posix_now_ns();
-	err = asv_sendto(e, ASV_ECHO_ADDR, c->payload, c->len);
-	if (err)
-		prtt_finish(c, err);
-	return 0;
-}
-
-static int wait_flag(pthread_mutex_t *mu, pthread_cond_t *cv, int *flag, int seconds)
-{
-	struct timespec ts;
-	int rc = 0;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += seconds;
-	pthread_mutex_lock(mu);
-	while (!*flag && rc == 0)
-		rc = pthread_cond_timedwait(cv, mu, &ts);
-	pthread_mutex_unlock(mu);
-	return *flag ? 0 : -ASV_ETIMEDOUT;
-}
-
 int bench_proc_rtt(const struct bench_paths *paths, size_t payload, const struct bench_effort *e,
 		   struct lat *out)
 {
 	struct asv_proc *p = calloc(1, sizeof(*p));
-	struct prtt *c = calloc(1, sizeof(*c));
+	struct rtt_ctx *c = rtt_new(payload, e);
 	struct asv_endpoint *ept = NULL;
-	int err;
+	int err = c ? proc_boot(p, paths, "asvirt-echo.so") : -ASV_ENOMEM;
 
-	c->len = payload;
-	c->n = e->rtt_count;
-	c->warmup = e->rtt_count / 10 + 1;
-	c->samples = calloc(c->n, sizeof(uint64_t));
-	memset(c->payload, 0xa5, sizeof(c->payload));
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	err = proc_boot(p, paths, "asvirt-echo.so");
 	if (!err)
 		err = wait_channels(p, 1);
 	if (!err) {
 		asv_proc_lock(p);
-		ept = asv_host_create_ept(&p->host, NULL, ASV_RPMSG_ADDR_ANY, prtt_cb, c, &err);
+		ept = asv_host_create_ept(&p->host, NULL, ASV_RPMSG_ADDR_ANY, rtt_cb, c, &err);
 		asv_proc_unlock(p);
 	}
-	if (ept) {
-		c->t0 = asv_posix_now_ns();
-		err = asv_sendto(ept, ASV_ECHO_ADDR, c->payload, c->len);
-		if (!err)
-			err = wait_flag(&c->mu, &c->cv, &c->done, 120);
-		if (!err)
-			err = c->err;
-	}
+	if (ept)
+		err = rtt_run(c, ept);
 	asv_proc_stop(p);
 	asv_proc_destroy(p);
-	if (!err)
-		lat_from_samples(c->samples, c->n, out);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
-	free(c->samples);
-	free(c);
 	free(p);
-	return err;
+	return rtt_finish_free(c, err, out);
 }
 
 struct ptput {
@@ -196,16 +118,6 @@ static double proc_cpu_ns(pid_t pid)
 	return (double)(ut + st) * 1e9 / (double)sysconf(_SC_CLK_TCK);
 }
 
-static double thread_ns(pthread_t t)
-{
-	struct timespec ts;
-	clockid_t id;
-
-	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
-		return 0;
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
 		    int zero_copy, const struct bench_effort *e, struct tput *out)
 {
@@ -236,7 +148,7 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 		req.nept = asv_cpu_to_le32(nept);
 		req.dst_base = asv_cpu_to_le32(0x500);
 		req.zero_copy = asv_cpu_to_le32((uint32_t)zero_copy);
-		h0 = thread_ns(p->host_role.isr_thread);
+		h0 = bench_thread_cpu_ns(p->host_role.isr_thread);
 		r0 = proc_cpu_ns(p->pid);
 		t0 = asv_posix_now_ns();
 		err = asv_sendto(ept[0], ASV_BENCH_SOURCE_ADDR, &req, sizeof(req));
@@ -251,7 +163,7 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 	}
 	if (!err) {
 		t1 = asv_posix_now_ns();
-		h1 = thread_ns(p->host_role.isr_thread);
+		h1 = bench_thread_cpu_ns(p->host_role.isr_thread);
 		r1 = proc_cpu_ns(p->pid);
 		memset(out, 0, sizeof(*out));
 		out->msgs = c->want;

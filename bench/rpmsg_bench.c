@@ -14,70 +14,9 @@
 #include "asvirt/errors.h"
 #include "asvirt/vsys.h"
 #include "bench.h"
+#include "rtt.h"
 
-/* ---- round trip: the host sends the next message from its callback ---- */
-
-struct rtt_ctx {
-	struct asv_endpoint *ept;
-	uint8_t payload[ASV_RPMSG_MAX_PAYLOAD];
-	size_t len;
-	unsigned long i, n, warmup;
-	uint64_t t0;
-	uint64_t *samples;
-	int err;
-	int done;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-};
-
-static void rtt_finish(struct rtt_ctx *c, int err)
-{
-	pthread_mutex_lock(&c->mu);
-	c->err = err;
-	c->done = 1;
-	pthread_cond_signal(&c->cv);
-	pthread_mutex_unlock(&c->mu);
-}
-
-static int rtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
-{
-	struct rtt_ctx *c = p;
-	uint64_t now = asv_posix_now_ns();
-	int err;
-
-	(void)d, (void)src;
-	if (c->i >= c->n + c->warmup)
-		return 0; /* finished: a late duplicate must not write past samples */
-	if (n != c->len) {
-		rtt_finish(c, -ASV_EBADMSG);
-		return 0;
-	}
-	if (c->i >= c->warmup)
-		c->samples[c->i - c->warmup] = now - c->t0;
-	if (++c->i == c->n + c->warmup) {
-		rtt_finish(c, 0);
-		return 0;
-	}
-	c->t0 = asv_posix_now_ns();
-	err = asv_sendto(e, ASV_ECHO_ADDR, c->payload, c->len);
-	if (err)
-		rtt_finish(c, err);
-	return 0;
-}
-
-static int wait_done(pthread_mutex_t *mu, pthread_cond_t *cv, int *done, int seconds)
-{
-	struct timespec ts;
-	int rc = 0;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += seconds;
-	pthread_mutex_lock(mu);
-	while (!*done && rc == 0)
-		rc = pthread_cond_timedwait(cv, mu, &ts);
-	pthread_mutex_unlock(mu);
-	return *done ? 0 : -ASV_ETIMEDOUT;
-}
+/* ---- round trip through the echo firmware (rtt.c) ---- */
 
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out)
 {
@@ -85,40 +24,22 @@ int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, st
 				       .spin_ns = spin_ns,
 				       .pin = spin_ns != 0 };
 	struct asv_vsys *s = calloc(1, sizeof(*s));
-	struct rtt_ctx *c = calloc(1, sizeof(*c));
-	int err;
+	struct rtt_ctx *c = rtt_new(payload, e);
+	struct asv_endpoint *ept;
+	int err = c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
 
-	c->len = payload;
-	c->n = e->rtt_count;
-	c->warmup = e->rtt_count / 10 + 1;
-	c->samples = calloc(c->n, sizeof(uint64_t));
-	memset(c->payload, 0xa5, sizeof(c->payload));
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
-	err = asv_vsys_start(s, &cfg);
 	if (!err)
 		err = asv_vsys_wait_link(s, 5000);
 	if (!err) {
-		c->ept = asv_host_create_ept(&s->host, NULL, ASV_RPMSG_ADDR_ANY, rtt_cb, c, &err);
-		if (c->ept) {
-			c->t0 = asv_posix_now_ns();
-			err = asv_sendto(c->ept, ASV_ECHO_ADDR, c->payload, c->len);
-			if (!err)
-				err = wait_done(&c->mu, &c->cv, &c->done, 120);
-			if (!err)
-				err = c->err;
-			asv_host_destroy_ept(c->ept);
+		ept = asv_host_create_ept(&s->host, NULL, ASV_RPMSG_ADDR_ANY, rtt_cb, c, &err);
+		if (ept) {
+			err = rtt_run(c, ept);
+			asv_host_destroy_ept(ept);
 		}
 	}
 	asv_vsys_stop(s);
-	if (!err)
-		lat_from_samples(c->samples, c->n, out);
-	pthread_mutex_destroy(&c->mu);
-	pthread_cond_destroy(&c->cv);
-	free(c->samples);
-	free(c);
 	free(s);
-	return err;
+	return rtt_finish_free(c, err, out);
 }
 
 /* ---- one-way throughput, remote -> host ---- */
@@ -195,16 +116,6 @@ static void *tput_sender(void *arg)
 	return NULL;
 }
 
-static double thread_cpu_ns(pthread_t t)
-{
-	struct timespec ts;
-	clockid_t id;
-
-	if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
-		return 0;
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_copy,
 	       const struct bench_effort *e, struct tput *out)
 {
@@ -240,9 +151,9 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 
 		nanosleep(&warm, NULL);
 		rx0 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
-		h0 = thread_cpu_ns(c->s->host_role.isr_thread);
-		r0 = thread_cpu_ns(c->s->remote_role.isr_thread);
-		s0 = thread_cpu_ns(c->sender);
+		h0 = bench_thread_cpu_ns(c->s->host_role.isr_thread);
+		r0 = bench_thread_cpu_ns(c->s->remote_role.isr_thread);
+		s0 = bench_thread_cpu_ns(c->sender);
 		t0 = asv_posix_now_ns();
 		nanosleep(&run, NULL);
 		/* a slow machine (or a sanitizer) gets time for at least 64 */
@@ -253,9 +164,9 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 			nanosleep(&ms, NULL);
 		}
 		rx1 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
-		h1 = thread_cpu_ns(c->s->host_role.isr_thread);
-		r1 = thread_cpu_ns(c->s->remote_role.isr_thread);
-		s1 = thread_cpu_ns(c->sender);
+		h1 = bench_thread_cpu_ns(c->s->host_role.isr_thread);
+		r1 = bench_thread_cpu_ns(c->s->remote_role.isr_thread);
+		s1 = bench_thread_cpu_ns(c->sender);
 		t1 = asv_posix_now_ns();
 		__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
 		pthread_join(c->sender, NULL);
@@ -274,7 +185,8 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 			asv_get_stats(&c->s->host.dev, &hs);
 			asv_get_stats(&c->s->remote.dev, &rs);
 			fprintf(stderr,
-				"debug: host isr %lu polled %lu notifies %lu waits %lu | remote isr %lu "
+				"debug: host isr %lu polled %lu notifies %lu waits %lu | remote "
+				"isr %lu "
 				"polled %lu notifies %lu waits %lu\n",
 				hs.isr_runs, c->s->host_role.spin_hits, hs.notifies, hs.tx_waits,
 				rs.isr_runs, c->s->remote_role.spin_hits, rs.notifies, rs.tx_waits);

@@ -114,17 +114,6 @@ static void usage(FILE *f)
 	    "  -h, --help          this text\n");
 }
 
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-	int i;
-
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
-
 /* Wait for goodbye (or a failure, or the timeout): exit status 0 or 1. */
 static int wait_goodbye(struct sample *s, long timeout_ms)
 {
@@ -235,7 +224,7 @@ int cmd_demo(int argc, char **argv)
 			s.verbose = 1;
 			break;
 		case 'l':
-			cfg.log_level = parse_level(optarg);
+			cfg.log_level = asv_log_level_parse(optarg);
 			if (cfg.log_level < 0) {
 				fprintf(stderr, "asvirt demo: unknown log level '%s'\n", optarg);
 				return 2;

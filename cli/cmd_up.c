@@ -732,17 +732,6 @@ static void up_usage(FILE *f)
 		   "      --log-level L     error|warning|info|debug (default warning)\n");
 }
 
-static int parse_level(const char *s)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-	int i;
-
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return -1;
-}
-
 static int run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc, int ready_fd)
 {
 	char path[PATH_MAX + 16], why[512], human[PATH_MAX + 128], json[PATH_MAX + 128];
@@ -948,7 +937,7 @@ int cmd_up(int argc, char **argv)
 			pc.max_restarts = atoi(optarg);
 			break;
 		case 'l':
-			pc.log_level = parse_level(optarg);
+			pc.log_level = asv_log_level_parse(optarg);
 			if (pc.log_level < 0) {
 				fprintf(stderr, "asvirt up: unknown log level '%s'\n", optarg);
 				return 2;

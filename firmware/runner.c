@@ -57,15 +57,12 @@ static int remote_isr(void *arg)
 	return asv_remote_isr(arg);
 }
 
+/* The runner's log level: a name, or warning when unknown. */
 static int parse_level(const char *s)
 {
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-	int i;
+	int l = asv_log_level_parse(s);
 
-	for (i = 0; i < 4; i++)
-		if (!strcmp(s, names[i]))
-			return i;
-	return ASV_LOG_WARN;
+	return l < 0 ? ASV_LOG_WARN : l;
 }
 
 static void fail(struct asv_shm_ctl *ctl, int err)

@@ -4,6 +4,23 @@
 #include "asvirt/env.h"
 #include "asvirt/errors.h"
 
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+int asv_log_level_parse(const char *name)
+{
+	int i;
+
+	for (i = 0; name && i < (int)ASV_ARRAY_SIZE(level_names); i++)
+		if (!strcmp(name, level_names[i]))
+			return i;
+	return -1;
+}
+
+const char *asv_log_level_name(int level)
+{
+	return level_names[level < 0 ? 0 : level > 3 ? 3 : level];
+}
+
 void asv_logf(const struct asv_env *env, int level, const char *fmt, ...)
 {
 	char msg[256];

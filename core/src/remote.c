@@ -242,22 +242,16 @@ int asv_remote_set_buffers(struct asv_remote *r, const struct asv_mem_region *bu
 
 int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
 {
-	char line[256];
 	va_list ap;
 	int n;
 
 	if (!r)
 		return -ASV_EINVAL;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return n;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
 	asv_lock(&r->dev, ASV_LOCK_RET);
-	asv_trace_write(&r->trace, line, (size_t)n);
+	n = asv_trace_vprintf(&r->trace, fmt, ap);
 	asv_unlock(&r->dev, ASV_LOCK_RET);
+	va_end(ap);
 	return n;
 }
 

@@ -30,19 +30,26 @@ void asv_trace_write(struct asv_trace *t, const char *s, size_t n)
 	t->buf[t->pos] = 0;
 }
 
-int asv_trace_printf(struct asv_trace *t, const char *fmt, ...)
+int asv_trace_vprintf(struct asv_trace *t, const char *fmt, va_list ap)
 {
 	char line[256];
-	va_list ap;
-	int n;
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
 
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return n;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	asv_trace_write(t, line, (size_t)n);
+	return n;
+}
+
+int asv_trace_printf(struct asv_trace *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = asv_trace_vprintf(t, fmt, ap);
+	va_end(ap);
 	return n;
 }

@@ -74,6 +74,11 @@ struct asv_env {
 	int log_level;
 };
 
+/* "error", "warning", "info", "debug" -> ASV_LOG_*, or -1 if unknown. */
+int asv_log_level_parse(const char *name);
+/* ASV_LOG_* -> its name. */
+const char *asv_log_level_name(int level);
+
 /* Log through an env (printf-style). Safe with env->log == NULL. */
 void asv_logf(const struct asv_env *env, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -11,7 +11,9 @@
 
 #ifdef __KERNEL__
 #include <linux/types.h>
+#include <linux/stdarg.h>
 #else
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #endif
@@ -29,5 +31,7 @@ void asv_trace_init(struct asv_trace *t, void *buf, uint32_t len);
 void asv_trace_write(struct asv_trace *t, const char *s, size_t n);
 int asv_trace_printf(struct asv_trace *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+int asv_trace_vprintf(struct asv_trace *t, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif
