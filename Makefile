@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # asvirt: the README's entry points.
 #   make demo    install what is missing, build, run the virtual AMP demo
-#   make check   every test: unit/protocol/concurrency/hostile under the
-#                plain, ASan+UBSan and TSan builds, lint, and the QEMU suite
+#   make check   every test: lint, unit/protocol/concurrency/hostile/process
+#                tests under the plain, ASan+UBSan and TSan builds, the
+#                fuzzers, and the QEMU kernel suites (x86_64 and ARM)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check check-unit check-asan check-tsan check-lint \
+.PHONY: all deps build demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
 	check-qemu qemu clean fuzz check-fuzz
 
 all: build
@@ -22,8 +23,14 @@ build: deps
 demo: build
 	./$(BUILD)/asvirt demo
 
+# asvirt bench with a chart next to the build (under a minute).
+bench: build
+	@scripts/deps.sh bench
+	./$(BUILD)/asvirt bench --plot $(BUILD)/bench.png
+
 # One build directory per flavour; each runs the whole ctest suite.
 check-unit: build
+	@scripts/deps.sh check
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 check-asan:
@@ -42,14 +49,19 @@ check-lint:
 	@scripts/deps.sh check
 	@scripts/lint.sh
 
+# ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 4, device tree):
+# make check-qemu ARCH=arm, make qemu ARCH=arm.
+QEMU_ARCH = $(or $(ARCH),x86_64)
+QEMU_DEPS = qemu $(if $(filter arm,$(QEMU_ARCH)),arm)
+
 check-qemu:
-	@scripts/deps.sh qemu
-	@bash qemu/checkpatch.sh
-	@bash qemu/check.sh
+	@scripts/deps.sh $(QEMU_DEPS)
+	@ARCH=$(QEMU_ARCH) bash qemu/checkpatch.sh
+	@ARCH=$(QEMU_ARCH) bash qemu/check.sh
 
 qemu:
-	@scripts/deps.sh qemu
-	@bash qemu/shell.sh
+	@scripts/deps.sh $(QEMU_DEPS)
+	@ARCH=$(QEMU_ARCH) bash qemu/shell.sh
 
 # libFuzzer harnesses (fuzz/): each runs FUZZ_SECONDS from its corpus
 # (fuzz/corpus/NAME, seeded from fuzz/regress/NAME); crashes are written
@@ -77,7 +89,10 @@ fuzz: $(addprefix build-fuzz/,$(FUZZERS))
 check-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
-check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu
+check-qemu-arm:
+	@$(MAKE) --no-print-directory check-qemu ARCH=arm
+
+check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm
 	@echo "make check: all suites passed"
 
 clean:

@@ -243,6 +243,7 @@ static int asvirt_start(struct rproc *rproc)
 	struct asvirt_rproc *ar = rproc->priv;
 	struct asvirt_mcu *m = &ar->mcu;
 	struct rproc_mem_entry *c;
+	struct rproc_vdev *rvdev;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
@@ -254,6 +255,14 @@ static int asvirt_start(struct rproc *rproc)
 	m->notify_host = asvirt_notify_host;
 	m->fatal = asvirt_mcu_fatal;
 	m->notify_ctx = ar;
+	/*
+	 * virtio_rpmsg_bus allocates its buffers for the rproc-virtio device
+	 * (created with the resources, before .start): the MCU maps them
+	 * with that device's coherency (port/linux-kernel/asvirt_mcu.c).
+	 */
+	rvdev = list_first_entry_or_null(&rproc->rvdevs, struct rproc_vdev, node);
+	if (rvdev && rvdev->pdev)
+		m->bufs_dev = &rvdev->pdev->dev;
 	m->mem[m->nmem].va = ar->sram;
 	m->mem[m->nmem].da = ASVIRT_SRAM_DA;
 	m->mem[m->nmem++].size = ASVIRT_SRAM_SIZE;

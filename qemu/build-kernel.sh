@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the small test kernel for asvirt from Debian's linux-source-6.1 package.
 #
-#   qemu/build-kernel.sh [ARCH]        (only x86_64 for now)
+#   qemu/build-kernel.sh [ARCH]        (x86_64 (default) or arm: vexpress-a9, cross-built)
 #
 # The tree lives in ${ASVIRT_CACHE:-$HOME/.cache/asvirt}/kernel-ARCH-<key>, where <key>
 # hashes the source package version, the config fragment and this script, so an unchanged
@@ -17,9 +17,18 @@ CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 
 [ -f "$FRAG" ] || { echo "build-kernel: no fragment $FRAG" >&2; exit 1; }
 
+# Per-architecture: extra packages, make variables and targets.
+case $ARCH in
+x86_64)	xpkgs=""; kmake=(ARCH=x86_64); targets=(bzImage modules) ;;
+arm)	xpkgs="gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf"
+	kmake=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+	targets=(zImage modules vexpress-v2p-ca9.dtb) ;;
+*)	echo "build-kernel: unsupported ARCH $ARCH (x86_64, arm)" >&2; exit 1 ;;
+esac
+
 # Install what a fresh Debian 12 lacks (only if missing).
 need=""
-for p in $SRC_PKG bc bison flex libelf-dev libssl-dev make gcc cpio kmod xz-utils; do
+for p in $SRC_PKG bc bison flex libelf-dev libssl-dev make gcc cpio kmod xz-utils $xpkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		need="$need $p"
 done
@@ -52,7 +61,7 @@ if [ ! -f "$KDIR/Makefile" ]; then
 fi
 
 cd "$KDIR"
-make -s ARCH="$ARCH" allnoconfig >&2
+make -s "${kmake[@]}" allnoconfig >&2
 
 # Apply the fragment.
 args=()
@@ -69,7 +78,7 @@ while IFS= read -r line; do
 	esac
 done <"$FRAG"
 scripts/config "${args[@]}"
-make -s ARCH="$ARCH" olddefconfig >&2
+make -s "${kmake[@]}" olddefconfig >&2
 
 # Verify: Kconfig drops options with unmet dependencies silently.
 bad=0
@@ -89,7 +98,7 @@ while IFS= read -r line; do
 done <"$FRAG"
 [ $bad = 0 ] || { echo "build-kernel: config check FAILED" >&2; exit 1; }
 
-make -s ARCH="$ARCH" -j"$(nproc)" bzImage modules >&2
+make -s "${kmake[@]}" -j"$(nproc)" "${targets[@]}" >&2
 test -f samples/rpmsg/rpmsg_client_sample.ko
 touch "$STAMP"
 echo "build-kernel: built in $(( $(date +%s) - start )) s" >&2

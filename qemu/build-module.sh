@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build kernel/asvirt_remoteproc.ko against the test kernel tree.
 #
-#   qemu/build-module.sh KDIR OUTDIR
+#   [ARCH=arm] qemu/build-module.sh KDIR OUTDIR
 #
 # Kbuild writes objects next to their sources, so the module is built in a
 # staging directory OUTDIR/kmod whose files are symlinks to kernel/*,
@@ -27,5 +27,8 @@ ln -sfn "$ROOT/core/include" "$ST/core/include"
 ln -sf "$ROOT"/apps/*.c "$ST/apps/"
 ln -sfn "$ROOT/apps/include" "$ST/apps/include"
 
-make -s -C "$KDIR" M="$ST" modules >&2
+# ARCH (environment, default x86_64): arm cross-builds for the vexpress tree.
+kmake=()
+[ "${ARCH:-x86_64}" = arm ] && kmake=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+make -s -C "$KDIR" "${kmake[@]}" M="$ST" modules >&2
 echo "$ST/asvirt_remoteproc.ko"

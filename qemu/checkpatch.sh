@@ -4,7 +4,7 @@
 # the kernel tree that qemu/build-kernel.sh built (cached), over every file.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-KDIR=${ASVIRT_KDIR:-$("$ROOT/qemu/build-kernel.sh" x86_64 | tail -1)}
+KDIR=${ASVIRT_KDIR:-$("$ROOT/qemu/build-kernel.sh" "${ARCH:-x86_64}" | tail -1)}
 files=$(cd "$ROOT" && ls kernel/*.c kernel/*.h port/linux-kernel/*.c port/linux-kernel/*.h)
 cd "$ROOT"
 # shellcheck disable=SC2086

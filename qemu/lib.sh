@@ -1,8 +1,32 @@
 # Shared by qemu/check.sh and qemu/shell.sh (sourced, not run).
 # asvirt_prepare: builds (or reuses) everything a boot needs and sets
-#   KDIR (kernel tree), OUT (build dir), BZIMAGE, INITRD.
+#   KDIR (kernel tree), OUT (build dir), BZIMAGE (the kernel image), INITRD,
+#   and for arm DTB.
+# ARCH (environment, default x86_64) picks the target:
+#   x86_64  qemu-system-x86_64 -smp 2, bzImage, native gcc
+#   arm     qemu-system-arm -M vexpress-a9 -smp 4, zImage + device tree,
+#           cross-built with gcc-arm-linux-gnueabihf, armhf busybox-static
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-OUT=${ASVIRT_QEMU_OUT:-$ROOT/build/qemu}
+ARCH=${ARCH:-x86_64}
+case $ARCH in
+x86_64)
+	OUT=${ASVIRT_QEMU_OUT:-$ROOT/build/qemu}
+	CROSS=""
+	FW_CFLAGS=(-fcf-protection=none)
+	CONSOLE=ttyS0
+	PKGS="qemu-system-x86 busybox-static cpio gzip gcc binutils libc6-dev"
+	;;
+arm)
+	OUT=${ASVIRT_QEMU_OUT:-$ROOT/build/qemu-arm}
+	CROSS=arm-linux-gnueabihf-
+	FW_CFLAGS=(-marm)
+	CONSOLE=ttyAMA0
+	PKGS="qemu-system-arm gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf"
+	PKGS="$PKGS libc6-dev-armhf-cross cpio gzip dpkg apt"
+	;;
+*)	echo "qemu: unsupported ARCH=$ARCH (x86_64, arm)" >&2; exit 1 ;;
+esac
+CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 
 asvirt_need_pkgs() {	# install Debian packages that are missing
 	local need="" p SUDO=""
@@ -25,34 +49,94 @@ asvirt_firmware() {
 		f=$app
 		if [ $app = corrupt ]; then set -- -DCORRUPT -DAPP='"echo"'
 		else set -- -DAPP="\"$app\""; fi
-		gcc -O2 -c -fno-asynchronous-unwind-tables -fcf-protection=none "$@" \
+		"${CROSS}gcc" -O2 -c -fno-asynchronous-unwind-tables "${FW_CFLAGS[@]}" "$@" \
 			"$ROOT/tests/qemu/firmware.c" -o "$OUT/fw-$f.o"
-		ld -T "$ROOT/tests/qemu/firmware.ld" -e 0 --build-id=none -z noexecstack \
+		"${CROSS}ld" -T "$ROOT/tests/qemu/firmware.ld" -e 0 --build-id=none -z noexecstack \
 			-o "$dir/asvirt-$f.elf" "$OUT/fw-$f.o"
 	done
 }
 
+# A static armhf busybox without touching the system's apt state (FACTS.md:
+# `dpkg --add-architecture armhf` can leave apt-get update failing): a
+# private apt configuration (own sources list for the mirror and suite this
+# machine uses, [arch=armhf], main only; own lists, cache and an empty
+# status file), `apt-get download busybox-static` and `dpkg -x`. Cached in
+# $CACHE/busybox-armhf; prints the binary's path.
+asvirt_busybox_armhf() {
+	local d=$CACHE/busybox-armhf mirror suite src
+	if [ -x "$d/root/bin/busybox" ]; then echo "$d/root/bin/busybox"; return; fi
+	mirror=${ASVIRT_DEBIAN_MIRROR:-}
+	if [ -z "$mirror" ]; then
+		for src in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list; do
+			[ -f "$src" ] || continue
+			mirror=$(sed -n -e 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' \
+				-e 's/^deb[[:space:]]\+\(\[[^]]*\][[:space:]]\+\)\?\([^[:space:]]*\).*/\2/p' \
+				"$src" | grep -v security | head -1)
+			[ -n "$mirror" ] && break
+		done
+	fi
+	mirror=${mirror:-http://deb.debian.org/debian}
+	suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+	rm -rf "$d"
+	mkdir -p "$d/etc/sources.list.d" "$d/lists/partial" "$d/cache/archives/partial" "$d/root"
+	echo "deb [arch=armhf] $mirror $suite main" >"$d/etc/sources.list"
+	: >"$d/status"
+	set -- -o Dir::Etc::SourceList="$d/etc/sources.list" \
+		-o Dir::Etc::SourceParts="$d/etc/sources.list.d" \
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
+		-o Dir::State::status="$d/status" -o APT::Architecture=armhf \
+		-o APT::Architectures=armhf -o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root
+	echo "qemu: fetching busybox-static:armhf from $mirror $suite" >&2
+	apt-get -qq "$@" update >&2
+	(cd "$d" && apt-get -qq "$@" download busybox-static:armhf >&2)
+	dpkg -x "$d"/busybox-static_*_armhf.deb "$d/root"
+	file -L "$d/root/bin/busybox" 2>/dev/null | grep -q 'ARM' ||
+		[ "$(od -An -j18 -N2 -tu2 "$d/root/bin/busybox" | tr -d ' ')" = 40 ] ||
+		{ echo "qemu: $d/root/bin/busybox is not an ARM binary" >&2; return 1; }
+	echo "$d/root/bin/busybox"
+}
+
+# Device tree: the board's vexpress-v2p-ca9.dts plus the project's nodes
+# (tests/qemu/vexpress-asvirt.dts includes both), preprocessed and compiled
+# as the kernel does it (FACTS.md).
+asvirt_dtb() {
+	local dts=$ROOT/tests/qemu/vexpress-asvirt.dts out=$OUT/vexpress-asvirt.dtb
+	"${CROSS}gcc" -E -nostdinc -I "$KDIR/scripts/dtc/include-prefixes" \
+		-I "$KDIR/arch/arm/boot/dts" -I "$ROOT/kernel" -undef -D__DTS__ \
+		-x assembler-with-cpp -o "$OUT/vexpress-asvirt.dts.pp" "$dts"
+	"$KDIR/scripts/dtc/dtc" -q -I dts -O dtb -o "$out" "$OUT/vexpress-asvirt.dts.pp"
+	echo "$out"
+}
+
 asvirt_prepare() {
-	local t0 t1 rootfs ko
-	asvirt_need_pkgs qemu-system-x86 busybox-static cpio gzip gcc binutils libc6-dev
+	local t0 t1 rootfs ko busybox=/bin/busybox
+	# shellcheck disable=SC2086
+	asvirt_need_pkgs $PKGS
 	mkdir -p "$OUT"
 	t0=$(date +%s)
 	# ASVIRT_KDIR: use an already built tree instead (e.g. another config).
-	KDIR=${ASVIRT_KDIR:-$("$ROOT/qemu/build-kernel.sh" x86_64 | tail -1)}
+	KDIR=${ASVIRT_KDIR:-$("$ROOT/qemu/build-kernel.sh" "$ARCH" | tail -1)}
 	t1=$(date +%s)
 	echo "qemu: kernel $KDIR ($((t1 - t0)) s)" >&2
-	BZIMAGE=$KDIR/arch/x86/boot/bzImage
+	if [ "$ARCH" = arm ]; then
+		BZIMAGE=$KDIR/arch/arm/boot/zImage
+		DTB=$(asvirt_dtb)
+		busybox=$(asvirt_busybox_armhf)
+	else
+		BZIMAGE=$KDIR/arch/x86/boot/bzImage
+	fi
 	ko=$("$ROOT/qemu/build-module.sh" "$KDIR" "$OUT" | tail -1)
 
 	rootfs=$OUT/rootfs
 	rm -rf "$rootfs"
 	mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,lib/modules,lib/firmware,tests}
-	cp /bin/busybox "$rootfs/bin/busybox"
+	cp "$busybox" "$rootfs/bin/busybox"
 	cp "$ROOT/tests/qemu/init" "$rootfs/init"
 	cp "$ROOT/tests/qemu/run.sh" "$rootfs/tests/run.sh"
 	chmod +x "$rootfs/init"
 	cp "$ko" "$KDIR/samples/rpmsg/rpmsg_client_sample.ko" "$rootfs/lib/modules/"
-	gcc -O2 -static -Wall -Wextra -Werror -o "$rootfs/bin/rpmsg_test" \
+	"${CROSS}gcc" -O2 -static -pthread -Wall -Wextra -Werror -o "$rootfs/bin/rpmsg_test" \
 		"$ROOT/tests/qemu/rpmsg_test.c"
 	asvirt_firmware "$rootfs/lib/firmware"
 	(cd "$rootfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.cpio.gz"
@@ -66,6 +150,7 @@ asvirt_prepare() {
 # KVM works), else TCG, which is fast enough for this kernel. The answer is
 # kept in $OUT/accel; ASVIRT_ACCEL=tcg|kvm overrides.
 asvirt_accel() {
+	[ "$ARCH" = x86_64 ] || { echo tcg; return; }
 	if [ -n "${ASVIRT_ACCEL:-}" ]; then echo "$ASVIRT_ACCEL"; return; fi
 	if [ -s "$OUT/accel" ]; then cat "$OUT/accel"; return; fi
 	asvirt_probe_accel | tee "$OUT/accel"
@@ -82,4 +167,22 @@ asvirt_probe_accel() {
 		echo "qemu: KVM probe failed, using TCG" >&2
 	fi
 	echo tcg
+}
+
+# asvirt_qemu ACCEL ARGS...: run the guest (kernel, initramfs, machine) with
+# ARGS appended (-append, -serial, ...); exec: run it in a subshell (&) or last.
+asvirt_qemu() {
+	local accel=$1
+	shift
+	if [ "$ARCH" = arm ]; then
+		# vexpress-a9 has 1 GB max; -smp 4 is the Cortex-A9 MPCore the
+		# design comes from. No audio (the board's codec wants a backend).
+		exec qemu-system-arm -M vexpress-a9 -smp 4 -m 512 -nographic -no-reboot \
+			-audiodev none,id=snd0 -global pl041.audiodev=snd0 \
+			-kernel "$BZIMAGE" -dtb "$DTB" \
+			-initrd "$INITRD" "$@"
+	else
+		exec qemu-system-x86_64 -accel "$accel" -smp 2 -m 512 -nographic -no-reboot \
+			-kernel "$BZIMAGE" -initrd "$INITRD" "$@"
+	fi
 }

@@ -1,12 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # Install the Debian packages asvirt needs, only those missing.
-# Usage: scripts/deps.sh [build|check|qemu|bench]...
+# Usage: scripts/deps.sh [build|check|qemu|arm|bench]...
+# (arm: what `make check-qemu ARCH=arm` needs on top of qemu; the armhf
+# busybox-static comes from a private apt configuration, see qemu/lib.sh.)
 set -euo pipefail
 
 pkgs_build="build-essential cmake pkg-config libcmocka-dev"
-pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck"
+pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck python3"
 pkgs_qemu="linux-source-6.1 bc bison flex libelf-dev libssl-dev qemu-system-x86 busybox-static cpio kmod xz-utils"
+pkgs_arm="$pkgs_qemu gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm"
 pkgs_bench="gnuplot-nox"
 
 want=""
@@ -15,6 +18,7 @@ for set in "${@:-build}"; do
 	build) want="$want $pkgs_build" ;;
 	check) want="$want $pkgs_check" ;;
 	qemu) want="$want $pkgs_qemu" ;;
+	arm) want="$want $pkgs_arm" ;;
 	bench) want="$want $pkgs_bench" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac

@@ -4,6 +4,7 @@
  * mutexes, plus the virtual MCU's life cycle (see asvirt_mcu.h).
  */
 #include <linux/device.h>
+#include <linux/dma-map-ops.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/jiffies.h>
@@ -11,6 +12,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/vmalloc.h>
 
 #include "asvirt_mcu.h"
 #include "asvirt/errors.h"
@@ -123,7 +125,8 @@ static void env_unlock(void *ctx, enum asv_lock_id id)
 
 static u64 env_now_ms(void *ctx)
 {
-	return ktime_get_ns() / NSEC_PER_MSEC;
+	/* Not a plain u64 division: 32-bit ARM has no __aeabi_uldivmod in-kernel. */
+	return ktime_to_ms(ktime_get());
 }
 
 static void asvirt_mcu_env(struct asvirt_mcu *m, struct asv_env *env)
@@ -157,6 +160,58 @@ static void *mcu_translate(struct asvirt_mcu *m, u64 da, size_t len)
 			return va;
 	}
 	return NULL;
+}
+
+/*
+ * Map the host's rpmsg buffer window with the attributes the host maps it
+ * with. On a cache-coherent device (x86) dma_alloc_coherent() memory is
+ * ordinary cached RAM: the linear map (memremap WB) is right. On ARM the
+ * rpmsg device is not DMA-coherent, so virtio_rpmsg_bus writes and reads
+ * its buffers through a Normal non-cacheable alias (pgprot_dmacoherent);
+ * the MCU reading them through the cacheable linear map would be a
+ * mismatched-attribute alias that can hit stale lines on real Cortex-A
+ * hardware (QEMU models no caches, so no test can show it). Map the same
+ * pages non-cacheable instead.
+ */
+static void *mcu_map_bufs(struct asvirt_mcu *m, u64 base, u64 size)
+{
+#ifdef pgprot_dmacoherent
+	if (m->bufs_dev && !dev_is_dma_coherent(m->bufs_dev)) {
+		unsigned int i, n = size >> PAGE_SHIFT;
+		struct page **pages;
+		void *va;
+
+		if (!PAGE_ALIGNED(base) || !PAGE_ALIGNED(size))
+			return NULL;
+		pages = kmalloc_array(n, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return NULL;
+		for (i = 0; i < n; i++) {
+			if (!pfn_valid(PHYS_PFN(base) + i)) {
+				kfree(pages);
+				return NULL;
+			}
+			pages[i] = pfn_to_page(PHYS_PFN(base) + i);
+		}
+		va = vmap(pages, n, VM_MAP, pgprot_dmacoherent(PAGE_KERNEL));
+		kfree(pages);
+		m->bufs_vmapped = va;
+		return va;
+	}
+#endif
+	m->bufs_vmapped = false;
+	return memremap(base, size, MEMREMAP_WB);
+}
+
+static void mcu_unmap_bufs(struct asvirt_mcu *m)
+{
+	if (!m->bufs_map)
+		return;
+	if (m->bufs_vmapped)
+		vunmap(m->bufs_map);
+	else
+		memunmap(m->bufs_map);
+	m->bufs_map = NULL;
 }
 
 /*
@@ -209,7 +264,7 @@ static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
 			base, size);
 		return -EFAULT;
 	}
-	m->bufs_map = memremap(base, size, MEMREMAP_WB);
+	m->bufs_map = mcu_map_bufs(m, base, size);
 	if (!m->bufs_map)
 		return -ENOMEM;
 	out->va = m->bufs_map;
@@ -261,8 +316,9 @@ static int mcu_link(struct asvirt_mcu *m)
 	m->linked = true;
 	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
 	if (m->bufs_map)
-		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0)",
-				 m->regions[0].da, m->regions[0].size);
+		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0, %s)",
+				 m->regions[0].da, m->regions[0].size,
+				 m->bufs_vmapped ? "non-cacheable" : "cached");
 	return 0;
 }
 
@@ -430,9 +486,7 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 		asvirt_mcu_trace(m, "MCU stopped");
 	}
 	m->linked = false;
-	if (m->bufs_map)
-		memunmap(m->bufs_map);
-	m->bufs_map = NULL;
+	mcu_unmap_bufs(m);
 	kfree(m->app_state);
 	m->app_state = NULL;
 	m->running = false;

@@ -37,13 +37,16 @@ struct asvirt_mcu {
 	/* The MCU hit a fatal error (called on its ISR thread). */
 	void (*fatal)(void *ctx);
 	void *notify_ctx;
+	/* The device the host allocates its rpmsg buffers for (NULL: coherent). */
+	struct device *bufs_dev;
 
 	/* private */
 	struct asv_remote remote;
 	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
 	const struct asv_app *app;
 	void *app_state;
-	void *bufs_map;			/* memremap()ed rpmsg buffer window */
+	void *bufs_map;			/* the mapped rpmsg buffer window */
+	bool bufs_vmapped;		/* bufs_map is a non-cacheable vmap() */
 	bool linked;			/* asv_remote_init() done */
 	bool running;
 	bool stopping;

@@ -14,6 +14,8 @@ step() { CUR=$1; echo "ASVIRT-STEP: $1"; }
 pass() { echo "ASVIRT-PASS: $CUR"; }
 fail() { echo "ASVIRT-FAIL: $CUR: $*"; dmesg | tail -30; }
 want() { [ -z "$SEL" ] || echo ",$SEL," | grep -q ",$1,"; }
+# want_dt STEP: by default only with device-tree nodes (ARM), else if selected.
+want_dt() { if [ -z "$SEL" ]; then [ $DT = 1 ]; else want $1; fi; }
 
 # wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 wait_for() {
@@ -25,29 +27,96 @@ wait_for() {
 	return 1
 }
 count() { dmesg | grep -c "$1"; }
-has_ctrl() { [ -c /dev/rpmsg_ctrl$1 ]; }
+# ctrl N: the /dev/rpmsg_ctrlM of remoteprocN (found under its sysfs node:
+# with two remotes booting at once the numbering follows the boot order).
+ctrl() {
+	c=$(find "$(readlink -f $RP/remoteproc$1)/" -name 'rpmsg_ctrl[0-9]*' 2>/dev/null | head -1)
+	[ -n "$c" ] && [ -c /dev/${c##*/} ] && echo /dev/${c##*/}
+}
+has_ctrl() { ctrl $1 >/dev/null; }
 state_is() { [ "$(cat $RP/remoteproc$1/state)" = "$2" ]; }
 trace_has() { grep -q "$2" $DBG/remoteproc$1/trace0; }
+rtest() { _n=$1; shift; rpmsg_test "$(ctrl $_n)" "$@"; }	# rtest N ARGS...
 
-load() { insmod $M/asvirt_remoteproc.ko "$@"; }
-unload() { rmmod asvirt_remoteproc; }
+# Device tree (ARM): the as,virtual-rproc nodes define the remotes
+# (remoteproc0: asvirt-echo.elf, remoteproc1: asvirt-client-sample.elf, see
+# kernel/asvirt-example.dtsi); nr_remotes and firmware= do not apply.
+DT=0
+for c in /proc/device-tree/*/compatible; do
+	grep -q 'as,virtual-rproc' "$c" 2>/dev/null && DT=1
+done
+echo "asvirt tests: $(uname -m), $(grep -c ^processor /proc/cpuinfo) CPUs, device tree nodes: $DT"
 
 set_fw() {	# set_fw N FILE: stop remote N, switch its firmware, start it
 	state_is $1 running && echo stop >$RP/remoteproc$1/state
 	echo $2 >$RP/remoteproc$1/firmware && echo start >$RP/remoteproc$1/state
 }
 
+# load FILE [auto_boot=0]: remoteproc0 runs FILE (or is offline with it).
+# With DT nodes both remotes exist: remoteproc1 stays offline.
+load() {
+	fw=$1; shift
+	if [ $DT = 0 ]; then insmod $M/asvirt_remoteproc.ko firmware=$fw "$@"; return; fi
+	insmod $M/asvirt_remoteproc.ko auto_boot=0 || return 1
+	echo $fw >$RP/remoteproc0/firmware || return 1
+	[ "$*" = auto_boot=0 ] || echo start >$RP/remoteproc0/state
+}
+# load2 FILE: two remotes, both running FILE.
+load2() {
+	if [ $DT = 0 ]; then insmod $M/asvirt_remoteproc.ko nr_remotes=2 firmware=$1; return; fi
+	insmod $M/asvirt_remoteproc.ko auto_boot=0 &&
+		set_fw 0 $1 && set_fw 1 $1
+}
+# load_auto: the module's own boot path (DT: both nodes with their fwname).
+load_auto() {
+	if [ $DT = 0 ]; then insmod $M/asvirt_remoteproc.ko firmware=asvirt-echo.elf
+	else insmod $M/asvirt_remoteproc.ko; fi
+}
+unload() { rmmod asvirt_remoteproc; }
+
 insmod $M/rpmsg_client_sample.ko || echo "ASVIRT-FAIL: setup: rpmsg_client_sample"
+
+# (h) device tree: the remotes come from the two as,virtual-rproc nodes,
+# each with its fwname, and module parameters create nothing more.
+if want_dt h; then
+	step h-dt-probe
+	ok=1
+	g0=$(count 'goodbye!')
+	i0=$(count 'rpmsg_client_sample.*incoming msg')
+	insmod $M/asvirt_remoteproc.ko nr_remotes=3 firmware=asvirt-corrupt.elf || { ok=0; fail insmod; }
+	n=$(ls $RP | wc -l)
+	[ $ok = 1 ] && [ "$n" != 2 ] && { ok=0; fail "$n remoteprocs, want 2 (one per DT node)"; }
+	[ $ok = 1 ] && ls /sys/bus/platform/devices | grep -q '^asvirt-rproc\.' &&
+		{ ok=0; fail "module created its own devices despite DT nodes"; }
+	for r in 0 1; do
+		[ $ok = 1 ] || break
+		echo "remoteproc$r: $(readlink -f $RP/remoteproc$r | sed 's|/remoteproc/.*||'), firmware $(cat $RP/remoteproc$r/firmware)"
+	done
+	[ $ok = 1 ] && { [ "$(cat $RP/remoteproc0/firmware)" = asvirt-echo.elf ] &&
+		[ "$(cat $RP/remoteproc1/firmware)" = asvirt-client-sample.elf ] ||
+		{ ok=0; fail "fwname not taken from the DT nodes"; }; }
+	[ $ok = 1 ] && { readlink -f $RP/remoteproc0 | grep -q remoteproc-asvirt0 &&
+		readlink -f $RP/remoteproc1 | grep -q remoteproc-asvirt1 ||
+		{ ok=0; fail "remoteprocs not under the DT platform devices"; }; }
+	[ $ok = 1 ] && { wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]" ||
+		{ ok=0; fail "remoteproc1 (client-sample): no goodbye!"; }; }
+	n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))
+	[ $ok = 1 ] && [ "$n" != 100 ] && { ok=0; fail "$n incoming messages, want 100"; }
+	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 200 || { ok=0; fail "echo on remoteproc0"; }; }
+	[ $ok = 1 ] && pass
+	unload
+fi
 
 # (a) the kernel's rpmsg_client_sample against the client-sample app.
 if want a; then
 	step a-client-sample
 	g0=$(count 'goodbye!')
-	if ! load firmware=asvirt-client-sample.elf; then fail insmod
+	i0=$(count 'rpmsg_client_sample.*incoming msg')
+	if ! load asvirt-client-sample.elf; then fail insmod
 	elif ! wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]"; then
 		fail "no goodbye!"
 	else
-		n=$(dmesg | grep -c 'rpmsg_client_sample.*incoming msg')
+		n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))
 		if [ "$n" -eq 100 ]; then pass; else fail "$n incoming messages, want 100"; fi
 	fi
 	unload
@@ -56,11 +125,11 @@ fi
 # (b) user space through /dev/rpmsg_ctrl0: 10,000 echo round trips.
 if want b; then
 	step b-rpmsg-char
-	load firmware=asvirt-echo.elf
-	if ! wait_for 10 has_ctrl 0; then fail "no /dev/rpmsg_ctrl0"
+	load asvirt-echo.elf
+	if ! wait_for 10 has_ctrl 0; then fail "no rpmsg_ctrl for remoteproc0"
 	elif ! wait_for 10 trace_has 0 'link up'; then fail "MCU link not up"
-	elif ! rpmsg_test /dev/rpmsg_ctrl0 10000; then fail "rpmsg_test"
-	elif ! rpmsg_test /dev/rpmsg_ctrl0 -f $DBG/remoteproc0/asvirt_pause; then
+	elif ! rtest 0 10000; then fail "rpmsg_test"
+	elif ! rtest 0 -f $DBG/remoteproc0/asvirt_pause; then
 		fail "flood (EAGAIN, poll, resume)"
 	else pass; fi
 	unload
@@ -70,7 +139,7 @@ fi
 if want c; then
 	step c-cycles
 	ok=1
-	load firmware=asvirt-echo.elf
+	load asvirt-echo.elf
 	wait_for 10 state_is 0 running || { ok=0; fail "not running"; }
 	i=0
 	while [ $ok = 1 ] && [ $i -lt 50 ]; do
@@ -79,7 +148,7 @@ if want c; then
 		wait_for 10 has_ctrl 0 || { ok=0; fail "no ctrl after start $i"; }
 		i=$((i + 1))
 	done
-	[ $ok = 1 ] && { rpmsg_test /dev/rpmsg_ctrl0 100 || { ok=0; fail "echo after cycles"; }; }
+	[ $ok = 1 ] && { rtest 0 100 || { ok=0; fail "echo after cycles"; }; }
 	# One MCU and one host ISR thread while running, none after stop.
 	n=$(ps | grep -c '[a]svirt-')
 	[ $ok = 1 ] && [ "$n" != 2 ] && { ok=0; fail "$n asvirt threads while running, want 2"; }
@@ -89,8 +158,10 @@ if want c; then
 	unload
 	i=0
 	while [ $ok = 1 ] && [ $i -lt 20 ]; do
-		load firmware=asvirt-echo.elf || { ok=0; fail "insmod $i"; }
+		load_auto || { ok=0; fail "insmod $i"; }
 		wait_for 10 has_ctrl 0 || { ok=0; fail "no ctrl after insmod $i"; }
+		# DT: the second node boots too (client-sample has a ctrl as well).
+		[ $ok = 1 ] && [ $DT = 1 ] && { wait_for 10 has_ctrl 1 || { ok=0; fail "no ctrl 1 after insmod $i"; }; }
 		unload || { ok=0; fail "rmmod $i"; }
 		i=$((i + 1))
 	done
@@ -114,13 +185,13 @@ fi
 if want d; then
 	step d-switch-crash-trace
 	ok=1
-	load firmware=asvirt-echo.elf auto_boot=0
+	load asvirt-echo.elf auto_boot=0
 	g0=$(count 'goodbye!')
 	set_fw 0 asvirt-client-sample.elf || { ok=0; fail "start client-sample"; }
 	[ $ok = 1 ] && { wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]" || { ok=0; fail "client-sample: no goodbye!"; }; }
 	[ $ok = 1 ] && { trace_has 0 "app 'client-sample'" || { ok=0; fail "trace0 lacks client-sample"; }; }
 	[ $ok = 1 ] && { set_fw 0 asvirt-echo.elf || { ok=0; fail "start echo"; }; }
-	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rpmsg_test /dev/rpmsg_ctrl0 100 || { ok=0; fail "echo after switch"; }; }
+	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 100 || { ok=0; fail "echo after switch"; }; }
 	if [ $ok = 1 ]; then
 		r0=$(count 'recovering virtual')
 		c0=$(count 'crash detected')
@@ -128,7 +199,7 @@ if want d; then
 		wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" || { ok=0; fail "no crash report"; }
 	fi
 	[ $ok = 1 ] && { wait_for 10 state_is 0 running || { ok=0; fail "not running after recovery"; }; }
-	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up' && rpmsg_test /dev/rpmsg_ctrl0 100 || { ok=0; fail "echo after recovery"; }; }
+	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up' && rtest 0 100 || { ok=0; fail "echo after recovery"; }; }
 	if [ $ok = 1 ]; then
 		echo "--- trace0 ---"; cat $DBG/remoteproc0/trace0; echo "--- end ---"
 		trace_has 0 "app 'echo'" && trace_has 0 "link up" || { ok=0; fail "trace0 lacks MCU log"; }
@@ -140,12 +211,12 @@ fi
 # (e) a corrupt resource table is refused; a good firmware still starts.
 if want e; then
 	step e-corrupt-table
-	load firmware=asvirt-echo.elf auto_boot=0
+	load asvirt-echo.elf auto_boot=0
 	if set_fw 0 asvirt-corrupt.elf 2>/dev/null; then fail "corrupt firmware started"
 	elif ! dmesg | tail -20 | grep -q "rsc table is truncated\|Failed to process resources\|Boot failed"; then
 		fail "no clear error in the log"
 	elif ! set_fw 0 asvirt-echo.elf; then fail "good firmware refused afterwards"
-	elif ! wait_for 10 has_ctrl 0 || ! rpmsg_test /dev/rpmsg_ctrl0 100; then fail "echo after refusal"
+	elif ! wait_for 10 has_ctrl 0 || ! rtest 0 100; then fail "echo after refusal"
 	else pass; fi
 	unload
 fi
@@ -155,17 +226,17 @@ fi
 # recovers it and the channels come back.
 if want g; then
 	step g-bad-address
-	load firmware=asvirt-echo.elf
+	load asvirt-echo.elf
 	c0=$(count 'crash detected')
 	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then fail "not up"
 	else
 		echo 1 >$DBG/remoteproc0/asvirt_bad_addr
-		rpmsg_test /dev/rpmsg_ctrl0 1 >/dev/null 2>&1	# its message is lost
+		rtest 0 1 >/dev/null 2>&1	# its message is lost
 		if ! dmesg | grep -q 'outside the buffer region'; then fail "no refusal logged"
 		elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
 			fail "MCU fault not reported"
 		elif ! wait_for 10 state_is 0 running || ! wait_for 10 has_ctrl 0 ||
-		     ! wait_for 10 trace_has 0 'link up' || ! rpmsg_test /dev/rpmsg_ctrl0 100; then
+		     ! wait_for 10 trace_has 0 'link up' || ! rtest 0 100; then
 			fail "no echo after recovery"
 		else pass; fi
 	fi
@@ -175,18 +246,41 @@ fi
 # (f) two virtual remotes at once, each with its own channels.
 if want f; then
 	step f-two-remotes
-	load nr_remotes=2 firmware=asvirt-echo.elf
+	load2 asvirt-echo.elf
 	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 has_ctrl 1; then fail "no two ctrl devices"
 	else
-		rpmsg_test /dev/rpmsg_ctrl0 2000 >/tmp/r0 2>&1 &
+		rtest 0 2000 >/tmp/r0 2>&1 &
 		p0=$!
-		rpmsg_test /dev/rpmsg_ctrl1 2000 >/tmp/r1 2>&1
+		rtest 1 2000 >/tmp/r1 2>&1
 		r1=$?
 		wait $p0; r0=$?
 		cat /tmp/r0 /tmp/r1
 		n=$(ls /sys/bus/rpmsg/devices | grep -c 'rpmsg-echo')
 		if [ $r0 = 0 ] && [ $r1 = 0 ] && [ "$n" = 2 ]; then pass
 		else fail "r0=$r0 r1=$r1 echo channels=$n"; fi
+	fi
+	unload
+fi
+
+# (s) stress: both remotes, 4 endpoints each, every endpoint writing and
+# reading at full rate at once; sequence numbers and checksums on every
+# message (rpmsg_test -s). Default on ARM (SMP, weakly ordered); on x86 when
+# selected (asvirt.tests=s).
+if want_dt s; then
+	step s-stress
+	N=4000
+	load2 asvirt-echo.elf
+	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 has_ctrl 1 ||
+	   ! wait_for 10 trace_has 0 'link up' || ! wait_for 10 trace_has 1 'link up'; then
+		fail "two remotes not up"
+	else
+		rtest 0 -s 4 $N >/tmp/s0 2>&1 &
+		p0=$!
+		rtest 1 -s 4 $N >/tmp/s1 2>&1
+		r1=$?
+		wait $p0; r0=$?
+		cat /tmp/s0 /tmp/s1
+		if [ $r0 = 0 ] && [ $r1 = 0 ]; then pass; else fail "r0=$r0 r1=$r1"; fi
 	fi
 	unload
 fi
