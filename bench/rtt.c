@@ -47,13 +47,18 @@ int rtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
 		rtt_done(c, -ASV_EBADMSG);
 		return 0;
 	}
+	/*
+	 * t0 is atomic: with the remote in another process, the order between
+	 * setting it and this callback runs through that process, which a
+	 * race detector in this one cannot see.
+	 */
 	if (c->i >= c->warmup)
-		c->samples[c->i - c->warmup] = now - c->t0;
+		c->samples[c->i - c->warmup] = now - __atomic_load_n(&c->t0, __ATOMIC_RELAXED);
 	if (++c->i == c->n + c->warmup) {
 		rtt_done(c, 0);
 		return 0;
 	}
-	c->t0 = asv_posix_now_ns();
+	__atomic_store_n(&c->t0, asv_posix_now_ns(), __ATOMIC_RELAXED);
 	err = asv_sendto(e, ASV_ECHO_ADDR, c->payload, c->len);
 	if (err)
 		rtt_done(c, err);
@@ -65,7 +70,7 @@ int rtt_run(struct rtt_ctx *c, struct asv_endpoint *ept)
 	struct timespec ts;
 	int rc = 0, err;
 
-	c->t0 = asv_posix_now_ns();
+	__atomic_store_n(&c->t0, asv_posix_now_ns(), __ATOMIC_RELAXED);
 	err = asv_sendto(ept, ASV_ECHO_ADDR, c->payload, c->len);
 	if (err)
 		return err;

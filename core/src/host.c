@@ -106,12 +106,16 @@ static int host_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
 
 /* ---- rx: vring[0] ---- */
 
-/* Queue rx buffer @id in the avail ring again (not yet published). */
+/*
+ * Queue rx buffer @id in the avail ring again (not yet published). Its
+ * descriptor never changes (written once at init), so only the ring entry
+ * is written. The host never reads a descriptor back, so a remote that
+ * rewrites one only hurts itself: its own checks refuse the address.
+ */
 static void repost_one(struct asv_host *h, uint16_t id)
 {
 	h->rx_state[id] = RX_POSTED;
-	asv_vring_drv_put(&h->rx_vr, id, h->rx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE,
-			  ASV_RPMSG_BUF_SIZE, ASV_VRING_DESC_F_WRITE);
+	asv_vring_drv_requeue(&h->rx_vr, id);
 }
 
 /* Post rx buffer @id again. RET lock held. */
@@ -362,8 +366,13 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	for (i = 0; i < n; i++)
 		h->tx_free[i] = (uint16_t)(n - 1 - i);
 	h->ntx_free = n;
-	for (i = 0; i < n; i++)
-		repost_rx(h, (uint16_t)i);
+	for (i = 0; i < n; i++) {
+		h->rx_state[i] = RX_POSTED;
+		asv_vring_drv_put(&h->rx_vr, (uint16_t)i,
+				  h->rx_da + (uint64_t)i * ASV_RPMSG_BUF_SIZE, ASV_RPMSG_BUF_SIZE,
+				  ASV_VRING_DESC_F_WRITE);
+	}
+	asv_vring_drv_publish(&h->rx_vr);
 	/* Like Linux: no tx-complete interrupts unless a sender waits. */
 	asv_vring_drv_disable_intr(&h->tx_vr);
 

@@ -75,6 +75,12 @@ void asv_vring_drv_put(struct asv_vring *vr, uint16_t id, uint64_t addr, uint32_
 	vr->shadow_idx++;
 }
 
+void asv_vring_drv_requeue(struct asv_vring *vr, uint16_t id)
+{
+	vr->avail->ring[vr->shadow_idx & vr->mask] = asv_cpu_to_le16(id);
+	vr->shadow_idx++;
+}
+
 void asv_vring_drv_publish(struct asv_vring *vr)
 {
 	asv_store_release(&vr->avail->idx, asv_cpu_to_le16(vr->shadow_idx));

@@ -62,6 +62,13 @@ int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned l
 /* Fill descriptor @id and queue it in the avail ring (not yet visible). */
 void asv_vring_drv_put(struct asv_vring *vr, uint16_t id, uint64_t addr, uint32_t len,
 		       uint16_t flags);
+/*
+ * Queue descriptor @id again exactly as it was last filled (not yet
+ * visible). For buffers that always have the same address, length and
+ * flags: the descriptor line is not written, so it stays clean in the
+ * device's cache.
+ */
+void asv_vring_drv_requeue(struct asv_vring *vr, uint16_t id);
 /* Make every queued avail entry visible to the device (release). */
 void asv_vring_drv_publish(struct asv_vring *vr);
 /* After publishing: does the device want a kick? (honours NO_NOTIFY) */
