@@ -123,7 +123,7 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 	struct tput_ctx *c = calloc(1, sizeof(*c));
 	double h0, r0, s0, h1, r1, s1;
 	unsigned long rx0, rx1;
-	uint64_t t0, t1;
+	uint64_t t0, t1, drain_end;
 	unsigned int j;
 	int err;
 
@@ -172,8 +172,9 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 		pthread_join(c->sender, NULL);
 		err = c->err;
 		/* let the host drain what is in flight before endpoints go */
-		t1 = asv_posix_now_ns() + 2000000000ull;
-		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) < c->tx && asv_posix_now_ns() < t1)
+		drain_end = asv_posix_now_ns() + 2000000000ull;
+		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) < c->tx &&
+		       asv_posix_now_ns() < drain_end)
 			sched_yield();
 		memset(out, 0, sizeof(*out));
 		out->msgs = rx1 - rx0;
@@ -184,6 +185,8 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 
 			asv_get_stats(&c->s->host.dev, &hs);
 			asv_get_stats(&c->s->remote.dev, &rs);
+			fprintf(stderr, "debug: rx %lu..%lu in %.3f s, host rx_msgs %lu\n", rx0,
+				rx1, (double)(t1 - t0) / 1e9, hs.rx_msgs);
 			fprintf(stderr,
 				"debug: host isr %lu polled %lu notifies %lu waits %lu | remote "
 				"isr %lu "
