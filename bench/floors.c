@@ -7,6 +7,7 @@
  * 512-byte chunks.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "asvirt/posix.h"
+#include "asvirt/vsys.h"
 #include "bench.h"
 
 static int cmp_u64(const void *a, const void *b)
@@ -123,6 +125,17 @@ static void floor_eventfd(unsigned long n, struct lat *out)
 
 /* ---- spin ping-pong on one cache line ---- */
 
+static void unpin_self(void)
+{
+	cpu_set_t all;
+	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&all);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+}
+
 struct spin_pp {
 	_Alignas(64) unsigned long ball;
 	unsigned long n;
@@ -133,6 +146,7 @@ static void *spin_echo(void *arg)
 	struct spin_pp *p = arg;
 	unsigned long i;
 
+	asv_posix_pin_self(ASV_VSYS_REMOTE_CPU);
 	for (i = 0; i < p->n; i++) {
 		while (__atomic_load_n(&p->ball, __ATOMIC_ACQUIRE) != 2 * i + 1)
 			;
@@ -150,6 +164,8 @@ static void floor_spin(unsigned long n, struct lat *out)
 
 	p->ball = 0;
 	p->n = n;
+	/* the same two CPUs as the adaptive ISR threads, so ratios compare */
+	asv_posix_pin_self(ASV_VSYS_HOST_CPU);
 	pthread_create(&th, NULL, spin_echo, p);
 	for (i = 0; i < n; i++) {
 		uint64_t t0 = asv_posix_now_ns();
@@ -160,6 +176,7 @@ static void floor_spin(unsigned long n, struct lat *out)
 		s[i] = asv_posix_now_ns() - t0;
 	}
 	pthread_join(th, NULL);
+	unpin_self();
 	lat_from_samples(s, n, out);
 	free(p);
 	free(s);

@@ -247,11 +247,11 @@ static int plot(const struct results *r, const char *file)
 		return 1;
 	}
 	fprintf(g,
-		"set terminal %s size 1100,480\nset output '%s'\n"
+		"set terminal %s size 1100,560\nset output '%s'\n"
 		"set multiplot layout 1,2 title 'asvirt bench (semaphore floor %.0f ns, spin "
 		"floor %.0f ns, memcpy %.1f GB/s)'\n"
 		"set logscale y\nset xlabel 'payload bytes'\nset ylabel 'round trip, ns'\n"
-		"set key top left\nset grid\nset xtics (1,16,64,256,496)\nset logscale x 2\n"
+		"set key below\nset grid\nset xtics (1,16,64,256,496)\nset logscale x 2\n"
 		"set title 'round-trip latency percentiles'\n"
 		"plot '%s' u 1:2 w lp t 'semaphore p50', '' u 1:3 w lp t 'semaphore p99', "
 		"'' u 1:4 w lp t 'semaphore p99.9', '' u 1:5 w lp t 'adaptive p50', "

@@ -197,7 +197,7 @@ static void isr_adaptive(struct asv_posix_role *p)
 				return;
 			end = asv_posix_now_ns() + p->spin_ns;
 		}
-		if (!(idle & 63))
+		if (!(idle & 1023))
 			sched_yield();
 		else
 			cpu_relax();
