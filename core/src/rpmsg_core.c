@@ -489,19 +489,23 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 		return -ASV_EMSGSIZE;
 	d = ept->dev;
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
-	asv_lock(d, ASV_LOCK_TX);
-	err = d->ops->tx_id(d, h, &id);
-	asv_unlock(d, ASV_LOCK_TX);
-	if (err)
-		return err;
 	err = link_state_err(d);
 	if (err) {
 		asv_release_tx_buffer(d, buf);
 		return err;
 	}
-	asv_atomic_add(&d->zc_tx_held, -1);
-	tx_commit(d, h, id, ept->addr, dst, len);
-	return 0;
+	/* One lock hold: check the buffer is ours, then hand it over. */
+	asv_lock(d, ASV_LOCK_TX);
+	err = d->ops->tx_id(d, h, &id);
+	if (!err) {
+		asv_rpmsg_fill_hdr(h, ept->addr, dst, (uint16_t)len);
+		d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
+		d->stats.tx_msgs++;
+	}
+	asv_unlock(d, ASV_LOCK_TX);
+	if (!err)
+		asv_atomic_add(&d->zc_tx_held, -1);
+	return err;
 }
 
 int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
