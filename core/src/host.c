@@ -557,50 +557,63 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 	return ret < 0 ? ret : 0;
 }
 
-int asv_host_isr(struct asv_host *h)
+/* 0 when the link is usable, else why not. */
+static int host_link_err(struct asv_host *h)
 {
-	struct asv_rpmsg_dev *d;
-	unsigned int work = 0;
 	int ret;
 
 	if (!h || !h->dev.ops)
 		return -ASV_EINVAL;
-	d = &h->dev;
-	ret = asv_load_acquire(&d->broken);
-	if (ret || !asv_load_acquire(&d->link_up))
-		return ret ? ret : -ASV_ENODEV;
+	ret = asv_load_acquire(&h->dev.broken);
+	if (ret)
+		return ret;
+	return asv_load_acquire(&h->dev.link_up) ? 0 : -ASV_ENODEV;
+}
+
+/*
+ * Deliver what is pending under the RX lock, then wake blocked senders.
+ * @rearm: interrupt mode (turn the remote's interrupts back on when the
+ * ring is empty); poll mode leaves them off.
+ */
+static int drain(struct asv_host *h, bool rearm, unsigned int *work)
+{
+	struct asv_rpmsg_dev *d = &h->dev;
+	int ret;
+
 	asv_lock(d, ASV_LOCK_RX);
-	d->stats.isr_runs++;
-	ret = process_rx(h, true, &work);
+	if (rearm)
+		d->stats.isr_runs++;
+	ret = process_rx(h, rearm, work);
 	asv_unlock(d, ASV_LOCK_RX);
 	asv_rpmsg_wake_senders(d);
 	return ret;
 }
 
+int asv_host_isr(struct asv_host *h)
+{
+	unsigned int work = 0;
+	int ret = host_link_err(h);
+
+	return ret ? ret : drain(h, true, &work);
+}
+
 int asv_host_poll(struct asv_host *h, unsigned int *work)
 {
-	struct asv_rpmsg_dev *d;
 	unsigned int n = 0;
 	int ret;
 
 	if (work)
 		*work = 0;
-	if (!h || !h->dev.ops)
-		return -ASV_EINVAL;
-	d = &h->dev;
-	ret = asv_load_acquire(&d->broken);
-	if (ret || !asv_load_acquire(&d->link_up))
-		return ret ? ret : -ASV_ENODEV;
+	ret = host_link_err(h);
+	if (ret)
+		return ret;
 	/* Cheap check first: a polling ISR calls this in a loop. The
 	 * interrupt may have been for freed tx buffers: wake their waiters. */
 	if (asv_le16(asv_load_acquire(&h->rx_vr.used->idx)) == h->rx_vr.last_seen) {
-		asv_rpmsg_wake_senders(d);
+		asv_rpmsg_wake_senders(&h->dev);
 		return 0;
 	}
-	asv_lock(d, ASV_LOCK_RX);
-	ret = process_rx(h, false, &n);
-	asv_unlock(d, ASV_LOCK_RX);
-	asv_rpmsg_wake_senders(d);
+	ret = drain(h, false, &n);
 	if (work)
 		*work = n;
 	return ret;

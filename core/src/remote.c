@@ -463,36 +463,43 @@ static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 	return ret < 0 ? ret : 0;
 }
 
-int asv_remote_isr(struct asv_remote *r)
+/* Deliver what is pending under the RX lock, then wake blocked senders;
+ * no kicks while we drain (interrupt mode re-arms them when empty). */
+static int drain(struct asv_remote *r, bool rearm, unsigned int *work)
 {
-	struct asv_rpmsg_dev *d;
-	unsigned int work = 0;
+	struct asv_rpmsg_dev *d = &r->dev;
 	int ret;
 
-	if (!r)
-		return -ASV_EINVAL;
-	d = &r->dev;
-	ret = asv_load_acquire(&d->broken);
-	if (ret)
-		return ret;
-	if (!asv_load_acquire(&d->link_up)) {
-		ret = link_up(r);
-		if (ret)
-			return ret;
-	}
 	asv_lock(d, ASV_LOCK_RX);
-	d->stats.isr_runs++;
-	/* No kicks while we drain; process_rx re-arms before it stops. */
+	if (rearm)
+		d->stats.isr_runs++;
 	asv_vring_dev_disable_notify(&r->rx_vr);
-	ret = process_rx(r, true, &work);
+	ret = process_rx(r, rearm, work);
 	asv_unlock(d, ASV_LOCK_RX);
 	asv_rpmsg_wake_senders(d);
 	return ret;
 }
 
+int asv_remote_isr(struct asv_remote *r)
+{
+	unsigned int work = 0;
+	int ret;
+
+	if (!r)
+		return -ASV_EINVAL;
+	ret = asv_load_acquire(&r->dev.broken);
+	if (ret)
+		return ret;
+	if (!asv_load_acquire(&r->dev.link_up)) {
+		ret = link_up(r);
+		if (ret)
+			return ret;
+	}
+	return drain(r, true, &work);
+}
+
 int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 {
-	struct asv_rpmsg_dev *d;
 	unsigned int n = 0;
 	int ret;
 
@@ -500,23 +507,18 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 		*work = 0;
 	if (!r)
 		return -ASV_EINVAL;
-	d = &r->dev;
-	ret = asv_load_acquire(&d->broken);
+	ret = asv_load_acquire(&r->dev.broken);
 	if (ret)
 		return ret;
-	if (!asv_load_acquire(&d->link_up))
+	if (!asv_load_acquire(&r->dev.link_up))
 		return asv_remote_isr(r); /* the handshake path */
 	/* Cheap check first: a polling ISR calls this in a loop. The kick
 	 * may have been for refilled buffers: wake senders waiting for them. */
 	if (!asv_vring_dev_has_avail(&r->rx_vr)) {
-		asv_rpmsg_wake_senders(d);
+		asv_rpmsg_wake_senders(&r->dev);
 		return 0;
 	}
-	asv_lock(d, ASV_LOCK_RX);
-	asv_vring_dev_disable_notify(&r->rx_vr);
-	ret = process_rx(r, false, &n);
-	asv_unlock(d, ASV_LOCK_RX);
-	asv_rpmsg_wake_senders(d);
+	ret = drain(r, false, &n);
 	if (work)
 		*work = n;
 	return ret;

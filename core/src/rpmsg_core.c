@@ -367,13 +367,20 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	return r < 0 ? r : 0;
 }
 
+/* Fill the header of buffer @id and hand it to the peer. TX lock held. */
+static void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id,
+			  uint32_t src, uint32_t dst, size_t len)
+{
+	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
+	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
+	d->stats.tx_msgs++;
+}
+
 static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
 		      uint32_t dst, size_t len)
 {
-	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
 	asv_lock(d, ASV_LOCK_TX);
-	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
-	d->stats.tx_msgs++;
+	commit_locked(d, h, id, src, dst, len);
 	asv_unlock(d, ASV_LOCK_TX);
 }
 
@@ -399,9 +406,7 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 		if (err > 0) {
 			if (len)
 				memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
-			asv_rpmsg_fill_hdr(buf, ept->addr, dst, (uint16_t)len);
-			d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
-			d->stats.tx_msgs++;
+			commit_locked(d, buf, id, ept->addr, dst, len);
 			asv_unlock(d, ASV_LOCK_TX);
 			return 0;
 		}
@@ -497,11 +502,8 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	/* One lock hold: check the buffer is ours, then hand it over. */
 	asv_lock(d, ASV_LOCK_TX);
 	err = d->ops->tx_id(d, h, &id);
-	if (!err) {
-		asv_rpmsg_fill_hdr(h, ept->addr, dst, (uint16_t)len);
-		d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
-		d->stats.tx_msgs++;
-	}
+	if (!err)
+		commit_locked(d, h, id, ept->addr, dst, len);
 	asv_unlock(d, ASV_LOCK_TX);
 	if (!err)
 		asv_atomic_add(&d->zc_tx_held, -1);
