@@ -39,11 +39,6 @@ static int sem_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 	return 0;
 }
 
-static int sem_try(struct asv_notifier *n)
-{
-	return sem_trywait(&((struct sem_notifier *)n)->sem) ? -ASV_EAGAIN : 0;
-}
-
 static void sem_destroy_notifier(struct asv_notifier *n)
 {
 	struct sem_notifier *s = (struct sem_notifier *)n;
@@ -64,7 +59,6 @@ struct asv_notifier *asv_notifier_sem_create(void)
 	}
 	s->n.raise = sem_raise;
 	s->n.wait = sem_wait_ms;
-	s->n.try_wait = sem_try;
 	s->n.destroy = sem_destroy_notifier;
 	return &s->n;
 }

@@ -14,12 +14,6 @@ struct asv_notifier {
 	void (*raise)(struct asv_notifier *n);
 	/* Consume one raise, waiting up to @timeout_ms: 0 or -ETIMEDOUT. */
 	int (*wait)(struct asv_notifier *n, uint32_t timeout_ms);
-	/*
-	 * Optional: consume one raise if there is one, without blocking or a
-	 * system call: 0, or -EAGAIN. Lets an ISR thread poll for a bounded
-	 * time before it blocks (the adaptive interrupt).
-	 */
-	int (*try_wait)(struct asv_notifier *n);
 	void (*destroy)(struct asv_notifier *n);
 };
 
