@@ -103,12 +103,7 @@ static int asvirt_host_isr(void *data)
 		for_each_set_bit(id, &pending, ASVIRT_MAX_NOTIFYID)
 			rproc_vq_interrupt(ar->rproc, id);
 	}
-	set_current_state(TASK_INTERRUPTIBLE);
-	while (!kthread_should_stop()) {
-		schedule();
-		set_current_state(TASK_INTERRUPTIBLE);
-	}
-	__set_current_state(TASK_RUNNING);
+	asvirt_wait_for_stop();
 	return 0;
 }
 

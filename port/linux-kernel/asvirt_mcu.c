@@ -387,14 +387,18 @@ static int mcu_isr_thread(void *data)
 			m->fatal(m->notify_ctx);
 		}
 	}
-	/* Wait for kthread_stop() so the task outlives its last use. */
+	asvirt_wait_for_stop();
+	return 0;
+}
+
+void asvirt_wait_for_stop(void)
+{
 	set_current_state(TASK_INTERRUPTIBLE);
 	while (!kthread_should_stop()) {
 		schedule();
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
 	__set_current_state(TASK_RUNNING);
-	return 0;
 }
 
 /* ---- life cycle ---- */

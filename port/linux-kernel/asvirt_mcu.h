@@ -68,5 +68,10 @@ void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause);
 void asvirt_mcu_stop(struct asvirt_mcu *m);
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 	__printf(2, 3);
+/*
+ * End of a kthread's work: sleep until kthread_stop() so the task
+ * outlives its last use (both the MCU and the host ISR thread).
+ */
+void asvirt_wait_for_stop(void);
 
 #endif
