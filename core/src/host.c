@@ -95,15 +95,6 @@ static int buf_index(const uint8_t *base, unsigned int n, const void *p, uint16_
 	return 0;
 }
 
-static int host_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
-{
-	struct asv_host *h = to_host(d);
-
-	if (buf_index(h->tx_base, h->nbufs, buf, id) || h->tx_state[*id] != TX_TAKEN)
-		return -ASV_EINVAL;
-	return 0;
-}
-
 /* ---- rx: vring[0] ---- */
 
 /*
@@ -312,7 +303,6 @@ static const struct asv_role_ops host_ops = {
 	.tx_commit = host_tx_commit,
 	.tx_unget = host_tx_unget,
 	.tx_arm = host_tx_arm,
-	.tx_id = host_tx_id,
 	.rx_release = host_rx_release,
 	.rx_flush = host_rx_flush,
 	.ns_rx = host_ns_rx,
@@ -489,7 +479,8 @@ void asv_host_deinit(struct asv_host *h)
 
 static void rx_kick_if_wanted(struct asv_host *h);
 
-/* Repost the batched rx buffers under one lock and one index update. */
+/* Repost the batched rx buffers under one lock and one index update.
+ * RX lock held (the batch belongs to whoever drains the ring). */
 static void host_rx_flush(struct asv_rpmsg_dev *d)
 {
 	struct asv_host *h = to_host(d);
@@ -506,6 +497,24 @@ static void host_rx_flush(struct asv_rpmsg_dev *d)
 	h->nret = 0;
 }
 
+/*
+ * Poll mode, the ring empty: repost now, or keep collecting? Reposting
+ * writes the avail line the remote reads on every send, so a poller that
+ * keeps up with the sender reposts per batch, not per message. Now when
+ * the remote asked for a kick (it is waiting for buffers) or a quarter of
+ * a small ring waits here; the poller flushes before it blocks. RX lock
+ * held.
+ */
+static void host_rx_flush_lazy(struct asv_host *h)
+{
+	unsigned int batch = h->rx_vr.num / 4u;
+
+	if (batch > ASV_RET_BATCH)
+		batch = ASV_RET_BATCH;
+	if (h->nret && (h->nret >= batch || asv_vring_drv_peer_wants_kick(&h->rx_vr)))
+		host_rx_flush(&h->dev);
+}
+
 /* Deliver what the remote queued on vring[0]. RX lock held. */
 static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 {
@@ -518,8 +527,12 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 	for (;;) {
 		ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
 		if (ret == 0) {
+			if (!rearm) {
+				host_rx_flush_lazy(h);
+				break;
+			}
 			host_rx_flush(d);
-			if (!rearm || !asv_vring_drv_enable_intr(&h->rx_vr))
+			if (!asv_vring_drv_enable_intr(&h->rx_vr))
 				break;
 			asv_vring_drv_disable_intr(&h->rx_vr);
 			continue;
@@ -553,7 +566,8 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 		if (h->nret == ASV_RET_BATCH)
 			host_rx_flush(d);
 	}
-	host_rx_flush(d);
+	if (ret < 0)
+		host_rx_flush(d);
 	return ret < 0 ? ret : 0;
 }
 
@@ -609,7 +623,13 @@ int asv_host_poll(struct asv_host *h, unsigned int *work)
 		return ret;
 	/* Cheap check first: a polling ISR calls this in a loop. The
 	 * interrupt may have been for freed tx buffers: wake their waiters. */
-	if (asv_le16(asv_load_acquire(&h->rx_vr.used->idx)) == h->rx_vr.last_seen) {
+	if (!asv_vring_drv_has_used(&h->rx_vr)) {
+		/* the remote waits for buffers: repost what we collected */
+		if (asv_vring_drv_peer_wants_kick(&h->rx_vr)) {
+			asv_lock(&h->dev, ASV_LOCK_RX);
+			host_rx_flush_lazy(h);
+			asv_unlock(&h->dev, ASV_LOCK_RX);
+		}
 		asv_rpmsg_wake_senders(&h->dev);
 		return 0;
 	}
@@ -623,6 +643,10 @@ bool asv_host_poll_done(struct asv_host *h)
 {
 	if (!h || !h->dev.ops || !asv_link_ready(&h->dev))
 		return false;
+	/* about to block: nothing stays collected */
+	asv_lock(&h->dev, ASV_LOCK_RX);
+	host_rx_flush(&h->dev);
+	asv_unlock(&h->dev, ASV_LOCK_RX);
 	return asv_vring_drv_enable_intr(&h->rx_vr);
 }
 

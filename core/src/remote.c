@@ -78,7 +78,6 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 		return -ASV_EPROTO;
 	}
 	bit_set(r->tx_held, b.id, true);
-	h->reserved = asv_cpu_to_le32(HELD_MAGIC | b.id);
 	*id = b.id;
 	*buf = h;
 	return 1;
@@ -122,24 +121,6 @@ static bool remote_tx_arm(struct asv_rpmsg_dev *d, bool on)
 		return asv_vring_dev_enable_notify(&r->tx_vr);
 	asv_vring_dev_disable_notify(&r->tx_vr);
 	return false;
-}
-
-/* A buffer pointer handed out by remote_tx_get: which id is it? */
-static int remote_tx_id(struct asv_rpmsg_dev *d, void *buf, uint16_t *id)
-{
-	struct asv_remote *r = to_remote(d);
-	struct asv_rpmsg_hdr *h = buf;
-	uint64_t da;
-	uint32_t v;
-
-	if (asv_region_to_da(&r->bufs, buf, ASV_RPMSG_BUF_SIZE, &da))
-		return -ASV_EINVAL;
-	v = asv_le32(h->reserved);
-	if ((v & HELD_MASK) != HELD_MAGIC || (v & 0xFFFFu) >= r->tx_vr.num ||
-	    !bit_test(r->tx_held, (uint16_t)(v & 0xFFFFu)))
-		return -ASV_EINVAL;
-	*id = (uint16_t)(v & 0xFFFFu);
-	return 0;
 }
 
 /* ---- rx: vring[1] ---- */
@@ -206,7 +187,6 @@ static const struct asv_role_ops remote_ops = {
 	.tx_commit = remote_tx_commit,
 	.tx_unget = remote_tx_unget,
 	.tx_arm = remote_tx_arm,
-	.tx_id = remote_tx_id,
 	.rx_release = remote_rx_release,
 	.rx_flush = remote_rx_flush,
 	.ns_rx = remote_ns_rx,
@@ -392,7 +372,10 @@ static int link_up(struct asv_remote *r)
 	return 0;
 }
 
-/* Give the batched rx buffers back under one lock and one index update. */
+/*
+ * Give the batched rx buffers back under one lock and one index update.
+ * RX lock held (the batch belongs to whoever drains the ring).
+ */
 static void remote_rx_flush(struct asv_rpmsg_dev *d)
 {
 	struct asv_remote *r = to_remote(d);
@@ -409,6 +392,18 @@ static void remote_rx_flush(struct asv_rpmsg_dev *d)
 	r->nret = 0;
 }
 
+/* Poll mode, the ring empty: give buffers back now, or keep collecting
+ * (see host_rx_flush_lazy: the same reasoning, mirrored). RX lock held. */
+static void remote_rx_flush_lazy(struct asv_remote *r)
+{
+	unsigned int batch = r->rx_vr.num / 4u;
+
+	if (batch > ASV_RET_BATCH)
+		batch = ASV_RET_BATCH;
+	if (r->nret && (r->nret >= batch || asv_vring_dev_peer_wants_intr(&r->rx_vr)))
+		remote_rx_flush(&r->dev);
+}
+
 /* Deliver everything queued on vring[1]. RX lock held. */
 static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 {
@@ -421,9 +416,13 @@ static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 
 		ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
 		if (ret == 0) {
+			if (!rearm) {
+				remote_rx_flush_lazy(r);
+				break;
+			}
 			remote_rx_flush(d);
 			/* Empty: re-arm kicks, then look once more (no lost kick). */
-			if (!rearm || !asv_vring_dev_enable_notify(&r->rx_vr))
+			if (!asv_vring_dev_enable_notify(&r->rx_vr))
 				break;
 			continue;
 		}
@@ -459,7 +458,8 @@ static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 		if (r->nret == ASV_RET_BATCH)
 			remote_rx_flush(d);
 	}
-	remote_rx_flush(d);
+	if (ret < 0)
+		remote_rx_flush(d);
 	return ret < 0 ? ret : 0;
 }
 
@@ -515,6 +515,12 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 	/* Cheap check first: a polling ISR calls this in a loop. The kick
 	 * may have been for refilled buffers: wake senders waiting for them. */
 	if (!asv_vring_dev_has_avail(&r->rx_vr)) {
+		/* the host waits for tx buffers: give back what we collected */
+		if (asv_vring_dev_peer_wants_intr(&r->rx_vr)) {
+			asv_lock(&r->dev, ASV_LOCK_RX);
+			remote_rx_flush_lazy(r);
+			asv_unlock(&r->dev, ASV_LOCK_RX);
+		}
 		asv_rpmsg_wake_senders(&r->dev);
 		return 0;
 	}
@@ -528,13 +534,27 @@ bool asv_remote_poll_done(struct asv_remote *r)
 {
 	if (!r || !asv_link_ready(&r->dev))
 		return false;
+	/* about to block: nothing stays collected */
+	asv_lock(&r->dev, ASV_LOCK_RX);
+	remote_rx_flush(&r->dev);
+	asv_unlock(&r->dev, ASV_LOCK_RX);
 	return asv_vring_dev_enable_notify(&r->rx_vr);
 }
 
 void asv_remote_shutdown(struct asv_remote *r)
 {
+	bool isr;
+
 	if (!r)
 		return;
+	/* Messages we consumed are given back, not left to look lost. */
+	isr = asv_in_isr(&r->dev);
+	if (!isr)
+		asv_lock(&r->dev, ASV_LOCK_RX);
+	if (asv_link_ready(&r->dev))
+		remote_rx_flush(&r->dev);
+	if (!isr)
+		asv_unlock(&r->dev, ASV_LOCK_RX);
 	/*
 	 * Broken first: an ISR running between the two steps must not see
 	 * "link down, not broken" and redo the handshake over the old rings.

@@ -456,22 +456,77 @@ int asv_send_timeout(struct asv_endpoint *ept, uint32_t dst, const void *data, s
 
 /* ---- zero-copy ---- */
 
+/* Remember zero-copy buffer @hdr as descriptor @id. TX lock held. */
+static void zc_track(struct asv_rpmsg_dev *d, void *hdr, uint16_t id)
+{
+	d->zc_buf[d->nzc] = hdr;
+	d->zc_id[d->nzc++] = id;
+}
+
+/*
+ * @hdr is a zero-copy buffer we handed out: forget it, set *id, return 0;
+ * anything else: -EINVAL. Latest first: senders usually send what they
+ * took last. TX lock held.
+ */
+static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id)
+{
+	unsigned int i;
+
+	for (i = d->nzc; i-- > 0;) {
+		if (d->zc_buf[i] != hdr)
+			continue;
+		*id = d->zc_id[i];
+		d->nzc--;
+		d->zc_buf[i] = d->zc_buf[d->nzc];
+		d->zc_id[i] = d->zc_id[d->nzc];
+		d->zc_tx_held--;
+		return 0;
+	}
+	return -ASV_EINVAL;
+}
+
+/*
+ * Take a zero-copy tx buffer. zc_tx_held counts buffers taken or being
+ * waited for, never more than ASV_MAX_ZC_TX (so the remote's stash of
+ * buffers given back unsent cannot overflow). The common case is one lock
+ * hold: count, take, done.
+ */
+static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
+{
+	uint16_t id;
+	int r = link_state_err(d);
+
+	if (r)
+		return r;
+	asv_lock(d, ASV_LOCK_TX);
+	if (d->zc_tx_held >= ASV_MAX_ZC_TX) {
+		r = -ASV_ENOMEM;
+	} else {
+		r = d->ops->tx_get(d, buf, &id);
+		/* taken, or none free: then reserved while we wait below */
+		if (r >= 0)
+			d->zc_tx_held++;
+		if (r > 0)
+			zc_track(d, *buf, id);
+	}
+	asv_unlock(d, ASV_LOCK_TX);
+	if (r)
+		return r < 0 ? r : 0;
+	r = tx_take(d, buf, &id, timeout_ms);
+	asv_lock(d, ASV_LOCK_TX);
+	if (r)
+		d->zc_tx_held--;
+	else
+		zc_track(d, *buf, id);
+	asv_unlock(d, ASV_LOCK_TX);
+	return r;
+}
+
 void *asv_get_tx_buffer(struct asv_rpmsg_dev *d, uint32_t *size, uint32_t timeout_ms, int *err)
 {
 	void *buf = NULL;
-	uint16_t id;
-	int e;
+	int e = d ? zc_take(d, &buf, timeout_ms) : -ASV_EINVAL;
 
-	if (!d) {
-		e = -ASV_EINVAL;
-	} else if (asv_atomic_add(&d->zc_tx_held, 1) > ASV_MAX_ZC_TX) {
-		asv_atomic_add(&d->zc_tx_held, -1);
-		e = -ASV_ENOMEM;
-	} else {
-		e = tx_take(d, &buf, &id, timeout_ms);
-		if (e)
-			asv_atomic_add(&d->zc_tx_held, -1);
-	}
 	if (err)
 		*err = e;
 	if (e)
@@ -501,12 +556,10 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	}
 	/* One lock hold: check the buffer is ours, then hand it over. */
 	asv_lock(d, ASV_LOCK_TX);
-	err = d->ops->tx_id(d, h, &id);
+	err = zc_untrack(d, h, &id);
 	if (!err)
 		commit_locked(d, h, id, ept->addr, dst, len);
 	asv_unlock(d, ASV_LOCK_TX);
-	if (!err)
-		asv_atomic_add(&d->zc_tx_held, -1);
 	return err;
 }
 
@@ -520,14 +573,12 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 		return -ASV_EINVAL;
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
 	asv_lock(d, ASV_LOCK_TX);
-	err = d->ops->tx_id(d, h, &id);
+	err = zc_untrack(d, h, &id);
 	if (!err)
 		d->ops->tx_unget(d, id, h);
 	asv_unlock(d, ASV_LOCK_TX);
-	if (!err) {
-		asv_atomic_add(&d->zc_tx_held, -1);
+	if (!err)
 		asv_rpmsg_wake_senders(d);
-	}
 	return err;
 }
 

@@ -57,6 +57,9 @@ int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned l
 	vr->used = (struct asv_vring_used *)used;
 	vr->last_seen = 0;
 	vr->shadow_idx = 0;
+	vr->peer_idx = 0;
+	/* no flags value matches: the first enable/disable always writes */
+	vr->flags_shadow = 0xFFFFu;
 	return 0;
 }
 
@@ -92,16 +95,44 @@ bool asv_vring_drv_need_kick(struct asv_vring *vr)
 	return !(asv_le16(asv_load_relaxed(&vr->used->flags)) & ASV_VRING_USED_F_NO_NOTIFY);
 }
 
-int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len)
+/*
+ * Read the peer's index again when everything up to the cached one was
+ * consumed. Returns 1 when entries are pending, 0 when none, -EPROTO when
+ * the index is more than num ahead (a corrupt peer). The acquire orders
+ * the entries after the index, for the whole batch.
+ */
+static int refresh_peer_idx(struct asv_vring *vr, const asv_le16 *idx_p)
 {
-	uint16_t idx = asv_le16(asv_load_acquire(&vr->used->idx));
-	struct asv_vring_used_elem *e;
-	uint32_t eid;
+	uint16_t idx;
 
+	if (vr->peer_idx != vr->last_seen)
+		return 1;
+	idx = asv_le16(asv_load_acquire(idx_p));
 	if (idx == vr->last_seen)
 		return 0;
 	if ((uint16_t)(idx - vr->last_seen) > vr->num)
 		return -ASV_EPROTO;
+	vr->peer_idx = idx;
+	return 1;
+}
+
+/* Write our suppression flags only when they change. */
+static void set_flags(struct asv_vring *vr, asv_le16 *flags_p, uint16_t flags)
+{
+	if (vr->flags_shadow == flags)
+		return;
+	vr->flags_shadow = flags;
+	asv_store_relaxed(flags_p, asv_cpu_to_le16(flags));
+}
+
+int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len)
+{
+	struct asv_vring_used_elem *e;
+	uint32_t eid;
+	int ret = refresh_peer_idx(vr, &vr->used->idx);
+
+	if (ret <= 0)
+		return ret;
 	e = &vr->used->ring[vr->last_seen & vr->mask];
 	eid = asv_le32(e->id);
 	if (eid >= vr->num)
@@ -112,30 +143,39 @@ int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len)
 	return 1;
 }
 
+bool asv_vring_drv_has_used(struct asv_vring *vr)
+{
+	return vr->peer_idx != vr->last_seen ||
+	       asv_le16(asv_load_acquire(&vr->used->idx)) != vr->last_seen;
+}
+
+bool asv_vring_drv_peer_wants_kick(struct asv_vring *vr)
+{
+	return !(asv_le16(asv_load_relaxed(&vr->used->flags)) & ASV_VRING_USED_F_NO_NOTIFY);
+}
+
 bool asv_vring_drv_enable_intr(struct asv_vring *vr)
 {
-	asv_store_relaxed(&vr->avail->flags, asv_cpu_to_le16(0));
+	set_flags(vr, &vr->avail->flags, 0);
 	asv_mb();
-	return asv_le16(asv_load_acquire(&vr->used->idx)) != vr->last_seen;
+	return asv_vring_drv_has_used(vr);
 }
 
 void asv_vring_drv_disable_intr(struct asv_vring *vr)
 {
-	asv_store_relaxed(&vr->avail->flags, asv_cpu_to_le16(ASV_VRING_AVAIL_F_NO_INTERRUPT));
+	set_flags(vr, &vr->avail->flags, ASV_VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 /* ---- device ---- */
 
 int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf)
 {
-	uint16_t idx = asv_le16(asv_load_acquire(&vr->avail->idx));
 	const struct asv_vring_desc *d;
 	uint16_t id;
+	int ret = refresh_peer_idx(vr, &vr->avail->idx);
 
-	if (idx == vr->last_seen)
-		return 0;
-	if ((uint16_t)(idx - vr->last_seen) > vr->num)
-		return -ASV_EPROTO;
+	if (ret <= 0)
+		return ret;
 	id = asv_le16(vr->avail->ring[vr->last_seen & vr->mask]);
 	if (id >= vr->num)
 		return -ASV_EPROTO;
@@ -153,7 +193,8 @@ int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf)
 
 bool asv_vring_dev_has_avail(struct asv_vring *vr)
 {
-	return asv_le16(asv_load_acquire(&vr->avail->idx)) != vr->last_seen;
+	return vr->peer_idx != vr->last_seen ||
+	       asv_le16(asv_load_acquire(&vr->avail->idx)) != vr->last_seen;
 }
 
 void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len)
@@ -176,14 +217,19 @@ bool asv_vring_dev_need_intr(struct asv_vring *vr)
 	return !(asv_le16(asv_load_relaxed(&vr->avail->flags)) & ASV_VRING_AVAIL_F_NO_INTERRUPT);
 }
 
+bool asv_vring_dev_peer_wants_intr(struct asv_vring *vr)
+{
+	return !(asv_le16(asv_load_relaxed(&vr->avail->flags)) & ASV_VRING_AVAIL_F_NO_INTERRUPT);
+}
+
 bool asv_vring_dev_enable_notify(struct asv_vring *vr)
 {
-	asv_store_relaxed(&vr->used->flags, asv_cpu_to_le16(0));
+	set_flags(vr, &vr->used->flags, 0);
 	asv_mb();
 	return asv_vring_dev_has_avail(vr);
 }
 
 void asv_vring_dev_disable_notify(struct asv_vring *vr)
 {
-	asv_store_relaxed(&vr->used->flags, asv_cpu_to_le16(ASV_VRING_USED_F_NO_NOTIFY));
+	set_flags(vr, &vr->used->flags, ASV_VRING_USED_F_NO_NOTIFY);
 }

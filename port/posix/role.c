@@ -177,8 +177,9 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
  */
 static void isr_adaptive(struct asv_posix_role *p)
 {
-	uint64_t end = asv_posix_now_ns() + p->spin_ns;
+	uint64_t now, end = asv_posix_now_ns() + p->spin_ns;
 	unsigned int work, idle = 0;
+	bool busy = false;
 
 	for (;;) {
 		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
@@ -187,15 +188,23 @@ static void isr_adaptive(struct asv_posix_role *p)
 		if (p->poll_fn(p->isr_arg, &work) < 0)
 			return;
 		if (work) {
+			/* no clock read per message: the idle window restarts at
+			 * the next idle check */
 			p->spin_hits += work;
-			end = asv_posix_now_ns() + p->spin_ns;
+			busy = true;
 			idle = 0;
 			continue;
 		}
-		if (!(++idle & 15) && asv_posix_now_ns() >= end) {
-			if (!p->poll_done_fn(p->isr_arg))
-				return;
-			end = asv_posix_now_ns() + p->spin_ns;
+		if (!(++idle & 15)) {
+			now = asv_posix_now_ns();
+			if (busy) {
+				busy = false;
+				end = now + p->spin_ns;
+			} else if (now >= end) {
+				if (!p->poll_done_fn(p->isr_arg))
+					return;
+				end = asv_posix_now_ns() + p->spin_ns;
+			}
 		}
 		if (!(idle & 1023))
 			sched_yield();

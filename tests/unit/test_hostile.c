@@ -126,6 +126,30 @@ static void test_corrupt_avail_index_tx_side(void **state)
 	assert_remote_down(f, -ASV_EPROTO);
 }
 
+/*
+ * The remote reads the avail index once per batch (as vhost does): what
+ * it already read and checked is used, the corrupt index is caught when it
+ * reads again, and every message sent before that reaches the host.
+ */
+static void test_corrupt_avail_index_after_cached_batch(void **state)
+{
+	struct fixture *f = *state;
+	unsigned int sent = 0, cached;
+	int err;
+
+	assert_int_equal(asv_sendto(&f->re, 0x500, "first", 5), 0);
+	cached = (uint16_t)(f->m.remote.tx_vr.peer_idx - f->m.remote.tx_vr.last_seen);
+	assert_true(cached > 0);
+	f->m.host.rx_vr.avail->idx = (uint16_t)(f->m.remote.tx_vr.last_seen + 1000);
+	while ((err = asv_sendto(&f->re, 0x500, "x", 1)) == 0 && sent <= cached)
+		sent++;
+	assert_int_equal(err, -ASV_EPROTO);
+	assert_int_equal(sent, cached);
+	assert_true(logcap_has(&f->m.rlog, "corrupt avail index"));
+	host_isr(f, 0);
+	assert_int_equal(f->hr.n, 1 + cached);
+}
+
 static void test_avail_descriptor_id_out_of_range(void **state)
 {
 	struct fixture *f = *state;
@@ -484,6 +508,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_corrupt_avail_index),
 		T(test_corrupt_avail_index_tx_side),
+		T(test_corrupt_avail_index_after_cached_batch),
 		T(test_avail_descriptor_id_out_of_range),
 		T(test_descriptor_outside_block),
 		T(test_descriptor_misaligned),

@@ -85,8 +85,7 @@ struct asv_role_ops {
 	/* Ask (true) or stop asking (false) to be told of freed tx buffers;
 	 * returns true when buffers may already be free. TX lock held. */
 	bool (*tx_arm)(struct asv_rpmsg_dev *d, bool on);
-	/* Validate and map a held tx/rx buffer pointer back to its id. */
-	int (*tx_id)(struct asv_rpmsg_dev *d, void *buf, uint16_t *id);
+	/* Give back a received buffer the callback held (any thread). */
 	int (*rx_release)(struct asv_rpmsg_dev *d, void *hdr);
 	/* Give back the received buffers the ISR has batched (ISR thread). */
 	void (*rx_flush)(struct asv_rpmsg_dev *d);
@@ -105,7 +104,16 @@ struct asv_rpmsg_dev {
 	int broken;		/* atomic: 0 or the -errno that shut the link */
 	int tx_waiters;		/* atomic */
 	unsigned long notifies; /* atomic */
-	int zc_tx_held;		/* atomic: zero-copy tx buffers taken */
+	/*
+	 * Zero-copy tx buffers handed out (TX lock): held counts those taken
+	 * and those being waited for (<= ASV_MAX_ZC_TX); the table maps each
+	 * taken buffer back to its descriptor id in private memory, so taking
+	 * one writes nothing into shared memory.
+	 */
+	int zc_tx_held;
+	unsigned int nzc;
+	void *zc_buf[ASV_MAX_ZC_TX];
+	uint16_t zc_id[ASV_MAX_ZC_TX];
 	struct asv_stats stats;
 	/* endpoint table (EPT lock) */
 	struct asv_endpoint *bucket[ASV_EPT_BUCKETS];

@@ -46,6 +46,17 @@ struct asv_vring {
 	uint16_t last_seen;
 	/* private: next index this side will publish (avail or used) */
 	uint16_t shadow_idx;
+	/*
+	 * private: the peer's index as last read and checked. Entries up to
+	 * it are consumed without reading the index again, so its cache line,
+	 * which the peer writes per message, moves only once per batch (as
+	 * Linux's vhost does with the avail index).
+	 */
+	uint16_t peer_idx;
+	/* private: the suppression flags we last wrote (avail or used), so
+	 * an unchanged value is not written again: the peer reads that line
+	 * on every message it sends. */
+	uint16_t flags_shadow;
 };
 
 /*
@@ -80,6 +91,11 @@ bool asv_vring_drv_need_kick(struct asv_vring *vr);
  * handed over and that *len fits the buffer.
  */
 int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len);
+/* Is at least one used entry pending (no consumption)? */
+bool asv_vring_drv_has_used(struct asv_vring *vr);
+/* Does the device want a kick when buffers are posted (no barrier: a
+ * hint for deferring work, not a replacement for need_kick)? */
+bool asv_vring_drv_peer_wants_kick(struct asv_vring *vr);
 /* Ask for (enable) or refuse (disable) used-buffer interrupts. enable
  * returns true when used entries are already pending, so the caller
  * processes them instead of sleeping. */
@@ -109,6 +125,9 @@ void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len);
 void asv_vring_dev_publish(struct asv_vring *vr);
 /* After publishing: does the driver want an interrupt? (NO_INTERRUPT) */
 bool asv_vring_dev_need_intr(struct asv_vring *vr);
+/* Does the driver want an interrupt when buffers are used (no barrier:
+ * a hint for deferring work, not a replacement for need_intr)? */
+bool asv_vring_dev_peer_wants_intr(struct asv_vring *vr);
 /* Ask for (enable) or refuse (disable) kicks. enable returns true when
  * avail entries are already pending. */
 bool asv_vring_dev_enable_notify(struct asv_vring *vr);

@@ -49,9 +49,19 @@ struct asv_vsys {
 	struct asv_mem_region region;
 	struct asv_rproc rproc;
 	struct asv_notifier *host_irq, *remote_irq;
-	struct asv_posix_role host_role, remote_role;
+	/*
+	 * Each side's state apart from the other's by at least a cache line,
+	 * whatever the alignment of the struct: the host's ISR thread writes
+	 * its half per message, the remote's threads theirs, and a shared
+	 * line would cost a transfer per message on both.
+	 */
+	char gap_host[64];
+	struct asv_posix_role host_role;
 	struct asv_host host;
+	char gap_remote[64];
+	struct asv_posix_role remote_role;
 	struct asv_remote remote;
+	char gap_end[64];
 	const struct asv_app *app;
 	void *app_state;
 	struct asv_vsys_config cfg;
