@@ -46,7 +46,8 @@ static int source_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t 
 
 			if (!buf)
 				break;
-			memcpy(buf, &i, size < 4 ? size : 4);
+			/* produced in place, every byte */
+			memset(buf, (int)(i & 0xff), size);
 			err = asv_send_nocopy(ept, dst, buf, size);
 		} else {
 			memcpy(s->payload, &i, size < 4 ? size : 4);

@@ -20,6 +20,7 @@ struct floors {
 	struct lat spin;    /* spin ping-pong on a shared cache line, round trip */
 	double spsc_rec_s;  /* single-producer/single-consumer ring, 16-byte records/s */
 	double memcpy_bps;  /* memcpy of 512-byte chunks, bytes/s */
+	double xcore_bps;   /* SPSC ring of 512-byte records across cores, bytes/s */
 };
 
 struct tput {
@@ -35,7 +36,6 @@ struct bench_effort {
 	unsigned long rtt_count; /* round trips per latency figure */
 	unsigned long floor_rtt; /* round trips per floor */
 	double tput_seconds;	 /* duration of each throughput figure */
-	unsigned long tput_msgs; /* messages per separate-process figure */
 };
 
 /* Where the separate-process transport finds its runner and firmware. */
@@ -45,6 +45,9 @@ struct bench_paths {
 };
 
 int bench_floors(struct floors *f, const struct bench_effort *e);
+/* The spin ping-pong alone (n round trips): measured again next to each
+ * adaptive figure, since a VM's core-to-core latency can change mid-run. */
+void bench_floor_spin(unsigned long n, struct lat *out);
 
 /* Round-trip latency host -> remote echo -> host for @payload bytes. */
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out);
@@ -58,6 +61,9 @@ int bench_proc_rtt(const struct bench_paths *paths, size_t payload, const struct
 		   struct lat *out);
 int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
 		    int zero_copy, const struct bench_effort *e, struct tput *out);
+
+/* Read every byte of @n at @data (what a consumer of a payload does). */
+uint8_t bench_fold(const void *data, size_t n);
 
 /* Percentiles of @n samples (sorted in place). */
 void lat_from_samples(uint64_t *ns, unsigned long n, struct lat *out);

@@ -155,7 +155,7 @@ static void *spin_echo(void *arg)
 	return NULL;
 }
 
-static void floor_spin(unsigned long n, struct lat *out)
+void bench_floor_spin(unsigned long n, struct lat *out)
 {
 	uint64_t *s = calloc(n, sizeof(*s));
 	struct spin_pp *p = aligned_alloc(64, sizeof(*p));
@@ -237,6 +237,85 @@ static double floor_spsc(unsigned long n)
 	return r;
 }
 
+/*
+ * ---- 512-byte records across cores ----
+ * The same SPSC ring with rpmsg-buffer-sized records, the producer writing
+ * and the consumer reading every byte, on the two CPUs the throughput runs
+ * use: what moving a full payload from one core to the other costs with no
+ * protocol at all.
+ */
+
+#define XREC 512u
+#define XRING 256u
+
+struct xring {
+	_Alignas(64) unsigned long head;
+	_Alignas(64) unsigned long tail;
+	_Alignas(64) uint8_t rec[XRING][XREC];
+	unsigned long n;
+	uint64_t sum;
+};
+
+static void *xring_consumer(void *arg)
+{
+	struct xring *q = arg;
+	unsigned long i = 0, h;
+	uint64_t sum = 0, w;
+	unsigned int k;
+
+	asv_posix_pin_self(ASV_VSYS_HOST_CPU);
+	while (i < q->n) {
+		h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
+		for (; i < h; i++) {
+			for (k = 0; k < XREC; k += 8) {
+				memcpy(&w, &q->rec[i % XRING][k], 8);
+				sum ^= w;
+			}
+			__atomic_store_n(&q->tail, i + 1, __ATOMIC_RELEASE);
+		}
+	}
+	q->sum = sum;
+	return NULL;
+}
+
+static void *xring_producer(void *arg)
+{
+	struct xring *q = arg;
+	unsigned long i = 0;
+
+	asv_posix_pin_self(ASV_VSYS_REMOTE_CPU);
+	while (i < q->n) {
+		unsigned long t = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
+
+		for (; i < q->n && i - t < XRING; i++) {
+			memset(q->rec[i % XRING], (int)(i & 0xff), XREC);
+			__atomic_store_n(&q->head, i + 1, __ATOMIC_RELEASE);
+		}
+	}
+	return NULL;
+}
+
+static double floor_xcore(unsigned long n)
+{
+	struct xring *q = aligned_alloc(64, sizeof(*q));
+	pthread_t c, p;
+	uint64_t t0;
+	double r;
+
+	if (!q)
+		return 0;
+	memset(q, 0, sizeof(*q));
+	q->n = n;
+	t0 = asv_posix_now_ns();
+	pthread_create(&c, NULL, xring_consumer, q);
+	pthread_create(&p, NULL, xring_producer, q);
+	pthread_join(p, NULL);
+	pthread_join(c, NULL);
+	r = (double)n * XREC * 1e9 / (double)(asv_posix_now_ns() - t0);
+	free(q);
+	return r;
+}
+
 /* ---- memcpy of 512-byte chunks over a buffer the size of the pool ---- */
 
 static double floor_memcpy(double seconds)
@@ -265,8 +344,9 @@ int bench_floors(struct floors *f, const struct bench_effort *e)
 {
 	floor_sem(e->floor_rtt, &f->sem);
 	floor_eventfd(e->floor_rtt, &f->eventfd);
-	floor_spin(e->floor_rtt * 10, &f->spin);
+	bench_floor_spin(e->floor_rtt * 10, &f->spin);
 	f->spsc_rec_s = floor_spsc(e->floor_rtt * 1000);
 	f->memcpy_bps = floor_memcpy(e->tput_seconds);
+	f->xcore_bps = floor_xcore(e->floor_rtt * 100);
 	return 0;
 }

@@ -16,6 +16,29 @@
 #include "bench.h"
 #include "rtt.h"
 
+/*
+ * Read every byte of @n at @d, as a consumer of the payload does: 64 bytes
+ * (a cache line) per step into independent accumulators, so the loads
+ * overlap the way memcpy's do and the fold is not the bottleneck.
+ */
+uint8_t bench_fold(const void *data, size_t n)
+{
+	const uint8_t *d = data;
+	uint64_t acc[8] = { 0 }, w[8], x = 0;
+	size_t i, k;
+
+	for (i = 0; i + 64 <= n; i += 64) {
+		memcpy(w, d + i, 64);
+		for (k = 0; k < 8; k++)
+			acc[k] ^= w[k];
+	}
+	for (; i < n; i++)
+		x ^= d[i];
+	for (k = 0; k < 8; k++)
+		x ^= acc[k];
+	return (uint8_t)(x ^ (x >> 32) ^ (x >> 16) ^ (x >> 8));
+}
+
 /* ---- round trip through the echo firmware (rtt.c) ---- */
 
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out)
@@ -74,28 +97,6 @@ struct tput_ctx {
 	char tail_pad[CACHELINE];
 };
 
-/*
- * Read every byte of @n at @d, as a consumer of the payload does: 64 bytes
- * (a cache line) per step into independent accumulators, so the loads
- * overlap the way memcpy's do and the fold is not the bottleneck.
- */
-static uint8_t fold(const uint8_t *d, size_t n)
-{
-	uint64_t acc[8] = { 0 }, w[8], x = 0;
-	size_t i, k;
-
-	for (i = 0; i + 64 <= n; i += 64) {
-		memcpy(w, d + i, 64);
-		for (k = 0; k < 8; k++)
-			acc[k] ^= w[k];
-	}
-	for (; i < n; i++)
-		x ^= d[i];
-	for (k = 0; k < 8; k++)
-		x ^= acc[k];
-	return (uint8_t)(x ^ (x >> 32) ^ (x >> 16) ^ (x >> 8));
-}
-
 static int tput_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
 {
 	struct tput_ctx *c = p;
@@ -103,7 +104,7 @@ static int tput_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void
 	(void)e, (void)src;
 	if (c->zero_copy) {
 		/* read in place, every byte: the data is used where it lies */
-		c->sink[0] ^= fold(d, n);
+		c->sink[0] ^= bench_fold(d, n);
 	} else {
 		memcpy(c->sink, d, n);
 	}

@@ -31,6 +31,13 @@ struct mode {
 
 struct results {
 	struct floors f;
+	/*
+	 * The spin floor measured again just before each size's round trips: a
+	 * VM's core-to-core latency can change in the middle of a run. (The
+	 * semaphore floor is not: a short sample right after a busy phase
+	 * catches vCPUs still awake and reads 10x too fast.)
+	 */
+	struct lat spin_now[NSIZES];
 	struct mode modes[NMODES];
 	struct lat rtt[NMODES][NSIZES];
 	/* [mode][size][nept 1|4][copy|zero-copy] */
@@ -39,9 +46,24 @@ struct results {
 };
 
 /* What a figure is compared with: the floor its mechanism stands on. */
-static const struct lat *rtt_floor(const struct results *r, int m)
+static const struct lat *rtt_floor(const struct results *r, int m, int i)
 {
-	return m == 1 ? &r->f.spin : &r->f.sem;
+	return m == 1 ? &r->spin_now[i] : &r->f.sem;
+}
+
+/* The slowest over the fastest spin floor of the run. */
+static double spin_drift(const struct results *r, double *lo, double *hi)
+{
+	int i;
+
+	*lo = *hi = r->f.spin.p50;
+	for (i = 0; i < (int)NSIZES; i++) {
+		if (r->spin_now[i].p50 < *lo)
+			*lo = r->spin_now[i].p50;
+		if (r->spin_now[i].p50 > *hi)
+			*hi = r->spin_now[i].p50;
+	}
+	return *lo > 0 ? *hi / *lo : 1;
 }
 
 static int quiet;
@@ -56,39 +78,57 @@ static void progress(const char *what, int i, int n)
 	fflush(stderr);
 }
 
+static int run_rtt(struct results *r, int m, int i, const struct bench_effort *e)
+{
+	if (m == MODE_PROCESS)
+		return bench_proc_rtt(&r->paths, sizes[i], e, &r->rtt[m][i]);
+	return bench_rtt(r->modes[m].spin_ns, sizes[i], e, &r->rtt[m][i]);
+}
+
+/*
+ * Size by size, and for each figure the three transports back to back, so
+ * the figures a ratio compares (process against threads, adaptive against
+ * the spin floor) are measured under the same load of a shared machine.
+ */
 static int run_all(struct results *r, const struct bench_effort *e)
 {
-	int m, i, k, z, step = 0, steps = 1 + NMODES * NSIZES * (1 + 4);
+	int m, i, k, z, step = 0, steps = 1 + (int)NSIZES * (1 + NMODES * 5);
 	char what[96];
 	int err;
 
-	progress("floors: semaphore, eventfd, spin, SPSC ring, memcpy", step++, steps);
+	progress("floors: semaphore, eventfd, spin, SPSC rings, memcpy", step++, steps);
 	bench_floors(&r->f, e);
-	for (m = 0; m < NMODES; m++) {
-		for (i = 0; i < (int)NSIZES; i++) {
+	for (i = 0; i < (int)NSIZES; i++) {
+		snprintf(what, sizeof(what), "spin floor again, before %zu bytes", sizes[i]);
+		progress(what, step++, steps);
+		bench_floor_spin(e->floor_rtt * 10, &r->spin_now[i]);
+		for (m = 0; m < NMODES; m++) {
 			snprintf(what, sizeof(what), "%s: round trip, %zu bytes", r->modes[m].name,
 				 sizes[i]);
 			progress(what, step++, steps);
-			if (m == MODE_PROCESS)
-				err = bench_proc_rtt(&r->paths, sizes[i], e, &r->rtt[m][i]);
-			else
-				err = bench_rtt(r->modes[m].spin_ns, sizes[i], e, &r->rtt[m][i]);
+			err = run_rtt(r, m, i, e);
 			if (err)
 				return err;
-			for (k = 0; k < 2; k++) {
-				for (z = 0; z < 2; z++) {
+		}
+		for (k = 0; k < 2; k++)
+			for (z = 0; z < 2; z++)
+				for (m = 0; m < NMODES; m++) {
 					snprintf(what, sizeof(what),
 						 "%s: throughput, %zu bytes, %d endpoint%s, %s",
 						 r->modes[m].name, sizes[i], k ? 4 : 1,
 						 k ? "s" : "", z ? "zero-copy" : "copy");
 					progress(what, step++, steps);
-					err = bench_tput(r->modes[m].spin_ns, sizes[i], k ? 4 : 1,
-							 z, e, &r->tp[m][i][k][z]);
+					if (m == MODE_PROCESS)
+						err =
+						    bench_proc_tput(&r->paths, sizes[i], k ? 4 : 1,
+								    z, e, &r->tp[m][i][k][z]);
+					else
+						err =
+						    bench_tput(r->modes[m].spin_ns, sizes[i],
+							       k ? 4 : 1, z, e, &r->tp[m][i][k][z]);
 					if (err)
 						return err;
 				}
-			}
-		}
 	}
 	progress("done", steps, steps);
 	return 0;
@@ -98,6 +138,7 @@ static void print_table(const struct results *r)
 {
 	const struct floors *f = &r->f;
 	struct utsname u;
+	double drift, lo, hi;
 	int m, i, k, z;
 
 	uname(&u);
@@ -111,7 +152,18 @@ static void print_table(const struct results *r)
 	printf("  spin ping-pong round trip       p50 %8.0f ns  p99 %8.0f ns\n", f->spin.p50,
 	       f->spin.p99);
 	printf("  SPSC ring, 16-byte records      %8.1f M records/s\n", f->spsc_rec_s / 1e6);
-	printf("  memcpy, 512-byte chunks         %8.2f GB/s\n\n", f->memcpy_bps / 1e9);
+	printf("  SPSC ring, 512-byte records     %8.2f GB/s  (every byte written and read,\n"
+	       "                                              across the two cores)\n",
+	       f->xcore_bps / 1e9);
+	printf("  memcpy, 512-byte chunks         %8.2f GB/s\n", f->memcpy_bps / 1e9);
+	drift = spin_drift(r, &lo, &hi);
+	printf("  spin floor before each size     %.0f-%.0f ns\n", lo, hi);
+	if (drift > 1.5)
+		printf("  NOTE: this machine's core-to-core latency changed %.1fx during the run\n"
+		       "  (a shared VM): figures from different sizes are not comparable; the\n"
+		       "  ratios compare figures measured back to back and stay meaningful.\n",
+		       drift);
+	printf("\n");
 
 	printf("round trip host -> remote (echo) -> host, ns; ratio = p50 / floor p50;\n"
 	       "process = remote in its own process; vs threads = p50 / semaphore threads p50\n");
@@ -123,16 +175,17 @@ static void print_table(const struct results *r)
 
 			printf("  %-10s %5zu %9.0f %9.0f %9.0f %9.0f   %5.2fx %-9s",
 			       r->modes[m].name, sizes[i], l->p50, l->p99, l->p999, l->max,
-			       l->p50 / rtt_floor(r, m)->p50, m == 1 ? "spin" : "semaphore");
+			       l->p50 / rtt_floor(r, m, i)->p50, m == 1 ? "spin" : "semaphore");
 			if (m == MODE_PROCESS)
 				printf(" %5.2fx", l->p50 / r->rtt[0][i].p50);
 			printf("\n");
 		}
-	printf("\none-way throughput remote -> host; ratios: msg/s to the SPSC ring, "
-	       "bytes/s to memcpy\n");
-	printf("  %-10s %5s %4s %-9s %10s %9s %8s %8s %9s %9s %s\n", "mode", "bytes", "epts",
-	       "buffers", "M msg/s", "MB/s", "vs SPSC", "vs mcpy", "host ns", "remote ns",
-	       "threads/process");
+	printf("\none-way throughput remote -> host (every payload byte written by the sender\n"
+	       "and read by the receiver); ratios: msg/s to the 16-byte SPSC ring, bytes/s to\n"
+	       "the 512-byte SPSC ring across cores and to memcpy\n");
+	printf("  %-10s %5s %4s %-9s %10s %9s %8s %8s %8s %9s %9s %s\n", "mode", "bytes", "epts",
+	       "buffers", "M msg/s", "MB/s", "vs SPSC", "vs xcore", "vs mcpy", "host ns",
+	       "remote ns", "threads/process");
 	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++)
 			for (k = 0; k < 2; k++)
@@ -140,10 +193,11 @@ static void print_table(const struct results *r)
 					const struct tput *t = &r->tp[m][i][k][z];
 
 					printf("  %-10s %5zu %4d %-9s %10.3f %9.1f %7.1f%% %7.1f%% "
-					       "%9.0f %9.0f",
+					       "%7.1f%% %9.0f %9.0f",
 					       r->modes[m].name, sizes[i], k ? 4 : 1,
 					       z ? "zero-copy" : "copy", t->msg_s / 1e6,
 					       t->bytes_s / 1e6, 100.0 * t->msg_s / f->spsc_rec_s,
+					       100.0 * t->bytes_s / f->xcore_bps,
 					       100.0 * t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
 					       t->remote_cpu_ns);
 					if (m == MODE_PROCESS && t->msg_s > 0)
@@ -171,8 +225,12 @@ static void print_json(const struct results *r)
 	json_lat("semaphore_rtt", &f->sem, ", ");
 	json_lat("eventfd_rtt", &f->eventfd, ", ");
 	json_lat("spin_rtt", &f->spin, ", ");
-	printf("\"spsc_records_per_s\": %.0f, \"memcpy_bytes_per_s\": %.0f},\n", f->spsc_rec_s,
-	       f->memcpy_bps);
+	printf("\"spsc_records_per_s\": %.0f, \"xcore_bytes_per_s\": %.0f, "
+	       "\"memcpy_bytes_per_s\": %.0f, \"spin_p50_ns_before_each_size\": [",
+	       f->spsc_rec_s, f->xcore_bps, f->memcpy_bps);
+	for (i = 0; i < (int)NSIZES; i++)
+		printf("%s%.0f", i ? ", " : "", r->spin_now[i].p50);
+	printf("]},\n");
 	printf(" \"rtt\": [");
 	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++) {
@@ -182,9 +240,9 @@ static void print_json(const struct results *r)
 			       r->modes[m].name, sizes[i]);
 			json_lat("latency", l, ", ");
 			printf("\"p50_ratio_to_floor\": %.3f, \"floor\": \"%s\", "
-			       "\"p50_ratio_to_threads\": %.3f}",
-			       l->p50 / rtt_floor(r, m)->p50, m == 1 ? "spin" : "semaphore",
-			       l->p50 / r->rtt[0][i].p50);
+			       "\"floor_p50_ns\": %.0f, \"p50_ratio_to_threads\": %.3f}",
+			       l->p50 / rtt_floor(r, m, i)->p50, m == 1 ? "spin" : "semaphore",
+			       rtt_floor(r, m, i)->p50, l->p50 / r->rtt[0][i].p50);
 			first = 0;
 		}
 	printf("],\n \"throughput\": [");
@@ -195,17 +253,19 @@ static void print_json(const struct results *r)
 				for (z = 0; z < 2; z++) {
 					const struct tput *t = &r->tp[m][i][k][z];
 
-					printf(
-					    "%s\n  {\"mode\": \"%s\", \"bytes\": %zu, "
-					    "\"endpoints\": %d, \"zero_copy\": %s, "
-					    "\"msg_per_s\": %.0f, \"bytes_per_s\": %.0f, "
-					    "\"ratio_to_spsc\": %.4f, \"ratio_to_memcpy\": %.4f, "
-					    "\"host_cpu_ns_per_msg\": %.1f, "
-					    "\"remote_cpu_ns_per_msg\": %.1f}",
-					    first ? "" : ",", r->modes[m].name, sizes[i], k ? 4 : 1,
-					    z ? "true" : "false", t->msg_s, t->bytes_s,
-					    t->msg_s / f->spsc_rec_s, t->bytes_s / f->memcpy_bps,
-					    t->host_cpu_ns, t->remote_cpu_ns);
+					printf("%s\n  {\"mode\": \"%s\", \"bytes\": %zu, "
+					       "\"endpoints\": %d, \"zero_copy\": %s, "
+					       "\"msg_per_s\": %.0f, \"bytes_per_s\": %.0f, "
+					       "\"ratio_to_spsc\": %.4f, \"ratio_to_xcore\": %.4f, "
+					       "\"ratio_to_memcpy\": %.4f, "
+					       "\"host_cpu_ns_per_msg\": %.1f, "
+					       "\"remote_cpu_ns_per_msg\": %.1f}",
+					       first ? "" : ",", r->modes[m].name, sizes[i],
+					       k ? 4 : 1, z ? "true" : "false", t->msg_s,
+					       t->bytes_s, t->msg_s / f->spsc_rec_s,
+					       t->bytes_s / f->xcore_bps,
+					       t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
+					       t->remote_cpu_ns);
 					first = 0;
 				}
 	printf("]}\n");
@@ -300,9 +360,7 @@ int cmd_bench(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bench_effort e = {
-		.rtt_count = 20000, .floor_rtt = 20000, .tput_seconds = 0.2, .tput_msgs = 100000
-	};
+	struct bench_effort e = { .rtt_count = 20000, .floor_rtt = 20000, .tput_seconds = 0.2 };
 	struct results *r = calloc(1, sizeof(*r));
 	const char *plot_file = NULL;
 	int c, json = 0, err, rc = 0;

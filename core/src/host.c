@@ -641,12 +641,14 @@ int asv_host_poll(struct asv_host *h, unsigned int *work)
 
 bool asv_host_poll_done(struct asv_host *h)
 {
-	if (!h || !h->dev.ops || !asv_link_ready(&h->dev))
+	if (!h || !h->dev.ops)
 		return false;
-	/* about to block: nothing stays collected */
+	/* about to block or stop: nothing stays collected */
 	asv_lock(&h->dev, ASV_LOCK_RX);
 	host_rx_flush(&h->dev);
 	asv_unlock(&h->dev, ASV_LOCK_RX);
+	if (!asv_link_ready(&h->dev))
+		return false;
 	return asv_vring_drv_enable_intr(&h->rx_vr);
 }
 

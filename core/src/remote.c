@@ -532,29 +532,22 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 
 bool asv_remote_poll_done(struct asv_remote *r)
 {
-	if (!r || !asv_link_ready(&r->dev))
+	if (!r || !r->linked_once)
 		return false;
-	/* about to block: nothing stays collected */
+	/* About to block or stop: nothing stays collected, or the host would
+	 * count messages we consumed as lost when we go down. */
 	asv_lock(&r->dev, ASV_LOCK_RX);
 	remote_rx_flush(&r->dev);
 	asv_unlock(&r->dev, ASV_LOCK_RX);
+	if (!asv_link_ready(&r->dev))
+		return false;
 	return asv_vring_dev_enable_notify(&r->rx_vr);
 }
 
 void asv_remote_shutdown(struct asv_remote *r)
 {
-	bool isr;
-
 	if (!r)
 		return;
-	/* Messages we consumed are given back, not left to look lost. */
-	isr = asv_in_isr(&r->dev);
-	if (!isr)
-		asv_lock(&r->dev, ASV_LOCK_RX);
-	if (asv_link_ready(&r->dev))
-		remote_rx_flush(&r->dev);
-	if (!isr)
-		asv_unlock(&r->dev, ASV_LOCK_RX);
 	/*
 	 * Broken first: an ISR running between the two steps must not see
 	 * "link down, not broken" and redo the handshake over the old rings.

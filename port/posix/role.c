@@ -178,19 +178,22 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 static void isr_adaptive(struct asv_posix_role *p)
 {
 	uint64_t now, end = asv_posix_now_ns() + p->spin_ns;
-	unsigned int work, idle = 0;
+	unsigned int work = 0, idle = 0;
 	bool busy = false;
 
 	for (;;) {
-		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE))
+		/* Leaving the loop, poll_done gives back what polling collected:
+		 * a remote that stops must not leave consumed messages unreturned. */
+		if (__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) ||
+		    p->poll_fn(p->isr_arg, &work) < 0) {
+			p->poll_done_fn(p->isr_arg);
 			return;
-		work = 0;
-		if (p->poll_fn(p->isr_arg, &work) < 0)
-			return;
+		}
 		if (work) {
 			/* no clock read per message: the idle window restarts at
 			 * the next idle check */
 			p->spin_hits += work;
+			work = 0;
 			busy = true;
 			idle = 0;
 			continue;
