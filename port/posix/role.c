@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "asvirt/errors.h"
@@ -97,10 +98,23 @@ static uint64_t env_now_ms(void *ctx)
 	return asv_posix_now_ms();
 }
 
+/*
+ * Whole cache lines: the core's per-buffer state arrays are written per
+ * message by one side's ISR thread, and must not share a line with
+ * whatever the allocator puts next to them (another thread's hot data).
+ */
 static void *env_alloc(void *ctx, size_t n)
 {
+	size_t size = (n + 63u) & ~(size_t)63u;
+	void *p;
+
 	(void)ctx;
-	return calloc(1, n);
+	if (!size || size < n)
+		return NULL;
+	p = aligned_alloc(64, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
 }
 
 static void env_free(void *ctx, void *ptr)

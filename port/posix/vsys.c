@@ -111,8 +111,14 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 	if (err)
 		goto fail_roles;
 	if (cfg->app) {
+		/* whole cache lines: the app's counters are written per message
+		 * on the remote side and must not share a line with the host's */
+		size_t n = (cfg->app->state_size + 64u) & ~(size_t)63u;
+
 		s->app = cfg->app;
-		s->app_state = calloc(1, cfg->app->state_size ? cfg->app->state_size : 1);
+		s->app_state = aligned_alloc(64, n);
+		if (s->app_state)
+			memset(s->app_state, 0, n);
 		if (!s->app_state) {
 			err = -ASV_ENOMEM;
 			goto fail_roles;
