@@ -61,6 +61,10 @@ int bench_proc_rtt(const struct bench_paths *paths, size_t payload, const struct
 		   struct lat *out);
 int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
 		    int zero_copy, const struct bench_effort *e, struct tput *out);
+/* Their baseline: the same bench-source firmware, sending from its receive
+ * callback, on the in-process system (threads, semaphore interrupts). */
+int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struct bench_effort *e,
+		   struct tput *out);
 
 /* Read every byte of @n at @data (what a consumer of a payload does). */
 uint8_t bench_fold(const void *data, size_t n);

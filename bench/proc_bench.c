@@ -18,6 +18,7 @@
 #include "asvirt/app.h"
 #include "asvirt/errors.h"
 #include "asvirt/proc.h"
+#include "asvirt/vsys.h"
 #include "bench.h"
 #include "rtt.h"
 
@@ -130,37 +131,53 @@ static unsigned long rx_now(struct ptput *c)
 }
 
 /*
- * The firmware streams until it is stopped; like the thread figures, the
- * rate is what arrives in a window of tput_seconds after a warm-up.
+ * A bench-source stream: the firmware sends from its receive callback (on
+ * the remote's ISR thread) until it is stopped; like the thread figures,
+ * the rate is what arrives in a window of tput_seconds after a warm-up.
+ * The same measurement runs the firmware in its own process (the process
+ * transport) and in this one (the baseline those figures are compared
+ * with: same firmware, same code path, only the transport differs).
  */
-int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
-		    int zero_copy, const struct bench_effort *e, struct tput *out)
+struct stream {
+	struct asv_host *host;
+	struct asv_proc *proc; /* NULL: in-process (no monitor to lock out) */
+	pthread_t host_isr;
+	double (*remote_cpu_ns)(const struct stream *st);
+	pthread_t remote_isr; /* in-process */
+	pid_t pid;	      /* process */
+};
+
+static double stream_proc_cpu(const struct stream *st)
 {
-	struct asv_proc *p = calloc(1, sizeof(*p));
-	struct ptput *c = calloc(1, sizeof(*c));
+	return proc_cpu_ns(st->pid);
+}
+
+static double stream_thread_cpu(const struct stream *st)
+{
+	return bench_thread_cpu_ns(st->remote_isr);
+}
+
+/* @c: the receive side's state, alive until the remote has stopped. */
+static int stream_run(const struct stream *st, struct ptput *c, size_t payload, unsigned int nept,
+		      int zero_copy, const struct bench_effort *e, struct tput *out)
+{
 	struct asv_endpoint *ept[8] = { 0 };
 	struct asv_bench_req req;
 	double h0, r0, h1, r1;
 	unsigned long rx0, rx1;
 	uint64_t t0, t1, end;
 	unsigned int j;
-	int err;
+	int err = 0;
 
-	if (!p || !c) {
-		free(p);
-		free(c);
-		return -ASV_ENOMEM;
-	}
 	if (nept < 1 || nept > 8)
 		nept = 1;
 	c->zero_copy = zero_copy;
-	err = proc_boot(p, paths, "asvirt-bench-source.so");
-	if (!err)
-		err = wait_channels(p, 1);
-	asv_proc_lock(p);
+	if (st->proc)
+		asv_proc_lock(st->proc);
 	for (j = 0; !err && j < nept; j++)
-		ept[j] = asv_host_create_ept(&p->host, NULL, 0x500 + j, ptput_cb, c, &err);
-	asv_proc_unlock(p);
+		ept[j] = asv_host_create_ept(st->host, NULL, 0x500 + j, ptput_cb, c, &err);
+	if (st->proc)
+		asv_proc_unlock(st->proc);
 	if (!err) {
 		req.magic = asv_cpu_to_le32(ASV_BENCH_REQ_MAGIC);
 		req.count = asv_cpu_to_le32(0x7fffffffu);
@@ -184,26 +201,17 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 
 		nanosleep(&warm, NULL);
 		rx0 = rx_now(c);
-		h0 = bench_thread_cpu_ns(p->host_role.isr_thread);
-		r0 = proc_cpu_ns(p->pid);
+		h0 = bench_thread_cpu_ns(st->host_isr);
+		r0 = st->remote_cpu_ns(st);
 		t0 = asv_posix_now_ns();
 		nanosleep(&run, NULL);
 		/* a slow machine (or a sanitizer) gets time for at least 64 */
 		while (rx_now(c) - rx0 < 64 && asv_posix_now_ns() - t0 < 10000000000ull)
 			usleep(1000);
 		rx1 = rx_now(c);
-		h1 = bench_thread_cpu_ns(p->host_role.isr_thread);
-		r1 = proc_cpu_ns(p->pid);
+		h1 = bench_thread_cpu_ns(st->host_isr);
+		r1 = st->remote_cpu_ns(st);
 		t1 = asv_posix_now_ns();
-		if (getenv("ASVIRT_BENCH_DEBUG")) {
-			struct asv_stats hs;
-
-			asv_proc_lock(p);
-			asv_get_stats(&p->host.dev, &hs);
-			asv_proc_unlock(p);
-			fprintf(stderr, "debug: process: rx %lu in %.3f s, host isr runs %lu\n",
-				rx1 - rx0, (double)(t1 - t0) / 1e9, hs.isr_runs);
-		}
 		memset(out, 0, sizeof(*out));
 		out->msgs = rx1 - rx0;
 		out->msg_s = (double)out->msgs * 1e9 / (double)(t1 - t0);
@@ -213,9 +221,63 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 			out->remote_cpu_ns = (r1 - r0) / (double)out->msgs;
 		}
 	}
-	asv_proc_stop(p);
-	asv_proc_destroy(p);
+	/* the stream ends when the caller stops the remote; the endpoints go
+	 * with the host */
+	return err;
+}
+
+int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned int nept,
+		    int zero_copy, const struct bench_effort *e, struct tput *out)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct ptput *c = calloc(1, sizeof(*c));
+	struct stream st;
+	int err = p && c ? proc_boot(p, paths, "asvirt-bench-source.so") : -ASV_ENOMEM;
+
+	if (!err)
+		err = wait_channels(p, 1);
+	if (!err) {
+		st = (struct stream){ .host = &p->host,
+				      .proc = p,
+				      .host_isr = p->host_role.isr_thread,
+				      .remote_cpu_ns = stream_proc_cpu,
+				      .pid = p->pid };
+		err = stream_run(&st, c, payload, nept, zero_copy, e, out);
+	}
+	if (p && c) {
+		asv_proc_stop(p);
+		asv_proc_destroy(p);
+	}
 	free(c);
 	free(p);
+	return err;
+}
+
+int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struct bench_effort *e,
+		   struct tput *out)
+{
+	struct asv_vsys_config cfg = { .app = &asv_app_bench_source };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct ptput *c = calloc(1, sizeof(*c));
+	struct stream st;
+	int err = s && c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
+
+	if (!err)
+		err = asv_vsys_wait_link(s, 5000);
+	if (!err) {
+		st = (struct stream){ .host = &s->host,
+				      .host_isr = s->host_role.isr_thread,
+				      .remote_cpu_ns = stream_thread_cpu,
+				      .remote_isr = s->remote_role.isr_thread };
+		err = stream_run(&st, c, payload, nept, zero_copy, e, out);
+	}
+	if (s && c) {
+		/* down first: the streaming callback's sends fail and it returns,
+		 * so the app's stop can take its endpoint down */
+		asv_remote_shutdown(&s->remote);
+		asv_vsys_stop(s);
+	}
+	free(s);
+	free(c);
 	return err;
 }

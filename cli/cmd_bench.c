@@ -42,6 +42,9 @@ struct results {
 	struct lat rtt[NMODES][NSIZES];
 	/* [mode][size][nept 1|4][copy|zero-copy] */
 	struct tput tp[NMODES][NSIZES][2][2];
+	/* the process rows' baseline: the same bench-source firmware (sending
+	 * from its receive callback) on threads, measured just before */
+	struct tput src[NSIZES][2][2];
 	struct bench_paths paths;
 };
 
@@ -85,6 +88,55 @@ static int run_rtt(struct results *r, int m, int i, const struct bench_effort *e
 	return bench_rtt(r->modes[m].spin_ns, sizes[i], e, &r->rtt[m][i]);
 }
 
+/* Keep the better of two measurements of one figure. */
+static void keep_best(struct tput *best, const struct tput *t)
+{
+	if (t->msg_s > best->msg_s)
+		*best = *t;
+}
+
+/*
+ * One throughput figure: mode @m, size @i, 1 or 4 endpoints (@k), copy or
+ * zero-copy (@z). Best of TPUT_TRIES shorter windows: on a shared VM a
+ * window can fall into a phase where the cores are slower, and the best
+ * window is the figure that phase did not spoil. The process figure and
+ * its baseline alternate window by window, so both see the same phases.
+ */
+#define TPUT_TRIES 3
+
+static int run_tput(struct results *r, int m, int i, int k, int z, const struct bench_effort *e,
+		    int *step, int steps)
+{
+	struct bench_effort w = *e;
+	unsigned int nept = k ? 4 : 1;
+	struct tput *out = &r->tp[m][i][k][z], *base = &r->src[i][k][z], t;
+	char what[96];
+	int n, err = 0;
+
+	w.tput_seconds = e->tput_seconds / TPUT_TRIES;
+	snprintf(what, sizeof(what), "%s: throughput, %zu bytes, %u endpoint%s, %s",
+		 r->modes[m].name, sizes[i], nept, k ? "s" : "", z ? "zero-copy" : "copy");
+	progress(what, (*step)++, steps);
+	memset(out, 0, sizeof(*out));
+	memset(base, 0, m == MODE_PROCESS ? sizeof(*base) : 0);
+	for (n = 0; n < TPUT_TRIES && !err; n++) {
+		if (m != MODE_PROCESS) {
+			err = bench_tput(r->modes[m].spin_ns, sizes[i], nept, z, &w, &t);
+			if (!err)
+				keep_best(out, &t);
+			continue;
+		}
+		err = bench_src_tput(sizes[i], nept, z, &w, &t);
+		if (!err)
+			keep_best(base, &t);
+		if (!err)
+			err = bench_proc_tput(&r->paths, sizes[i], nept, z, &w, &t);
+		if (!err)
+			keep_best(out, &t);
+	}
+	return err;
+}
+
 /*
  * Size by size, and for each figure the three transports back to back, so
  * the figures a ratio compares (process against threads, adaptive against
@@ -113,19 +165,7 @@ static int run_all(struct results *r, const struct bench_effort *e)
 		for (k = 0; k < 2; k++)
 			for (z = 0; z < 2; z++)
 				for (m = 0; m < NMODES; m++) {
-					snprintf(what, sizeof(what),
-						 "%s: throughput, %zu bytes, %d endpoint%s, %s",
-						 r->modes[m].name, sizes[i], k ? 4 : 1,
-						 k ? "s" : "", z ? "zero-copy" : "copy");
-					progress(what, step++, steps);
-					if (m == MODE_PROCESS)
-						err =
-						    bench_proc_tput(&r->paths, sizes[i], k ? 4 : 1,
-								    z, e, &r->tp[m][i][k][z]);
-					else
-						err =
-						    bench_tput(r->modes[m].spin_ns, sizes[i],
-							       k ? 4 : 1, z, e, &r->tp[m][i][k][z]);
+					err = run_tput(r, m, i, k, z, e, &step, steps);
 					if (err)
 						return err;
 				}
@@ -201,12 +241,13 @@ static void print_table(const struct results *r)
 					       100.0 * t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
 					       t->remote_cpu_ns);
 					if (m == MODE_PROCESS && t->msg_s > 0)
-						printf(" %9.2fx",
-						       r->tp[0][i][k][z].msg_s / t->msg_s);
+						printf(" %9.2fx", r->src[i][k][z].msg_s / t->msg_s);
 					printf("\n");
 				}
 	printf("\n(host ns / remote ns: CPU time per message on each side; threads/process:\n"
-	       " semaphore-threads msg/s over process msg/s, so 1.5x means 1.5 times slower.)\n");
+	       " the process figures come from the bench-source firmware, which sends from its\n"
+	       " receive callback; the same firmware on threads with semaphore interrupts,\n"
+	       " measured just before, over the process figure: 1.5x = 1.5 times slower.)\n");
 }
 
 static void json_lat(const char *key, const struct lat *l, const char *tail)
@@ -259,13 +300,15 @@ static void print_json(const struct results *r)
 					       "\"ratio_to_spsc\": %.4f, \"ratio_to_xcore\": %.4f, "
 					       "\"ratio_to_memcpy\": %.4f, "
 					       "\"host_cpu_ns_per_msg\": %.1f, "
-					       "\"remote_cpu_ns_per_msg\": %.1f}",
+					       "\"remote_cpu_ns_per_msg\": %.1f, "
+					       "\"baseline_msg_per_s\": %.0f}",
 					       first ? "" : ",", r->modes[m].name, sizes[i],
 					       k ? 4 : 1, z ? "true" : "false", t->msg_s,
 					       t->bytes_s, t->msg_s / f->spsc_rec_s,
 					       t->bytes_s / f->xcore_bps,
 					       t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
-					       t->remote_cpu_ns);
+					       t->remote_cpu_ns,
+					       m == MODE_PROCESS ? r->src[i][k][z].msg_s : 0.0);
 					first = 0;
 				}
 	printf("]}\n");
