@@ -497,21 +497,11 @@ static void host_rx_flush(struct asv_rpmsg_dev *d)
 	h->nret = 0;
 }
 
-/*
- * Poll mode, the ring empty: repost now, or keep collecting? Reposting
- * writes the avail line the remote reads on every send, so a poller that
- * keeps up with the sender reposts per batch, not per message. Now when
- * the remote asked for a kick (it is waiting for buffers) or a quarter of
- * a small ring waits here; the poller flushes before it blocks. RX lock
- * held.
- */
+/* Poll mode, the ring empty: repost what was collected if it is due (a
+ * batch, or the remote waits for buffers). RX lock held. */
 static void host_rx_flush_lazy(struct asv_host *h)
 {
-	unsigned int batch = h->rx_vr.num / 4u;
-
-	if (batch > ASV_RET_BATCH)
-		batch = ASV_RET_BATCH;
-	if (h->nret && (h->nret >= batch || asv_vring_drv_peer_wants_kick(&h->rx_vr)))
+	if (asv_ret_due(h->nret, h->rx_vr.num, asv_vring_drv_peer_wants_kick(&h->rx_vr)))
 		host_rx_flush(&h->dev);
 }
 

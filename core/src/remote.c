@@ -392,15 +392,11 @@ static void remote_rx_flush(struct asv_rpmsg_dev *d)
 	r->nret = 0;
 }
 
-/* Poll mode, the ring empty: give buffers back now, or keep collecting
- * (see host_rx_flush_lazy: the same reasoning, mirrored). RX lock held. */
+/* Poll mode, the ring empty: give back what was collected if it is due (a
+ * batch, or the host waits for tx buffers). RX lock held. */
 static void remote_rx_flush_lazy(struct asv_remote *r)
 {
-	unsigned int batch = r->rx_vr.num / 4u;
-
-	if (batch > ASV_RET_BATCH)
-		batch = ASV_RET_BATCH;
-	if (r->nret && (r->nret >= batch || asv_vring_dev_peer_wants_intr(&r->rx_vr)))
+	if (asv_ret_due(r->nret, r->rx_vr.num, asv_vring_dev_peer_wants_intr(&r->rx_vr)))
 		remote_rx_flush(&r->dev);
 }
 

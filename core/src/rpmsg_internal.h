@@ -34,6 +34,19 @@ static inline void asv_notify(struct asv_rpmsg_dev *d, uint32_t notifyid)
 	d->env.notify(d->env.ctx, notifyid);
 }
 
+/*
+ * Poll mode, the ring empty: give the @nret collected buffers back now?
+ * Yes when a batch is full (a quarter of a small ring) or the peer waits
+ * for buffers; else a poller that keeps up with its peer would write the
+ * line the peer reads on every send once per message.
+ */
+static inline bool asv_ret_due(unsigned int nret, unsigned int num, bool peer_waits)
+{
+	unsigned int batch = num / 4u < ASV_RET_BATCH ? num / 4u : ASV_RET_BATCH;
+
+	return nret && (nret >= batch || peer_waits);
+}
+
 /* Initialise the common part (endpoint table, name-service endpoint). */
 void asv_rpmsg_dev_init(struct asv_rpmsg_dev *d, const struct asv_role_ops *ops,
 			const struct asv_env *env, bool is_remote);

@@ -92,7 +92,7 @@ void asv_vring_drv_publish(struct asv_vring *vr)
 bool asv_vring_drv_need_kick(struct asv_vring *vr)
 {
 	asv_mb();
-	return !(asv_le16(asv_load_relaxed(&vr->used->flags)) & ASV_VRING_USED_F_NO_NOTIFY);
+	return asv_vring_drv_peer_wants_kick(vr);
 }
 
 /*
@@ -214,7 +214,7 @@ void asv_vring_dev_publish(struct asv_vring *vr)
 bool asv_vring_dev_need_intr(struct asv_vring *vr)
 {
 	asv_mb();
-	return !(asv_le16(asv_load_relaxed(&vr->avail->flags)) & ASV_VRING_AVAIL_F_NO_INTERRUPT);
+	return asv_vring_dev_peer_wants_intr(vr);
 }
 
 bool asv_vring_dev_peer_wants_intr(struct asv_vring *vr)

@@ -241,6 +241,20 @@ void msys_pump(struct msys *m)
 	}
 }
 
+int msys_pair_init(struct msys *m, struct asv_endpoint **h, struct asv_endpoint *re, asv_rx_cb cb,
+		   void *hpriv, void *rpriv)
+{
+	int err = msys_init(m, NULL);
+
+	if (err)
+		return err;
+	msys_pump(m);
+	*h = asv_host_create_ept(&m->host, NULL, 0x500, cb, hpriv, &err);
+	if (!*h)
+		return err ? err : -ASV_ENOMEM;
+	return asv_create_ept(&m->remote.dev, re, NULL, 0x600, cb, rpriv);
+}
+
 void msys_fini(struct msys *m)
 {
 	asv_host_deinit(&m->host);

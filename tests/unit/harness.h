@@ -72,6 +72,12 @@ int msys_start_host(struct msys *m, const struct msys_opts *o);
 /* Run both ISRs until no interrupt is pending (bounded). */
 void msys_pump(struct msys *m);
 void msys_fini(struct msys *m);
+/*
+ * msys_init (defaults), pumped to link-up, plus a host endpoint at 0x500
+ * (*h, callback @cb with @hpriv) and a remote one at 0x600 (@re, @rpriv).
+ */
+int msys_pair_init(struct msys *m, struct asv_endpoint **h, struct asv_endpoint *re, asv_rx_cb cb,
+		   void *hpriv, void *rpriv);
 
 /* How heavy the stress tests are: 1 normally, smaller under TSan. */
 unsigned long test_count(unsigned long full);

@@ -44,13 +44,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	int err;
 
-	if (msys_init(&f->m, NULL))
-		return -1;
-	msys_pump(&f->m);
-	f->h = asv_host_create_ept(&f->m.host, NULL, 0x500, rec_cb, &f->hr, &err);
-	if (!f->h || asv_create_ept(&f->m.remote.dev, &f->re, NULL, 0x600, rec_cb, &f->rr))
+	if (!f || msys_pair_init(&f->m, &f->h, &f->re, rec_cb, &f->hr, &f->rr))
 		return -1;
 	f->h->tx_lost = lost_cb;
 	g_lost = 0;
