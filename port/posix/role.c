@@ -174,14 +174,6 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 	return 0;
 }
 
-#if defined(__x86_64__) || defined(__i386__)
-#define cpu_relax() __builtin_ia32_pause()
-#elif defined(__aarch64__) || defined(__arm__)
-#define cpu_relax() __asm__ __volatile__("yield" ::: "memory")
-#else
-#define cpu_relax() __asm__ __volatile__("" ::: "memory")
-#endif
-
 /*
  * The adaptive interrupt, NAPI style: after an interrupt, keep the peer's
  * notifications off and poll the ring; only when nothing arrived for
@@ -226,7 +218,7 @@ static void isr_adaptive(struct asv_posix_role *p)
 		if (!(idle & 1023))
 			sched_yield();
 		else
-			cpu_relax();
+			asv_posix_cpu_relax();
 	}
 }
 

@@ -62,6 +62,18 @@ void asv_posix_role_destroy(struct asv_posix_role *p);
 uint64_t asv_posix_now_ms(void);
 uint64_t asv_posix_now_ns(void);
 
+/* One step of a spin-wait: tells the CPU (and an SMT sibling) we poll. */
+static inline void asv_posix_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /* A logger that prints "[name] LEVEL: msg" to stderr (log_ctx = name). */
 void asv_posix_log_stderr(void *ctx, int level, const char *msg);
 
