@@ -32,12 +32,12 @@ struct mode {
 struct results {
 	struct floors f;
 	/*
-	 * The spin floor measured again just before each size's round trips: a
-	 * VM's core-to-core latency can change in the middle of a run. (The
-	 * semaphore floor is not: a short sample right after a busy phase
-	 * catches vCPUs still awake and reads 10x too fast.)
+	 * The spin floor measured again just before and just after each size's
+	 * figures: a VM's core-to-core latency can change in the middle of a
+	 * run. (The semaphore floor is not: a short sample right after a busy
+	 * phase catches vCPUs still awake and reads 10x too fast.)
 	 */
-	struct lat spin_now[NSIZES];
+	struct lat spin_now[NSIZES], spin_after[NSIZES];
 	struct mode modes[NMODES];
 	struct lat rtt[NMODES][NSIZES];
 	/* [mode][size][nept 1|4][copy|zero-copy] */
@@ -61,10 +61,12 @@ static double spin_drift(const struct results *r, double *lo, double *hi)
 
 	*lo = *hi = r->f.spin.p50;
 	for (i = 0; i < (int)NSIZES; i++) {
-		if (r->spin_now[i].p50 < *lo)
-			*lo = r->spin_now[i].p50;
-		if (r->spin_now[i].p50 > *hi)
-			*hi = r->spin_now[i].p50;
+		double a = r->spin_now[i].p50, b = r->spin_after[i].p50;
+
+		*lo = a < *lo ? a : *lo;
+		*lo = b < *lo ? b : *lo;
+		*hi = a > *hi ? a : *hi;
+		*hi = b > *hi ? b : *hi;
 	}
 	return *lo > 0 ? *hi / *lo : 1;
 }
@@ -169,6 +171,7 @@ static int run_all(struct results *r, const struct bench_effort *e)
 					if (err)
 						return err;
 				}
+		bench_floor_spin(e->floor_rtt * 10, &r->spin_after[i]);
 	}
 	progress("done", steps, steps);
 	return 0;
@@ -197,7 +200,7 @@ static void print_table(const struct results *r)
 	       f->xcore_bps / 1e9);
 	printf("  memcpy, 512-byte chunks         %8.2f GB/s\n", f->memcpy_bps / 1e9);
 	drift = spin_drift(r, &lo, &hi);
-	printf("  spin floor before each size     %.0f-%.0f ns\n", lo, hi);
+	printf("  spin floor around each size     %.0f-%.0f ns\n", lo, hi);
 	if (drift > 1.5)
 		printf("  NOTE: this machine's core-to-core latency changed %.1fx during the run\n"
 		       "  (a shared VM): figures from different sizes are not comparable; the\n"
@@ -271,6 +274,9 @@ static void print_json(const struct results *r)
 	       f->spsc_rec_s, f->xcore_bps, f->memcpy_bps);
 	for (i = 0; i < (int)NSIZES; i++)
 		printf("%s%.0f", i ? ", " : "", r->spin_now[i].p50);
+	printf("], \"spin_p50_ns_after_each_size\": [");
+	for (i = 0; i < (int)NSIZES; i++)
+		printf("%s%.0f", i ? ", " : "", r->spin_after[i].p50);
 	printf("]},\n");
 	printf(" \"rtt\": [");
 	for (m = 0; m < NMODES; m++)
