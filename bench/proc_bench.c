@@ -271,12 +271,8 @@ int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struc
 				      .remote_isr = s->remote_role.isr_thread };
 		err = stream_run(&st, c, payload, nept, zero_copy, e, out);
 	}
-	if (s && c) {
-		/* down first: the streaming callback's sends fail and it returns,
-		 * so the app's stop can take its endpoint down */
-		asv_remote_shutdown(&s->remote);
+	if (s && c)
 		asv_vsys_stop(s);
-	}
 	free(s);
 	free(c);
 	return err;

@@ -201,12 +201,18 @@ void asv_vsys_stop(struct asv_vsys *s)
 {
 	if (!s->shm)
 		return;
+	/*
+	 * The remote goes down first and its ISR thread stops before the app
+	 * tears its endpoints down (as the runner and the kernel port do): a
+	 * callback still running, say one streaming messages, sees its sends
+	 * fail and returns, instead of holding up the app's stop forever.
+	 */
+	asv_remote_shutdown(&s->remote);
+	asv_posix_role_stop(&s->remote_role);
 	if (s->app) {
 		s->app->stop(&s->remote, s->app_state);
 		s->app = NULL;
 	}
-	asv_remote_shutdown(&s->remote);
-	asv_posix_role_stop(&s->remote_role);
 	asv_posix_role_stop(&s->host_role);
 	if (s->host_started)
 		asv_host_deinit(&s->host);

@@ -188,12 +188,64 @@ static void test_echo_from_callback_waits(void **state)
 	free(s);
 }
 
+struct stopper {
+	struct asv_vsys *s;
+	int done; /* atomic */
+};
+
+static void *stop_thread(void *arg)
+{
+	struct stopper *st = arg;
+
+	asv_vsys_stop(st->s);
+	__atomic_store_n(&st->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * Found with the bench-source firmware, which streams from its receive
+ * callback: vsys_stop() ran the app's stop first, which waits for that
+ * callback to return, and it never did. The remote now goes down first.
+ */
+static void test_stop_while_a_callback_streams(void **state)
+{
+	struct asv_vsys_config cfg = { .app = &asv_app_bench_source };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct counter *c = calloc(1, sizeof(*c));
+	struct asv_bench_req req = { 0 };
+	struct stopper st = { s, 0 };
+	struct asv_endpoint *h;
+	pthread_t th;
+	int err, ms;
+
+	(void)state;
+	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
+	h = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, c, &err);
+	assert_non_null(h);
+	req.magic = asv_cpu_to_le32(ASV_BENCH_REQ_MAGIC);
+	req.count = asv_cpu_to_le32(0x7fffffffu); /* hours of messages */
+	req.size = asv_cpu_to_le32(16);
+	req.nept = asv_cpu_to_le32(1);
+	req.dst_base = asv_cpu_to_le32(0x500);
+	assert_int_equal(asv_sendto(h, ASV_BENCH_SOURCE_ADDR, &req, sizeof(req)), 0);
+	assert_int_equal(wait_for(&c->n, 1000), 0);
+	pthread_create(&th, NULL, stop_thread, &st);
+	for (ms = 0; ms < 10000 && !__atomic_load_n(&st.done, __ATOMIC_SEQ_CST); ms++)
+		usleep(1000);
+	assert_true(__atomic_load_n(&st.done, __ATOMIC_SEQ_CST)); /* else: hung */
+	pthread_join(th, NULL);
+	free(c);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_remote_send_blocks_then_wakes),
 		cmocka_unit_test(test_host_send_blocks_then_wakes),
 		cmocka_unit_test(test_echo_from_callback_waits),
+		cmocka_unit_test(test_stop_while_a_callback_streams),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
