@@ -313,7 +313,7 @@ static int mcu_link(struct asvirt_mcu *m)
 			m->app->name, asv_strerror(ret));
 		return ret;
 	}
-	m->linked = true;
+	WRITE_ONCE(m->linked, true);
 	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
 	if (m->bufs_map)
 		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0, %s)",
@@ -478,7 +478,7 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 {
 	if (!m->running)
 		return;
-	if (m->linked)
+	if (READ_ONCE(m->linked))
 		asv_remote_shutdown(&m->remote);
 	WRITE_ONCE(m->stopping, true);
 	wake_up_all(&m->wq);
@@ -486,6 +486,14 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	kthread_stop(m->isr);
 	m->isr = NULL;
 	if (m->linked) {
+		/*
+		 * Again: the ISR thread may have booted the MCU and brought the
+		 * link up after the check above. With the link still up, the
+		 * app's stop would announce its endpoints' destruction to a
+		 * host that is itself tearing down (seen as a lockdep report in
+		 * Linux's name-service callback during rmmod).
+		 */
+		asv_remote_shutdown(&m->remote);
 		m->app->stop(&m->remote, m->app_state);
 		asvirt_mcu_trace(m, "MCU stopped");
 	}
