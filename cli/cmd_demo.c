@@ -162,6 +162,10 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 	pc.runner = runner;
 	pc.max_restarts = 0;
 	pc.log_level = cfg->log_level;
+	pc.errors_only = cfg->errors_only;
+	pc.runner_log_level = asv_log_level_name(cfg->log_level	    ? cfg->log_level
+						 : cfg->errors_only ? ASV_LOG_ERR
+								    : ASV_LOG_WARN);
 	printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate process, "
 	       "shared memory, doorbells)\n");
 	err = asv_proc_init(p, &pc, fw, why, sizeof(why));
@@ -225,6 +229,7 @@ int cmd_demo(int argc, char **argv)
 			break;
 		case 'l':
 			cfg.log_level = asv_log_level_parse(optarg);
+			cfg.errors_only = cfg.log_level == ASV_LOG_ERR;
 			if (cfg.log_level < 0) {
 				fprintf(stderr, "asvirt demo: unknown log level '%s'\n", optarg);
 				return 2;

@@ -938,6 +938,7 @@ int cmd_up(int argc, char **argv)
 			break;
 		case 'l':
 			pc.log_level = asv_log_level_parse(optarg);
+			pc.errors_only = pc.log_level == ASV_LOG_ERR;
 			if (pc.log_level < 0) {
 				fprintf(stderr, "asvirt up: unknown log level '%s'\n", optarg);
 				return 2;

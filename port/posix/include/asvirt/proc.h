@@ -68,7 +68,8 @@ struct asv_proc_config {
 	int max_restarts;		 /* <0 unlimited, 0 = no recovery */
 	asv_log_fn log;			 /* NULL: stderr */
 	void *log_ctx;
-	int log_level; /* 0 = WARN */
+	int log_level;	  /* ASV_LOG_*; 0 (= ASV_LOG_ERR) means WARN unless: */
+	bool errors_only; /* log_level 0 really means errors only */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
 	asv_proc_event_fn on_event;

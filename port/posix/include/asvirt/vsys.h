@@ -29,7 +29,8 @@ struct asv_vsys_config {
 	uint32_t timeout_ms; /* default send timeout of both roles; 0 = 15000 */
 	asv_log_fn log;	     /* NULL: asv_posix_log_stderr */
 	void *log_ctx;	     /* with log: passed to it (both roles) */
-	int log_level;	     /* ASV_LOG_* ; default ERR..WARN when 0 */
+	int log_level;	     /* ASV_LOG_*; 0 (= ASV_LOG_ERR) means WARN unless: */
+	bool errors_only;    /* log_level 0 really means errors only */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
 	/* Adaptive interrupt: ISR threads poll this long before blocking. */
