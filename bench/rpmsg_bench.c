@@ -94,7 +94,6 @@ struct tput_ctx {
 	/* the host ISR thread's: received count (atomic) and the copy target */
 	_Alignas(CACHELINE) unsigned long rx;
 	uint8_t sink[ASV_RPMSG_MAX_PAYLOAD];
-	char tail_pad[CACHELINE];
 };
 
 static int tput_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)

@@ -120,7 +120,8 @@ static int run_tput(struct results *r, int m, int i, int k, int z, const struct 
 		 r->modes[m].name, sizes[i], nept, k ? "s" : "", z ? "zero-copy" : "copy");
 	progress(what, (*step)++, steps);
 	memset(out, 0, sizeof(*out));
-	memset(base, 0, m == MODE_PROCESS ? sizeof(*base) : 0);
+	if (m == MODE_PROCESS)
+		memset(base, 0, sizeof(*base));
 	for (n = 0; n < TPUT_TRIES && !err; n++) {
 		if (m != MODE_PROCESS) {
 			err = bench_tput(r->modes[m].spin_ns, sizes[i], nept, z, &w, &t);

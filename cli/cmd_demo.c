@@ -163,9 +163,8 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 	pc.max_restarts = 0;
 	pc.log_level = cfg->log_level;
 	pc.errors_only = cfg->errors_only;
-	pc.runner_log_level = asv_log_level_name(cfg->log_level	    ? cfg->log_level
-						 : cfg->errors_only ? ASV_LOG_ERR
-								    : ASV_LOG_WARN);
+	pc.runner_log_level =
+	    asv_log_level_name(asv_posix_log_level(cfg->log_level, cfg->errors_only));
 	printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate process, "
 	       "shared memory, doorbells)\n");
 	err = asv_proc_init(p, &pc, fw, why, sizeof(why));

@@ -617,7 +617,7 @@ int asv_host_poll(struct asv_host *h, unsigned int *work)
 		/* the remote waits for buffers: repost what we collected */
 		if (asv_vring_drv_peer_wants_kick(&h->rx_vr)) {
 			asv_lock(&h->dev, ASV_LOCK_RX);
-			host_rx_flush_lazy(h);
+			host_rx_flush(&h->dev);
 			asv_unlock(&h->dev, ASV_LOCK_RX);
 		}
 		asv_rpmsg_wake_senders(&h->dev);

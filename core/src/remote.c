@@ -514,7 +514,7 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 		/* the host waits for tx buffers: give back what we collected */
 		if (asv_vring_dev_peer_wants_intr(&r->rx_vr)) {
 			asv_lock(&r->dev, ASV_LOCK_RX);
-			remote_rx_flush_lazy(r);
+			remote_rx_flush(&r->dev);
 			asv_unlock(&r->dev, ASV_LOCK_RX);
 		}
 		asv_rpmsg_wake_senders(&r->dev);

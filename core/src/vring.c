@@ -116,6 +116,12 @@ static int refresh_peer_idx(struct asv_vring *vr, const asv_le16 *idx_p)
 	return 1;
 }
 
+/* Entries pending: cached ones, or the peer's index moved (no consumption). */
+static bool peer_pending(const struct asv_vring *vr, const asv_le16 *idx_p)
+{
+	return vr->peer_idx != vr->last_seen || asv_le16(asv_load_acquire(idx_p)) != vr->last_seen;
+}
+
 /* Write our suppression flags only when they change. */
 static void set_flags(struct asv_vring *vr, asv_le16 *flags_p, uint16_t flags)
 {
@@ -145,8 +151,7 @@ int asv_vring_drv_get_used(struct asv_vring *vr, uint16_t *id, uint32_t *len)
 
 bool asv_vring_drv_has_used(struct asv_vring *vr)
 {
-	return vr->peer_idx != vr->last_seen ||
-	       asv_le16(asv_load_acquire(&vr->used->idx)) != vr->last_seen;
+	return peer_pending(vr, &vr->used->idx);
 }
 
 bool asv_vring_drv_peer_wants_kick(struct asv_vring *vr)
@@ -193,8 +198,7 @@ int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf)
 
 bool asv_vring_dev_has_avail(struct asv_vring *vr)
 {
-	return vr->peer_idx != vr->last_seen ||
-	       asv_le16(asv_load_acquire(&vr->avail->idx)) != vr->last_seen;
+	return peer_pending(vr, &vr->avail->idx);
 }
 
 void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len)

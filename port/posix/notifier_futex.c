@@ -4,8 +4,9 @@
  * calls FUTEX_WAKE only when the waiter said it may sleep; wait() returns
  * as soon as the counter differs from the last value it saw, else polls
  * it for a few microseconds, then sleeps in FUTEX_WAIT (shared, not
- * FUTEX_PRIVATE: the word is in a memfd mapped by two processes). The words are written by the
- * peer: any value is harmless (at worst a spurious or a missed-then-timed-out interrupt).
+ * FUTEX_PRIVATE: the word is in a memfd mapped by two processes). The
+ * words are written by the peer: any value is harmless (at worst a
+ * spurious or a missed-then-timed-out interrupt).
  */
 #include <errno.h>
 #include <linux/futex.h>
@@ -81,11 +82,9 @@ static int futex_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 		asv_posix_cpu_relax();
 	}
 	for (;;) {
-		cur = __atomic_load_n(&x->f->word, __ATOMIC_ACQUIRE);
-		if (cur != x->seen) {
-			x->seen = cur;
+		if (futex_rang(x))
 			return 0;
-		}
+		cur = x->seen;
 		now = asv_posix_now_ns();
 		if (now >= end)
 			return -ASV_ETIMEDOUT;

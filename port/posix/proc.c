@@ -409,9 +409,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		goto fail;
 	}
 	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
-			    p->cfg.log_level	 ? p->cfg.log_level
-			    : p->cfg.errors_only ? ASV_LOG_ERR
-						 : ASV_LOG_WARN);
+			    asv_posix_log_level(p->cfg.log_level, p->cfg.errors_only));
 	p->role_ready = 1;
 	{
 		struct why_buf wb = { why, whylen };

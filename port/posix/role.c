@@ -123,6 +123,13 @@ static void env_free(void *ctx, void *ptr)
 	free(ptr);
 }
 
+int asv_posix_log_level(int log_level, bool errors_only)
+{
+	if (log_level)
+		return log_level;
+	return errors_only ? ASV_LOG_ERR : ASV_LOG_WARN;
+}
+
 void asv_posix_log_stderr(void *ctx, int level, const char *msg)
 {
 	static const char *const lv[] = { "error", "warning", "info", "debug" };

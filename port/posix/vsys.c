@@ -44,7 +44,7 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 	const void *t = cfg->rsc_table;
 	size_t tsize = cfg->rsc_size;
 	asv_log_fn log = cfg->log ? cfg->log : asv_posix_log_stderr;
-	int level = cfg->log_level ? cfg->log_level : cfg->errors_only ? ASV_LOG_ERR : ASV_LOG_WARN;
+	int level = asv_posix_log_level(cfg->log_level, cfg->errors_only);
 	int err;
 
 	memset(s, 0, sizeof(*s));

@@ -74,6 +74,13 @@ static inline void asv_posix_cpu_relax(void)
 #endif
 }
 
+/*
+ * The level a config's (log_level, errors_only) pair asks for: log_level
+ * when set, else errors only or, by default, warnings. (ASV_LOG_ERR is 0,
+ * which zeroed configs must read as the default.)
+ */
+int asv_posix_log_level(int log_level, bool errors_only);
+
 /* A logger that prints "[name] LEVEL: msg" to stderr (log_ctx = name). */
 void asv_posix_log_stderr(void *ctx, int level, const char *msg);
 
