@@ -21,8 +21,16 @@ typedef bool (*asv_poll_done_fn)(void *arg);
 
 struct asv_posix_role {
 	struct asv_env env;
-	const char *name; /* "host", "remote": for logs */
-	pthread_mutex_t locks[ASV_LOCK_COUNT];
+	const char *name;		       /* "host", "remote": for logs */
+	pthread_mutex_t locks[ASV_LOCK_COUNT]; /* all but ASV_LOCK_TX */
+	/*
+	 * ASV_LOCK_TX, taken once per message sent: a lock of its own (see
+	 * env_lock in role.c) on a cache line of its own, so the ISR thread
+	 * taking RX next to it does not move the sender's line.
+	 */
+	char gap_tx[64];
+	int tx_lock; /* atomic: 0 free, 1 held */
+	char gap_tx_end[64];
 	pthread_mutex_t wait_mu;
 	pthread_cond_t wait_cv;
 	uint32_t gen;
