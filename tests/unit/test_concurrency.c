@@ -199,9 +199,71 @@ static void test_million_each_way(void **state)
 	free(c);
 }
 
+/*
+ * The POSIX port's TX lock (a test-and-set lock, see role.c) keeps
+ * senders apart even when all of them share one CPU, so holders are
+ * preempted inside the lock: each waiter must let the holder run (a
+ * waiter that only spun would stall for whole time slices).
+ */
+struct lock_user {
+	struct asv_posix_role *role;
+	unsigned long *count;
+	int *inside;
+	unsigned long n;
+	int overlaps;
+};
+
+static void *lock_user_main(void *arg)
+{
+	struct lock_user *u = arg;
+	unsigned long i;
+
+	asv_posix_pin_self(0);
+	for (i = 0; i < u->n; i++) {
+		u->role->env.lock(u->role->env.ctx, ASV_LOCK_TX);
+		if (__atomic_exchange_n(u->inside, 1, __ATOMIC_RELAXED))
+			u->overlaps++;
+		/* a read-modify-write a second holder would break */
+		*u->count = *u->count + 1;
+		__atomic_store_n(u->inside, 0, __ATOMIC_RELAXED);
+		u->role->env.unlock(u->role->env.ctx, ASV_LOCK_TX);
+	}
+	return NULL;
+}
+
+static void test_tx_lock_on_one_cpu(void **state)
+{
+	struct asv_notifier *irq = asv_notifier_sem_create(), *peer = asv_notifier_sem_create();
+	struct asv_posix_role *role = calloc(1, sizeof(*role));
+	struct lock_user u[3];
+	pthread_t th[3];
+	unsigned long count = 0;
+	int inside = 0, i;
+
+	(void)state;
+	assert_non_null(irq);
+	assert_non_null(peer);
+	assert_non_null(role);
+	assert_int_equal(asv_posix_role_init(role, "lock", irq, peer, NULL, NULL, ASV_LOG_ERR), 0);
+	for (i = 0; i < 3; i++) {
+		u[i] = (struct lock_user){ role, &count, &inside, test_count(300000), 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, lock_user_main, &u[i]), 0);
+	}
+	for (i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(u[i].overlaps, 0);
+	}
+	assert_int_equal(count, 3 * u[0].n);
+	asv_posix_role_destroy(role);
+	free(role);
+	irq->destroy(irq);
+	peer->destroy(peer);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tx_lock_on_one_cpu),
 		cmocka_unit_test(test_million_each_way),
 	};
 
