@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
 /*
  * POSIX port: one struct asv_posix_role per role instance supplies its
- * struct asv_env (pthread mutexes, a condition variable for blocked
+ * struct asv_env (biased locks, a condition variable for blocked
  * senders, CLOCK_MONOTONIC, calloc) and runs its ISR thread: a thread
  * blocked on the role's notifier, calling the role's ISR on each raise.
  */
@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "asvirt/biased_lock.h"
 #include "asvirt/env.h"
 #include "asvirt/notifier.h"
 
@@ -21,16 +22,14 @@ typedef bool (*asv_poll_done_fn)(void *arg);
 
 struct asv_posix_role {
 	struct asv_env env;
-	const char *name;		       /* "host", "remote": for logs */
-	pthread_mutex_t locks[ASV_LOCK_COUNT]; /* all but ASV_LOCK_TX */
+	const char *name; /* "host", "remote": for logs */
 	/*
-	 * ASV_LOCK_TX, taken once per message sent: a lock of its own (see
-	 * env_lock in role.c) on a cache line of its own, so the ISR thread
-	 * taking RX next to it does not move the sender's line.
+	 * The role's locks, each biased towards the one thread that takes
+	 * it in the common case (asvirt/biased_lock.h); the gap keeps the
+	 * first one's hot words off the line of the fields above.
 	 */
-	char gap_tx[64];
-	int tx_lock; /* atomic: 0 free, 1 held */
-	char gap_tx_end[64];
+	char gap_locks[64];
+	struct asv_biased_lock locks[ASV_LOCK_COUNT];
 	pthread_mutex_t wait_mu;
 	pthread_cond_t wait_cv;
 	uint32_t gen;
