@@ -200,10 +200,11 @@ static void test_million_each_way(void **state)
 }
 
 /*
- * The POSIX port's TX lock (a test-and-set lock, see role.c) keeps
- * senders apart even when all of them share one CPU, so holders are
- * preempted inside the lock: each waiter must let the holder run (a
- * waiter that only spun would stall for whole time slices).
+ * The POSIX port's TX lock (biased to one thread, then a test-and-set
+ * lock; see biased_lock.c) keeps senders apart even when all of them
+ * share one CPU, so holders are preempted inside the lock: each waiter,
+ * and a revoker waiting for the owner, must let the holder run (one that
+ * only spun would stall for whole time slices).
  */
 struct lock_user {
 	struct asv_posix_role *role;
