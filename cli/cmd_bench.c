@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../bench/bench.h"
+#include "asvirt/biased_lock.h"
 #include "asvirt/errors.h"
 #include "cli.h"
 
@@ -46,6 +47,7 @@ struct results {
 	 * from its receive callback) on threads, measured just before */
 	struct tput src[NSIZES][2][2];
 	struct bench_paths paths;
+	int biased; /* the POSIX port's locks can be biased here */
 };
 
 /* What a figure is compared with: the floor its mechanism stands on. */
@@ -152,6 +154,7 @@ static int run_all(struct results *r, const struct bench_effort *e)
 	int err;
 
 	progress("floors: semaphore, eventfd, spin, SPSC rings, memcpy", step++, steps);
+	r->biased = asv_biased_supported();
 	bench_floors(&r->f, e);
 	for (i = 0; i < (int)NSIZES; i++) {
 		snprintf(what, sizeof(what), "spin floor again, before %zu bytes", sizes[i]);
@@ -178,6 +181,18 @@ static int run_all(struct results *r, const struct bench_effort *e)
 	return 0;
 }
 
+/* How the POSIX port's locks were taken in this run, and why. */
+static const char *lock_mode(const struct results *r)
+{
+	const char *env = getenv("ASVIRT_LOCKS");
+
+	if (r->biased)
+		return "biased (the one thread that takes a lock does so with plain stores)";
+	if (env && !strcmp(env, "shared"))
+		return "shared (ASVIRT_LOCKS=shared: every hold is an atomic instruction)";
+	return "shared (no membarrier(2) here: every hold is an atomic instruction)";
+}
+
 static void print_table(const struct results *r)
 {
 	const struct floors *f = &r->f;
@@ -186,8 +201,9 @@ static void print_table(const struct results *r)
 	int m, i, k, z;
 
 	uname(&u);
-	printf("asvirt bench on %s %s, %ld CPUs\n\n", u.sysname, u.machine,
+	printf("asvirt bench on %s %s, %ld CPUs\n", u.sysname, u.machine,
 	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("data-path locks: %s\n\n", lock_mode(r));
 	printf("floors of this machine (same run, two threads):\n");
 	printf("  semaphore ping-pong round trip  p50 %8.0f ns  p99 %8.0f ns\n", f->sem.p50,
 	       f->sem.p99);
@@ -266,7 +282,7 @@ static void print_json(const struct results *r)
 	const struct floors *f = &r->f;
 	int m, i, k, z, first = 1;
 
-	printf("{\"floors\": {");
+	printf("{\"data_path_locks\": \"%s\",\n \"floors\": {", r->biased ? "biased" : "shared");
 	json_lat("semaphore_rtt", &f->sem, ", ");
 	json_lat("eventfd_rtt", &f->eventfd, ", ");
 	json_lat("spin_rtt", &f->spin, ", ");

@@ -17,6 +17,7 @@ trap 'rm -f "$out"' EXIT
 "$ASVIRT" bench --quick --quiet >"$out" 2>&1
 check "bench --quick exits 0" test $? -eq 0
 check "floors printed" grep -q 'semaphore ping-pong round trip' "$out"
+check "lock mode printed" grep -qE '^data-path locks: (biased|shared) ' "$out"
 check "15 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+x' "$out")" -eq 15
 check "process rows compared with threads" test "$(grep -cE '^  process .* [0-9.]+x$' "$out")" -eq 25
 check "60 throughput rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[14] (copy|zero-copy) ' "$out")" -eq 60
@@ -28,6 +29,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert len(d["rtt"]) == 15 and len(d["throughput"]) == 60
 assert d["floors"]["semaphore_rtt"]["p50_ns"] > 0
+assert d["data_path_locks"] in ("biased", "shared")
 assert all(t["msg_per_s"] > 0 for t in d["throughput"])
 assert all(r["latency"]["p50_ns"] > 0 for r in d["rtt"])
 ' "$out"

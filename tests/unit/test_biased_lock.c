@@ -100,6 +100,16 @@ static bool kernel_can_bias(void)
 	return biased;
 }
 
+/* ASVIRT_LOCKS=shared: no lock is ever biased (for A/B measurements). */
+static void test_env_turns_bias_off(void **state)
+{
+	(void)state;
+	assert_int_equal(setenv("ASVIRT_LOCKS", "shared", 1), 0);
+	assert_false(asv_biased_supported());
+	assert_false(kernel_can_bias());
+	assert_int_equal(unsetenv("ASVIRT_LOCKS"), 0);
+}
+
 static void test_owner_skips_shared_lock(void **state)
 {
 	struct asv_biased_lock l;
@@ -341,6 +351,7 @@ static void test_stream_adaptive(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_env_turns_bias_off),
 		cmocka_unit_test(test_owner_skips_shared_lock),
 		cmocka_unit_test(test_revoke_spin),
 		cmocka_unit_test(test_revoke_mutex),

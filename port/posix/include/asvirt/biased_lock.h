@@ -96,5 +96,9 @@ static inline void asv_biased_unlock(struct asv_biased_lock *l)
 
 /* The thread the lock is biased towards now holds it with plain stores. */
 int asv_biased_is_biased(const struct asv_biased_lock *l);
+/* Can locks be biased in this process (membarrier(2) with private
+ * expedited barriers, and ASVIRT_LOCKS=shared not set)? If not, every
+ * lock is its shared lock. */
+int asv_biased_supported(void);
 
 #endif
