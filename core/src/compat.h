@@ -40,7 +40,15 @@
 #define asv_store_release(p, v) __atomic_store_n(p, v, __ATOMIC_RELEASE)
 #define asv_load_relaxed(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define asv_store_relaxed(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+/* ThreadSanitizer: GCC says so with a macro, Clang with __has_feature. */
+#if defined(__SANITIZE_THREAD__)
+#define ASV_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define ASV_TSAN 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(ASV_TSAN)
 /*
  * A locked add to the stack orders earlier stores before later loads like
  * mfence does, at a fraction of its cost (Linux's smp_mb() on x86 does

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The simulated interrupt lines (asvirt/notifier.h): the semaphore of the
+ * in-process system, the eventfd and the futex doorbell of the separate-
+ * process transport. A raise wakes a wait; a wait with no raise returns
+ * -ETIMEDOUT after about its timeout, and still does when the wall clock
+ * was just set back (by NTP or by hand): timeouts must run on the
+ * monotonic clock, or a blocked sender's timeout stretches by the jump.
+ */
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "asvirt/notifier.h"
+#include "asvirt/posix.h"
+#include "asvirt/shmctl.h"
+
+/* Seconds this binary's wall clock reads ahead of the kernel's. */
+static long wall_ahead_s;
+
+/*
+ * Replaces the C library's for this test binary: CLOCK_REALTIME read
+ * @wall_ahead_s ahead, as if the clock had been set back by that much
+ * right after a waiter read it to build an absolute deadline.
+ */
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long r = syscall(SYS_clock_gettime, id, ts);
+
+	if (r == 0 && id == CLOCK_REALTIME)
+		ts->tv_sec += __atomic_load_n(&wall_ahead_s, __ATOMIC_RELAXED);
+	return (int)r;
+}
+
+enum kind { SEM, EVENTFD, FUTEX };
+
+struct line {
+	struct asv_notifier *n;
+	struct asv_shm_futex *futex;
+	int fd;
+};
+
+static void line_open(struct line *l, enum kind k)
+{
+	*l = (struct line){ .fd = -1 };
+	if (k == SEM) {
+		l->n = asv_notifier_sem_create();
+	} else if (k == EVENTFD) {
+		l->n = asv_notifier_eventfd_create(&l->fd);
+	} else {
+		l->futex = calloc(1, sizeof(*l->futex));
+		assert_non_null(l->futex);
+		l->n = asv_notifier_futex_create(l->futex);
+	}
+	assert_non_null(l->n);
+}
+
+static void line_close(struct line *l)
+{
+	l->n->destroy(l->n);
+	free(l->futex);
+}
+
+/* The wait under test runs here, so a wait that never returns fails the
+ * test instead of hanging it. */
+struct waiter {
+	struct asv_notifier *n;
+	uint32_t timeout_ms;
+	int rc;
+	uint64_t took_ms;
+	int done;
+};
+
+static void *waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+	uint64_t t0 = asv_posix_now_ms();
+
+	w->rc = w->n->wait(w->n, w->timeout_ms);
+	w->took_ms = asv_posix_now_ms() - t0;
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Wait on @n for @timeout_ms in a thread; false if it took over 3 s. */
+static bool timed_wait(struct asv_notifier *n, uint32_t timeout_ms, struct waiter *w)
+{
+	uint64_t end = asv_posix_now_ms() + 3000;
+	pthread_t th;
+
+	*w = (struct waiter){ n, timeout_ms, 0, 0, 0 };
+	assert_int_equal(pthread_create(&th, NULL, waiter_main, w), 0);
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) && asv_posix_now_ms() < end)
+		usleep(1000);
+	if (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
+		pthread_detach(th); /* stuck for good: the process ends soon */
+		return false;
+	}
+	pthread_join(th, NULL);
+	return true;
+}
+
+static void raise_then_time_out(enum kind k, long ahead_s)
+{
+	struct waiter w;
+	struct line l;
+
+	line_open(&l, k);
+	__atomic_store_n(&wall_ahead_s, ahead_s, __ATOMIC_RELAXED);
+	l.n->raise(l.n);
+	assert_true(timed_wait(l.n, 1000, &w));
+	assert_int_equal(w.rc, 0);
+	assert_true(w.took_ms < 500);
+	assert_true(timed_wait(l.n, 100, &w));
+	__atomic_store_n(&wall_ahead_s, 0, __ATOMIC_RELAXED);
+	assert_int_equal(w.rc, -ASV_ETIMEDOUT);
+	assert_true(w.took_ms >= 90);
+	assert_true(w.took_ms < 2000);
+	line_close(&l);
+}
+
+static void test_semaphore(void **state)
+{
+	(void)state;
+	raise_then_time_out(SEM, 0);
+}
+
+static void test_eventfd(void **state)
+{
+	(void)state;
+	raise_then_time_out(EVENTFD, 0);
+}
+
+static void test_futex(void **state)
+{
+	(void)state;
+	raise_then_time_out(FUTEX, 0);
+}
+
+/* The wall clock an hour off: every timeout still about its length. */
+static void test_semaphore_wall_clock_set_back(void **state)
+{
+	(void)state;
+	raise_then_time_out(SEM, 3600);
+}
+
+static void test_eventfd_wall_clock_set_back(void **state)
+{
+	(void)state;
+	raise_then_time_out(EVENTFD, 3600);
+}
+
+static void test_futex_wall_clock_set_back(void **state)
+{
+	(void)state;
+	raise_then_time_out(FUTEX, 3600);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_semaphore),
+		cmocka_unit_test(test_eventfd),
+		cmocka_unit_test(test_futex),
+		cmocka_unit_test(test_semaphore_wall_clock_set_back),
+		cmocka_unit_test(test_eventfd_wall_clock_set_back),
+		cmocka_unit_test(test_futex_wall_clock_set_back),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
