@@ -21,7 +21,7 @@ struct rtt_ctx *rtt_new(size_t payload, const struct bench_effort *e)
 	c->samples = calloc(c->n, sizeof(uint64_t));
 	memset(c->payload, 0xa5, sizeof(c->payload));
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->cv, NULL);
+	asv_posix_cond_init(&c->cv);
 	return c;
 }
 
@@ -74,8 +74,7 @@ int rtt_run(struct rtt_ctx *c, struct asv_endpoint *ept)
 	err = asv_sendto(ept, ASV_ECHO_ADDR, c->payload, c->len);
 	if (err)
 		return err;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 120;
+	asv_posix_deadline(&ts, 120000);
 	pthread_mutex_lock(&c->mu);
 	while (!c->done && rc == 0)
 		rc = pthread_cond_timedwait(&c->cv, &c->mu, &ts);

@@ -119,13 +119,7 @@ static int wait_goodbye(struct sample *s, long timeout_ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	asv_posix_deadline(&ts, (uint32_t)timeout_ms);
 	pthread_mutex_lock(&s->mu);
 	while (!s->done)
 		if (pthread_cond_timedwait(&s->cv, &s->mu, &ts))
@@ -236,8 +230,9 @@ int cmd_demo(int argc, char **argv)
 			break;
 		case 't':
 			timeout_ms = strtol(optarg, &end, 0);
-			if (*end || timeout_ms <= 0) {
-				fprintf(stderr, "asvirt demo: --timeout wants milliseconds > 0\n");
+			if (*end || timeout_ms <= 0 || timeout_ms > 0x7fffffffL) {
+				fprintf(stderr,
+					"asvirt demo: --timeout wants milliseconds, 1 to 2^31-1\n");
 				return 2;
 			}
 			break;
@@ -256,7 +251,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	pthread_mutex_init(&s.mu, NULL);
-	pthread_cond_init(&s.cv, NULL);
+	asv_posix_cond_init(&s.cv);
 	drv.priv = &s;
 	if (process) {
 		rc = demo_process(&s, &drv, &cfg, timeout_ms);

@@ -12,6 +12,7 @@
 
 #include "asvirt/errors.h"
 #include "asvirt/notifier.h"
+#include "asvirt/posix.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define ASV_TSAN 1
@@ -39,13 +40,7 @@ static int sem_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 	struct sem_notifier *s = (struct sem_notifier *)n;
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	asv_posix_deadline(&ts, timeout_ms);
 	while (sem_clockwait(&s->sem, CLOCK_MONOTONIC, &ts) != 0) {
 		if (errno == ETIMEDOUT)
 			return -ASV_ETIMEDOUT;

@@ -25,6 +25,30 @@ uint64_t asv_posix_now_ms(void)
 	return asv_posix_now_ns() / 1000000ull;
 }
 
+void asv_posix_deadline(struct timespec *ts, uint32_t timeout_ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += timeout_ms / 1000;
+	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+int asv_posix_cond_init(pthread_cond_t *cv)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	if (pthread_condattr_init(&ca))
+		return -ASV_ENOMEM;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return rc ? -ASV_ENOMEM : 0;
+}
+
 static void env_notify(void *ctx, uint32_t notifyid)
 {
 	struct asv_posix_role *p = ctx;
@@ -46,13 +70,7 @@ static int env_wait(void *ctx, uint32_t gen, uint32_t timeout_ms)
 	struct timespec ts;
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	asv_posix_deadline(&ts, timeout_ms);
 	pthread_mutex_lock(&p->wait_mu);
 	while (__atomic_load_n(&p->gen, __ATOMIC_ACQUIRE) == gen && rc == 0)
 		rc = pthread_cond_timedwait(&p->wait_cv, &p->wait_mu, &ts);
@@ -148,7 +166,6 @@ void asv_posix_log_stderr(void *ctx, int level, const char *msg)
 int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_notifier *irq,
 			struct asv_notifier *peer, asv_log_fn log, void *log_ctx, int log_level)
 {
-	pthread_condattr_t ca;
 	int i;
 
 	if (!p || !irq || !peer)
@@ -168,10 +185,7 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 		asv_biased_init(&p->locks[i],
 				i == ASV_LOCK_TX ? ASV_BIASED_SPIN : ASV_BIASED_MUTEX);
 	pthread_mutex_init(&p->wait_mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&p->wait_cv, &ca);
-	pthread_condattr_destroy(&ca);
+	asv_posix_cond_init(&p->wait_cv);
 	p->env = (struct asv_env){
 		.ctx = p,
 		.notify = env_notify,

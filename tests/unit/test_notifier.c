@@ -7,6 +7,7 @@
  * was just set back (by NTP or by hand): timeouts must run on the
  * monotonic clock, or a blocked sender's timeout stretches by the jump.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -158,6 +159,57 @@ static void test_futex_wall_clock_set_back(void **state)
 	raise_then_time_out(FUTEX, 3600);
 }
 
+/* The helpers the demo's and the bench's waits use: a condition variable
+ * waiting for a deadline, the wall clock an hour off. */
+struct cond_waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int rc;
+	uint64_t took_ms;
+	int done;
+};
+
+static void *cond_waiter_main(void *arg)
+{
+	struct cond_waiter *c = arg;
+	uint64_t t0 = asv_posix_now_ms();
+	struct timespec ts;
+
+	asv_posix_deadline(&ts, 100);
+	pthread_mutex_lock(&c->mu);
+	do
+		c->rc = pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+	while (c->rc == 0);
+	pthread_mutex_unlock(&c->mu);
+	c->took_ms = asv_posix_now_ms() - t0;
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_cond_deadline_wall_clock_set_back(void **state)
+{
+	struct cond_waiter *c = calloc(1, sizeof(*c));
+	uint64_t end = asv_posix_now_ms() + 3000;
+	pthread_t th;
+
+	(void)state;
+	assert_non_null(c);
+	pthread_mutex_init(&c->mu, NULL);
+	assert_int_equal(asv_posix_cond_init(&c->cv), 0);
+	__atomic_store_n(&wall_ahead_s, 3600, __ATOMIC_RELAXED);
+	assert_int_equal(pthread_create(&th, NULL, cond_waiter_main, c), 0);
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) && asv_posix_now_ms() < end)
+		usleep(1000);
+	__atomic_store_n(&wall_ahead_s, 0, __ATOMIC_RELAXED);
+	assert_true(__atomic_load_n(&c->done, __ATOMIC_ACQUIRE));
+	pthread_join(th, NULL);
+	assert_int_equal(c->rc, ETIMEDOUT);
+	assert_true(c->took_ms >= 90 && c->took_ms < 2000);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_semaphore_wall_clock_set_back),
 		cmocka_unit_test(test_eventfd_wall_clock_set_back),
 		cmocka_unit_test(test_futex_wall_clock_set_back),
+		cmocka_unit_test(test_cond_deadline_wall_clock_set_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

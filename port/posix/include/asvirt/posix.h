@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "asvirt/biased_lock.h"
 #include "asvirt/env.h"
@@ -68,6 +69,13 @@ void asv_posix_role_destroy(struct asv_posix_role *p);
 /* Monotonic clock in ms / ns. */
 uint64_t asv_posix_now_ms(void);
 uint64_t asv_posix_now_ns(void);
+/*
+ * Every timed wait of ours runs on CLOCK_MONOTONIC, so setting the wall
+ * clock never stretches or cuts a timeout: the absolute deadline
+ * @timeout_ms from now, and a condition variable that waits on it.
+ */
+void asv_posix_deadline(struct timespec *ts, uint32_t timeout_ms);
+int asv_posix_cond_init(pthread_cond_t *cv);
 
 /* One step of a spin-wait: tells the CPU (and an SMT sibling) we poll. */
 static inline void asv_posix_cpu_relax(void)
