@@ -407,7 +407,7 @@ static void report_lost_tx(struct asv_host *h)
 			continue;
 		h->tx_state[i] = TX_FREE;
 		hdr = (const void *)(h->tx_base + (size_t)i * ASV_RPMSG_BUF_SIZE);
-		d->stats.tx_lost++;
+		asv_stat_inc(&d->stats.tx_lost);
 		ept = asv_ept_lookup(d, t->src);
 		if (ept && ept->tx_lost) {
 			ept->tx_lost(ept, t->dst, hdr->data,
@@ -540,7 +540,7 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 		h->rx_state[id] = RX_AT_HOST;
 		(*work)++;
 		if (len > ASV_RPMSG_BUF_SIZE) {
-			d->stats.rx_malformed++;
+			asv_stat_inc(&d->stats.rx_malformed);
 			asv_dev_log(d, ASV_LOG_ERR,
 				    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
 				    ASV_RPMSG_BUF_SIZE);
@@ -586,7 +586,7 @@ static int drain(struct asv_host *h, bool rearm, unsigned int *work)
 
 	asv_lock(d, ASV_LOCK_RX);
 	if (rearm)
-		d->stats.isr_runs++;
+		asv_stat_inc(&d->stats.isr_runs);
 	ret = process_rx(h, rearm, work);
 	asv_unlock(d, ASV_LOCK_RX);
 	asv_rpmsg_wake_senders(d);

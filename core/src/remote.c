@@ -468,7 +468,7 @@ static int drain(struct asv_remote *r, bool rearm, unsigned int *work)
 
 	asv_lock(d, ASV_LOCK_RX);
 	if (rearm)
-		d->stats.isr_runs++;
+		asv_stat_inc(&d->stats.isr_runs);
 	asv_vring_dev_disable_notify(&r->rx_vr);
 	ret = process_rx(r, rearm, work);
 	asv_unlock(d, ASV_LOCK_RX);

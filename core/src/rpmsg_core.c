@@ -332,7 +332,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	deadline = now_ms(d) + timeout_ms;
 	asv_atomic_add(&d->tx_waiters, 1);
 	asv_lock(d, ASV_LOCK_TX);
-	d->stats.tx_waits++;
+	asv_stat_inc(&d->stats.tx_waits);
 	asv_unlock(d, ASV_LOCK_TX);
 	for (;;) {
 		uint32_t gen = isr ? 0 : d->env.wait_gen(d->env.ctx);
@@ -373,7 +373,7 @@ static void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint
 {
 	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
 	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
-	d->stats.tx_msgs++;
+	asv_stat_inc(&d->stats.tx_msgs);
 }
 
 static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
@@ -599,7 +599,7 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 	int rc;
 
 	if (buf_len < ASV_RPMSG_HDR_SIZE || len > buf_len - ASV_RPMSG_HDR_SIZE) {
-		d->stats.rx_malformed++;
+		asv_stat_inc(&d->stats.rx_malformed);
 		asv_dev_log(
 		    d, ASV_LOG_ERR,
 		    "dropped message 0x%x -> 0x%x: len %u exceeds its %u-byte buffer (EBADMSG)",
@@ -608,7 +608,7 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 	}
 	ept = lookup_locked(d, dst); /* RX held: see lookup_locked() */
 	if (!ept || (ept == &d->ns_ept && !d->ns_enabled)) {
-		d->stats.rx_unknown_dst++;
+		asv_stat_inc(&d->stats.rx_unknown_dst);
 		asv_dev_log(d, ASV_LOG_WARN,
 			    "dropped message 0x%x -> 0x%x (%u bytes): no endpoint (ENXIO)", src,
 			    dst, len);
@@ -617,7 +617,7 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 	/* Like OpenAMP, an endpoint without a peer adopts the first sender. */
 	if (d->is_remote && ept != &d->ns_ept && asv_load_relaxed(&ept->dst) == ASV_RPMSG_ADDR_ANY)
 		asv_store_relaxed(&ept->dst, src);
-	d->stats.rx_msgs++;
+	asv_stat_inc(&d->stats.rx_msgs);
 	rc = ept->cb(ept, hdr->data, len, src, ept->priv);
 	if (rc == ASV_RX_HOLD)
 		return ASV_RX_HOLD;
@@ -628,17 +628,16 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 
 void asv_get_stats(struct asv_rpmsg_dev *d, struct asv_stats *out)
 {
-	bool isr = asv_in_isr(d);
+	const struct asv_stats *s = &d->stats;
 
-	if (!isr)
-		asv_lock(d, ASV_LOCK_RX);
-	asv_lock(d, ASV_LOCK_TX);
-	asv_lock(d, ASV_LOCK_RET);
-	*out = d->stats;
+	/* no lock: see asv_stat_inc() */
+	out->tx_msgs = asv_load_relaxed(&s->tx_msgs);
+	out->tx_waits = asv_load_relaxed(&s->tx_waits);
+	out->rx_msgs = asv_load_relaxed(&s->rx_msgs);
+	out->rx_unknown_dst = asv_load_relaxed(&s->rx_unknown_dst);
+	out->rx_malformed = asv_load_relaxed(&s->rx_malformed);
 	out->notifies = asv_load_relaxed(&d->notifies);
+	out->isr_runs = asv_load_relaxed(&s->isr_runs);
+	out->tx_lost = asv_load_relaxed(&s->tx_lost);
 	out->link_error = asv_load_acquire(&d->broken);
-	asv_unlock(d, ASV_LOCK_RET);
-	asv_unlock(d, ASV_LOCK_TX);
-	if (!isr)
-		asv_unlock(d, ASV_LOCK_RX);
 }

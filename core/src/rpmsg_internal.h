@@ -23,6 +23,14 @@ static inline void asv_unlock(struct asv_rpmsg_dev *d, enum asv_lock_id id)
 		d->env.unlock(d->env.ctx, id);
 }
 
+/*
+ * Statistics: each counter is written under one lock (one writer at a
+ * time) and read under none (asv_get_stats()), so a monitor never waits
+ * for a callback nor takes a lock off the data path: relaxed atomic loads
+ * and stores, plain moves.
+ */
+#define asv_stat_inc(p) asv_store_relaxed(p, asv_load_relaxed(p) + 1)
+
 static inline bool asv_in_isr(struct asv_rpmsg_dev *d)
 {
 	return d->env.in_isr && d->env.in_isr(d->env.ctx);

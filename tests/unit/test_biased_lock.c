@@ -278,6 +278,7 @@ static void stream_keeps_bias(uint32_t spin_ns, bool zero_copy)
 	struct asv_vsys *s = calloc(1, sizeof(*s));
 	struct asv_vsys_config cfg = { .spin_ns = spin_ns, .pin = spin_ns != 0 };
 	struct asv_endpoint rept, *hept;
+	struct asv_stats st;
 	unsigned long received = 0, i;
 	uint8_t msg[16] = { 0 };
 	uint64_t end;
@@ -310,6 +311,11 @@ static void stream_keeps_bias(uint32_t spin_ns, bool zero_copy)
 			usleep(20);
 		assert_int_equal(__atomic_load_n(&received, __ATOMIC_ACQUIRE), i + 1);
 	}
+	/* a monitor reading the counters leaves every bias in place */
+	asv_get_stats(&s->host.dev, &st);
+	assert_int_equal(st.rx_msgs, STREAM_BURSTS * STREAM_BURST);
+	asv_get_stats(&s->remote.dev, &st);
+	assert_int_equal(st.tx_msgs, STREAM_BURSTS * STREAM_BURST);
 	print_message("spin %u %s: remote TX %d/%u, host RX %d/%u, RET %d/%u (biased/revoked)\n",
 		      spin_ns, zero_copy ? "zero-copy" : "copy",
 		      asv_biased_is_biased(&s->remote_role.locks[ASV_LOCK_TX]),

@@ -3,7 +3,8 @@
  * Blocking sends on the threaded system: with every buffer in use a send
  * waits on the simulated interrupt and times out with -ETIMEDOUT; when the
  * peer frees buffers, its interrupt wakes the waiting sender, which then
- * succeeds. Both directions, and from inside a receive callback.
+ * succeeds. Both directions, and from inside a receive callback. Reading
+ * a role's statistics never waits for a callback.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -274,6 +275,68 @@ static int logged_drop(bool errors_only)
 	return found;
 }
 
+struct stats_reader {
+	struct asv_rpmsg_dev *dev;
+	struct asv_stats st;
+	int done; /* atomic */
+};
+
+static void *stats_main(void *arg)
+{
+	struct stats_reader *r = arg;
+
+	asv_get_stats(r->dev, &r->st);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * A monitor (asvirt up's status, say) reads the host's counters while the
+ * host's ISR thread sits in a slow callback: the read returns at once
+ * instead of waiting for the callback, and the counters are right.
+ */
+static void test_stats_while_a_callback_blocks(void **state)
+{
+	struct asv_vsys_config cfg = { .errors_only = true };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct stats_reader r = { 0 };
+	struct asv_endpoint *h, re;
+	struct asv_stats st;
+	uint64_t end;
+	struct gate g;
+	pthread_t th;
+	int err;
+
+	(void)state;
+	gate_init(&g);
+	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
+	h = asv_host_create_ept(&s->host, NULL, 0x500, gated_cb, &g, &err);
+	assert_non_null(h);
+	assert_int_equal(asv_create_ept(&s->remote.dev, &re, NULL, 0x600, gated_cb, &g), 0);
+	assert_int_equal(asv_sendto(&re, 0x500, "a", 1), 0);
+	assert_int_equal(asv_sendto(&re, 0x500, "b", 1), 0);
+	assert_int_equal(wait_for(&g.blocked, 1), 0);
+	r.dev = &s->host.dev;
+	assert_int_equal(pthread_create(&th, NULL, stats_main, &r), 0);
+	end = asv_posix_now_ms() + 2000;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) && asv_posix_now_ms() < end)
+		usleep(1000);
+	gate_open(&g); /* a reader that waited for the callback ends now */
+	pthread_join(th, NULL);
+	assert_true(asv_posix_now_ms() < end);
+	assert_int_equal(r.st.rx_msgs, 1); /* counted as its callback starts */
+	assert_int_equal(wait_for(&g.received, 2), 0);
+	asv_get_stats(&s->host.dev, &st);
+	assert_int_equal(st.rx_msgs, 2);
+	asv_get_stats(&s->remote.dev, &st);
+	assert_int_equal(st.tx_msgs, 2);
+	assert_int_equal(asv_destroy_ept(&re), 0);
+	asv_host_destroy_ept(h);
+	asv_vsys_stop(s);
+	free(s);
+}
+
 static void test_errors_only_hides_warnings(void **state)
 {
 	(void)state;
@@ -288,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_host_send_blocks_then_wakes),
 		cmocka_unit_test(test_echo_from_callback_waits),
 		cmocka_unit_test(test_stop_while_a_callback_streams),
+		cmocka_unit_test(test_stats_while_a_callback_blocks),
 		cmocka_unit_test(test_errors_only_hides_warnings),
 	};
 
