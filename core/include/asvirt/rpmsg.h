@@ -164,7 +164,11 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *dev, void *buf);
 /* Zero-copy receive: give back a buffer whose callback returned HOLD. */
 int asv_release_rx_buffer(struct asv_rpmsg_dev *dev, void *data);
 
-/* A consistent copy of the device's counters. */
+/*
+ * The device's counters, read without a lock: never waits for a callback
+ * and takes no lock off the data path. Each counter is exact at the
+ * moment it is read; two counters may be read a message apart.
+ */
 void asv_get_stats(struct asv_rpmsg_dev *dev, struct asv_stats *out);
 /* True once the rings are usable and until the link is shut down. */
 bool asv_link_ready(struct asv_rpmsg_dev *dev);
