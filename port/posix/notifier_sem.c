@@ -14,16 +14,12 @@
 #include "asvirt/notifier.h"
 #include "asvirt/posix.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define ASV_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define ASV_TSAN 1
-#endif
-#endif
-#ifdef ASV_TSAN
-#include <sanitizer/tsan_interface.h>
-#endif
+/*
+ * ThreadSanitizer sees sem_post (a release) but has no interceptor for
+ * sem_clockwait: after a wake-up we do the acquire its sem_timedwait
+ * interceptor would have done. The runtime defines this only under TSan.
+ */
+void __tsan_acquire(void *addr) __attribute__((weak));
 
 struct sem_notifier {
 	struct asv_notifier n;
@@ -47,11 +43,8 @@ static int sem_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 		if (errno != EINTR)
 			return -ASV_EIO;
 	}
-#ifdef ASV_TSAN
-	/* TSan sees sem_post (a release) but not sem_clockwait: the acquire
-	 * its sem_timedwait interceptor would have done */
-	__tsan_acquire(&s->sem);
-#endif
+	if (__tsan_acquire)
+		__tsan_acquire(&s->sem);
 	return 0;
 }
 
