@@ -9,7 +9,14 @@
 #include "rpmsg_internal.h"
 #include "asvirt/host.h"
 
-enum { RX_POSTED = 0, RX_AT_HOST = 1, RX_HELD = 2 };
+/*
+ * Receive buffer states (private memory). AT_HOST: taken from the used
+ * ring, being delivered or waiting in the give-back batch; it is AT_HOST
+ * before its callback runs, so a worker thread may release it while the
+ * callback still runs (RELEASED: the ISR gives it back when the callback
+ * returns). HELD: the callback kept it (ASV_RX_HOLD) and returned.
+ */
+enum { RX_POSTED = 0, RX_AT_HOST = 1, RX_HELD = 2, RX_RELEASED = 3 };
 enum { TX_FREE = 0, TX_TAKEN = 1, TX_INFLIGHT = 2 };
 
 static struct asv_host *to_host(struct asv_rpmsg_dev *d)
@@ -105,7 +112,7 @@ static int buf_index(const uint8_t *base, unsigned int n, const void *p, uint16_
  */
 static void repost_one(struct asv_host *h, uint16_t id)
 {
-	h->rx_state[id] = RX_POSTED;
+	asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_POSTED);
 	asv_vring_drv_requeue(&h->rx_vr, id);
 }
 
@@ -130,14 +137,15 @@ static int host_rx_release(struct asv_rpmsg_dev *d, void *hdr)
 
 	if (buf_index(h->rx_base, h->nbufs, hdr, &id))
 		return -ASV_EINVAL;
-	asv_lock(d, ASV_LOCK_RET);
-	if (h->rx_state[id] != RX_HELD) {
-		err = -ASV_EINVAL;
-	} else {
+	if (asv_load_relaxed(&h->rx_state[id]) == RX_HELD) {
 		repost_rx(h, id);
 		rx_kick_if_wanted(h);
+	} else if (asv_load_relaxed(&h->rx_state[id]) == RX_AT_HOST) {
+		/* its callback still runs: the ISR gives it back after it */
+		asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_RELEASED);
+	} else {
+		err = -ASV_EINVAL;
 	}
-	asv_unlock(d, ASV_LOCK_RET);
 	return err;
 }
 
@@ -381,32 +389,39 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 }
 
 /*
- * The link is down: each message still in flight (handed over, never
- * returned) goes back to its sender as lost, never silently dropped.
- * Called with the RX lock held, so no callback runs meanwhile.
+ * The device is closed (no sender takes or hands over a buffer any more):
+ * each message still in flight (handed over, never given back) goes back
+ * to its sender as lost, exactly once, never silently dropped. Called with
+ * the RX lock held, so no callback runs meanwhile; the tx_lost hooks run
+ * without the TX lock, so they may call anything (a send fails at once).
  */
 static void report_lost_tx(struct asv_host *h)
 {
 	struct asv_rpmsg_dev *d = &h->dev;
-	unsigned int i;
+	unsigned int i, nlost = 0;
+	uint16_t *lost = h->tx_free; /* the free list is dead: reuse it */
 	uint32_t len;
 	uint16_t id;
 
-	/* What the remote gave back before it went down was not lost. */
 	asv_lock(d, ASV_LOCK_TX);
+	/* What the remote gave back before it went down was not lost. */
 	while (asv_vring_drv_get_used(&h->tx_vr, &id, &len) > 0)
 		if (id < h->nbufs && h->tx_state[id] == TX_INFLIGHT)
 			h->tx_state[id] = TX_FREE;
-	asv_unlock(d, ASV_LOCK_TX);
 	for (i = 0; i < h->nbufs; i++) {
-		struct asv_host_txrec *t = &h->tx_rec[i];
-		const struct asv_rpmsg_hdr *hdr;
-		struct asv_endpoint *ept;
-
 		if (h->tx_state[i] != TX_INFLIGHT)
 			continue;
 		h->tx_state[i] = TX_FREE;
-		hdr = (const void *)(h->tx_base + (size_t)i * ASV_RPMSG_BUF_SIZE);
+		lost[nlost++] = (uint16_t)i;
+	}
+	h->ntx_free = 0;
+	asv_unlock(d, ASV_LOCK_TX);
+	for (i = 0; i < nlost; i++) {
+		struct asv_host_txrec *t = &h->tx_rec[lost[i]];
+		const struct asv_rpmsg_hdr *hdr;
+		struct asv_endpoint *ept;
+
+		hdr = (const void *)(h->tx_base + (size_t)lost[i] * ASV_RPMSG_BUF_SIZE);
 		asv_stat_inc(&d->stats.tx_lost);
 		ept = asv_ept_lookup(d, t->src);
 		if (ept && ept->tx_lost) {
@@ -453,6 +468,8 @@ void asv_host_deinit(struct asv_host *h)
 
 	if (!h || !h->dev.ops)
 		return;
+	/* Senders first: they return -ESHUTDOWN and leave the send path. */
+	asv_rpmsg_close(&h->dev, "host deinit");
 	asv_rpmsg_set_link(&h->dev, false);
 	isr = asv_in_isr(&h->dev);
 	if (!isr)
@@ -505,6 +522,22 @@ static void host_rx_flush_lazy(struct asv_host *h)
 		host_rx_flush(&h->dev);
 }
 
+/*
+ * The callback of rx buffer @id returned ASV_RX_HOLD: true when the
+ * buffer is now held, false when a worker released it while the callback
+ * ran (it goes back with the batch). RX lock held.
+ */
+static bool hold_rx(struct asv_host *h, uint16_t id)
+{
+	bool held;
+
+	asv_lock(&h->dev, ASV_LOCK_RET);
+	held = asv_load_relaxed(&h->rx_state[id]) == RX_AT_HOST;
+	asv_store_relaxed(&h->rx_state[id], (uint8_t)(held ? RX_HELD : RX_AT_HOST));
+	asv_unlock(&h->dev, ASV_LOCK_RET);
+	return held;
+}
+
 /* Deliver what the remote queued on vring[0]. RX lock held. */
 static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 {
@@ -531,13 +564,14 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 			asv_rpmsg_break(d, ret, "vring0: corrupt used index or id");
 			break;
 		}
-		if (id >= h->nbufs || h->rx_state[id] != RX_POSTED) {
+		if (id >= h->nbufs || asv_load_relaxed(&h->rx_state[id]) != RX_POSTED) {
 			asv_dev_log(d, ASV_LOG_ERR, "vring0: used id %u was not posted", id);
 			asv_rpmsg_break(d, -ASV_EPROTO, "vring0: used id not posted");
 			ret = -ASV_EPROTO;
 			break;
 		}
-		h->rx_state[id] = RX_AT_HOST;
+		/* ours before the callback runs: see RX_AT_HOST */
+		asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_AT_HOST);
 		(*work)++;
 		if (len > ASV_RPMSG_BUF_SIZE) {
 			asv_stat_inc(&d->stats.rx_malformed);
@@ -546,10 +580,8 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 				    ASV_RPMSG_BUF_SIZE);
 		} else if (asv_rpmsg_deliver(d,
 					     (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE),
-					     len) == ASV_RX_HOLD) {
-			asv_lock(d, ASV_LOCK_RET);
-			h->rx_state[id] = RX_HELD;
-			asv_unlock(d, ASV_LOCK_RET);
+					     len) == ASV_RX_HOLD &&
+			   hold_rx(h, id)) {
 			continue;
 		}
 		h->ret_id[h->nret++] = id;

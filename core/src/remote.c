@@ -8,8 +8,23 @@
 #include "rpmsg_internal.h"
 #include "asvirt/remote.h"
 
-#define HELD_MAGIC 0xA5000000u
-#define HELD_MASK 0xFF000000u
+/*
+ * vring[1] buffer states, by descriptor id. FREE: the host's. TAKEN: taken
+ * from the avail ring, being delivered or waiting in the give-back batch;
+ * it is TAKEN before its callback runs, so a worker thread may release it
+ * while the callback still runs (RELEASED: the ISR gives it back when the
+ * callback returns). HELD: the callback kept it (ASV_RX_HOLD).
+ */
+enum { RX_FREE = 0, RX_TAKEN = 1, RX_HELD = 2, RX_RELEASED = 3 };
+
+/*
+ * A hint written into the reserved field of a buffer we took: its id, so
+ * a release finds it at once. Only a hint: the host can rewrite the field,
+ * so it is checked against the private record and, if wrong, the records
+ * are searched.
+ */
+#define HINT_MAGIC 0xA5000000u
+#define HINT_MASK 0xFF000000u
 
 static struct asv_remote *to_remote(struct asv_rpmsg_dev *d)
 {
@@ -138,30 +153,52 @@ static void rx_notify_if_wanted(struct asv_remote *r)
 		asv_notify(&r->dev, r->rx_notifyid);
 }
 
+/* The id of the buffer at @h we took, or -1. RET lock held. */
+static int rx_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
+{
+	uint32_t v = asv_le32(asv_load_relaxed(&h->reserved)), i;
+
+	/* the ISR thread writes records of other buffers meanwhile: atomics */
+	if ((v & HINT_MASK) == HINT_MAGIC && (v & 0xFFFFu) < r->rx_vr.num)
+		i = v & 0xFFFFu;
+	else
+		i = 0;
+	for (; i < r->rx_vr.num; i++)
+		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
+		    asv_load_relaxed(&r->rx_state[i]) != RX_FREE)
+			return (int)i;
+	/* a hint past the record: search from the start */
+	for (i = 0; i < r->rx_vr.num; i++)
+		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
+		    asv_load_relaxed(&r->rx_state[i]) != RX_FREE)
+			return (int)i;
+	return -1;
+}
+
 static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 {
 	struct asv_remote *r = to_remote(d);
-	struct asv_rpmsg_hdr *h = buf;
 	uint64_t da;
-	uint32_t v;
-	uint16_t id;
-	int err = 0;
+	int id;
 
 	if (asv_region_to_da(&r->bufs, buf, ASV_RPMSG_HDR_SIZE, &da))
 		return -ASV_EINVAL;
-	asv_lock(d, ASV_LOCK_RET);
-	v = asv_le32(h->reserved);
-	id = (uint16_t)(v & 0xFFFFu);
-	if ((v & HELD_MASK) != HELD_MAGIC || id >= r->rx_vr.num || !bit_test(r->rx_held, id)) {
-		err = -ASV_EINVAL;
-	} else {
-		bit_set(r->rx_held, id, false);
-		h->reserved = 0;
-		return_rx(r, id, ASV_RPMSG_HDR_SIZE + asv_le16(h->len));
+	id = rx_id_of(r, buf);
+	if (id < 0)
+		return -ASV_EINVAL;
+	switch (asv_load_relaxed(&r->rx_state[id])) {
+	case RX_HELD:
+		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_FREE);
+		return_rx(r, (uint16_t)id, r->rx_len[id]);
 		rx_notify_if_wanted(r);
+		return 0;
+	case RX_TAKEN:
+		/* its callback still runs: the ISR gives it back after it */
+		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_RELEASED);
+		return 0;
+	default:
+		return -ASV_EINVAL;
 	}
-	asv_unlock(d, ASV_LOCK_RET);
-	return err;
 }
 
 static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src)
@@ -270,27 +307,15 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 /* Announce every named endpoint not announced yet (no lock held). */
 static void announce_all(struct asv_remote *r)
 {
-	for (;;) {
-		struct asv_endpoint *found = NULL;
-		unsigned int b;
+	struct asv_endpoint *e;
 
-		asv_lock(&r->dev, ASV_LOCK_EPT);
-		for (b = 0; b < ASV_EPT_BUCKETS && !found; b++) {
-			struct asv_endpoint *e;
+	while ((e = asv_ept_claim_pending(&r->dev))) {
+		int err = asv_rpmsg_ns_announce(e, ASV_RPMSG_NS_CREATE);
 
-			for (e = r->dev.bucket[b]; e; e = e->next) {
-				if (e->name[0] && !asv_load_acquire(&e->announced) &&
-				    e != &r->dev.ns_ept) {
-					found = e;
-					break;
-				}
-			}
-		}
-		asv_unlock(&r->dev, ASV_LOCK_EPT);
-		if (!found)
-			return;
-		if (asv_rpmsg_ns_announce(found, ASV_RPMSG_NS_CREATE)) {
-			asv_dev_log(&r->dev, ASV_LOG_ERR, "announcing '%s' failed", found->name);
+		asv_ept_announce_done(e, err);
+		if (err) {
+			asv_dev_log(&r->dev, ASV_LOG_ERR, "announcing '%s' failed: %s", e->name,
+				    asv_strerror(err));
 			return;
 		}
 	}
@@ -384,8 +409,12 @@ static void remote_rx_flush(struct asv_rpmsg_dev *d)
 	if (!r->nret)
 		return;
 	asv_lock(d, ASV_LOCK_RET);
-	for (i = 0; i < r->nret; i++)
-		asv_vring_dev_put_used(&r->rx_vr, r->ret_id[i], r->ret_len[i]);
+	for (i = 0; i < r->nret; i++) {
+		uint16_t id = r->ret_id[i];
+
+		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_FREE);
+		asv_vring_dev_put_used(&r->rx_vr, id, r->rx_len[id]);
+	}
 	asv_vring_dev_publish(&r->rx_vr);
 	rx_notify_if_wanted(r);
 	asv_unlock(d, ASV_LOCK_RET);
@@ -398,6 +427,22 @@ static void remote_rx_flush_lazy(struct asv_remote *r)
 {
 	if (asv_ret_due(r->nret, r->rx_vr.num, asv_vring_dev_peer_wants_intr(&r->rx_vr)))
 		remote_rx_flush(&r->dev);
+}
+
+/*
+ * The callback of rx buffer @id returned ASV_RX_HOLD: true when the
+ * buffer is now held, false when a worker released it while the callback
+ * ran (it goes back with the batch). RX lock held.
+ */
+static bool hold_rx(struct asv_remote *r, uint16_t id)
+{
+	bool held;
+
+	asv_lock(&r->dev, ASV_LOCK_RET);
+	held = asv_load_relaxed(&r->rx_state[id]) == RX_TAKEN;
+	asv_store_relaxed(&r->rx_state[id], (uint8_t)(held ? RX_HELD : RX_TAKEN));
+	asv_unlock(&r->dev, ASV_LOCK_RET);
+	return held;
 }
 
 /* Deliver everything queued on vring[1]. RX lock held. */
@@ -436,21 +481,21 @@ static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
 			ret = -ASV_EFAULT;
 			break;
 		}
-		if (bit_test(r->rx_held, b.id)) {
-			asv_rpmsg_break(d, -ASV_EPROTO, "vring1: host re-posted a held buffer");
+		if (asv_load_relaxed(&r->rx_state[b.id]) != RX_FREE) {
+			asv_rpmsg_break(d, -ASV_EPROTO,
+					"vring1: host re-posted a buffer we did not give back");
 			ret = -ASV_EPROTO;
 			break;
 		}
 		(*work)++;
-		if (asv_rpmsg_deliver(d, h, b.len) == ASV_RX_HOLD) {
-			asv_lock(d, ASV_LOCK_RET);
-			bit_set(r->rx_held, b.id, true);
-			h->reserved = asv_cpu_to_le32(HELD_MAGIC | b.id);
-			asv_unlock(d, ASV_LOCK_RET);
+		/* ours before the callback runs: see RX_TAKEN */
+		asv_store_relaxed(&r->rx_hdr[b.id], h);
+		r->rx_len[b.id] = b.len;
+		asv_store_relaxed(&r->rx_state[b.id], (uint8_t)RX_TAKEN);
+		asv_store_relaxed(&h->reserved, asv_cpu_to_le32(HINT_MAGIC | b.id));
+		if (asv_rpmsg_deliver(d, h, b.len) == ASV_RX_HOLD && hold_rx(r, b.id))
 			continue;
-		}
-		r->ret_id[r->nret] = b.id;
-		r->ret_len[r->nret++] = b.len;
+		r->ret_id[r->nret++] = b.id;
 		if (r->nret == ASV_RET_BATCH)
 			remote_rx_flush(d);
 	}
@@ -545,9 +590,11 @@ void asv_remote_shutdown(struct asv_remote *r)
 	if (!r)
 		return;
 	/*
-	 * Broken first: an ISR running between the two steps must not see
-	 * "link down, not broken" and redo the handshake over the old rings.
+	 * Closed (and so broken) first: an ISR running between the two steps
+	 * must not see "link down, not broken" and redo the handshake over
+	 * the old rings. When the close returns no sender is left in the send
+	 * path, so the caller may free what the remote's env points to.
 	 */
-	asv_rpmsg_break(&r->dev, -ASV_ESHUTDOWN, "remote shut down");
+	asv_rpmsg_close(&r->dev, "remote shut down");
 	asv_rpmsg_set_link(&r->dev, false);
 }

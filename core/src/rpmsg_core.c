@@ -190,6 +190,8 @@ int asv_create_ept(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, const char
 	ept->priv = priv;
 	ept->dev = d;
 	ept->dst = ASV_RPMSG_ADDR_ANY;
+	/* set before the endpoint is visible: the ISR's announcer may see it */
+	ept->ns_state = d->is_remote && ept->name[0] ? ASV_NS_PENDING : ASV_NS_NONE;
 	err = ept_add(d, ept, addr);
 	if (err) {
 		asv_dev_log(d, ASV_LOG_WARN, "endpoint '%s' at 0x%x: %s", ept->name, addr,
@@ -197,12 +199,85 @@ int asv_create_ept(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, const char
 		return err;
 	}
 	if (d->is_remote && ept->name[0] && asv_link_ready(d) && d->ns_enabled) {
-		err = asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_CREATE);
+		err = asv_ept_announce(ept);
 		if (err)
 			asv_dev_log(d, ASV_LOG_WARN, "announce of '%s' failed: %s", ept->name,
 				    asv_strerror(err));
 	}
 	return 0;
+}
+
+/* End an announce: ANNOUNCING -> ANNOUNCED, or PENDING if it failed. */
+void asv_ept_announce_done(struct asv_endpoint *ept, int err)
+{
+	struct asv_rpmsg_dev *d = ept->dev;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	ept->ns_state = err ? ASV_NS_PENDING : ASV_NS_ANNOUNCED;
+	asv_unlock(d, ASV_LOCK_EPT);
+	/* a destroy may be waiting for this announce to end */
+	if (d->env.wake)
+		d->env.wake(d->env.ctx);
+}
+
+int asv_ept_announce(struct asv_endpoint *ept)
+{
+	struct asv_rpmsg_dev *d = ept->dev;
+	bool mine;
+	int err;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	mine = ept->ns_state == ASV_NS_PENDING;
+	if (mine)
+		ept->ns_state = ASV_NS_ANNOUNCING;
+	asv_unlock(d, ASV_LOCK_EPT);
+	if (!mine)
+		return 0;
+	err = asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_CREATE);
+	asv_ept_announce_done(ept, err);
+	return err;
+}
+
+struct asv_endpoint *asv_ept_claim_pending(struct asv_rpmsg_dev *d)
+{
+	struct asv_endpoint *found = NULL, *e;
+	unsigned int b;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	for (b = 0; b < ASV_EPT_BUCKETS && !found; b++)
+		for (e = d->bucket[b]; e && !found; e = e->next)
+			if (e->ns_state == ASV_NS_PENDING)
+				found = e;
+	if (found)
+		found->ns_state = ASV_NS_ANNOUNCING;
+	asv_unlock(d, ASV_LOCK_EPT);
+	return found;
+}
+
+/*
+ * Mark @ept GONE, first waiting for a CREATE in flight (another thread
+ * sends it and reads @ept meanwhile). Returns the state it had. The send
+ * is bounded by its timeout, and a close ends it at once.
+ */
+static uint8_t ns_state_gone(struct asv_rpmsg_dev *d, struct asv_endpoint *ept)
+{
+	uint8_t was;
+
+	asv_lock(d, ASV_LOCK_EPT);
+	while (ept->ns_state == ASV_NS_ANNOUNCING) {
+		uint32_t gen = d->env.wait_gen ? d->env.wait_gen(d->env.ctx) : 0;
+
+		asv_unlock(d, ASV_LOCK_EPT);
+		if (d->env.wait)
+			d->env.wait(d->env.ctx, gen, 1);
+		else
+			asv_cpu_relax();
+		asv_lock(d, ASV_LOCK_EPT);
+	}
+	was = ept->ns_state;
+	ept->ns_state = ASV_NS_GONE;
+	asv_unlock(d, ASV_LOCK_EPT);
+	return was;
 }
 
 int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held)
@@ -213,7 +288,7 @@ int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held)
 	if (!ept || !ept->dev)
 		return -ASV_EINVAL;
 	d = ept->dev;
-	if (asv_load_acquire(&ept->announced) && asv_link_ready(d))
+	if (ns_state_gone(d, ept) == ASV_NS_ANNOUNCED && asv_link_ready(d))
 		asv_rpmsg_ns_announce(ept, ASV_RPMSG_NS_DESTROY);
 	/* Holding RX here means no callback of @ept is running elsewhere. */
 	if (!rx_held)
@@ -242,8 +317,6 @@ int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags)
 	msg.flags = asv_cpu_to_le32(flags);
 	/* Sent from the announced endpoint itself, as OpenAMP does. */
 	err = asv_send_timeout(ept, ASV_RPMSG_NS_ADDR, &msg, sizeof(msg), ept->dev->timeout_ms);
-	if (!err)
-		asv_store_release(&ept->announced, (uint8_t)(flags == ASV_RPMSG_NS_CREATE));
 	return err;
 }
 
@@ -280,6 +353,37 @@ void asv_rpmsg_break(struct asv_rpmsg_dev *d, int err, const char *why)
 		d->env.wake(d->env.ctx);
 }
 
+/*
+ * A callback on the ISR thread that waits for a tx buffer sleeps on the
+ * ISR's own interrupt, which a close on another thread cannot raise: it
+ * waits in slices this long, so it sees the close within one slice.
+ */
+#define ISR_WAIT_SLICE_MS 10u
+
+void asv_rpmsg_close(struct asv_rpmsg_dev *d, const char *why)
+{
+	asv_lock(d, ASV_LOCK_TX);
+	asv_store_relaxed(&d->closing, 1);
+	asv_unlock(d, ASV_LOCK_TX);
+	asv_lock(d, ASV_LOCK_RET);
+	asv_store_relaxed(&d->rx_closed, 1);
+	asv_unlock(d, ASV_LOCK_RET);
+	asv_rpmsg_break(d, -ASV_ESHUTDOWN, why);
+	/*
+	 * Senders woken above see the close at their next look under the TX
+	 * lock and leave; the last thing each does is the decrement of
+	 * in_slow, so nothing touches the device once it reads 0.
+	 */
+	while (asv_load_acquire(&d->in_slow)) {
+		if (d->env.wait && d->env.wait_gen) {
+			d->env.wake(d->env.ctx);
+			d->env.wait(d->env.ctx, d->env.wait_gen(d->env.ctx), 1);
+		} else {
+			asv_cpu_relax();
+		}
+	}
+}
+
 static int link_state_err(struct asv_rpmsg_dev *d)
 {
 	if (asv_load_acquire(&d->broken))
@@ -296,7 +400,33 @@ static uint64_t now_ms(struct asv_rpmsg_dev *d)
 	return d->env.now_ms ? d->env.now_ms(d->env.ctx) : 0;
 }
 
-/* Take a tx buffer, waiting up to @timeout_ms for the peer to free one. */
+/* Take a free tx buffer unless the device is closing. TX lock held. */
+static int tx_get_open(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
+{
+	if (asv_load_relaxed(&d->closing))
+		return -ASV_ESHUTDOWN;
+	return d->ops->tx_get(d, buf, id);
+}
+
+/*
+ * The slow send path touches the device outside the TX lock (waits, the
+ * copy into a buffer taken here): asv_rpmsg_close() waits for it to end.
+ * slow_leave() is the caller's last access to the device.
+ */
+static void slow_enter(struct asv_rpmsg_dev *d)
+{
+	asv_atomic_add(&d->in_slow, 1);
+}
+
+static void slow_leave(struct asv_rpmsg_dev *d)
+{
+	asv_atomic_add(&d->in_slow, -1);
+}
+
+/*
+ * Take a tx buffer, waiting up to @timeout_ms for the peer to free one.
+ * Called between slow_enter() and slow_leave().
+ */
 static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t timeout_ms)
 {
 	uint32_t spins;
@@ -308,7 +438,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	if (r)
 		return r;
 	asv_lock(d, ASV_LOCK_TX);
-	r = d->ops->tx_get(d, buf, id);
+	r = tx_get_open(d, buf, id);
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
 		return r < 0 ? r : 0;
@@ -324,7 +454,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	for (spins = d->env.tx_spin; spins && !isr; spins--) {
 		asv_cpu_relax();
 		asv_lock(d, ASV_LOCK_TX);
-		r = d->ops->tx_get(d, buf, id);
+		r = tx_get_open(d, buf, id);
 		asv_unlock(d, ASV_LOCK_TX);
 		if (r)
 			return r < 0 ? r : 0;
@@ -339,8 +469,12 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 		uint64_t now;
 
 		asv_lock(d, ASV_LOCK_TX);
-		d->ops->tx_arm(d, true);
-		r = d->ops->tx_get(d, buf, id);
+		if (asv_load_relaxed(&d->closing)) {
+			r = -ASV_ESHUTDOWN;
+		} else {
+			d->ops->tx_arm(d, true);
+			r = d->ops->tx_get(d, buf, id);
+		}
 		asv_unlock(d, ASV_LOCK_TX);
 		if (r)
 			break;
@@ -353,15 +487,19 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 			break;
 		}
 		if (isr) {
+			uint32_t left = (uint32_t)(deadline - now);
+
 			/* Buffers we batched may be what the peer waits for. */
 			if (d->ops->rx_flush)
 				d->ops->rx_flush(d);
-			d->env.isr_wait(d->env.ctx, (uint32_t)(deadline - now));
-		} else
+			d->env.isr_wait(d->env.ctx,
+					left < ISR_WAIT_SLICE_MS ? left : ISR_WAIT_SLICE_MS);
+		} else {
 			d->env.wait(d->env.ctx, gen, (uint32_t)(deadline - now));
+		}
 	}
 	asv_lock(d, ASV_LOCK_TX);
-	if (asv_atomic_add(&d->tx_waiters, -1) == 0)
+	if (asv_atomic_add(&d->tx_waiters, -1) == 0 && !asv_load_relaxed(&d->closing))
 		d->ops->tx_arm(d, false);
 	asv_unlock(d, ASV_LOCK_TX);
 	return r < 0 ? r : 0;
@@ -376,18 +514,28 @@ static void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint
 	asv_stat_inc(&d->stats.tx_msgs);
 }
 
-static void tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
-		      uint32_t dst, size_t len)
+/* Hand over a buffer the slow path took, unless the device closed since. */
+static int tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
+		     uint32_t dst, size_t len)
 {
+	int err = 0;
+
 	asv_lock(d, ASV_LOCK_TX);
-	commit_locked(d, h, id, src, dst, len);
+	if (asv_load_relaxed(&d->closing)) {
+		d->ops->tx_unget(d, id, h);
+		err = -ASV_ESHUTDOWN;
+	} else {
+		commit_locked(d, h, id, src, dst, len);
+	}
 	asv_unlock(d, ASV_LOCK_TX);
+	return err;
 }
 
 static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len,
 		       uint32_t timeout_ms)
 {
 	struct asv_rpmsg_dev *d;
+	uint32_t src;
 	void *buf;
 	uint16_t id;
 	int err;
@@ -395,6 +543,7 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 	if (!ept || !ept->dev || (len && !data))
 		return -ASV_EINVAL;
 	d = ept->dev;
+	src = ept->addr;
 	if (len > ASV_RPMSG_MAX_PAYLOAD)
 		return -ASV_EMSGSIZE;
 	if (dst == ASV_RPMSG_ADDR_ANY)
@@ -402,25 +551,27 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 	/* Fast path: a free buffer, one lock hold for take, fill and hand-over. */
 	if (!link_state_err(d)) {
 		asv_lock(d, ASV_LOCK_TX);
-		err = d->ops->tx_get(d, &buf, &id);
+		err = tx_get_open(d, &buf, &id);
 		if (err > 0) {
 			if (len)
 				memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
-			commit_locked(d, buf, id, ept->addr, dst, len);
+			commit_locked(d, buf, id, src, dst, len);
 			asv_unlock(d, ASV_LOCK_TX);
 			return 0;
 		}
 		asv_unlock(d, ASV_LOCK_TX);
 		if (err < 0)
-			return err; /* the peer broke the ring: the link is down */
+			return err; /* the peer broke the ring, or the device closed */
 	}
+	slow_enter(d);
 	err = tx_take(d, &buf, &id, timeout_ms);
-	if (err)
-		return err;
-	if (len)
-		memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
-	tx_commit(d, buf, id, ept->addr, dst, len);
-	return 0;
+	if (!err) {
+		if (len)
+			memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
+		err = tx_commit(d, buf, id, src, dst, len);
+	}
+	slow_leave(d);
+	return err;
 }
 
 static uint32_t ept_dst(struct asv_endpoint *ept)
@@ -502,7 +653,7 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
 	if (d->zc_tx_held >= ASV_MAX_ZC_TX) {
 		r = -ASV_ENOMEM;
 	} else {
-		r = d->ops->tx_get(d, buf, &id);
+		r = tx_get_open(d, buf, &id);
 		/* taken, or none free: then reserved while we wait below */
 		if (r >= 0)
 			d->zc_tx_held++;
@@ -512,13 +663,19 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
 		return r < 0 ? r : 0;
+	slow_enter(d);
 	r = tx_take(d, buf, &id, timeout_ms);
 	asv_lock(d, ASV_LOCK_TX);
+	if (!r && asv_load_relaxed(&d->closing)) {
+		d->ops->tx_unget(d, id, *buf);
+		r = -ASV_ESHUTDOWN;
+	}
 	if (r)
 		d->zc_tx_held--;
 	else
 		zc_track(d, *buf, id);
 	asv_unlock(d, ASV_LOCK_TX);
+	slow_leave(d);
 	return r;
 }
 
@@ -557,7 +714,9 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	/* One lock hold: check the buffer is ours, then hand it over. */
 	asv_lock(d, ASV_LOCK_TX);
 	err = zc_untrack(d, h, &id);
-	if (!err)
+	if (!err && asv_load_relaxed(&d->closing))
+		err = -ASV_ESHUTDOWN; /* the role's rings are gone: just forget it */
+	else if (!err)
 		commit_locked(d, h, id, ept->addr, dst, len);
 	asv_unlock(d, ASV_LOCK_TX);
 	return err;
@@ -566,6 +725,7 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 {
 	struct asv_rpmsg_hdr *h;
+	bool closing;
 	uint16_t id;
 	int err;
 
@@ -574,19 +734,28 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
 	asv_lock(d, ASV_LOCK_TX);
 	err = zc_untrack(d, h, &id);
-	if (!err)
+	closing = asv_load_relaxed(&d->closing);
+	if (!err && !closing)
 		d->ops->tx_unget(d, id, h);
 	asv_unlock(d, ASV_LOCK_TX);
-	if (!err)
+	if (!err && !closing)
 		asv_rpmsg_wake_senders(d);
 	return err;
 }
 
 int asv_release_rx_buffer(struct asv_rpmsg_dev *d, void *data)
 {
+	int err;
+
 	if (!d || !data)
 		return -ASV_EINVAL;
-	return d->ops->rx_release(d, (uint8_t *)data - ASV_RPMSG_HDR_SIZE);
+	asv_lock(d, ASV_LOCK_RET);
+	if (asv_load_relaxed(&d->rx_closed))
+		err = -ASV_ESHUTDOWN; /* the role's receive state may be gone */
+	else
+		err = d->ops->rx_release(d, (uint8_t *)data - ASV_RPMSG_HDR_SIZE);
+	asv_unlock(d, ASV_LOCK_RET);
+	return err;
 }
 
 /* ---- receiving ---- */

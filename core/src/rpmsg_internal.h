@@ -61,6 +61,13 @@ void asv_rpmsg_dev_init(struct asv_rpmsg_dev *d, const struct asv_role_ops *ops,
 /* Mark the link up / shut it down (waking every blocked sender). */
 void asv_rpmsg_set_link(struct asv_rpmsg_dev *d, bool up);
 void asv_rpmsg_break(struct asv_rpmsg_dev *d, int err, const char *why);
+/*
+ * Tear-down, the first step of asv_host_deinit() and asv_remote_shutdown():
+ * no buffer is taken, handed over or given back from now on, every sender
+ * waiting for a buffer returns -ASV_ESHUTDOWN, and when this returns no
+ * thread is left in the send path. Idempotent.
+ */
+void asv_rpmsg_close(struct asv_rpmsg_dev *d, const char *why);
 /* Wake blocked senders if there are any (called by the ISR). */
 void asv_rpmsg_wake_senders(struct asv_rpmsg_dev *d);
 
@@ -94,5 +101,16 @@ int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held);
 
 /* Send an NS CREATE/DESTROY for @ept (remote role). */
 int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags);
+/*
+ * Announce @ept if it is PENDING (claimed under the EPT lock, so exactly
+ * one thread sends its CREATE). Returns 0 (sent, or nothing to do) or the
+ * send's error (the endpoint is PENDING again).
+ */
+int asv_ept_announce(struct asv_endpoint *ept);
+/* Claim the next PENDING endpoint for announcing (ANNOUNCING), or NULL;
+ * the claimer sends its CREATE, then calls asv_ept_announce_done(). */
+struct asv_endpoint *asv_ept_claim_pending(struct asv_rpmsg_dev *d);
+/* End an announce: ANNOUNCED, or PENDING again if the send failed (@err). */
+void asv_ept_announce_done(struct asv_endpoint *ept, int err);
 
 #endif

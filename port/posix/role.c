@@ -315,6 +315,9 @@ void asv_posix_role_destroy(struct asv_posix_role *p)
 {
 	int i;
 
+	if (p->destroyed)
+		return;
+	p->destroyed = 1;
 	asv_posix_role_stop(p);
 	for (i = 0; i < ASV_LOCK_COUNT; i++)
 		asv_biased_destroy(&p->locks[i]);

@@ -185,7 +185,7 @@ static void test_name_service(void **state)
 	assert_int_equal(m->host.nchannels, 1);
 	assert_string_equal(m->host.channels->name, "svc-b");
 	/* a duplicate CREATE for an existing channel is refused (EEXIST) */
-	b.announced = 0;
+	b.ns_state = ASV_NS_NONE;
 	assert_int_equal(asv_sendto(&b, 53,
 				    &(struct asv_rpmsg_ns_msg){ .name = "svc-b", .addr = b.addr },
 				    sizeof(struct asv_rpmsg_ns_msg)),
@@ -213,7 +213,7 @@ static void test_without_name_service(void **state)
 	assert_true(asv_link_ready(&m.remote.dev));
 	assert_false(m.remote.dev.ns_enabled);
 	assert_int_equal(m.host.nchannels, 0);
-	assert_false(a.announced);
+	assert_int_equal(a.ns_state, ASV_NS_PENDING);
 	/* an NS message sent anyway is dropped by the host as unknown */
 	assert_int_equal(asv_sendto(&a, 53, &(struct asv_rpmsg_ns_msg){ .name = "x" }, 40), 0);
 	msys_pump(&m);
@@ -457,7 +457,7 @@ static void test_not_ready(void **state)
 	assert_int_equal(msys_start_host(&m, NULL), 0);
 	msys_pump(&m);
 	/* the endpoint created before the link was announced once it came up */
-	assert_true(a.announced);
+	assert_int_equal(a.ns_state, ASV_NS_ANNOUNCED);
 	assert_int_equal(m.host.nchannels, 1);
 	msys_fini(&m);
 }

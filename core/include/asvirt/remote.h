@@ -66,13 +66,19 @@ struct asv_remote {
 	struct asv_vring tx_vr;	    /* vring[0]: remote -> host */
 	struct asv_vring rx_vr;	    /* vring[1]: host -> remote */
 	uint32_t tx_notifyid, rx_notifyid;
-	uint32_t rx_held[ASV_REMOTE_MAX_NUM / 32];
+	/*
+	 * Each vring[1] buffer we took, by descriptor id, in private memory
+	 * (the host can rewrite anything in the buffer itself): its state
+	 * (see remote.c), header address and descriptor length.
+	 */
+	uint8_t rx_state[ASV_REMOTE_MAX_NUM];
+	struct asv_rpmsg_hdr *rx_hdr[ASV_REMOTE_MAX_NUM];
+	uint32_t rx_len[ASV_REMOTE_MAX_NUM];
 	uint32_t tx_held[ASV_REMOTE_MAX_NUM / 32];
 	uint16_t stash_id[ASV_MAX_ZC_TX];
 	void *stash_buf[ASV_MAX_ZC_TX];
 	unsigned int nstash;
 	uint16_t ret_id[ASV_RET_BATCH]; /* rx buffers to give back (ISR only) */
-	uint32_t ret_len[ASV_RET_BATCH];
 	unsigned int nret;
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;

@@ -48,6 +48,22 @@ typedef void (*asv_tx_lost_fn)(struct asv_endpoint *ept, uint32_t dst, const voi
 /* At most this many zero-copy tx buffers may be held at once. */
 #define ASV_MAX_ZC_TX 32
 
+/*
+ * Name-service life of a named endpoint on the remote, one state machine
+ * under the EPT lock, so an endpoint is announced once, never after its
+ * DESTROY, and never freed while its CREATE is being sent: NONE (nothing
+ * to announce) or PENDING (until the link is up) -> ANNOUNCING (CREATE in
+ * flight; a destroy waits for it) -> ANNOUNCED -> GONE (destroyed; DESTROY
+ * sent if it was ANNOUNCED).
+ */
+enum asv_ns_state {
+	ASV_NS_NONE = 0,
+	ASV_NS_PENDING,
+	ASV_NS_ANNOUNCING,
+	ASV_NS_ANNOUNCED,
+	ASV_NS_GONE,
+};
+
 struct asv_endpoint {
 	uint32_t addr; /* local address */
 	uint32_t dst;  /* default destination of asv_send(); ANY if unknown */
@@ -58,7 +74,7 @@ struct asv_endpoint {
 	/* private */
 	struct asv_rpmsg_dev *dev;
 	struct asv_endpoint *next;
-	uint8_t announced;
+	uint8_t ns_state;  /* enum asv_ns_state, EPT lock */
 	uint8_t allocated; /* memory came from env->alloc */
 };
 
@@ -85,7 +101,8 @@ struct asv_role_ops {
 	/* Ask (true) or stop asking (false) to be told of freed tx buffers;
 	 * returns true when buffers may already be free. TX lock held. */
 	bool (*tx_arm)(struct asv_rpmsg_dev *d, bool on);
-	/* Give back a received buffer the callback held (any thread). */
+	/* Give back a received buffer the callback held or is running with
+	 * (any thread). RET lock held. */
 	int (*rx_release)(struct asv_rpmsg_dev *d, void *hdr);
 	/* Give back the received buffers the ISR has batched (ISR thread). */
 	void (*rx_flush)(struct asv_rpmsg_dev *d);
@@ -104,6 +121,16 @@ struct asv_rpmsg_dev {
 	int broken;		/* atomic: 0 or the -errno that shut the link */
 	int tx_waiters;		/* atomic */
 	unsigned long notifies; /* atomic */
+	/*
+	 * Tear-down (asv_rpmsg_close()): closing is set once under the TX
+	 * lock, rx_closed under the RET lock; after that no buffer is taken,
+	 * handed over or given back. in_slow (atomic) counts the threads in
+	 * the slow send path, which touch the device outside the TX lock;
+	 * the close waits until it is 0 so the role may then free its state.
+	 */
+	int closing;
+	int rx_closed;
+	int in_slow;
 	/*
 	 * Zero-copy tx buffers handed out (TX lock): held counts those taken
 	 * and those being waited for (<= ASV_MAX_ZC_TX); the table maps each

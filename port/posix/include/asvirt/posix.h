@@ -38,7 +38,8 @@ struct asv_posix_role {
 	struct asv_notifier *peer; /* we raise it to interrupt the peer */
 	pthread_t isr_thread;
 	int isr_running;
-	int stop; /* atomic */
+	int destroyed; /* asv_posix_role_destroy() ran: a second call does nothing */
+	int stop;      /* atomic */
 	asv_isr_fn isr_fn;
 	void *isr_arg;
 	/*
