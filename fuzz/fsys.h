@@ -183,7 +183,7 @@ static inline void fsys_fini(struct fsys *s)
 /* Offset of vring @k's used ring inside the block. */
 static inline size_t fsys_used_off(struct fsys *s, int k)
 {
-	size_t num = s->rproc.vring_num[k], align = s->rproc.vring_align;
+	size_t num = s->rproc.vring_num[k], align = s->rproc.vring_align[k];
 
 	return (size_t)((uint8_t *)s->rproc.vring_va[k] - s->shm) +
 	       ((16u * num + 6u + 2u * num + align - 1) & ~(align - 1));

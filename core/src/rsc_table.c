@@ -10,7 +10,8 @@ void asv_rsc_default_config(struct asv_rsc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->vring_num = 256;
-	cfg->vring_align = 4096;
+	cfg->vring_align[0] = 4096;
+	cfg->vring_align[1] = 4096;
 	cfg->vring_da[0] = ASV_FW_RSC_ADDR_ANY;
 	cfg->vring_da[1] = ASV_FW_RSC_ADDR_ANY;
 	cfg->features = 1u << ASV_VIRTIO_RPMSG_F_NS;
@@ -41,9 +42,11 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	uint32_t e = 0, i;
 
 	if (!cfg || !cfg->vring_num || (cfg->vring_num & (cfg->vring_num - 1)) ||
-	    cfg->vring_num > 32768 || !cfg->vring_align ||
-	    (cfg->vring_align & (cfg->vring_align - 1)))
+	    cfg->vring_num > 32768)
 		return -ASV_EINVAL;
+	for (i = 0; i < 2; i++)
+		if (!cfg->vring_align[i] || (cfg->vring_align[i] & (cfg->vring_align[i] - 1)))
+			return -ASV_EINVAL;
 	nent = 1 + (cfg->buf_len ? 1 : 0) + (cfg->trace_len ? 1 : 0);
 	off = sizeof(struct asv_resource_table) + 4u * nent;
 	total = off + (cfg->buf_len ? co_sz : 0) + (cfg->trace_len ? tr_sz : 0) + vd_sz;
@@ -86,7 +89,7 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 		v->num_of_vrings = 2;
 		for (i = 0; i < 2; i++) {
 			v->vring[i].da = asv_cpu_to_le32(cfg->vring_da[i]);
-			v->vring[i].align = asv_cpu_to_le32(cfg->vring_align);
+			v->vring[i].align = asv_cpu_to_le32(cfg->vring_align[i]);
 			v->vring[i].num = asv_cpu_to_le32(cfg->vring_num);
 			v->vring[i].notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
 		}
@@ -167,6 +170,7 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 				for (k = 0; k < 2; k++) {
 					uint32_t n = asv_le32(v->vring[k].num);
 					uint32_t a = asv_le32(v->vring[k].align);
+					uint32_t d = asv_le32(v->vring[k].da);
 
 					if (!n || (n & (n - 1)) || n > 32768)
 						BAD("entry %u: vring %u num %u is not a power of "
@@ -176,6 +180,13 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 						BAD("entry %u: vring %u align %u is not a power of "
 						    "two",
 						    i, k, a);
+					/* Host and remote each lay the used ring out
+					 * from the ring's address: both agree only
+					 * when it is a multiple of align. */
+					if (d != ASV_FW_RSC_ADDR_ANY && (d & (a - 1)))
+						BAD("entry %u: vring %u da 0x%x is not a multiple "
+						    "of its align %u",
+						    i, k, d, a);
 				}
 			}
 			break;

@@ -184,7 +184,7 @@ static void test_build_rejects_bad_config(void **state)
 	cfg.vring_num = 100;
 	assert_int_equal(asv_rsc_build(t, sizeof(t), &cfg), -ASV_EINVAL);
 	asv_rsc_default_config(&cfg);
-	cfg.vring_align = 0;
+	cfg.vring_align[1] = 0;
 	assert_int_equal(asv_rsc_build(t, sizeof(t), &cfg), -ASV_EINVAL);
 	asv_rsc_default_config(&cfg);
 	cfg.trace_len = 0;

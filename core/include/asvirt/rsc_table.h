@@ -18,11 +18,11 @@
 #define ASV_RSC_VDEV0_BUFFER "vdev0buffer"
 
 struct asv_rsc_config {
-	uint32_t vring_num;   /* entries per vring, power of two; default 256 */
-	uint32_t vring_align; /* default 4096 */
-	uint32_t vring_da[2]; /* ASV_FW_RSC_ADDR_ANY lets the host choose */
-	uint32_t features;    /* default 1 << ASV_VIRTIO_RPMSG_F_NS */
-	uint32_t trace_len;   /* 0: no trace entry */
+	uint32_t vring_num;	 /* entries per vring, power of two; default 256 */
+	uint32_t vring_align[2]; /* per vring, power of two; default 4096 */
+	uint32_t vring_da[2];	 /* ASV_FW_RSC_ADDR_ANY lets the host choose */
+	uint32_t features;	 /* default 1 << ASV_VIRTIO_RPMSG_F_NS */
+	uint32_t trace_len;	 /* 0: no trace entry */
 	uint32_t trace_da;
 	uint32_t buf_len; /* 0: no "vdev0buffer" carveout entry */
 	uint32_t buf_da;
