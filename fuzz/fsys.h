@@ -130,6 +130,7 @@ static inline int fsys_init(struct fsys *s, struct asv_endpoint *rept)
 	s->renv.in_isr = f_in_r;
 	asv_rsc_default_config(&cfg);
 	cfg.vring_num = 16;
+	cfg.trace_da = 0x20001000u;
 	n = asv_rsc_build(table, sizeof(table), &cfg);
 	if (n < 0 || asv_rproc_load(&s->rproc, &s->region, table, (size_t)n, &s->henv))
 		return -1;

@@ -143,6 +143,52 @@ static bool in_carveout(const struct asv_rproc *rp, uint32_t da, uint32_t len)
 	return false;
 }
 
+/* Would Linux give this vdev's vrings memory (rproc_parse_vring)? Ours
+ * also needs a power-of-two align to lay a ring out. */
+static bool vdev_usable(const struct asv_fw_rsc_vdev *v)
+{
+	uint32_t k;
+
+	for (k = 0; k < v->num_of_vrings; k++) {
+		uint32_t n = asv_le32(v->vring[k].num), a = asv_le32(v->vring[k].align);
+
+		if (!n || n > ASV_VRING_MAX_NUM || !a || (a & (a - 1)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Vring @k of vdev number @nvdev (counting every vdev): reserve it when
+ * fixed, allocate it when at ANY; in the second pass give it the next
+ * notify id. The served vdev (@first) records it for the host.
+ */
+static int place_vring(struct asv_rproc *rp, const struct asv_env *env, struct asv_fw_rsc_vdev *v,
+		       unsigned int nvdev, uint32_t k, bool first, bool fixed)
+{
+	struct asv_fw_rsc_vdev_vring *vr = &v->vring[k];
+	uint32_t n = asv_le32(vr->num), a = asv_le32(vr->align);
+	size_t len = asv_vring_size(n, a);
+	char name[ASV_RSC_NAME_SIZE];
+	void *va = NULL;
+	int err;
+
+	vring_name(name, nvdev, k);
+	err = place(rp, env, name, &vr->da, len, a < PAGE ? PAGE : a, fixed, &va);
+	if (err || fixed)
+		return err;
+	vr->pa = vr->da;
+	vr->notifyid = asv_cpu_to_le32(rp->next_notifyid);
+	if (first) {
+		rp->vring_va[k] = asv_region_to_va(&rp->shm, asv_le32(vr->da), len);
+		rp->vring_num[k] = n;
+		rp->vring_align[k] = a;
+		rp->notifyid[k] = rp->next_notifyid;
+	}
+	rp->next_notifyid++;
+	return 0;
+}
+
 /* One pass over the table: fixed ranges (@fixed) or those at ANY. */
 static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed)
 {
@@ -179,15 +225,39 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 			struct asv_fw_rsc_trace *tr = (void *)h->data;
 			uint32_t da = asv_le32(tr->da), len = asv_le32(tr->len);
 
-			/* A fixed trace inside a carveout shares its range. */
-			if (fixed && da != ASV_FW_RSC_ADDR_ANY && in_carveout(rp, da, len)) {
-				va = asv_region_to_va(&rp->shm, da, len);
-			} else {
-				err = place(rp, env, "trace buffer", &tr->da, len, 64, fixed, &va);
+			/*
+			 * Linux allocates no trace buffer (rproc_handle_trace
+			 * records da; debugfs translates it on each read with
+			 * rproc_da_to_va, "Trace ... not available" when that
+			 * fails). So: one at ANY is not allocated; a fixed one
+			 * is used where it is mapped (inside a carveout, sharing
+			 * its range, or elsewhere in the block, reserved).
+			 */
+			if (!fixed) {
+				if (da == ASV_FW_RSC_ADDR_ANY)
+					asv_logf(env, ASV_LOG_WARN,
+						 "rproc: trace buffer %.32s at FW_RSC_ADDR_ANY is "
+						 "not allocated (nor by Linux): give it a fixed da "
+						 "inside a carveout",
+						 tr->name);
+				break;
+			}
+			if (da == ASV_FW_RSC_ADDR_ANY)
+				break;
+			va = asv_region_to_va(&rp->shm, da, len);
+			if (!va) {
+				asv_logf(env, ASV_LOG_WARN,
+					 "rproc: trace buffer at 0x%x+0x%x is outside the shared "
+					 "block: not available",
+					 da, len);
+				break;
+			}
+			if (!in_carveout(rp, da, len)) {
+				err = add_range(rp, env, "trace buffer", da, len);
 				if (err)
 					return err;
 			}
-			if (va && !rp->trace_va) {
+			if (!rp->trace_va) {
 				rp->trace_va = va;
 				rp->trace_len = len;
 			}
@@ -195,27 +265,30 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 		}
 		case ASV_RSC_VDEV: {
 			struct asv_fw_rsc_vdev *v = (void *)h->data;
+			bool rpmsg = asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG;
+			bool first = rpmsg && (!rp->vdev || rp->vdev == v);
 			uint32_t k;
 
-			if (asv_le32(v->id) != ASV_VIRTIO_ID_RPMSG)
-				break;
-			rp->vdev = v;
-			for (k = 0; k < 2; k++) {
-				struct asv_fw_rsc_vdev_vring *vr = &v->vring[k];
-				uint32_t n = asv_le32(vr->num), a = asv_le32(vr->align);
-				char name[ASV_RSC_NAME_SIZE];
-
-				vring_name(name, nvdev, k);
-				err = place(rp, env, name, &vr->da, asv_vring_size(n, a),
-					    a < PAGE ? PAGE : a, fixed, &va);
-				if (err)
-					return err;
-				if (!va)
-					continue;
-				vr->pa = vr->da;
-				rp->vring_va[k] = va;
-				rp->vring_num[k] = n;
-				rp->vring_align[k] = a;
+			/*
+			 * Linux sets up every vdev, whatever its id, in table
+			 * order (rproc_handle_vdev -> rproc_virtio_probe): its
+			 * vrings get carveouts "vdev<i>vring<k>" and notify ids
+			 * from one counter (rproc_alloc_vring, idr_alloc from
+			 * 0). A vdev whose vrings Linux would refuse
+			 * (rproc_parse_vring: num or align 0) gets none.
+			 */
+			if (vdev_usable(v)) {
+				if (first)
+					rp->vdev = v;
+				for (k = 0; k < v->num_of_vrings; k++) {
+					err = place_vring(rp, env, v, nvdev, k, first, fixed);
+					if (err)
+						return err;
+				}
+				if (!fixed && first)
+					rp->vdev_index = nvdev;
+				if (!fixed && rpmsg)
+					rp->nrpmsg++;
 			}
 			nvdev++;
 			break;
@@ -231,7 +304,6 @@ int asv_rproc_load(struct asv_rproc *rp, const struct asv_mem_region *shm, const
 		   size_t size, const struct asv_env *env)
 {
 	struct asv_fw_rsc_vdev *v;
-	uint32_t k;
 	int err;
 
 	memset(rp, 0, sizeof(*rp));
@@ -261,10 +333,10 @@ int asv_rproc_load(struct asv_rproc *rp, const struct asv_mem_region *shm, const
 		asv_logf(env, ASV_LOG_ERR, "rproc: the table has no rpmsg vdev (id 7)");
 		return -ASV_EINVAL;
 	}
-	for (k = 0; k < 2; k++) {
-		v->vring[k].notifyid = asv_cpu_to_le32(k);
-		rp->notifyid[k] = k;
-	}
+	if (rp->nrpmsg > 1)
+		asv_logf(env, ASV_LOG_WARN,
+			 "rproc: %u rpmsg vdevs placed; this host serves the first (vdev%u)",
+			 rp->nrpmsg, rp->vdev_index);
 	v->status = 0;
 	v->gfeatures = 0;
 	if (!rp->bufs.va) {

@@ -180,8 +180,10 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	m->renv.log_ctx = &m->rlog;
 	if (o->rsc)
 		cfg = *o->rsc;
-	else
+	else {
 		asv_rsc_default_config(&cfg);
+		cfg.trace_da = MSYS_DA + 0x1000u;
+	}
 	if (o->vring_num)
 		cfg.vring_num = o->vring_num;
 	if (o->no_ns)

@@ -14,6 +14,13 @@
 
 static struct logcap lc;
 
+/* The default table, its trace carveout in a block at MSYS_DA. */
+static void default_cfg(struct asv_rsc_config *cfg)
+{
+	asv_rsc_default_config(cfg);
+	cfg->trace_da = MSYS_DA + 0x1000u;
+}
+
 /* ---- a remote alone, driven by hand (no host) ---- */
 
 static void n_notify(void *ctx, uint32_t id)
@@ -108,7 +115,7 @@ static void test_misaligned_da_refused_by_loader(void **state)
 
 	(void)state;
 	logcap_init(&lc, "host");
-	asv_rsc_default_config(&cfg);
+	default_cfg(&cfg);
 	cfg.vring_da[1] = MSYS_DA + 0x80010u; /* 16-byte aligned, align 4096 */
 	n = asv_rsc_build(t, sizeof(t), &cfg);
 	assert_true(n > 0);
@@ -134,7 +141,7 @@ static void test_fixed_overlap_refused(void **state)
 
 	(void)state;
 	logcap_init(&lc, "host");
-	asv_rsc_default_config(&cfg);
+	default_cfg(&cfg);
 	cfg.vring_da[0] = MSYS_DA + 0x10000u;
 	cfg.vring_da[1] = MSYS_DA + 0x12000u; /* vring0 is 0x2806 bytes long */
 	n = asv_rsc_build(t, sizeof(t), &cfg);
@@ -145,7 +152,7 @@ static void test_fixed_overlap_refused(void **state)
 		&lc, "vdev0vring1 at 0x20012000+0x2806 overlaps vdev0vring0 at 0x20010000+0x2806"))
 		fail_msg("%s", lc.line[0]);
 	/* a fixed carveout over the loaded table (the first page) */
-	asv_rsc_default_config(&cfg);
+	default_cfg(&cfg);
 	cfg.buf_da = MSYS_DA;
 	n = asv_rsc_build(t, sizeof(t), &cfg);
 	logcap_clear(&lc);
@@ -153,7 +160,7 @@ static void test_fixed_overlap_refused(void **state)
 	if (!logcap_has(&lc, "overlaps the resource table"))
 		fail_msg("%s", lc.line[0]);
 	/* adjacent is not overlapping: vring1 right after vring0's page-rounded size */
-	asv_rsc_default_config(&cfg);
+	default_cfg(&cfg);
 	cfg.vring_da[0] = MSYS_DA + 0x10000u;
 	cfg.vring_da[1] = MSYS_DA + 0x13000u;
 	n = asv_rsc_build(t, sizeof(t), &cfg);
@@ -171,27 +178,28 @@ struct shape {
 	uint32_t buf_off;
 	uint32_t trace_len; /* 0 = none */
 	uint32_t trace_off;
+	uint32_t trace_co; /* the trace in a carveout of its own */
 };
 
 #define ANY ASV_FW_RSC_ADDR_ANY
 
 static const struct shape shapes[] = {
 	/* asvirt's own default table: everything placed by the host */
-	{ "asvirt", 256, { 4096, 4096 }, { ANY, ANY }, 256 * 1024, ANY, 0, 0 },
+	{ "asvirt", 256, { 4096, 4096 }, { ANY, ANY }, 256 * 1024, ANY, 8192, 0x1000, 1 },
 	/* OpenAMP's Linux demo: fixed vrings at +0x4000/+0x8000, no buffer
 	 * carveout (the host takes buffers from its own memory) */
-	{ "openamp-linux", 256, { 4096, 4096 }, { 0x4000, 0x8000 }, 0, 0, 0, 0 },
+	{ "openamp-linux", 256, { 4096, 4096 }, { 0x4000, 0x8000 }, 0, 0, 0, 0, 0 },
 	/* Xilinx R5 style: fixed vrings 16 KiB apart, a fixed trace */
-	{ "xilinx", 256, { 4096, 4096 }, { 0x40000, 0x44000 }, 0, 0, 0x8000, 0x80000 },
+	{ "xilinx", 256, { 4096, 4096 }, { 0x40000, 0x44000 }, 0, 0, 0x8000, 0x80000, 0 },
 	/* Zephyr style: small vrings at ANY aligned to 16, a fixed trace */
-	{ "zephyr", 16, { 16, 16 }, { ANY, ANY }, 0, 0, 0x400, 0x90000 },
+	{ "zephyr", 16, { 16, 16 }, { ANY, ANY }, 0, 0, 0x400, 0x90000, 0 },
 	/* NXP RPMsg-Lite style (i.MX): VRING_SIZE 0x8000 between the vrings */
-	{ "rpmsg-lite", 256, { 4096, 4096 }, { 0x60000, 0x68000 }, 0, 0, 0, 0 },
+	{ "rpmsg-lite", 256, { 4096, 4096 }, { 0x60000, 0x68000 }, 0, 0, 0, 0, 0 },
 	/* RPMsg-Lite packed: vring1 exactly one (page-rounded) vring after vring0 */
-	{ "rpmsg-lite-packed", 256, { 4096, 4096 }, { 0x70000, 0x73000 }, 0, 0, 0, 0 },
+	{ "rpmsg-lite-packed", 256, { 4096, 4096 }, { 0x70000, 0x73000 }, 0, 0, 0, 0, 0 },
 	/* two alignments: host and remote must compute the same used rings */
-	{ "mixed-align", 256, { 4096, 64 }, { ANY, ANY }, 0, 0, 0, 0 },
-	{ "mixed-align-fixed", 64, { 16, 4096 }, { 0x20010, 0x21000 }, 0, 0, 0, 0 },
+	{ "mixed-align", 256, { 4096, 64 }, { ANY, ANY }, 0, 0, 0, 0, 0 },
+	{ "mixed-align-fixed", 64, { 16, 4096 }, { 0x20010, 0x21000 }, 0, 0, 0, 0, 0 },
 };
 
 struct range {
@@ -272,7 +280,7 @@ static void run_shape(const struct shape *s)
 	unsigned int i;
 	int err;
 
-	asv_rsc_default_config(&cfg);
+	default_cfg(&cfg);
 	cfg.vring_num = s->vring_num;
 	for (i = 0; i < 2; i++) {
 		cfg.vring_align[i] = s->align[i];
@@ -282,6 +290,7 @@ static void run_shape(const struct shape *s)
 	cfg.buf_da = s->buf_off == ANY ? ANY : MSYS_DA + s->buf_off;
 	cfg.trace_len = s->trace_len;
 	cfg.trace_da = MSYS_DA + s->trace_off;
+	cfg.trace_carveout = s->trace_co;
 	o.rsc = &cfg;
 	err = msys_init(&m, &o);
 	if (err)

@@ -38,6 +38,9 @@ struct asv_rproc {
 	uint32_t vring_num[2];
 	uint32_t vring_align[2];
 	uint32_t notifyid[2];
+	uint32_t next_notifyid;	    /* notify ids go to every vdev's vrings */
+	unsigned int vdev_index;    /* of the served vdev among all vdevs */
+	unsigned int nrpmsg;	    /* rpmsg vdevs in the table */
 	struct asv_mem_region bufs; /* vdev0buffer carveout, or allocated */
 	void *trace_va;
 	uint32_t trace_len;
