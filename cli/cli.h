@@ -2,6 +2,9 @@
 #ifndef ASVIRT_CLI_H
 #define ASVIRT_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 struct cli_cmd {
 	const char *name;
 	const char *summary;
@@ -18,6 +21,13 @@ int cmd_crash(int argc, char **argv);
 int cmd_fw_build(int argc, char **argv);
 int cmd_fw_check(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+
+/*
+ * fw-check --linux: print, rule by rule, what Linux 6.1's remoteproc does
+ * with resource table @table (@size bytes, untrusted). Returns 1 when Linux
+ * refuses to boot the firmware, else 0.
+ */
+int fw_linux_check(const void *table, size_t size, FILE *out);
 
 /* asvirt-fw-runner: $ASVIRT_RUNNER, next to this binary, or ../libexec. */
 int cli_find_runner(char *out, size_t n);

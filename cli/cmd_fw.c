@@ -4,12 +4,15 @@
  * sources (one of them says ASV_FIRMWARE(app)); asvirt fw-check FILE:
  * load and check a firmware image as `asvirt up` would.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "asvirt/elf.h"
 #include "asvirt/errors.h"
 #include "asvirt/proc.h"
 #include "cli.h"
@@ -95,15 +98,96 @@ int cmd_fw_build(int argc, char **argv)
 	return cmd_fw_check(2, (char *[]){ "fw-check", (char *)out, NULL });
 }
 
+static void fw_check_usage(FILE *f)
+{
+	fprintf(f, "usage: asvirt fw-check FIRMWARE.so\n"
+		   "       asvirt fw-check --linux FILE\n\n"
+		   "Without options: load and check a firmware image as `asvirt up` would.\n\n"
+		   "--linux FILE: read the .resource_table of any ELF firmware (asvirt's or\n"
+		   "anyone's) and say, rule by rule, what Linux 6.1's remoteproc does with it:\n"
+		   "table header (version 1, reserved words, offsets in bounds), each entry's\n"
+		   "type and length (types 4..127 and above 512 skipped, vendor 128..512\n"
+		   "skipped), carveouts and devmem (reserved words, IOMMU), trace buffers (one\n"
+		   "at FW_RSC_ADDR_ANY is not allocated), vdevs (reserved bytes, at most two\n"
+		   "vrings, config_len in bounds, vring num a power of two, da a multiple of\n"
+		   "align, notify ids, the vdev's own notify id), overlapping fixed ranges,\n"
+		   "VIRTIO_RPMSG_F_NS and features Linux does not acknowledge. Each line is\n"
+		   "ok, warn, skip, broken (boots, but a device or the link will not work)\n"
+		   "or REFUSE, with the kernel's message. Exit status 1 when Linux refuses to\n"
+		   "boot the firmware (or the file has no readable table), else 0.\n");
+}
+
+static int fw_check_linux(const char *path)
+{
+	struct asv_elf_section sec;
+	char why[256];
+	uint8_t *img = NULL;
+	void *table;
+	size_t n = 0, cap = 0;
+	FILE *f = fopen(path, "rb");
+	int ret = 1;
+
+	if (!f) {
+		fprintf(stderr, "asvirt fw-check: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		if (n == cap) {
+			uint8_t *p =
+			    cap < (256u << 20) ? realloc(img, cap ? 2 * cap : 65536) : NULL;
+
+			if (!p)
+				break;
+			img = p;
+			cap = cap ? 2 * cap : 65536;
+		}
+		size_t got = fread(img + n, 1, cap - n, f);
+
+		n += got;
+		if (!got)
+			break;
+	}
+	fclose(f);
+	if (!img || asv_elf_check(img, n, NULL, why, sizeof(why)) ||
+	    asv_elf_find_section(img, n, ASV_ELF_RSC_SECTION, &sec, why, sizeof(why))) {
+		if (img && !strstr(why, "no section"))
+			fprintf(stderr, "asvirt fw-check: %s: %s\n", path, why);
+		else
+			fprintf(stderr, "asvirt fw-check: %s: %s\n", path,
+				img ? why : "unreadable");
+		printf("%s: no resource table Linux can read: rproc_elf_load_rsc_table fails "
+		       "(-EINVAL)\n",
+		       path);
+		free(img);
+		return 1;
+	}
+	/* an aligned copy: the section may sit at any file offset */
+	table = malloc(sec.size ? (size_t)sec.size : 1);
+	if (table && sec.data) {
+		memcpy(table, sec.data, (size_t)sec.size);
+		printf("%s:\n", path);
+		ret = fw_linux_check(table, (size_t)sec.size, stdout);
+	}
+	free(table);
+	free(img);
+	return ret;
+}
+
 int cmd_fw_check(int argc, char **argv)
 {
 	struct asv_fw_image img;
 	char why[512];
 	int err;
 
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		fw_check_usage(stdout);
+		return 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--linux"))
+		return fw_check_linux(argv[2]);
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(argc == 2 ? stdout : stderr, "usage: asvirt fw-check FIRMWARE.so\n");
-		return argc == 2 ? 0 : 2;
+		fw_check_usage(stderr);
+		return 2;
 	}
 	err = asv_fw_image_load(&img, argv[1], why, sizeof(why));
 	if (err) {

@@ -20,3 +20,8 @@ foreach(f fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail)
   target_link_libraries(${f}_regress PRIVATE asvirt_core)
   add_test(NAME ${f}_regress COMMAND ${f}_regress ${PROJECT_SOURCE_DIR}/fuzz/regress/${f})
 endforeach()
+
+# fw-check --linux: one small ELF image per Linux acceptance rule.
+add_test(NAME test_fw_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_fw_linux.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_fw_linux PROPERTIES TIMEOUT 120 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")

@@ -130,6 +130,7 @@ static inline int fsys_init(struct fsys *s, struct asv_endpoint *rept)
 	s->renv.in_isr = f_in_r;
 	asv_rsc_default_config(&cfg);
 	cfg.vring_num = 16;
+	cfg.trace_da = 0x20001000u;
 	n = asv_rsc_build(table, sizeof(table), &cfg);
 	if (n < 0 || asv_rproc_load(&s->rproc, &s->region, table, (size_t)n, &s->henv))
 		return -1;
@@ -183,7 +184,7 @@ static inline void fsys_fini(struct fsys *s)
 /* Offset of vring @k's used ring inside the block. */
 static inline size_t fsys_used_off(struct fsys *s, int k)
 {
-	size_t num = s->rproc.vring_num[k], align = s->rproc.vring_align;
+	size_t num = s->rproc.vring_num[k], align = s->rproc.vring_align[k];
 
 	return (size_t)((uint8_t *)s->rproc.vring_va[k] - s->shm) +
 	       ((16u * num + 6u + 2u * num + align - 1) & ~(align - 1));

@@ -328,9 +328,10 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	asv_rpmsg_dev_init(&h->dev, &host_ops, &cfg->env, false);
 	if (cfg->timeout_ms)
 		h->dev.timeout_ms = cfg->timeout_ms;
-	if (asv_vring_init(&h->rx_vr, cfg->vring_va[0], cfg->vring_num[0], cfg->vring_align,
+	if (asv_vring_init(&h->rx_vr, cfg->vring_va[0], cfg->vring_num[0], cfg->vring_align[0],
 			   true) ||
-	    asv_vring_init(&h->tx_vr, cfg->vring_va[1], cfg->vring_num[1], cfg->vring_align, true))
+	    asv_vring_init(&h->tx_vr, cfg->vring_va[1], cfg->vring_num[1], cfg->vring_align[1],
+			   true))
 		return -ASV_EINVAL;
 	n = cfg->nbufs;
 	if (!n)

@@ -10,12 +10,15 @@ void asv_rsc_default_config(struct asv_rsc_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->vring_num = 256;
-	cfg->vring_align = 4096;
+	cfg->vring_align[0] = 4096;
+	cfg->vring_align[1] = 4096;
 	cfg->vring_da[0] = ASV_FW_RSC_ADDR_ANY;
 	cfg->vring_da[1] = ASV_FW_RSC_ADDR_ANY;
 	cfg->features = 1u << ASV_VIRTIO_RPMSG_F_NS;
 	cfg->trace_len = 8192;
-	cfg->trace_da = ASV_FW_RSC_ADDR_ANY;
+	cfg->trace_da = ASV_RSC_TRACE_DA;
+	cfg->trace_carveout = 1;
+	cfg->vdev_notifyid = 0;
 	cfg->buf_len = 2u * 256u * ASV_RPMSG_BUF_SIZE;
 	cfg->buf_da = ASV_FW_RSC_ADDR_ANY;
 }
@@ -39,14 +42,19 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	struct asv_resource_table *t = buf;
 	uint8_t *p = buf;
 	uint32_t e = 0, i;
+	bool trace_co;
 
 	if (!cfg || !cfg->vring_num || (cfg->vring_num & (cfg->vring_num - 1)) ||
-	    cfg->vring_num > 32768 || !cfg->vring_align ||
-	    (cfg->vring_align & (cfg->vring_align - 1)))
+	    cfg->vring_num > 32768)
 		return -ASV_EINVAL;
-	nent = 1 + (cfg->buf_len ? 1 : 0) + (cfg->trace_len ? 1 : 0);
+	for (i = 0; i < 2; i++)
+		if (!cfg->vring_align[i] || (cfg->vring_align[i] & (cfg->vring_align[i] - 1)))
+			return -ASV_EINVAL;
+	trace_co = cfg->trace_len && cfg->trace_carveout && cfg->trace_da != ASV_FW_RSC_ADDR_ANY;
+	nent = 1 + (cfg->buf_len ? 1 : 0) + (trace_co ? 1 : 0) + (cfg->trace_len ? 1 : 0);
 	off = sizeof(struct asv_resource_table) + 4u * nent;
-	total = off + (cfg->buf_len ? co_sz : 0) + (cfg->trace_len ? tr_sz : 0) + vd_sz;
+	total = off + (cfg->buf_len ? co_sz : 0) + (trace_co ? co_sz : 0) +
+		(cfg->trace_len ? tr_sz : 0) + vd_sz;
 	if (!buf)
 		return (int)total;
 	if (size < total)
@@ -65,6 +73,17 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 		put_name(c->name, ASV_RSC_VDEV0_BUFFER);
 		off += co_sz;
 	}
+	if (trace_co) {
+		struct asv_fw_rsc_carveout *c = (void *)(p + off + HDR_SZ);
+
+		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
+		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_CARVEOUT);
+		c->da = asv_cpu_to_le32(cfg->trace_da);
+		c->pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
+		c->len = asv_cpu_to_le32(cfg->trace_len);
+		put_name(c->name, ASV_RSC_TRACE_CARVEOUT);
+		off += co_sz;
+	}
 	if (cfg->trace_len) {
 		struct asv_fw_rsc_trace *tr = (void *)(p + off + HDR_SZ);
 
@@ -81,12 +100,14 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
 		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_VDEV);
 		v->id = asv_cpu_to_le32(ASV_VIRTIO_ID_RPMSG);
-		v->notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
+		/* Linux never writes the vdev's own notify id (rproc_alloc_vring
+		 * assigns the vrings' only); OpenAMP reads ANY there as "none". */
+		v->notifyid = asv_cpu_to_le32(cfg->vdev_notifyid);
 		v->dfeatures = asv_cpu_to_le32(cfg->features);
 		v->num_of_vrings = 2;
 		for (i = 0; i < 2; i++) {
 			v->vring[i].da = asv_cpu_to_le32(cfg->vring_da[i]);
-			v->vring[i].align = asv_cpu_to_le32(cfg->vring_align);
+			v->vring[i].align = asv_cpu_to_le32(cfg->vring_align[i]);
 			v->vring[i].num = asv_cpu_to_le32(cfg->vring_num);
 			v->vring[i].notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
 		}
@@ -106,25 +127,39 @@ static bool fits(size_t size, size_t off, size_t len)
 		return -ASV_EINVAL;                                         \
 	} while (0)
 
+/*
+ * Each rule below that Linux 6.1 also applies cites where: the header rules
+ * are remoteproc_elf_loader.c find_table(), the entry rules
+ * remoteproc_core.c rproc_handle_resources() and the handlers it calls.
+ */
 int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 {
 	const struct asv_resource_table *t = table;
 	const uint8_t *p = table;
-	uint32_t num, i, nvdev = 0;
+	uint32_t num, i;
 
+	/* find_table: "header-less resource table" */
 	if (!table || size < sizeof(*t))
 		BAD("%zu bytes is smaller than the 16-byte header", size);
+	/* find_table: "unsupported fw ver" */
 	if (asv_le32(t->ver) != 1)
 		BAD("version %u, expected 1", asv_le32(t->ver));
+	/* find_table: "non zero reserved bytes" */
+	if (t->reserved[0] || t->reserved[1])
+		BAD("non zero reserved bytes in the header");
 	num = asv_le32(t->num);
 	if (num > ASV_RSC_MAX_ENTRIES)
 		BAD("%u entries, at most %u accepted", num, ASV_RSC_MAX_ENTRIES);
+	/* find_table: "resource table incomplete" */
 	if (!fits(size, sizeof(*t), 4u * (size_t)num))
 		BAD("offset array of %u entries runs past the table end (%zu bytes)", num, size);
 	for (i = 0; i < num; i++) {
 		uint32_t off = asv_le32(t->offset[i]), type;
 		const uint8_t *body;
 
+		/* rproc_handle_resources: "rsc table is truncated"; the
+		 * alignment and header checks are ours (Linux reads such
+		 * entries unaligned, or reads the header as an entry). */
 		if ((off & 3u) || !fits(size, off, HDR_SZ))
 			BAD("entry %u: offset 0x%x outside the table (%zu bytes) or unaligned", i,
 			    off, size);
@@ -134,39 +169,58 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 		body = p + off + HDR_SZ;
 		switch (type) {
 		case ASV_RSC_CARVEOUT:
-		case ASV_RSC_DEVMEM:
-			if (!fits(size, off + HDR_SZ, sizeof(struct asv_fw_rsc_carveout)))
+		case ASV_RSC_DEVMEM: {
+			const struct asv_fw_rsc_carveout *c = (const void *)body;
+
+			/* rproc_handle_carveout/devmem: "rsc is truncated" */
+			if (!fits(size, off + HDR_SZ, sizeof(*c)))
 				BAD("entry %u: carveout runs past the table end", i);
+			/* "carveout rsc has non zero reserved bytes" */
+			if (c->reserved)
+				BAD("entry %u: carveout has non zero reserved bytes", i);
 			break;
-		case ASV_RSC_TRACE:
-			if (!fits(size, off + HDR_SZ, sizeof(struct asv_fw_rsc_trace)))
+		}
+		case ASV_RSC_TRACE: {
+			const struct asv_fw_rsc_trace *tr = (const void *)body;
+
+			/* rproc_handle_trace: "trace rsc is truncated" */
+			if (!fits(size, off + HDR_SZ, sizeof(*tr)))
 				BAD("entry %u: trace runs past the table end", i);
+			/* "trace rsc has non zero reserved bytes" */
+			if (tr->reserved)
+				BAD("entry %u: trace has non zero reserved bytes", i);
 			break;
+		}
 		case ASV_RSC_VDEV: {
 			const struct asv_fw_rsc_vdev *v = (const void *)body;
 			size_t vsz;
 
 			if (!fits(size, off + HDR_SZ, sizeof(*v)))
 				BAD("entry %u: vdev header runs past the table end", i);
-			if (v->num_of_vrings > ASV_RSC_MAX_VRINGS)
-				BAD("entry %u: vdev with %u vrings", i, v->num_of_vrings);
+			/* rproc_handle_vdev: "vdev rsc is truncated" (checked
+			 * before the vring count, with the count it has) */
 			vsz = sizeof(*v) + v->num_of_vrings * sizeof(struct asv_fw_rsc_vdev_vring);
 			if (!fits(size, off + HDR_SZ, vsz) ||
 			    !fits(size, off + HDR_SZ + vsz, asv_le32(v->config_len)))
 				BAD("entry %u: vdev vrings or config space (%u bytes) run past the "
 				    "table end",
 				    i, asv_le32(v->config_len));
+			/* "vdev rsc has non zero reserved bytes" */
+			if (v->reserved[0] || v->reserved[1])
+				BAD("entry %u: vdev has non zero reserved bytes", i);
+			/* "too many vrings: %d" (two per rvdev) */
+			if (v->num_of_vrings > ASV_RSC_MAX_VRINGS)
+				BAD("entry %u: too many vrings: %u", i, v->num_of_vrings);
 			if (asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG) {
 				uint32_t k;
 
-				if (++nvdev > 1)
-					BAD("entry %u: a second rpmsg vdev", i);
 				if (v->num_of_vrings != 2)
 					BAD("entry %u: rpmsg vdev with %u vrings, needs 2", i,
 					    v->num_of_vrings);
 				for (k = 0; k < 2; k++) {
 					uint32_t n = asv_le32(v->vring[k].num);
 					uint32_t a = asv_le32(v->vring[k].align);
+					uint32_t d = asv_le32(v->vring[k].da);
 
 					if (!n || (n & (n - 1)) || n > 32768)
 						BAD("entry %u: vring %u num %u is not a power of "
@@ -176,14 +230,28 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 						BAD("entry %u: vring %u align %u is not a power of "
 						    "two",
 						    i, k, a);
+					/* Host and remote each lay the used ring out
+					 * from the ring's address: both agree only
+					 * when it is a multiple of align. */
+					if (d != ASV_FW_RSC_ADDR_ANY && (d & (a - 1)))
+						BAD("entry %u: vring %u da 0x%x is not a multiple "
+						    "of its align %u",
+						    i, k, d, a);
 				}
 			}
 			break;
 		}
 		default:
-			if (type >= ASV_RSC_VENDOR_START && type < ASV_RSC_VENDOR_END)
-				break;
-			BAD("entry %u: unknown resource type %u", i, type);
+			/* rproc_handle_resources: vendor types RSC_VENDOR_START..
+			 * RSC_VENDOR_END (inclusive) no handler claims, and
+			 * types >= RSC_LAST, are skipped with a warning. */
+			asv_logf(env, ASV_LOG_WARN,
+				 "resource table: entry %u: unsupported %sresource %u, skipped", i,
+				 type >= ASV_RSC_VENDOR_START && type <= ASV_RSC_VENDOR_END
+				     ? "vendor "
+				     : "",
+				 type);
+			break;
 		}
 	}
 	return 0;

@@ -52,9 +52,16 @@ int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned l
 	vr->mask = (uint16_t)(num - 1);
 	vr->desc = mem;
 	vr->avail = (struct asv_vring_avail *)((uint8_t *)mem + 16u * num);
-	used = (uintptr_t)&vr->avail->ring[num] + sizeof(asv_le16);
+	/*
+	 * The used ring's offset from the ring's start, aligned: the layout
+	 * asv_vring_size() measures. Aligning the virtual address instead puts
+	 * it elsewhere (past a checked window) when the ring's address is not
+	 * a multiple of @align; the table validators refuse such addresses, and
+	 * this keeps every access inside [mem, mem + asv_vring_size()) anyway.
+	 */
+	used = 16u * num + 2u * (3u + num);
 	used = (used + align - 1) & ~(uintptr_t)(align - 1);
-	vr->used = (struct asv_vring_used *)used;
+	vr->used = (struct asv_vring_used *)((uint8_t *)mem + used);
 	vr->last_seen = 0;
 	vr->shadow_idx = 0;
 	vr->peer_idx = 0;

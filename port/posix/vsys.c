@@ -63,6 +63,8 @@ int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 		int n;
 
 		asv_rsc_default_config(&rcfg);
+		/* the trace's carveout: the page after the table, in this block */
+		rcfg.trace_da = (uint32_t)s->cfg.shm_da + 0x1000u;
 		if (cfg->vring_num)
 			rcfg.vring_num = cfg->vring_num;
 		n = rcfg.vring_num < 256 ? rcfg.vring_num : 256;

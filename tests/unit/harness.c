@@ -161,7 +161,7 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	m->shm = guarded_alloc(m->size);
 	if (!m->shm)
 		return -ASV_ENOMEM;
-	m->region = (struct asv_mem_region){ m->shm, 0x20000000u, m->size };
+	m->region = (struct asv_mem_region){ m->shm, MSYS_DA, m->size };
 	m->henv = (struct asv_env){ .ctx = m,
 				    .notify = h_notify,
 				    .wait_gen = m_gen,
@@ -178,7 +178,12 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	m->renv.notify = r_notify;
 	m->renv.in_isr = r_in_isr;
 	m->renv.log_ctx = &m->rlog;
-	asv_rsc_default_config(&cfg);
+	if (o->rsc)
+		cfg = *o->rsc;
+	else {
+		asv_rsc_default_config(&cfg);
+		cfg.trace_da = MSYS_DA + 0x1000u;
+	}
 	if (o->vring_num)
 		cfg.vring_num = o->vring_num;
 	if (o->no_ns)

@@ -48,7 +48,12 @@ struct msys_opts {
 	unsigned int nbufs; /* 0 = default */
 	int no_ns;	    /* offer no name service */
 	int host_features;  /* 0 = default */
+	/* the table to load; NULL = asv_rsc_default_config() */
+	const struct asv_rsc_config *rsc;
 };
+
+/* Device address of the msys shared block (1 MiB). */
+#define MSYS_DA 0x20000000u
 
 struct msys {
 	void *shm;

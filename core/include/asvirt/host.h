@@ -64,7 +64,7 @@ struct asv_host_config {
 	struct asv_fw_rsc_vdev *vdev; /* in the loaded table: status/gfeatures */
 	void *vring_va[2];	      /* vring[0] (rx) and vring[1] (tx) */
 	uint32_t vring_num[2];
-	uint32_t vring_align;
+	uint32_t vring_align[2]; /* each vring's own, as in the table */
 	uint32_t notifyid[2];
 	struct asv_mem_region bufs; /* rpmsg buffers: rx half then tx half */
 	unsigned int nbufs;	    /* per direction; 0 = min(num, 256) */

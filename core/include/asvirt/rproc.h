@@ -5,6 +5,11 @@
  * shared block (the "loaded table"), allocate every carveout, trace buffer
  * and vring declared at FW_RSC_ADDR_ANY, check every fixed address, assign
  * notify ids 0, 1, ... and write all of it back into the loaded table.
+ *
+ * Every fixed range (carveouts, vrings, a trace outside any carveout) is
+ * reserved before anything is allocated, so nothing placed at ANY lands on
+ * a range the firmware fixed; fixed ranges that overlap each other or the
+ * loaded table are refused.
  */
 #ifndef ASVIRT_RPROC_H
 #define ASVIRT_RPROC_H
@@ -12,16 +17,30 @@
 #include "asvirt/host.h"
 #include "asvirt/rsc_table.h"
 
+/* Ranges a load can reserve: the table, two per entry, the buffers. */
+#define ASV_RPROC_MAX_RANGES (2u * ASV_RSC_MAX_ENTRIES + 2u)
+
+/* One reserved range of device addresses, [lo, hi), and what holds it. */
+struct asv_rproc_range {
+	uint64_t lo, hi;
+	char what[ASV_RSC_NAME_SIZE];
+};
+
 struct asv_rproc {
 	struct asv_mem_region shm; /* the whole shared block */
-	size_t used;		   /* bump allocator: bytes taken */
-	void *table;		   /* the loaded table, at the start of shm */
+	/* every range placed so far (private: the allocator's map) */
+	struct asv_rproc_range range[ASV_RPROC_MAX_RANGES];
+	unsigned int nranges;
+	void *table; /* the loaded table, at the start of shm */
 	size_t table_size;
 	struct asv_fw_rsc_vdev *vdev;
 	void *vring_va[2];
 	uint32_t vring_num[2];
-	uint32_t vring_align;
+	uint32_t vring_align[2];
 	uint32_t notifyid[2];
+	uint32_t next_notifyid;	    /* notify ids go to every vdev's vrings */
+	unsigned int vdev_index;    /* of the served vdev among all vdevs */
+	unsigned int nrpmsg;	    /* rpmsg vdevs in the table */
 	struct asv_mem_region bufs; /* vdev0buffer carveout, or allocated */
 	void *trace_va;
 	uint32_t trace_len;
