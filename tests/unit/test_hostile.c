@@ -289,7 +289,7 @@ static void test_vring_address_outside_block(void **state)
 	(void)state;
 	assert_int_equal(msys_init_remote(&m, NULL), 0);
 	assert_int_equal(msys_start_host(&m, NULL), 0);
-	m.remote.vdev->vring[1].da = (uint32_t)(m.region.da + m.size - 16);
+	m.rproc.vdev->vring[1].da = (uint32_t)(m.region.da + m.size - 16);
 	m.in_remote_isr = 1;
 	assert_int_equal(asv_remote_isr(&m.remote), -ASV_EFAULT);
 	m.in_remote_isr = 0;
