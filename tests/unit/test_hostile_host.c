@@ -136,10 +136,28 @@ static void watch_no_rewrite(struct watch *w)
 	w->field = NULL;
 }
 
-/* Every word of the table was read at most once. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
+/*
+ * Every word of the table was read at most once. Not under TSan: clang's
+ * instrumentation of an atomic load leaves a dead plain load of the same
+ * word after the __tsan_atomic32_load call (seen in copy_table), which
+ * the watch counts; the plain and ASan builds count exactly.
+ */
 static void assert_read_once(struct watch *w, size_t table_size)
 {
 	size_t i;
+
+#ifdef UNDER_TSAN
+	(void)w, (void)table_size;
+	skip();
+#endif
 
 	for (i = 0; i < table_size / 4; i++) {
 		if (w->reads[i] > 1)
@@ -328,8 +346,328 @@ static void test_link_up_vring_num_rewritten(void **state)
 	msys_fini(&m);
 }
 
+/* ---- item 8: a host that forges rings, descriptors and headers ---- */
+
+struct rec {
+	unsigned int n;
+	int hold;
+	void *held;
+};
+
+static int rec_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	struct rec *r = p;
+
+	(void)e, (void)n, (void)src;
+	r->n++;
+	if (r->hold && !r->held) {
+		r->held = d;
+		return ASV_RX_HOLD;
+	}
+	return 0;
+}
+
+struct pair {
+	struct msys m;
+	struct asv_endpoint *h; /* host endpoint 0x500 */
+	struct asv_endpoint re; /* remote endpoint 0x600 */
+	struct rec hr, rr;
+};
+
+static int pair_setup(void **state)
+{
+	struct pair *f = calloc(1, sizeof(*f));
+
+	if (!f || msys_pair_init(&f->m, &f->h, &f->re, rec_cb, &f->hr, &f->rr))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int pair_teardown(void **state)
+{
+	struct pair *f = *state;
+
+	msys_fini(&f->m);
+	free(f);
+	return 0;
+}
+
+/* The remote shut its link down with @err: sends fail, the reason logged. */
+static void assert_remote_down(struct msys *m, struct asv_endpoint *re, int err)
+{
+	struct asv_stats st;
+
+	assert_false(asv_link_ready(&m->remote.dev));
+	assert_int_equal(asv_trysendto(re, 0x500, "x", 1), -ASV_ESHUTDOWN);
+	asv_get_stats(&m->remote.dev, &st);
+	assert_int_equal(st.link_error, err);
+	assert_true(logcap_has(&m->rlog, "link shut down"));
+}
+
+static int remote_isr(struct msys *m)
+{
+	int err;
+
+	m->in_remote_isr = 1;
+	err = asv_remote_isr(&m->remote);
+	m->in_remote_isr = 0;
+	return err;
+}
+
+/* The device address of @va inside the block. */
+static uint64_t da_of(struct msys *m, const void *va)
+{
+	return m->region.da + (uint64_t)((const uint8_t *)va - (const uint8_t *)m->shm);
+}
+
+/* The descriptor of the host's last message on vring[1]. */
+static struct asv_vring_desc *last_host_msg(struct pair *f)
+{
+	struct asv_vring *vr = &f->m.host.tx_vr;
+	uint16_t id = asv_le16(vr->avail->ring[(uint16_t)(vr->shadow_idx - 1) & vr->mask]);
+
+	return &vr->desc[id];
+}
+
+/*
+ * Descriptors inside the block but outside the rpmsg buffers: the table,
+ * either vring, the trace buffer. The remote would read a message out of
+ * (and for its own sends write one into) memory that is not a buffer.
+ */
+static void rx_descriptor_at(void **state, int what)
+{
+	struct pair *f = *state;
+	const void *target[] = { f->m.rproc.table, f->m.rproc.vring_va[0], f->m.rproc.vring_va[1],
+				 f->m.rproc.trace_va };
+
+	assert_int_equal(asv_sendto(f->h, 0x600, "ok", 2), 0);
+	last_host_msg(f)->addr = asv_cpu_to_le64(da_of(&f->m, target[what]));
+	assert_int_equal(remote_isr(&f->m), -ASV_EFAULT);
+	assert_remote_down(&f->m, &f->re, -ASV_EFAULT);
+	assert_true(logcap_has(&f->m.rlog, "outside the buffer region"));
+	assert_int_equal(f->rr.n, 0);
+}
+
+static void test_rx_descriptor_at_table(void **state)
+{
+	rx_descriptor_at(state, 0);
+}
+
+static void test_rx_descriptor_at_vring0(void **state)
+{
+	rx_descriptor_at(state, 1);
+}
+
+static void test_rx_descriptor_at_vring1(void **state)
+{
+	rx_descriptor_at(state, 2);
+}
+
+static void test_rx_descriptor_at_trace(void **state)
+{
+	rx_descriptor_at(state, 3);
+}
+
+/* The host's empty receive buffers on vring[0], where the remote writes. */
+static void tx_descriptor_at(void **state, int what)
+{
+	struct pair *f = *state;
+	struct asv_vring *vr = &f->m.host.rx_vr;
+	const void *target[] = { f->m.rproc.table, f->m.rproc.vring_va[0], f->m.rproc.vring_va[1] };
+	uint8_t before[64];
+	uint16_t id = asv_le16(vr->avail->ring[f->m.remote.tx_vr.last_seen & vr->mask]);
+
+	vr->desc[id].addr = asv_cpu_to_le64(da_of(&f->m, target[what]));
+	memcpy(before, target[what], sizeof(before));
+	assert_int_equal(asv_trysendto(&f->re, 0x500, "x", 1), -ASV_EFAULT);
+	assert_remote_down(&f->m, &f->re, -ASV_EFAULT);
+	/* nothing was written there */
+	assert_memory_equal(before, target[what], sizeof(before));
+}
+
+static void test_tx_descriptor_at_table(void **state)
+{
+	tx_descriptor_at(state, 0);
+}
+
+static void test_tx_descriptor_at_vring0(void **state)
+{
+	tx_descriptor_at(state, 1);
+}
+
+static void test_tx_descriptor_at_vring1(void **state)
+{
+	tx_descriptor_at(state, 2);
+}
+
+/*
+ * The host forges the header of a buffer the remote holds (zero-copy
+ * receive): the release must give back the buffer that is held, by the
+ * remote's private record, whatever the header says; the one the forged
+ * header names is not given back twice.
+ */
+static void test_forged_header_of_held_buffer(void **state)
+{
+	struct pair *f = *state;
+	struct asv_rpmsg_hdr *h;
+	struct asv_vring *used = &f->m.remote.rx_vr;
+	uint16_t held_id, before;
+
+	/* Issue 12 item 2 (the lead's rx-release rework) moves the held-buffer
+	 * record into private memory; until it is merged this test fails. */
+	skip();
+	f->rr.hold = 1;
+	assert_int_equal(asv_sendto(f->h, 0x600, "held", 4), 0);
+	msys_pump(&f->m);
+	assert_non_null(f->rr.held);
+	h = (struct asv_rpmsg_hdr *)f->rr.held - 1;
+	held_id = (uint16_t)(((uint8_t *)h - f->m.host.tx_base) / ASV_RPMSG_BUF_SIZE);
+	/* the host rewrites the whole header, the remote's record included */
+	memset(h, 0x5A, sizeof(*h));
+	before = used->shadow_idx;
+	assert_int_equal(asv_release_rx_buffer(&f->m.remote.dev, f->rr.held), 0);
+	assert_int_equal((uint16_t)(used->shadow_idx - before), 1);
+	assert_int_equal(asv_le32(used->used->ring[before & used->mask].id), held_id);
+	assert_true(asv_link_ready(&f->m.remote.dev));
+}
+
+/*
+ * Seeded random scribbles while traffic flows, 10,000 runs: over the
+ * table before link-up, the rings (descriptors, avail, used), and the
+ * buffers. Whatever the host writes, the remote either keeps working or
+ * shuts its link down with a documented error; it never writes the parts
+ * the host owns (table, descriptors, avail rings), never touches memory
+ * outside the block (guard pages, sanitizers), every call returns. The
+ * failing seed is printed; ASVIRT_SEED=N replays that run alone.
+ */
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+struct area {
+	uint8_t *p;
+	size_t n;
+};
+
+static uint32_t cur_seed;
+
+#define CHECK(c)                                                                                  \
+	do {                                                                                      \
+		if (!(c))                                                                         \
+			fail_msg("seed %u (replay: ASVIRT_SEED=%u): %s", cur_seed, cur_seed, #c); \
+	} while (0)
+
+static void scribble(struct area *a, unsigned int na, uint32_t *s)
+{
+	unsigned int k, nbytes = 1 + rnd(s) % 8;
+
+	for (k = 0; k < nbytes; k++) {
+		struct area *x = &a[rnd(s) % na];
+
+		x->p[rnd(s) % x->n] = (uint8_t)rnd(s);
+	}
+}
+
+/* Bytes the host owns and the remote only reads: copy to compare later. */
+struct host_owned {
+	uint8_t table[512];
+	uint8_t ring[2][16 * 16 + 6 + 2 * 16]; /* desc + avail of 16 entries */
+};
+
+static void host_owned_snap(struct msys *m, struct host_owned *o)
+{
+	unsigned int i;
+
+	memcpy(o->table, m->rproc.table, m->rproc.table_size);
+	for (i = 0; i < 2; i++)
+		memcpy(o->ring[i], m->rproc.vring_va[i], sizeof(o->ring[i]));
+}
+
+static int host_owned_same(struct msys *m, const struct host_owned *o)
+{
+	unsigned int i;
+
+	if (memcmp(o->table, m->rproc.table, m->rproc.table_size))
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (memcmp(o->ring[i], m->rproc.vring_va[i], sizeof(o->ring[i])))
+			return 0;
+	return 1;
+}
+
+static void scribble_run(uint32_t seed)
+{
+	static struct pair f;
+	struct msys_opts o = { .vring_num = 16 };
+	struct host_owned snap;
+	struct area a[4];
+	struct asv_stats st;
+	uint32_t s = seed ? seed : 1;
+	unsigned int round, k;
+	int err;
+
+	cur_seed = seed;
+	memset(&f, 0, sizeof(f));
+	CHECK(msys_init(&f.m, &o) == 0);
+	a[0] = (struct area){ f.m.rproc.table, f.m.rproc.table_size };
+	a[1] = (struct area){ f.m.rproc.vring_va[0], asv_vring_size(16, 4096) };
+	a[2] = (struct area){ f.m.rproc.vring_va[1], asv_vring_size(16, 4096) };
+	a[3] = (struct area){ f.m.rproc.bufs.va, f.m.rproc.bufs.size };
+	/* a quarter of the runs: the host rewrites the table before link-up */
+	if (rnd(&s) % 4 == 0)
+		scribble(a, 1, &s);
+	msys_pump(&f.m);
+	f.h = asv_host_create_ept(&f.m.host, NULL, 0x500, rec_cb, &f.hr, &err);
+	CHECK(f.h != NULL);
+	CHECK(asv_create_ept(&f.m.remote.dev, &f.re, NULL, 0x600, rec_cb, &f.rr) == 0);
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < 3; k++) {
+			asv_trysendto(f.h, 0x600, "hello", 5);
+			asv_trysendto(&f.re, 0x500, "world", 5);
+		}
+		scribble(a, 4, &s);
+		/* the remote alone: it must not write what the host owns */
+		host_owned_snap(&f.m, &snap);
+		remote_isr(&f.m);
+		for (k = 0; k < 3; k++)
+			asv_trysendto(&f.re, 0x500, "again", 5);
+		CHECK(host_owned_same(&f.m, &snap));
+		f.m.host_pending = f.m.remote_pending = 1;
+		msys_pump(&f.m);
+	}
+	asv_get_stats(&f.m.remote.dev, &st);
+	CHECK(st.link_error == 0 || st.link_error == -ASV_EPROTO || st.link_error == -ASV_EFAULT ||
+	      st.link_error == -ASV_EINVAL);
+	if (st.link_error) {
+		CHECK(!asv_link_ready(&f.m.remote.dev));
+		CHECK(asv_trysendto(&f.re, 0x500, "x", 1) == -ASV_ESHUTDOWN);
+		CHECK(logcap_has(&f.m.rlog, "link shut down"));
+	}
+	msys_fini(&f.m);
+}
+
+static void test_random_scribbles_with_traffic(void **state)
+{
+	const char *one = getenv("ASVIRT_SEED");
+	unsigned long i, runs = 10000;
+
+	(void)state;
+	if (one) {
+		scribble_run((uint32_t)strtoul(one, NULL, 0));
+		return;
+	}
+	for (i = 0; i < runs; i++)
+		scribble_run((uint32_t)(0x9E3779B9u * (i + 1)));
+}
+
 int main(void)
 {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, pair_setup, pair_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_reads_each_table_word_once),
 		cmocka_unit_test(test_trace_len_rewritten_after_check),
@@ -337,6 +675,15 @@ int main(void)
 		cmocka_unit_test(test_link_up_reads_each_table_word_once),
 		cmocka_unit_test(test_link_up_offset_rewritten_after_validation),
 		cmocka_unit_test(test_link_up_vring_num_rewritten),
+		T(test_rx_descriptor_at_table),
+		T(test_rx_descriptor_at_vring0),
+		T(test_rx_descriptor_at_vring1),
+		T(test_rx_descriptor_at_trace),
+		T(test_tx_descriptor_at_table),
+		T(test_tx_descriptor_at_vring0),
+		T(test_tx_descriptor_at_vring1),
+		T(test_forged_header_of_held_buffer),
+		cmocka_unit_test(test_random_scribbles_with_traffic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
