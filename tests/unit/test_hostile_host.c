@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include "asvirt/shmctl.h"
 #include "harness.h"
 
 #if defined(__x86_64__) && defined(__linux__)
@@ -665,6 +666,102 @@ static void test_random_scribbles_with_traffic(void **state)
 		scribble_run((uint32_t)(0x9E3779B9u * (i + 1)));
 }
 
+/* ---- the runner's control page (separate-process transport) ---- */
+
+static void ctl_fill(struct asv_shm_ctl *c, uint64_t shm_size)
+{
+	memset(c, 0, sizeof(*c));
+	c->magic = ASV_SHM_MAGIC;
+	c->version = ASV_SHM_VERSION;
+	c->shm_size = shm_size;
+	c->region_off = ASV_SHM_CTL_SIZE;
+	c->region_size = shm_size - ASV_SHM_CTL_SIZE;
+	c->region_da = 0x10000000u;
+	c->table_size = 200;
+}
+
+/*
+ * The host rewrites a layout field of the control page right after the
+ * runner checked it: the runner uses what it checked (a table or region
+ * larger than the block would make the remote read past the mapping).
+ */
+static void ctl_rewritten(const void *(*field)(struct asv_shm_ctl *), uint32_t val)
+{
+	static struct watch w;
+	struct asv_shm_layout out;
+	struct asv_shm_ctl *c = guarded_alloc(4096);
+	volatile int err = -1;
+
+	assert_non_null(c);
+	ctl_fill(c, 1u << 20);
+	watch_rewrite(&w, field(c), 1, val);
+	watch_arm(&w, c);
+	if (!sigsetjmp(w.out, 1))
+		err = asv_shm_ctl_read(c, 1u << 20, &out);
+	watch_disarm(&w);
+	assert_null(w.escape);
+	assert_true(w.done);
+	assert_int_equal(err, 0);
+	assert_int_equal(out.region_off, ASV_SHM_CTL_SIZE);
+	assert_int_equal(out.region_size, (1u << 20) - ASV_SHM_CTL_SIZE);
+	assert_int_equal(out.table_size, 200);
+	assert_read_once(&w, sizeof(*c));
+	guarded_free(c, 4096);
+}
+
+static const void *ctl_table_size(struct asv_shm_ctl *c)
+{
+	return &c->table_size;
+}
+
+static const void *ctl_region_size(struct asv_shm_ctl *c)
+{
+	return &c->region_size;
+}
+
+static const void *ctl_region_off(struct asv_shm_ctl *c)
+{
+	return &c->region_off;
+}
+
+static void test_ctl_table_size_rewritten(void **state)
+{
+	(void)state;
+	ctl_rewritten(ctl_table_size, 0xFFFFFFFFu);
+}
+
+static void test_ctl_region_size_rewritten(void **state)
+{
+	(void)state;
+	ctl_rewritten(ctl_region_size, 0xFFFFFFFFu);
+}
+
+static void test_ctl_region_off_rewritten(void **state)
+{
+	(void)state;
+	ctl_rewritten(ctl_region_off, 0x7FFFF000u);
+}
+
+static void test_ctl_refused(void **state)
+{
+	struct asv_shm_ctl c;
+	struct asv_shm_layout out;
+
+	(void)state;
+	ctl_fill(&c, 1u << 20);
+	assert_int_equal(asv_shm_ctl_read(&c, 1u << 20, &out), 0);
+	c.table_size = (1u << 20);
+	assert_int_equal(asv_shm_ctl_read(&c, 1u << 20, &out), -ASV_EINVAL);
+	ctl_fill(&c, 1u << 20);
+	c.region_size = 1u << 20;
+	assert_int_equal(asv_shm_ctl_read(&c, 1u << 20, &out), -ASV_EINVAL);
+	ctl_fill(&c, 1u << 20);
+	assert_int_equal(asv_shm_ctl_read(&c, 2u << 20, &out), -ASV_EINVAL);
+	ctl_fill(&c, 1u << 20);
+	c.magic = 0;
+	assert_int_equal(asv_shm_ctl_read(&c, 1u << 20, &out), -ASV_EINVAL);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, pair_setup, pair_teardown)
@@ -684,6 +781,10 @@ int main(void)
 		T(test_tx_descriptor_at_vring1),
 		T(test_forged_header_of_held_buffer),
 		cmocka_unit_test(test_random_scribbles_with_traffic),
+		cmocka_unit_test(test_ctl_table_size_rewritten),
+		cmocka_unit_test(test_ctl_region_size_rewritten),
+		cmocka_unit_test(test_ctl_region_off_rewritten),
+		cmocka_unit_test(test_ctl_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
