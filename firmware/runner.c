@@ -86,6 +86,7 @@ int main(int argc, char **argv)
 	const struct asv_fw_entry *entry;
 	const struct asv_app *app;
 	struct asv_mem_region region;
+	struct asv_shm_layout layout;
 	struct asv_shm_ctl *ctl;
 	struct timespec ts = { 0, 100 * 1000000L };
 	char logname[80];
@@ -131,17 +132,15 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	ctl = map;
-	if (ctl->magic != ASV_SHM_MAGIC || ctl->version != ASV_SHM_VERSION ||
-	    ctl->shm_size != (uint64_t)st.st_size || ctl->region_off != ASV_SHM_CTL_SIZE ||
-	    ctl->region_size > ctl->shm_size - ctl->region_off ||
-	    ctl->table_size > ctl->region_size) {
+	/* The host can still write the page: use only the fields read once. */
+	if (asv_shm_ctl_read(ctl, (uint64_t)st.st_size, &layout)) {
 		fprintf(stderr, "asvirt-fw-runner: bad shared block header\n");
 		fail(ctl, -ASV_EINVAL);
 		return 3;
 	}
 	__atomic_store_n(&ctl->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
-	region = (struct asv_mem_region){ (uint8_t *)map + ctl->region_off, ctl->region_da,
-					  (size_t)ctl->region_size };
+	region = (struct asv_mem_region){ (uint8_t *)map + layout.region_off, layout.region_da,
+					  (size_t)layout.region_size };
 	if (!strcmp(db, "eventfd")) {
 		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
 		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
@@ -184,7 +183,7 @@ int main(int argc, char **argv)
 	asv_posix_role_init(&role, logname, &hb.n, peer, asv_posix_log_stderr, logname, level);
 	memset(&rc, 0, sizeof(rc));
 	rc.rsc_table = region.va;
-	rc.rsc_size = ctl->table_size;
+	rc.rsc_size = layout.table_size;
 	rc.regions = &region;
 	rc.nregions = 1;
 	rc.env = role.env;

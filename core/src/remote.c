@@ -229,21 +229,50 @@ static const struct asv_role_ops remote_ops = {
 	.ns_rx = remote_ns_rx,
 };
 
+/*
+ * Copy the shared table into table_copy, each word read once (relaxed):
+ * whatever the host writes meanwhile, the remote validates and then uses
+ * one consistent snapshot. The word at @first (a 4-byte aligned offset, or
+ * NO_FIRST) is read first, with acquire: the vdev status word, so that
+ * everything the host wrote before setting DRIVER_OK is in the copy.
+ */
+#define NO_FIRST ((size_t)-1)
+
+static void copy_table(struct asv_remote *r, size_t first)
+{
+	const uint32_t *src = r->table;
+	const uint8_t *tail = (const uint8_t *)r->table + (r->table_size & ~(size_t)3);
+	uint8_t *dst_tail = (uint8_t *)r->table_copy + (r->table_size & ~(size_t)3);
+	size_t i, n = r->table_size / 4;
+
+	if (first != NO_FIRST)
+		r->table_copy[first / 4] = asv_load_acquire(&src[first / 4]);
+	for (i = 0; i < n; i++)
+		if (i != first / 4)
+			r->table_copy[i] = asv_load_relaxed(&src[i]);
+	for (i = 0; i < (r->table_size & 3u); i++)
+		dst_tail[i] = asv_load_relaxed(&tail[i]);
+}
+
 /* The trace buffer was placed by the host before start (as remoteproc
- * does), so it can be used from the first line the firmware prints. */
+ * does), so it can be used from the first line the firmware prints. Its
+ * address and length come from the private copy: checked, then used. */
 static void setup_trace(struct asv_remote *r)
 {
-	struct asv_fw_rsc_trace *tr = asv_rsc_find_trace(r->table, 0);
+	const struct asv_fw_rsc_trace *tr = asv_rsc_find_trace(r->table_copy, 0);
+	uint32_t da, len;
 	void *va;
 
 	if (!tr)
 		return;
-	va = translate_any(r, asv_le32(tr->da), asv_le32(tr->len));
+	da = asv_le32(tr->da);
+	len = asv_le32(tr->len);
+	va = translate_any(r, da, len);
 	if (va)
-		asv_trace_init(&r->trace, va, asv_le32(tr->len));
+		asv_trace_init(&r->trace, va, len);
 	else
-		asv_dev_log(&r->dev, ASV_LOG_WARN, "trace buffer 0x%x+0x%x outside our memory",
-			    asv_le32(tr->da), asv_le32(tr->len));
+		asv_dev_log(&r->dev, ASV_LOG_WARN, "trace buffer 0x%x+0x%x outside our memory", da,
+			    len);
 }
 
 int asv_remote_set_buffers(struct asv_remote *r, const struct asv_mem_region *bufs)
@@ -291,14 +320,28 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 	r->table_size = cfg->rsc_size;
 	r->ns_bind = cfg->ns_bind;
 	r->ns_priv = cfg->ns_priv;
-	err = asv_rsc_validate(r->table, r->table_size, &r->dev.env);
+	if ((uintptr_t)r->table & 3u) {
+		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table at %p is not 4-byte aligned",
+			    r->table);
+		return -ASV_EINVAL;
+	}
+	if (r->table_size > sizeof(r->table_copy)) {
+		asv_dev_log(&r->dev, ASV_LOG_ERR,
+			    "resource table of %zu bytes is larger than the remote's copy (%zu, "
+			    "ASV_REMOTE_TABLE_MAX)",
+			    r->table_size, sizeof(r->table_copy));
+		return -ASV_EOVERFLOW;
+	}
+	copy_table(r, NO_FIRST);
+	err = asv_rsc_validate(r->table_copy, r->table_size, &r->dev.env);
 	if (err)
 		return err;
-	r->vdev = asv_rsc_find_vdev(r->table, ASV_VIRTIO_ID_RPMSG);
+	r->vdev = asv_rsc_find_vdev(r->table_copy, ASV_VIRTIO_ID_RPMSG);
 	if (!r->vdev) {
 		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7)");
 		return -ASV_EINVAL;
 	}
+	r->vdev_off = (size_t)((const uint8_t *)r->vdev - (const uint8_t *)r->table_copy);
 	setup_trace(r);
 	r->dev.trace = &r->trace;
 	return 0;
@@ -324,26 +367,33 @@ static void announce_all(struct asv_remote *r)
 static int link_up(struct asv_remote *r)
 {
 	struct asv_rpmsg_dev *d = &r->dev;
-	struct asv_fw_rsc_carveout *co;
+	const struct asv_fw_rsc_carveout *co;
+	const struct asv_fw_rsc_vdev *vdev;
 	struct asv_vring *vr[2] = { &r->tx_vr, &r->rx_vr };
 	uint32_t notifyid[2];
 	unsigned int i;
-	uint8_t status = asv_load_acquire(&r->vdev->status);
 
-	if (!(status & ASV_VIRTIO_STATUS_DRIVER_OK))
+	/*
+	 * The host wrote into the table since init (vring addresses, notify
+	 * ids, features, status): copy it once more, status word first, and
+	 * from here on read only the copy.
+	 */
+	copy_table(r, r->vdev_off + offsetof(struct asv_fw_rsc_vdev, status));
+	vdev = (const void *)((const uint8_t *)r->table_copy + r->vdev_off);
+	if (!(vdev->status & ASV_VIRTIO_STATUS_DRIVER_OK))
 		return -ASV_ENODEV;
 	/* One handshake per init: rings are never taken up a second time. */
 	if (r->linked_once)
 		return -ASV_ESHUTDOWN;
 	r->linked_once = 1;
-	/* The host wrote into the table: check it again before reading it. */
-	if (asv_rsc_validate(r->table, r->table_size, &d->env) ||
-	    asv_rsc_find_vdev(r->table, ASV_VIRTIO_ID_RPMSG) != r->vdev) {
+	if (asv_rsc_validate(r->table_copy, r->table_size, &d->env) ||
+	    asv_rsc_find_vdev(r->table_copy, ASV_VIRTIO_ID_RPMSG) != vdev) {
 		asv_rpmsg_break(d, -ASV_EINVAL, "resource table changed shape");
 		return -ASV_EINVAL;
 	}
+	r->vdev = vdev;
 	for (i = 0; i < 2; i++) {
-		struct asv_fw_rsc_vdev_vring *v = &r->vdev->vring[i];
+		const struct asv_fw_rsc_vdev_vring *v = &vdev->vring[i];
 		uint32_t num = asv_le32(v->num), align = asv_le32(v->align), da = asv_le32(v->da);
 		void *va;
 
@@ -365,25 +415,26 @@ static int link_up(struct asv_remote *r)
 	}
 	r->tx_notifyid = notifyid[0];
 	r->rx_notifyid = notifyid[1];
-	co = asv_rsc_find_carveout(r->table, ASV_RSC_VDEV0_BUFFER);
+	co = asv_rsc_find_carveout(r->table_copy, ASV_RSC_VDEV0_BUFFER);
 	if (r->bufs_set) {
 		/* the port told us where the host's buffers are */
 	} else if (co) {
 		uint32_t da = asv_le32(co->da), len = asv_le32(co->len);
+		void *va = translate_any(r, da, len);
 
-		if (!translate_any(r, da, len)) {
+		if (!va) {
 			asv_dev_log(d, ASV_LOG_ERR, "vdev0buffer 0x%x+0x%x outside our memory", da,
 				    len);
 			asv_rpmsg_break(d, -ASV_EFAULT, "buffer carveout outside shared memory");
 			return -ASV_EFAULT;
 		}
-		r->bufs.va = translate_any(r, da, len);
+		r->bufs.va = va;
 		r->bufs.da = da;
 		r->bufs.size = len;
 	} else {
 		r->bufs = r->regions[0];
 	}
-	d->ns_enabled = !!(asv_le32(r->vdev->gfeatures) & asv_le32(r->vdev->dfeatures) &
+	d->ns_enabled = !!(asv_le32(vdev->gfeatures) & asv_le32(vdev->dfeatures) &
 			   (1u << ASV_VIRTIO_RPMSG_F_NS));
 	/* We want kicks for host messages, not for refilled rx buffers. */
 	asv_vring_dev_disable_notify(&r->tx_vr);

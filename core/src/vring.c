@@ -188,15 +188,16 @@ int asv_vring_dev_get_avail(struct asv_vring *vr, struct asv_vring_buf *buf)
 
 	if (ret <= 0)
 		return ret;
-	id = asv_le16(vr->avail->ring[vr->last_seen & vr->mask]);
+	id = asv_le16(asv_load_relaxed(&vr->avail->ring[vr->last_seen & vr->mask]));
 	if (id >= vr->num)
 		return -ASV_EPROTO;
 	d = &vr->desc[id];
-	/* Each field is read exactly once: later checks use the copy. */
+	/* Each field is read exactly once (the compiler may not reload a
+	 * relaxed atomic): later checks use the copy. */
 	buf->id = id;
-	buf->addr = asv_le64(d->addr);
-	buf->len = asv_le32(d->len);
-	buf->flags = asv_le16(d->flags);
+	buf->addr = asv_le64(asv_load_relaxed(&d->addr));
+	buf->len = asv_le32(asv_load_relaxed(&d->len));
+	buf->flags = asv_le16(asv_load_relaxed(&d->flags));
 	if (buf->flags & (ASV_VRING_DESC_F_NEXT | ASV_VRING_DESC_F_INDIRECT))
 		return -ASV_EPROTO;
 	vr->last_seen++;

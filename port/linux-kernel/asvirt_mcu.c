@@ -330,8 +330,8 @@ static int mcu_link(struct asvirt_mcu *m)
  */
 static bool mcu_corrupt_rx(struct asvirt_mcu *m)
 {
-	struct asv_fw_rsc_vdev *vdev = m->remote.vdev;
-	struct asv_fw_rsc_vdev_vring *v = &vdev->vring[1];
+	const struct asv_fw_rsc_vdev *vdev = m->remote.vdev;
+	const struct asv_fw_rsc_vdev_vring *v = &vdev->vring[1];
 	u32 num = asv_le32(v->num), align = asv_le32(v->align);
 	u16 i, end, id;
 	struct asv_vring vr;

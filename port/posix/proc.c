@@ -315,10 +315,16 @@ static void teardown(struct asv_proc *p, bool crashed)
 	p->memfd = -1;
 }
 
+/* The doorbell kind, from our config: the runner can rewrite ctl.doorbell. */
+static uint32_t doorbell_kind(const struct asv_proc *p)
+{
+	return p->cfg.doorbell ? p->cfg.doorbell : ASV_DOORBELL_DEFAULT;
+}
+
 static pid_t spawn_runner(struct asv_proc *p)
 {
 	char shm_s[16], irq_s[16], peer_s[16];
-	const char *db = p->ctl->doorbell == ASV_DOORBELL_EVENTFD ? "eventfd" : "futex";
+	const char *db = doorbell_kind(p) == ASV_DOORBELL_EVENTFD ? "eventfd" : "futex";
 	const char *lvl = p->cfg.runner_log_level ? p->cfg.runner_log_level : "warning";
 	char *argv[16];
 	int n = 0, fds[3], i;
@@ -336,7 +342,7 @@ static pid_t spawn_runner(struct asv_proc *p)
 	argv[n++] = (char *)db;
 	argv[n++] = "--log-level";
 	argv[n++] = (char *)lvl;
-	if (p->ctl->doorbell == ASV_DOORBELL_EVENTFD) {
+	if (doorbell_kind(p) == ASV_DOORBELL_EVENTFD) {
 		argv[n++] = "--irq-fd";
 		argv[n++] = irq_s;
 		argv[n++] = "--peer-fd";
@@ -368,6 +374,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	size_t region = p->cfg.shm_size ? p->cfg.shm_size : (1u << 20);
 	struct asv_host_config hc;
 	uint64_t end;
+	uint32_t rstate;
 	unsigned int i;
 	int err, status;
 
@@ -395,9 +402,9 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	p->ctl->region_off = ASV_SHM_CTL_SIZE;
 	p->ctl->region_size = region;
 	p->ctl->region_da = SHM_DA;
-	p->ctl->doorbell = p->cfg.doorbell ? p->cfg.doorbell : ASV_DOORBELL_DEFAULT;
+	p->ctl->doorbell = doorbell_kind(p);
 	p->region = (struct asv_mem_region){ (uint8_t *)p->map + ASV_SHM_CTL_SIZE, SHM_DA, region };
-	if (p->ctl->doorbell == ASV_DOORBELL_EVENTFD) {
+	if (doorbell_kind(p) == ASV_DOORBELL_EVENTFD) {
 		p->host_irq = asv_notifier_eventfd_create(&p->efd_host);
 		p->remote_irq = asv_notifier_eventfd_create(&p->efd_remote);
 	} else {
@@ -434,8 +441,9 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	}
 	p->pidfd = pidfd_open_(p->pid);
 	end = asv_posix_now_ms() + (p->cfg.boot_timeout_ms ? p->cfg.boot_timeout_ms : 10000);
-	while (__atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE) != ASV_RUNNER_RUNNING) {
-		if (__atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE) == ASV_RUNNER_FAILED) {
+	/* The runner's state: one read per look, checked, then used. */
+	while ((rstate = __atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
+		if (rstate == ASV_RUNNER_FAILED) {
 			err = whyf(why, whylen, -ASV_EIO, "firmware failed to start (error %d)",
 				   (int)__atomic_load_n(&p->ctl->error, __ATOMIC_RELAXED));
 			goto fail;

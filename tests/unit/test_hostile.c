@@ -291,7 +291,7 @@ static void test_vring_address_outside_block(void **state)
 	assert_int_equal(msys_start_host(&m, NULL), 0);
 	/* aligned (a misaligned da is refused earlier, by the validator) but
 	 * the ring's 0x2806 bytes run past the block's end */
-	m.remote.vdev->vring[1].da = (uint32_t)(m.region.da + m.size - 4096);
+	m.rproc.vdev->vring[1].da = (uint32_t)(m.region.da + m.size - 4096);
 	m.in_remote_isr = 1;
 	assert_int_equal(asv_remote_isr(&m.remote), -ASV_EFAULT);
 	m.in_remote_isr = 0;

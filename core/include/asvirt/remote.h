@@ -35,6 +35,19 @@
 /* Largest vring the remote accepts (sizes its private bitmaps). */
 #define ASV_REMOTE_MAX_NUM 1024u
 #define ASV_REMOTE_MAX_REGIONS 4u
+/*
+ * Largest resource table the remote accepts. The remote parses a private
+ * copy (the host can rewrite the shared one at any time), held inside
+ * struct asv_remote rather than in a buffer the caller passes: firmware
+ * places struct asv_remote statically, so the copy's RAM shows at link
+ * time, has the remote's lifetime and cannot be aliased by mistake with
+ * the shared table it must protect against. 1 KiB holds asvirt's table
+ * (200 bytes), OpenAMP's and RPMsg-Lite's demo tables and a TI-style one
+ * with a dozen devmem entries; a build may raise it.
+ */
+#ifndef ASV_REMOTE_TABLE_MAX
+#define ASV_REMOTE_TABLE_MAX 1024u
+#endif
 
 struct asv_remote;
 
@@ -57,9 +70,11 @@ struct asv_remote_config {
 struct asv_remote {
 	struct asv_rpmsg_dev dev; /* first: endpoints and sends use this */
 	/* private */
-	void *table;
+	const void *table; /* the loaded table, shared: the host writes it */
 	size_t table_size;
-	struct asv_fw_rsc_vdev *vdev;
+	size_t vdev_off; /* the rpmsg vdev's body, from the table start */
+	/* in table_copy: the vdev as last copied (at init, then at link-up) */
+	const struct asv_fw_rsc_vdev *vdev;
 	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
 	unsigned int nregions;
 	struct asv_mem_region bufs; /* where rpmsg buffers must lie */
@@ -85,12 +100,17 @@ struct asv_remote {
 	struct asv_trace trace; /* the table's first RSC_TRACE, if any */
 	int linked_once;
 	int bufs_set;
+	/* The table as the remote parses it: each shared word read once. */
+	uint32_t table_copy[ASV_REMOTE_TABLE_MAX / 4];
 };
 
 /*
- * Validate the table (asv_rsc_validate) and find its rpmsg vdev. Returns 0,
- * -ASV_EINVAL (bad table, no rpmsg vdev, bad config), -ASV_EFAULT (the
- * table is not inside a region).
+ * Copy the table into the remote's private memory (each shared word read
+ * once), validate the copy (asv_rsc_validate) and find its rpmsg vdev and
+ * trace buffer there. The link-up copies the table again, once, after the
+ * host set DRIVER_OK. The remote never writes into the table. Returns 0,
+ * -ASV_EINVAL (bad table, no rpmsg vdev, bad config, table not 4-byte
+ * aligned), -ASV_EOVERFLOW (table larger than ASV_REMOTE_TABLE_MAX).
  */
 int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg);
 

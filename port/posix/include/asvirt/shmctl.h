@@ -54,6 +54,22 @@ struct asv_shm_ctl {
 	int32_t error;
 };
 
+/* The layout the host wrote into the control page, as the runner uses it. */
+struct asv_shm_layout {
+	uint64_t region_off;
+	uint64_t region_size;
+	uint64_t region_da;
+	uint32_t table_size;
+};
+
+/*
+ * The runner's side: read the host-written layout fields of @ctl once each
+ * into @out and check them against the block's real size @shm_size (the
+ * host can still write the page). 0, or -ASV_EINVAL when they do not
+ * describe a region inside the block holding the table.
+ */
+int asv_shm_ctl_read(const struct asv_shm_ctl *ctl, uint64_t shm_size, struct asv_shm_layout *out);
+
 /* Doorbells for the separate-process transport (asvirt/notifier.h). */
 struct asv_notifier;
 /* A fresh eventfd (close-on-exec, owned); its fd in *@fd_out. */

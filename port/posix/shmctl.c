@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/* The runner's reading of the control page. See asvirt/shmctl.h. */
+#include "asvirt/errors.h"
+#include "asvirt/shmctl.h"
+
+int asv_shm_ctl_read(const struct asv_shm_ctl *ctl, uint64_t shm_size, struct asv_shm_layout *out)
+{
+	/* Each field once, then only the copies: the host may rewrite them. */
+	uint32_t magic = __atomic_load_n(&ctl->magic, __ATOMIC_RELAXED);
+	uint32_t version = __atomic_load_n(&ctl->version, __ATOMIC_RELAXED);
+	uint64_t size = __atomic_load_n(&ctl->shm_size, __ATOMIC_RELAXED);
+	uint64_t off = __atomic_load_n(&ctl->region_off, __ATOMIC_RELAXED);
+	uint64_t region = __atomic_load_n(&ctl->region_size, __ATOMIC_RELAXED);
+	uint64_t da = __atomic_load_n(&ctl->region_da, __ATOMIC_RELAXED);
+	uint32_t table = __atomic_load_n(&ctl->table_size, __ATOMIC_RELAXED);
+
+	if (magic != ASV_SHM_MAGIC || version != ASV_SHM_VERSION || size != shm_size ||
+	    off != ASV_SHM_CTL_SIZE || off > size || region > size - off || table > region)
+		return -ASV_EINVAL;
+	out->region_off = off;
+	out->region_size = region;
+	out->region_da = da;
+	out->table_size = table;
+	return 0;
+}
