@@ -288,7 +288,8 @@ static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, ui
 	msg.name[ASV_RPMSG_NAME_SIZE - 1] = 0;
 	flags = asv_le32(msg.flags);
 	addr = asv_le32(msg.addr);
-	if (flags == ASV_RPMSG_NS_DESTROY) {
+	/* As Linux's rpmsg_ns_cb(): a bit mask, other bits ignored. */
+	if (flags & ASV_RPMSG_NS_DESTROY) {
 		c = find_channel(h, msg.name, addr);
 		if (!c) {
 			asv_dev_log(d, ASV_LOG_WARN, "destroy of unknown channel %s:0x%x", msg.name,
@@ -297,10 +298,8 @@ static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, ui
 		}
 		asv_dev_log(d, ASV_LOG_INFO, "destroying channel %s addr 0x%x", msg.name, addr);
 		channel_free(h, c);
-	} else if (flags == ASV_RPMSG_NS_CREATE) {
-		channel_create(h, msg.name, addr);
 	} else {
-		asv_dev_log(d, ASV_LOG_ERR, "ns msg with unknown flags 0x%x (EINVAL)", flags);
+		channel_create(h, msg.name, addr);
 	}
 }
 
@@ -376,13 +375,17 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	asv_vring_drv_disable_intr(&h->tx_vr);
 
 	dfeat = asv_le32(h->vdev->dfeatures);
-	gfeat = dfeat & (cfg->features ? cfg->features : 1u << ASV_VIRTIO_RPMSG_F_NS);
+	gfeat = dfeat & ASV_RPMSG_FEATURES_IMPLEMENTED;
+	if (cfg->features)
+		gfeat &= cfg->features;
 	h->vdev->gfeatures = asv_cpu_to_le32(gfeat);
 	h->dev.ns_enabled = !!(gfeat & (1u << ASV_VIRTIO_RPMSG_F_NS));
 	asv_rpmsg_set_link(&h->dev, true);
+	/* A legacy device: Linux sets FEATURES_OK only with VIRTIO_F_VERSION_1,
+	 * which remoteproc's 32-bit features cannot carry. */
 	asv_store_release(&h->vdev->status,
 			  (uint8_t)(ASV_VIRTIO_STATUS_ACKNOWLEDGE | ASV_VIRTIO_STATUS_DRIVER |
-				    ASV_VIRTIO_STATUS_FEATURES_OK | ASV_VIRTIO_STATUS_DRIVER_OK));
+				    ASV_VIRTIO_STATUS_DRIVER_OK));
 	asv_dev_log(&h->dev, ASV_LOG_INFO, "DRIVER_OK: %u+%u buffers, features 0x%x", n, n, gfeat);
 	/* Tell the remote it has receive buffers and may start. */
 	asv_notify(&h->dev, h->rx_notifyid);

@@ -341,6 +341,13 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7)");
 		return -ASV_EINVAL;
 	}
+	if (asv_le32(r->vdev->dfeatures) & ~ASV_RPMSG_FEATURES_IMPLEMENTED) {
+		asv_dev_log(&r->dev, ASV_LOG_ERR,
+			    "the table offers feature bits 0x%x the remote does not implement "
+			    "(Linux would use them)",
+			    asv_le32(r->vdev->dfeatures) & ~ASV_RPMSG_FEATURES_IMPLEMENTED);
+		return -ASV_EINVAL;
+	}
 	r->vdev_off = (size_t)((const uint8_t *)r->vdev - (const uint8_t *)r->table_copy);
 	setup_trace(r);
 	r->dev.trace = &r->trace;

@@ -91,17 +91,18 @@ static void dyn_set(struct asv_rpmsg_dev *d, uint32_t addr, bool on)
 		d->dyn_map[i / 32] &= ~(1u << (i % 32));
 }
 
+/* The lowest free dynamic address, as Linux's idr_alloc() from 1024. */
 static int dyn_alloc(struct asv_rpmsg_dev *d, uint32_t *addr)
 {
-	uint32_t n, i;
+	uint32_t w, b;
 
-	for (n = 0; n < ASV_DYN_ADDRS; n++) {
-		i = (d->dyn_next + n) % ASV_DYN_ADDRS;
-		if (!(d->dyn_map[i / 32] & (1u << (i % 32)))) {
-			d->dyn_next = (i + 1) % ASV_DYN_ADDRS;
-			*addr = ASV_RPMSG_RESERVED_ADDRESSES + i;
-			return 0;
-		}
+	for (w = 0; w < ASV_DYN_ADDRS / 32; w++) {
+		if (d->dyn_map[w] == 0xFFFFFFFFu)
+			continue;
+		for (b = 0; d->dyn_map[w] & (1u << b); b++)
+			;
+		*addr = ASV_RPMSG_RESERVED_ADDRESSES + w * 32 + b;
+		return 0;
 	}
 	return -ASV_ENOSPC;
 }

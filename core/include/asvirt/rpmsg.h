@@ -145,7 +145,6 @@ struct asv_rpmsg_dev {
 	/* endpoint table (EPT lock) */
 	struct asv_endpoint *bucket[ASV_EPT_BUCKETS];
 	uint32_t dyn_map[ASV_DYN_ADDRS / 32];
-	uint32_t dyn_next;
 	struct asv_endpoint ns_ept;
 	struct asv_trace *trace; /* remote: its trace buffer, or NULL */
 };

@@ -97,6 +97,12 @@ static inline size_t asv_vring_size(unsigned int num, unsigned long align)
 #define ASV_RPMSG_NS_ADDR 53u
 #define ASV_RPMSG_NAME_SIZE 32u
 #define ASV_VIRTIO_RPMSG_F_NS 0u /* feature bit number */
+/*
+ * The features asvirt implements, in both roles: the host acknowledges no
+ * others, and a remote refuses a table that offers others (Linux would use
+ * ring features such as EVENT_IDX that the device offers).
+ */
+#define ASV_RPMSG_FEATURES_IMPLEMENTED (1u << ASV_VIRTIO_RPMSG_F_NS)
 #define ASV_VIRTIO_ID_RPMSG 7u
 
 struct asv_rpmsg_hdr {
