@@ -30,13 +30,15 @@ asvirt_qemu "$accel" -append "$append" -serial "file:$LOG" -monitor none -displa
 	</dev/null &
 qpid=$!
 
-# Watch the log: every new marker restarts the step clock.
+# Watch the log: every new marker restarts the step clock (a long step
+# prints ASVIRT-PROGRESS lines, so a slow TCG guest on a loaded host is
+# not taken for a hung one).
 seen=0
 step_t=$(date +%s)
 timed_out=0
 while kill -0 $qpid 2>/dev/null; do
 	sleep 1
-	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL)' "$LOG")
+	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS)' "$LOG")
 	n=$(printf '%s' "$marks" | grep -c '^' || true)
 	if [ "$n" -gt "$seen" ]; then
 		printf '%s\n' "$marks" | tail -n +$((seen + 1)) |

@@ -70,6 +70,7 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 		r->nstash--;
 		*id = r->stash_id[r->nstash];
 		*buf = r->stash_buf[r->nstash];
+		d->tx_cap = r->stash_cap[r->nstash];
 		bit_set(r->tx_held, *id, true);
 		return 1;
 	}
@@ -79,15 +80,18 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 			asv_rpmsg_break(d, ret, "vring0: corrupt avail index or descriptor");
 		return ret;
 	}
-	h = asv_region_to_va(&r->bufs, b.addr, ASV_RPMSG_BUF_SIZE);
-	if (!h || b.len < ASV_RPMSG_BUF_SIZE || ((uintptr_t)h & 3u)) {
+	/* The buffer's size is the host's choice: whole inside the region,
+	 * room for a header at least (Linux posts 512 bytes). */
+	h = asv_region_to_va(&r->bufs, b.addr, b.len);
+	if (!h || b.len <= ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
 		asv_dev_log(d, ASV_LOG_ERR,
 			    "vring0 descriptor %u: buffer 0x%llx+%u is outside the buffer region, "
-			    "unaligned or shorter than %u",
-			    b.id, (unsigned long long)b.addr, b.len, ASV_RPMSG_BUF_SIZE);
+			    "unaligned or too short for a header",
+			    b.id, (unsigned long long)b.addr, b.len);
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring0: bad buffer address");
 		return -ASV_EFAULT;
 	}
+	d->tx_cap = b.len - ASV_RPMSG_HDR_SIZE < 0xFFFFu ? b.len - ASV_RPMSG_HDR_SIZE : 0xFFFFu;
 	if (bit_test(r->tx_held, b.id)) {
 		asv_rpmsg_break(d, -ASV_EPROTO, "vring0: host re-posted a buffer we hold");
 		return -ASV_EPROTO;
@@ -112,17 +116,19 @@ static void remote_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 /*
  * A zero-copy buffer given back unsent stays ours (it left the avail ring
  * and cannot go back): keep it for the next send. At most ASV_MAX_ZC_TX
- * buffers are held, so the stash never overflows.
+ * zero-copy buffers are held, plus the one a send found too small, so the
+ * stash never overflows. @d->tx_cap is still this buffer's room.
  */
 static void remote_tx_unget(struct asv_rpmsg_dev *d, uint16_t id, void *buf)
 {
 	struct asv_remote *r = to_remote(d);
 
-	if (r->nstash >= ASV_MAX_ZC_TX)
+	if (r->nstash >= ASV_ARRAY_SIZE(r->stash_id))
 		return;
 	bit_set(r->tx_held, id, false);
 	r->stash_id[r->nstash] = id;
 	r->stash_buf[r->nstash] = buf;
+	r->stash_cap[r->nstash] = d->tx_cap;
 	r->nstash++;
 }
 
@@ -201,6 +207,44 @@ static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 	}
 }
 
+struct ns_bind_arg {
+	const struct asv_rpmsg_ns_msg *msg;
+	uint32_t addr;
+	bool destroy;
+};
+
+static void ns_bind_one(struct asv_endpoint *e, void *p)
+{
+	const struct ns_bind_arg *a = p;
+	uint32_t dst = asv_load_relaxed(&e->dst);
+	bool same_name = !strncmp(e->name, a->msg->name, ASV_RPMSG_NAME_SIZE);
+
+	if (e == &e->dev->ns_ept)
+		return;
+	if (!a->destroy && same_name && dst == ASV_RPMSG_ADDR_ANY) {
+		asv_store_relaxed(&e->dst, a->addr);
+		e->dst_learned = 1;
+	} else if (a->destroy && dst == a->addr && (same_name || e->dst_learned)) {
+		asv_store_relaxed(&e->dst, (uint32_t)ASV_RPMSG_ADDR_ANY);
+		e->dst_learned = 0;
+	}
+}
+
+/*
+ * A channel the host announces (Linux's virtio_rpmsg_announce_create() for
+ * a device with a local address): an endpoint of that name without a peer
+ * binds to it, as OpenAMP does. Its DESTROY (announce_destroy()) unbinds
+ * it, and every endpoint that learned that address from its first sender
+ * forgets it: the host endpoint is gone. ISR thread, RX lock held.
+ */
+static void ns_bind_by_name(struct asv_remote *r, const struct asv_rpmsg_ns_msg *msg)
+{
+	struct ns_bind_arg a = { msg, asv_le32(msg->addr),
+				 !!(asv_le32(msg->flags) & ASV_RPMSG_NS_DESTROY) };
+
+	asv_ept_for_each(&r->dev, ns_bind_one, &a);
+}
+
 static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src)
 {
 	struct asv_remote *r = to_remote(d);
@@ -213,6 +257,7 @@ static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, 
 	}
 	memcpy(&msg, data, sizeof(msg));
 	msg.name[ASV_RPMSG_NAME_SIZE - 1] = 0;
+	ns_bind_by_name(r, &msg);
 	if (r->ns_bind)
 		r->ns_bind(r, msg.name, asv_le32(msg.addr), asv_le32(msg.flags), r->ns_priv);
 }

@@ -164,6 +164,7 @@ void asv_rpmsg_dev_init(struct asv_rpmsg_dev *d, const struct asv_role_ops *ops,
 	d->env = *env;
 	d->is_remote = is_remote;
 	d->timeout_ms = 15000; /* Linux's rpmsg_send() waits 15 s */
+	d->tx_cap = ASV_RPMSG_MAX_PAYLOAD;
 	d->ns_ept.cb = ns_cb;
 	d->ns_ept.dev = d;
 	d->ns_ept.dst = ASV_RPMSG_NS_ADDR;
@@ -401,12 +402,19 @@ static uint64_t now_ms(struct asv_rpmsg_dev *d)
 	return d->env.now_ms ? d->env.now_ms(d->env.ctx) : 0;
 }
 
-/* Take a free tx buffer unless the device is closing. TX lock held. */
-static int tx_get_open(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
+/*
+ * Take a free tx buffer unless the device is closing; *@cap: its payload
+ * room. TX lock held.
+ */
+static int tx_get_open(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *cap)
 {
+	int r;
+
 	if (asv_load_relaxed(&d->closing))
 		return -ASV_ESHUTDOWN;
-	return d->ops->tx_get(d, buf, id);
+	r = d->ops->tx_get(d, buf, id);
+	*cap = d->tx_cap;
+	return r;
 }
 
 /*
@@ -428,7 +436,8 @@ static void slow_leave(struct asv_rpmsg_dev *d)
  * Take a tx buffer, waiting up to @timeout_ms for the peer to free one.
  * Called between slow_enter() and slow_leave().
  */
-static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t timeout_ms)
+static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *cap,
+		   uint32_t timeout_ms)
 {
 	uint32_t spins;
 	uint64_t deadline;
@@ -439,7 +448,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	if (r)
 		return r;
 	asv_lock(d, ASV_LOCK_TX);
-	r = tx_get_open(d, buf, id);
+	r = tx_get_open(d, buf, id, cap);
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
 		return r < 0 ? r : 0;
@@ -455,7 +464,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 	for (spins = d->env.tx_spin; spins && !isr; spins--) {
 		asv_cpu_relax();
 		asv_lock(d, ASV_LOCK_TX);
-		r = tx_get_open(d, buf, id);
+		r = tx_get_open(d, buf, id, cap);
 		asv_unlock(d, ASV_LOCK_TX);
 		if (r)
 			return r < 0 ? r : 0;
@@ -475,6 +484,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t t
 		} else {
 			d->ops->tx_arm(d, true);
 			r = d->ops->tx_get(d, buf, id);
+			*cap = d->tx_cap;
 		}
 		asv_unlock(d, ASV_LOCK_TX);
 		if (r)
@@ -532,11 +542,30 @@ static int tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t 
 	return err;
 }
 
+/*
+ * The largest payload a send may try: the host's buffers are its own (512
+ * bytes); the remote's are the host's, whatever size their descriptors say
+ * (checked against each buffer it takes).
+ */
+static uint32_t max_payload(const struct asv_rpmsg_dev *d)
+{
+	return d->is_remote ? 0xFFFFu : ASV_RPMSG_MAX_PAYLOAD;
+}
+
+/* Refuse a payload larger than @cap, saying why at the default level. */
+static int too_big(struct asv_rpmsg_dev *d, uint32_t src, size_t len, uint32_t cap)
+{
+	asv_dev_log(d, ASV_LOG_WARN,
+		    "send of %zu bytes from 0x%x refused: the buffer holds at most %u (EMSGSIZE)",
+		    len, src, cap);
+	return -ASV_EMSGSIZE;
+}
+
 static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len,
 		       uint32_t timeout_ms)
 {
 	struct asv_rpmsg_dev *d;
-	uint32_t src;
+	uint32_t src, cap;
 	void *buf;
 	uint16_t id;
 	int err;
@@ -545,28 +574,37 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 		return -ASV_EINVAL;
 	d = ept->dev;
 	src = ept->addr;
-	if (len > ASV_RPMSG_MAX_PAYLOAD)
-		return -ASV_EMSGSIZE;
+	if (len > max_payload(d))
+		return too_big(d, src, len, max_payload(d));
 	if (dst == ASV_RPMSG_ADDR_ANY)
 		return -ASV_EINVAL;
 	/* Fast path: a free buffer, one lock hold for take, fill and hand-over. */
 	if (!link_state_err(d)) {
 		asv_lock(d, ASV_LOCK_TX);
-		err = tx_get_open(d, &buf, &id);
-		if (err > 0) {
+		err = tx_get_open(d, &buf, &id, &cap);
+		if (err > 0 && len <= cap) {
 			if (len)
 				memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
 			commit_locked(d, buf, id, src, dst, len);
 			asv_unlock(d, ASV_LOCK_TX);
 			return 0;
 		}
+		if (err > 0)
+			d->ops->tx_unget(d, id, buf);
 		asv_unlock(d, ASV_LOCK_TX);
+		if (err > 0)
+			return too_big(d, src, len, cap);
 		if (err < 0)
 			return err; /* the peer broke the ring, or the device closed */
 	}
 	slow_enter(d);
-	err = tx_take(d, &buf, &id, timeout_ms);
-	if (!err) {
+	err = tx_take(d, &buf, &id, &cap, timeout_ms);
+	if (!err && len > cap) {
+		asv_lock(d, ASV_LOCK_TX);
+		d->ops->tx_unget(d, id, buf);
+		asv_unlock(d, ASV_LOCK_TX);
+		err = too_big(d, src, len, cap);
+	} else if (!err) {
 		if (len)
 			memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
 		err = tx_commit(d, buf, id, src, dst, len);
@@ -609,18 +647,19 @@ int asv_send_timeout(struct asv_endpoint *ept, uint32_t dst, const void *data, s
 /* ---- zero-copy ---- */
 
 /* Remember zero-copy buffer @hdr as descriptor @id. TX lock held. */
-static void zc_track(struct asv_rpmsg_dev *d, void *hdr, uint16_t id)
+static void zc_track(struct asv_rpmsg_dev *d, void *hdr, uint16_t id, uint32_t cap)
 {
 	d->zc_buf[d->nzc] = hdr;
+	d->zc_cap[d->nzc] = cap;
 	d->zc_id[d->nzc++] = id;
 }
 
 /*
- * @hdr is a zero-copy buffer we handed out: forget it, set *id, return 0;
- * anything else: -EINVAL. Latest first: senders usually send what they
- * took last. TX lock held.
+ * @hdr is a zero-copy buffer we handed out: forget it, set *id and *cap
+ * (its payload room), return 0; anything else: -EINVAL. Latest first:
+ * senders usually send what they took last. TX lock held.
  */
-static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id)
+static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id, uint32_t *cap)
 {
 	unsigned int i;
 
@@ -628,8 +667,10 @@ static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id)
 		if (d->zc_buf[i] != hdr)
 			continue;
 		*id = d->zc_id[i];
+		*cap = d->zc_cap[i];
 		d->nzc--;
 		d->zc_buf[i] = d->zc_buf[d->nzc];
+		d->zc_cap[i] = d->zc_cap[d->nzc];
 		d->zc_id[i] = d->zc_id[d->nzc];
 		d->zc_tx_held--;
 		return 0;
@@ -643,7 +684,7 @@ static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id)
  * buffers given back unsent cannot overflow). The common case is one lock
  * hold: count, take, done.
  */
-static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
+static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t *cap, uint32_t timeout_ms)
 {
 	uint16_t id;
 	int r = link_state_err(d);
@@ -654,18 +695,18 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
 	if (d->zc_tx_held >= ASV_MAX_ZC_TX) {
 		r = -ASV_ENOMEM;
 	} else {
-		r = tx_get_open(d, buf, &id);
+		r = tx_get_open(d, buf, &id, cap);
 		/* taken, or none free: then reserved while we wait below */
 		if (r >= 0)
 			d->zc_tx_held++;
 		if (r > 0)
-			zc_track(d, *buf, id);
+			zc_track(d, *buf, id, *cap);
 	}
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
 		return r < 0 ? r : 0;
 	slow_enter(d);
-	r = tx_take(d, buf, &id, timeout_ms);
+	r = tx_take(d, buf, &id, cap, timeout_ms);
 	asv_lock(d, ASV_LOCK_TX);
 	if (!r && asv_load_relaxed(&d->closing)) {
 		d->ops->tx_unget(d, id, *buf);
@@ -674,7 +715,7 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
 	if (r)
 		d->zc_tx_held--;
 	else
-		zc_track(d, *buf, id);
+		zc_track(d, *buf, id, *cap);
 	asv_unlock(d, ASV_LOCK_TX);
 	slow_leave(d);
 	return r;
@@ -683,14 +724,15 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t timeout_ms)
 void *asv_get_tx_buffer(struct asv_rpmsg_dev *d, uint32_t *size, uint32_t timeout_ms, int *err)
 {
 	void *buf = NULL;
-	int e = d ? zc_take(d, &buf, timeout_ms) : -ASV_EINVAL;
+	uint32_t cap = 0;
+	int e = d ? zc_take(d, &buf, &cap, timeout_ms) : -ASV_EINVAL;
 
 	if (err)
 		*err = e;
 	if (e)
 		return NULL;
 	if (size)
-		*size = ASV_RPMSG_MAX_PAYLOAD;
+		*size = cap;
 	return ((struct asv_rpmsg_hdr *)buf)->data;
 }
 
@@ -698,14 +740,15 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 {
 	struct asv_rpmsg_hdr *h;
 	struct asv_rpmsg_dev *d;
+	uint32_t cap = 0;
 	uint16_t id;
 	int err;
 
 	if (!ept || !ept->dev || !buf || dst == ASV_RPMSG_ADDR_ANY)
 		return -ASV_EINVAL;
-	if (len > ASV_RPMSG_MAX_PAYLOAD)
-		return -ASV_EMSGSIZE;
 	d = ept->dev;
+	if (len > max_payload(d))
+		return too_big(d, ept->addr, len, max_payload(d));
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
 	err = link_state_err(d);
 	if (err) {
@@ -714,18 +757,26 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	}
 	/* One lock hold: check the buffer is ours, then hand it over. */
 	asv_lock(d, ASV_LOCK_TX);
-	err = zc_untrack(d, h, &id);
-	if (!err && asv_load_relaxed(&d->closing))
+	err = zc_untrack(d, h, &id, &cap);
+	if (!err && asv_load_relaxed(&d->closing)) {
 		err = -ASV_ESHUTDOWN; /* the role's rings are gone: just forget it */
-	else if (!err)
+	} else if (!err && len > cap) {
+		zc_track(d, h, id, cap); /* still the caller's */
+		d->zc_tx_held++;
+		err = -ASV_EMSGSIZE;
+	} else if (!err) {
 		commit_locked(d, h, id, ept->addr, dst, len);
+	}
 	asv_unlock(d, ASV_LOCK_TX);
+	if (err == -ASV_EMSGSIZE)
+		too_big(d, ept->addr, len, cap);
 	return err;
 }
 
 int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 {
 	struct asv_rpmsg_hdr *h;
+	uint32_t cap = 0;
 	bool closing;
 	uint16_t id;
 	int err;
@@ -734,10 +785,12 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 		return -ASV_EINVAL;
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
 	asv_lock(d, ASV_LOCK_TX);
-	err = zc_untrack(d, h, &id);
+	err = zc_untrack(d, h, &id, &cap);
 	closing = asv_load_relaxed(&d->closing);
-	if (!err && !closing)
+	if (!err && !closing) {
+		d->tx_cap = cap; /* the room tx_unget() records with it */
 		d->ops->tx_unget(d, id, h);
+	}
 	asv_unlock(d, ASV_LOCK_TX);
 	if (!err && !closing)
 		asv_rpmsg_wake_senders(d);
@@ -785,8 +838,11 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 		return 0;
 	}
 	/* Like OpenAMP, an endpoint without a peer adopts the first sender. */
-	if (d->is_remote && ept != &d->ns_ept && asv_load_relaxed(&ept->dst) == ASV_RPMSG_ADDR_ANY)
+	if (d->is_remote && ept != &d->ns_ept &&
+	    asv_load_relaxed(&ept->dst) == ASV_RPMSG_ADDR_ANY) {
 		asv_store_relaxed(&ept->dst, src);
+		ept->dst_learned = 1;
+	}
 	asv_stat_inc(&d->stats.rx_msgs);
 	rc = ept->cb(ept, hdr->data, len, src, ept->priv);
 	if (rc == ASV_RX_HOLD)

@@ -147,6 +147,7 @@ if want c; then
 		echo start >$RP/remoteproc0/state || { ok=0; fail "start $i"; }
 		wait_for 10 has_ctrl 0 || { ok=0; fail "no ctrl after start $i"; }
 		i=$((i + 1))
+		[ $((i % 10)) = 0 ] && echo "ASVIRT-PROGRESS: $CUR $i/50"
 	done
 	[ $ok = 1 ] && { rtest 0 100 || { ok=0; fail "echo after cycles"; }; }
 	# One MCU and one host ISR thread while running, none after stop.

@@ -218,9 +218,27 @@ static void test_short_rx_buffer_for_remote_tx(void **state)
 {
 	struct fixture *f = *state;
 	struct asv_vring *vr = &f->m.host.rx_vr;
-	uint16_t id = vr->avail->ring[f->m.remote.tx_vr.last_seen & vr->mask];
+	uint16_t seen = f->m.remote.tx_vr.last_seen;
+	char big[200] = { 0 };
 
-	vr->desc[id].len = 100; /* too short for a 512-byte rpmsg buffer */
+	/*
+	 * The buffer size is the host's choice (an OpenAMP host may post 256
+	 * or 1024 bytes): the remote takes it from the descriptor. A payload
+	 * that does not fit is refused, with the reason at the default log
+	 * level, and the link stays up; the buffer serves the next send.
+	 */
+	vr->desc[vr->avail->ring[seen & vr->mask]].len = 100;
+	vr->desc[vr->avail->ring[(uint16_t)(seen + 1) & vr->mask]].len = 100;
+	assert_int_equal(asv_sendto(&f->re, 0x500, "x", 1), 0);
+	assert_int_equal(asv_sendto(&f->re, 0x500, big, sizeof(big)), -ASV_EMSGSIZE);
+	assert_true(logcap_has(&f->m.rlog, "holds at most 84"));
+	assert_true(asv_link_ready(&f->m.remote.dev));
+	assert_int_equal(asv_sendto(&f->re, 0x500, big, 84), 0);
+	msys_pump(&f->m);
+	assert_int_equal(f->hr.n, 2);
+	assert_int_equal(f->hr.len, 84);
+	/* one too short for a header is a broken host: the link goes down */
+	vr->desc[vr->avail->ring[f->m.remote.tx_vr.last_seen & vr->mask]].len = 16;
 	assert_int_equal(asv_sendto(&f->re, 0x500, "x", 1), -ASV_EFAULT);
 	assert_remote_down(f, -ASV_EFAULT);
 }

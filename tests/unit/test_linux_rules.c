@@ -144,6 +144,52 @@ static void test_remote_never_offers_what_it_lacks(void **state)
 	msys_fini(&m);
 }
 
+/*
+ * drivers/rpmsg/virtio_rpmsg_bus.c: virtio_rpmsg_announce_create() and
+ * virtio_rpmsg_announce_destroy() send {name, rpdev->ept->addr, CREATE or
+ * DESTROY} to the remote's address 53 for a channel Linux creates with a
+ * local address. The remote binds a same-named endpoint without a peer on
+ * CREATE; on DESTROY that endpoint, and every one that adopted the address
+ * from its first message, forget it: Linux's endpoint is gone.
+ */
+static void test_destroy_from_linux_unbinds(void **state)
+{
+	struct asv_rpmsg_ns_msg ns = { .name = "svc" };
+	struct asv_endpoint *h, named, adopted, other;
+	struct msys m;
+	int err;
+
+	(void)state;
+	assert_int_equal(msys_init(&m, NULL), 0);
+	msys_pump(&m);
+	h = asv_host_create_ept(&m.host, NULL, 0x500, nop_cb, NULL, &err);
+	assert_non_null(h);
+	assert_int_equal(asv_create_ept(&m.remote.dev, &named, "svc", 0x600, nop_cb, NULL), 0);
+	assert_int_equal(asv_create_ept(&m.remote.dev, &adopted, NULL, 0x601, nop_cb, NULL), 0);
+	assert_int_equal(asv_create_ept(&m.remote.dev, &other, NULL, 0x602, nop_cb, NULL), 0);
+	other.dst = 0x777;
+	msys_pump(&m);
+	ns.addr = asv_cpu_to_le32(0x500);
+	ns.flags = asv_cpu_to_le32(ASV_RPMSG_NS_CREATE);
+	assert_int_equal(asv_sendto(h, ASV_RPMSG_NS_ADDR, &ns, sizeof(ns)), 0);
+	assert_int_equal(asv_sendto(h, 0x601, "hi", 2), 0);
+	msys_pump(&m);
+	assert_int_equal(named.dst, 0x500);
+	assert_int_equal(adopted.dst, 0x500);
+	ns.flags = asv_cpu_to_le32(ASV_RPMSG_NS_DESTROY);
+	assert_int_equal(asv_sendto(h, ASV_RPMSG_NS_ADDR, &ns, sizeof(ns)), 0);
+	msys_pump(&m);
+	assert_int_equal(named.dst, ASV_RPMSG_ADDR_ANY);
+	assert_int_equal(adopted.dst, ASV_RPMSG_ADDR_ANY);
+	assert_int_equal(other.dst, 0x777); /* set by its app: untouched */
+	assert_int_equal(asv_send(&named, "x", 1), -ASV_EINVAL);
+	assert_int_equal(asv_destroy_ept(&named), 0);
+	assert_int_equal(asv_destroy_ept(&adopted), 0);
+	assert_int_equal(asv_destroy_ept(&other), 0);
+	asv_host_destroy_ept(h);
+	msys_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_ns_flags_are_a_bit_mask),
 		cmocka_unit_test(test_host_acks_only_what_it_implements),
 		cmocka_unit_test(test_remote_never_offers_what_it_lacks),
+		cmocka_unit_test(test_destroy_from_linux_unbinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

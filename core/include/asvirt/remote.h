@@ -90,8 +90,11 @@ struct asv_remote {
 	struct asv_rpmsg_hdr *rx_hdr[ASV_REMOTE_MAX_NUM];
 	uint32_t rx_len[ASV_REMOTE_MAX_NUM];
 	uint32_t tx_held[ASV_REMOTE_MAX_NUM / 32];
-	uint16_t stash_id[ASV_MAX_ZC_TX];
-	void *stash_buf[ASV_MAX_ZC_TX];
+	/* buffers taken and given back unsent: zero-copy ones, and one a
+	 * send found too small for its payload */
+	uint16_t stash_id[ASV_MAX_ZC_TX + 1];
+	void *stash_buf[ASV_MAX_ZC_TX + 1];
+	uint32_t stash_cap[ASV_MAX_ZC_TX + 1];
 	unsigned int nstash;
 	uint16_t ret_id[ASV_RET_BATCH]; /* rx buffers to give back (ISR only) */
 	unsigned int nret;

@@ -74,8 +74,10 @@ struct asv_endpoint {
 	/* private */
 	struct asv_rpmsg_dev *dev;
 	struct asv_endpoint *next;
-	uint8_t ns_state;  /* enum asv_ns_state, EPT lock */
-	uint8_t allocated; /* memory came from env->alloc */
+	uint8_t ns_state;    /* enum asv_ns_state, EPT lock */
+	uint8_t dst_learned; /* remote: dst came from the host (first sender or
+			      * its CREATE), forgotten on its DESTROY */
+	uint8_t allocated;   /* memory came from env->alloc */
 };
 
 struct asv_stats {
@@ -141,6 +143,13 @@ struct asv_rpmsg_dev {
 	unsigned int nzc;
 	void *zc_buf[ASV_MAX_ZC_TX];
 	uint16_t zc_id[ASV_MAX_ZC_TX];
+	uint32_t zc_cap[ASV_MAX_ZC_TX];
+	/*
+	 * Payload room of the tx buffer tx_get() just took (TX lock): 496 on
+	 * the host; on the remote, what the host's descriptor says (an
+	 * OpenAMP host may post 256- or 1024-byte buffers).
+	 */
+	uint32_t tx_cap;
 	struct asv_stats stats;
 	/* endpoint table (EPT lock) */
 	struct asv_endpoint *bucket[ASV_EPT_BUCKETS];
