@@ -26,6 +26,9 @@ struct asv_rpmsg_dev;
  * Receive callback. @data points into the shared receive buffer and is
  * valid until the callback returns, or, when the callback returns
  * ASV_RX_HOLD, until asv_release_rx_buffer(dev, data) (zero-copy receive).
+ * The buffer is recorded as the application's before the callback runs,
+ * so another thread may release it before the callback returns (it then
+ * goes back when the callback does).
  * Return 0 otherwise (negative values are logged and count as handled).
  */
 typedef int (*asv_rx_cb)(struct asv_endpoint *ept, void *data, size_t len, uint32_t src,
