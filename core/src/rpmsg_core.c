@@ -601,6 +601,7 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 	err = tx_take(d, &buf, &id, &cap, timeout_ms);
 	if (!err && len > cap) {
 		asv_lock(d, ASV_LOCK_TX);
+		d->tx_cap = cap; /* the room tx_unget() records with it */
 		d->ops->tx_unget(d, id, buf);
 		asv_unlock(d, ASV_LOCK_TX);
 		err = too_big(d, src, len, cap);
