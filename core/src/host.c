@@ -600,14 +600,15 @@ static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
 /* 0 when the link is usable, else why not. */
 static int host_link_err(struct asv_host *h)
 {
-	int ret;
+	int up, ret;
 
 	if (!h || !h->dev.ops)
 		return -ASV_EINVAL;
+	up = asv_load_acquire(&h->dev.link_up); /* first: see link_state_err() */
 	ret = asv_load_acquire(&h->dev.broken);
 	if (ret)
 		return ret;
-	return asv_load_acquire(&h->dev.link_up) ? 0 : -ASV_ENODEV;
+	return up ? 0 : -ASV_ENODEV;
 }
 
 /*
