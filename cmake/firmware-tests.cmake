@@ -49,3 +49,7 @@ asvirt_add_firmware(asvirt-test-abi1 ${PROJECT_SOURCE_DIR}/apps/echo.c
 add_test(NAME test_fw_abi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_fw_abi.sh
   $<TARGET_FILE:asvirt_cli> $<TARGET_FILE:asvirt-fw-runner> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_fw_abi PROPERTIES TIMEOUT 120)
+
+add_test(NAME test_up_stalled COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_stalled.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_up_stalled PROPERTIES TIMEOUT 120)
