@@ -152,21 +152,6 @@ int main(int argc, char **argv)
 	__atomic_store_n(&ctl->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
 	region = (struct asv_mem_region){ (uint8_t *)map + layout.region_off, layout.region_da,
 					  (size_t)layout.region_size };
-	if (!strcmp(db, "eventfd")) {
-		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
-		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
-	} else {
-		irq = asv_notifier_futex_create(&ctl->remote_db);
-		peer = asv_notifier_futex_create(&ctl->host_db);
-	}
-	if (!irq || !peer) {
-		fprintf(stderr, "asvirt-fw-runner: no doorbells (%s)\n", db);
-		fail(ctl, -ASV_EINVAL);
-		return 3;
-	}
-	hb.inner = irq;
-	hb.hb = &ctl->heartbeat;
-
 	/*
 	 * Nothing in the image runs (not even its constructors) before its
 	 * entry, read from the file, says it was built against the structure
@@ -186,6 +171,21 @@ int main(int argc, char **argv)
 		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
 	}
 	asv_fw_image_free(&img);
+	if (!strcmp(db, "eventfd")) {
+		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
+		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
+	} else {
+		irq = asv_notifier_futex_create(&ctl->remote_db);
+		peer = asv_notifier_futex_create(&ctl->host_db);
+	}
+	if (!irq || !peer) {
+		fprintf(stderr, "asvirt-fw-runner: no doorbells (%s)\n", db);
+		fail(ctl, -ASV_EINVAL);
+		return 3;
+	}
+	hb.inner = irq;
+	hb.hb = &ctl->heartbeat;
+
 	dl = dlopen(fw, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
 		fprintf(stderr, "asvirt-fw-runner: %s\n", dlerror());
@@ -198,6 +198,8 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "asvirt-fw-runner: %s: %s\n", fw,
 			entry ? why : "no '" ASV_FW_ENTRY_SYMBOL "' entry");
+		irq->destroy(irq);
+		peer->destroy(peer);
 		fail(ctl, err);
 		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
 	}
