@@ -86,5 +86,6 @@ check "watchdog: the stopped firmware found hung" test $found -eq 1
 check "watchdog: logged" grep -q "echo: crashed: watchdog: no heartbeat" "$ASVIRT_RUNTIME_DIR/asvirt.log"
 "$ASVIRT" stop >/dev/null 2>&1
 check "stop exits 0" test $? -eq 0
+check "no sanitizer reports" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
