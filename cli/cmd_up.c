@@ -911,7 +911,7 @@ static int run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config
 			 nchan, (int)getpid());
 		emit(u, human, json);
 	}
-	if (ready_fd >= 0) {
+	if (ready_fd >= 0 && !rc) {
 		/* Detached: the waiting parent exits; progress goes to the log. */
 		pthread_mutex_lock(&u->out_mu);
 		close(ready_fd);
@@ -943,6 +943,10 @@ static int run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config
 	close(u->wake_fd);
 	close(u->sig_fd);
 	emit(u, "stopped", "{\"event\":\"stopped\"}");
+	/* Failed while detaching: the parent exits once nothing is left (no
+	 * control socket a `status` right after could still connect to). */
+	if (ready_fd >= 0 && rc)
+		close(ready_fd);
 	pthread_mutex_destroy(&u->qmu);
 	pthread_mutex_destroy(&u->out_mu);
 	return rc;
