@@ -14,6 +14,7 @@
 
 #include "asvirt/elf.h"
 #include "asvirt/errors.h"
+#include "asvirt/firmware.h"
 #include "asvirt/proc.h"
 #include "cli.h"
 
@@ -194,8 +195,14 @@ int cmd_fw_check(int argc, char **argv)
 		fprintf(stderr, "asvirt: %s\n", why);
 		return 1;
 	}
-	printf("%s: ELF%u machine %u, resource table %zu bytes: ok\n", argv[1],
-	       img.elf_class == 2 ? 64u : 32u, img.machine, img.table_size);
+	if (img.entry_err) { /* built against another asvirt: it must not run */
+		fprintf(stderr, "asvirt: %s: %s\n", argv[1], img.entry_why);
+		asv_fw_image_free(&img);
+		return 1;
+	}
+	printf("%s: ELF%u machine %u, resource table %zu bytes, firmware ABI %u with "
+	       "this asvirt's structure layouts: ok\n",
+	       argv[1], img.elf_class == 2 ? 64u : 32u, img.machine, img.table_size, ASV_FW_ABI);
 	asv_fw_image_free(&img);
 	return 0;
 }

@@ -33,6 +33,15 @@
 #define MAX_CLIENTS 64
 #define MAX_EVENTS 256
 #define CTL_NAME "ctl"
+/* A client's message waits this long for a tx buffer before it fails. */
+#define SEND_TIMEOUT_MS 2000u
+/*
+ * The poll loop waits for tx buffers this long at a time (and across all
+ * waiting clients per pass), with the firmware's lock held only for that
+ * wait: the watchdog, recovery and `asvirt status` never queue behind a
+ * send for longer, whatever the firmware does.
+ */
+#define SEND_SLICE_MS 10u
 
 struct up;
 
@@ -63,6 +72,12 @@ struct client {
 	struct asv_endpoint *ept;
 	struct up *up;
 	unsigned long dropped; /* atomic: socket full */
+	/* A message read from the socket and not yet taken by the link: the
+	 * socket is not read again until it is (messages stay in order). */
+	int pending;
+	uint64_t pend_deadline; /* fails with -ASV_ETIMEDOUT from then on */
+	size_t pend_len;
+	uint8_t pend[ASV_RPMSG_MAX_PAYLOAD];
 };
 
 struct chev {
@@ -276,6 +291,14 @@ static void client_close(struct up *u, struct client *c)
 {
 	struct fwinst *f = &u->fw[c->fw];
 
+	if (c->pending) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "a message on %s dropped: channel closed",
+			 u->chans[c->ch].name);
+		emit_fw_event(u, f->name, "warning", why);
+		c->pending = 0;
+	}
 	asv_proc_lock(&f->proc);
 	/* After a restart the host freed every endpoint: never touch it. */
 	if (c->ept && c->gen == f->gen)
@@ -411,12 +434,40 @@ static void accept_client(struct up *u, int ci)
 	c->used = 1;
 }
 
+/*
+ * Try to hand @c's pending message to the link, waiting at most @wait_ms
+ * for a tx buffer. The firmware's lock is held only for that wait (the
+ * endpoint belongs to the link generation it checks). Returns 1 while the
+ * message still waits, else 0 (sent, or failed and reported).
+ */
+static int client_send(struct up *u, struct client *c, uint32_t wait_ms)
+{
+	struct fwinst *f = &u->fw[c->fw];
+	int err = -ASV_ENODEV;
+
+	asv_proc_lock(&f->proc);
+	if (c->ept && c->gen == f->gen)
+		err = asv_send_timeout(c->ept, c->ept->dst, c->pend, c->pend_len, wait_ms);
+	asv_proc_unlock(&f->proc);
+	if ((err == -ASV_ETIMEDOUT || err == -ASV_ENOMEM) && asv_posix_now_ms() < c->pend_deadline)
+		return 1; /* no tx buffer yet: the firmware has them all */
+	c->pending = 0;
+	if (err) {
+		char why[128];
+
+		if (err == -ASV_ENOMEM)
+			err = -ASV_ETIMEDOUT;
+		snprintf(why, sizeof(why), "send on %s failed: %s", u->chans[c->ch].name,
+			 asv_strerror(err));
+		emit_fw_event(u, f->name, "warning", why);
+	}
+	return 0;
+}
+
 static void client_input(struct up *u, struct client *c)
 {
 	struct fwinst *f = &u->fw[c->fw];
-	uint8_t buf[ASV_RPMSG_MAX_PAYLOAD + 1];
-	ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-	int err = -ASV_ENODEV;
+	ssize_t n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT | MSG_TRUNC);
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -432,16 +483,24 @@ static void client_input(struct up *u, struct client *c)
 		emit_fw_event(u, f->name, "warning", why);
 		return;
 	}
-	asv_proc_lock(&f->proc);
-	if (c->ept && c->gen == f->gen)
-		err = asv_send_timeout(c->ept, c->ept->dst, buf, (size_t)n, 2000);
-	asv_proc_unlock(&f->proc);
-	if (err) {
-		char why[128];
+	c->pend_len = (size_t)n;
+	c->pend_deadline = asv_posix_now_ms() + SEND_TIMEOUT_MS;
+	c->pending = 1;
+	client_send(u, c, 0);
+}
 
-		snprintf(why, sizeof(why), "send on %s failed: %s", u->chans[c->ch].name,
-			 asv_strerror(err));
-		emit_fw_event(u, f->name, "warning", why);
+/* Retry the waiting messages, waiting SEND_SLICE_MS for buffers in all. */
+static void send_pending(struct up *u)
+{
+	uint64_t end = asv_posix_now_ms() + SEND_SLICE_MS;
+	int k;
+
+	for (k = 0; k < MAX_CLIENTS; k++) {
+		struct client *c = &u->clients[k];
+		uint64_t now = asv_posix_now_ms();
+
+		if (c->used && c->pending)
+			client_send(u, c, now < end ? (uint32_t)(end - now) : 0);
 	}
 }
 
@@ -646,7 +705,7 @@ static void poll_once(struct up *u, int ms)
 {
 	struct pollfd pfd[3 + MAX_CHAN + MAX_CLIENTS];
 	int map[3 + MAX_CHAN + MAX_CLIENTS];
-	int n = 0, i;
+	int n = 0, i, r, pending = 0;
 
 	pfd[n] = (struct pollfd){ .fd = u->wake_fd, .events = POLLIN };
 	map[n++] = -1;
@@ -659,14 +718,18 @@ static void poll_once(struct up *u, int ms)
 			pfd[n] = (struct pollfd){ .fd = u->chans[i].lfd, .events = POLLIN };
 			map[n++] = i;
 		}
-	for (i = 0; i < MAX_CLIENTS; i++)
-		if (u->clients[i].used) {
+	for (i = 0; i < MAX_CLIENTS; i++) {
+		if (u->clients[i].used && u->clients[i].pending)
+			pending = 1; /* not read until its message is taken */
+		else if (u->clients[i].used) {
 			pfd[n] = (struct pollfd){ .fd = u->clients[i].fd, .events = POLLIN };
 			map[n++] = MAX_CHAN + i;
 		}
-	if (poll(pfd, (nfds_t)n, ms) <= 0)
-		return;
-	for (i = 0; i < n; i++) {
+	}
+	if (pending)
+		ms = 0; /* send_pending() is this pass's wait */
+	r = poll(pfd, (nfds_t)n, ms);
+	for (i = 0; r > 0 && i < n; i++) {
 		if (!pfd[i].revents)
 			continue;
 		if (map[i] == -1) {
@@ -685,6 +748,8 @@ static void poll_once(struct up *u, int ms)
 			client_input(u, &u->clients[map[i] - MAX_CHAN]);
 		}
 	}
+	if (pending)
+		send_pending(u);
 }
 
 static void default_rundir(char *out, size_t n)
@@ -846,7 +911,7 @@ static int run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config
 			 nchan, (int)getpid());
 		emit(u, human, json);
 	}
-	if (ready_fd >= 0) {
+	if (ready_fd >= 0 && !rc) {
 		/* Detached: the waiting parent exits; progress goes to the log. */
 		pthread_mutex_lock(&u->out_mu);
 		close(ready_fd);
@@ -878,6 +943,10 @@ static int run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config
 	close(u->wake_fd);
 	close(u->sig_fd);
 	emit(u, "stopped", "{\"event\":\"stopped\"}");
+	/* Failed while detaching: the parent exits once nothing is left (no
+	 * control socket a `status` right after could still connect to). */
+	if (ready_fd >= 0 && rc)
+		close(ready_fd);
 	pthread_mutex_destroy(&u->qmu);
 	pthread_mutex_destroy(&u->out_mu);
 	return rc;

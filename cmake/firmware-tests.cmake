@@ -25,3 +25,31 @@ endforeach()
 add_test(NAME test_fw_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_fw_linux.sh
   $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_fw_linux PROPERTIES TIMEOUT 120 ENVIRONMENT "CC=${CMAKE_C_COMPILER}")
+
+# Images built against another asvirt, for test_fw_abi: the echo app
+# compiled with a struct asv_endpoint 8 bytes larger (a copy of rpmsg.h
+# with one more field first, as an older or newer asvirt might have it),
+# and one with the firmware ABI 1 entry (before layout records).
+set(skew_dir ${CMAKE_CURRENT_BINARY_DIR}/abi-skew/include)
+file(READ ${PROJECT_SOURCE_DIR}/core/include/asvirt/rpmsg.h skew_rpmsg)
+string(REPLACE "struct asv_endpoint {\n" "struct asv_endpoint {\n\tuint64_t skew;\n"
+  skew_rpmsg "${skew_rpmsg}")
+if(NOT skew_rpmsg MATCHES "uint64_t skew;")
+  message(FATAL_ERROR "firmware-tests.cmake: no 'struct asv_endpoint {' in rpmsg.h")
+endif()
+file(WRITE ${skew_dir}/asvirt/rpmsg.h "${skew_rpmsg}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/core/include/asvirt/rpmsg.h)
+asvirt_add_firmware(asvirt-test-skewed ${PROJECT_SOURCE_DIR}/apps/echo.c
+  ${PROJECT_SOURCE_DIR}/firmware/fw_echo.c)
+target_include_directories(asvirt-test-skewed BEFORE PRIVATE ${skew_dir})
+asvirt_add_firmware(asvirt-test-abi1 ${PROJECT_SOURCE_DIR}/apps/echo.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_abi1.c)
+
+add_test(NAME test_fw_abi COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_fw_abi.sh
+  $<TARGET_FILE:asvirt_cli> $<TARGET_FILE:asvirt-fw-runner> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_fw_abi PROPERTIES TIMEOUT 120)
+
+add_test(NAME test_up_stalled COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_stalled.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_up_stalled PROPERTIES TIMEOUT 120)

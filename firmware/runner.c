@@ -8,6 +8,10 @@
  *
  * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
  *          [--irq-fd N --peer-fd N] [--name NAME] [--log-level L] FIRMWARE.so
+ *
+ * Exit status: 0 stopped, 2 usage, 3 no usable shared block or doorbells,
+ * 4 no usable image, 5 the app did not start, 6 the image was built
+ * against another asvirt (firmware ABI or structure layouts differ).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -21,9 +25,15 @@
 
 #include "asvirt/errors.h"
 #include "asvirt/firmware.h"
+#include "asvirt/fw_abi.h"
 #include "asvirt/posix.h"
+#include "asvirt/proc.h"
 #include "asvirt/remote.h"
 #include "asvirt/shmctl.h"
+
+/* Exit status: the image was built against another asvirt (its firmware
+ * ABI or a structure layout differs from this runner's). */
+#define RUNNER_EXIT_ABI 6
 
 struct hb_notifier {
 	struct asv_notifier n;
@@ -89,7 +99,8 @@ int main(int argc, char **argv)
 	struct asv_shm_layout layout;
 	struct asv_shm_ctl *ctl;
 	struct timespec ts = { 0, 100 * 1000000L };
-	char logname[80];
+	struct asv_fw_image img;
+	char logname[80], why[600];
 	void *map, *state, *dl;
 	struct stat st;
 	sigset_t set;
@@ -141,6 +152,25 @@ int main(int argc, char **argv)
 	__atomic_store_n(&ctl->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
 	region = (struct asv_mem_region){ (uint8_t *)map + layout.region_off, layout.region_da,
 					  (size_t)layout.region_size };
+	/*
+	 * Nothing in the image runs (not even its constructors) before its
+	 * entry, read from the file, says it was built against the structure
+	 * layouts of this runner; the loaded entry is checked again.
+	 */
+	err = asv_fw_image_load(&img, fw, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "asvirt-fw-runner: %s\n", why);
+		fail(ctl, err);
+		return 4;
+	}
+	err = img.entry_err;
+	if (err) {
+		fprintf(stderr, "asvirt-fw-runner: %s: %s\n", fw, img.entry_why);
+		asv_fw_image_free(&img);
+		fail(ctl, err);
+		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
+	}
+	asv_fw_image_free(&img);
 	if (!strcmp(db, "eventfd")) {
 		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
 		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
@@ -163,11 +193,19 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	entry = dlsym(dl, ASV_FW_ENTRY_SYMBOL);
-	if (!entry || entry->magic != ASV_FW_MAGIC || entry->abi != ASV_FW_ABI ||
-	    entry->app_size != sizeof(struct asv_app) || !entry->app || !entry->app->start ||
-	    !entry->app->stop) {
-		fprintf(stderr, "asvirt-fw-runner: %s: no valid '%s' entry (ABI %u wanted)\n", fw,
-			ASV_FW_ENTRY_SYMBOL, ASV_FW_ABI);
+	err = entry ? asv_fw_entry_check(entry, sizeof(*entry), "this runner", why, sizeof(why))
+		    : -ASV_EINVAL;
+	if (err) {
+		fprintf(stderr, "asvirt-fw-runner: %s: %s\n", fw,
+			entry ? why : "no '" ASV_FW_ENTRY_SYMBOL "' entry");
+		irq->destroy(irq);
+		peer->destroy(peer);
+		fail(ctl, err);
+		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
+	}
+	if (!entry->app || !entry->app->start || !entry->app->stop) {
+		fprintf(stderr, "asvirt-fw-runner: %s: '%s' has no app with start and stop\n", fw,
+			ASV_FW_ENTRY_SYMBOL);
 		fail(ctl, -ASV_EINVAL);
 		return 4;
 	}

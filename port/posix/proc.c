@@ -17,6 +17,8 @@
 
 #include "asvirt/elf.h"
 #include "asvirt/errors.h"
+#include "asvirt/firmware.h"
+#include "asvirt/fw_abi.h"
 #include "asvirt/proc.h"
 
 #define SHM_DA 0x10000000u
@@ -53,6 +55,30 @@ static int whyf(char *why, size_t n, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+/* The image's entry, read from its section: what it was built against. */
+static void check_entry(struct asv_fw_image *img, const void *buf, size_t size)
+{
+	struct asv_elf_section sec;
+	char ewhy[200];
+	int err = asv_elf_find_section(buf, size, ASV_FW_ENTRY_SECTION, &sec, ewhy, sizeof(ewhy));
+
+	if (err == -ASV_ENOENT) {
+		img->entry_err = -ASV_EPROTO;
+		snprintf(img->entry_why, sizeof(img->entry_why),
+			 "no %s section: built for firmware ABI 1 (no record of its structure "
+			 "layouts) or without ASV_FIRMWARE(); rebuild it against this asvirt "
+			 "(asvirt fw-build)",
+			 ASV_FW_ENTRY_SECTION);
+	} else if (err || !sec.data) {
+		img->entry_err = err ? err : -ASV_EINVAL;
+		snprintf(img->entry_why, sizeof(img->entry_why), "bad %s section: %s",
+			 ASV_FW_ENTRY_SECTION, err ? ewhy : "no contents");
+	} else {
+		img->entry_err = asv_fw_entry_check(sec.data, (size_t)sec.size, "this asvirt",
+						    img->entry_why, sizeof(img->entry_why));
+	}
 }
 
 int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, size_t whylen)
@@ -126,6 +152,7 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	}
 	memcpy(img->table, sec.data, (size_t)sec.size);
 	img->table_size = (size_t)sec.size;
+	check_entry(img, buf, got);
 	free(buf);
 	wb.buf = rwhy;
 	wb.len = sizeof(rwhy);
@@ -595,6 +622,10 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 		return whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
 	p->cfg = *cfg;
 	err = asv_fw_image_load(&p->img, fw_path, why, whylen);
+	if (!err && p->img.entry_err) {
+		err = whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
+		asv_fw_image_free(&p->img);
+	}
 	if (err)
 		return err;
 	if (cfg->name) {

@@ -27,14 +27,71 @@
 #include "asvirt/wire.h"
 
 #define ASV_FW_MAGIC 0x57464d41u /* "AMFW" */
-#define ASV_FW_ABI 1u
+/*
+ * The firmware ABI: 1 was the entry without layout records; 2 adds them.
+ * Bump it whenever ASV_FW_LAYOUT_ITEMS changes.
+ */
+#define ASV_FW_ABI 2u
 #define ASV_FW_ENTRY_SYMBOL "asvirt_firmware"
+/* The entry also sits alone in this section, so a host reads it from the
+ * file without running the image (as it reads .resource_table). */
+#define ASV_FW_ENTRY_SECTION ".asvirt_firmware"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ASV_FW_BYTE_ORDER 4321u
+#else
+#define ASV_FW_BYTE_ORDER 1234u
+#endif
+
+/*
+ * What an image and the runner that loads it must agree on: the machine's
+ * data model, then the size and the offsets the image uses of every
+ * structure it embeds (struct asv_endpoint in its state), reaches into
+ * (struct asv_remote, its struct asv_rpmsg_dev and struct asv_env) or hands
+ * over (struct asv_app, struct asv_stats, the entry itself). The image
+ * records them as it was compiled (ASV_FIRMWARE below); every loader
+ * compares them one by one with its own before it calls into the image.
+ * X(value, "what it is"); byte order first: nothing else can be compared
+ * when it differs.
+ */
+#define ASV_FW_LAYOUT_ITEMS(X)                                                              \
+	X(ASV_FW_BYTE_ORDER, "byte order (1234 little, 4321 big endian)")                   \
+	X(sizeof(void *), "sizeof(void *)")                                                 \
+	X(sizeof(long), "sizeof(long)")                                                     \
+	X(sizeof(size_t), "sizeof(size_t)")                                                 \
+	X(sizeof(struct asv_fw_entry), "sizeof(struct asv_fw_entry)")                       \
+	X(offsetof(struct asv_fw_entry, app), "offsetof(struct asv_fw_entry, app)")         \
+	X(sizeof(struct asv_app), "sizeof(struct asv_app)")                                 \
+	X(offsetof(struct asv_app, state_size), "offsetof(struct asv_app, state_size)")     \
+	X(offsetof(struct asv_app, start), "offsetof(struct asv_app, start)")               \
+	X(offsetof(struct asv_app, stop), "offsetof(struct asv_app, stop)")                 \
+	X(sizeof(struct asv_endpoint), "sizeof(struct asv_endpoint)")                       \
+	X(offsetof(struct asv_endpoint, dst), "offsetof(struct asv_endpoint, dst)")         \
+	X(offsetof(struct asv_endpoint, name), "offsetof(struct asv_endpoint, name)")       \
+	X(offsetof(struct asv_endpoint, cb), "offsetof(struct asv_endpoint, cb)")           \
+	X(offsetof(struct asv_endpoint, priv), "offsetof(struct asv_endpoint, priv)")       \
+	X(offsetof(struct asv_endpoint, tx_lost), "offsetof(struct asv_endpoint, tx_lost)") \
+	X(sizeof(struct asv_rpmsg_dev), "sizeof(struct asv_rpmsg_dev)")                     \
+	X(offsetof(struct asv_rpmsg_dev, env), "offsetof(struct asv_rpmsg_dev, env)")       \
+	X(sizeof(struct asv_env), "sizeof(struct asv_env)")                                 \
+	X(sizeof(struct asv_remote), "sizeof(struct asv_remote)")                           \
+	X(offsetof(struct asv_remote, dev), "offsetof(struct asv_remote, dev)")             \
+	X(offsetof(struct asv_remote, vdev), "offsetof(struct asv_remote, vdev)")           \
+	X(offsetof(struct asv_remote, regions), "offsetof(struct asv_remote, regions)")     \
+	X(sizeof(struct asv_mem_region), "sizeof(struct asv_mem_region)")                   \
+	X(sizeof(struct asv_stats), "sizeof(struct asv_stats)")
+
+#define ASV_FW_LAYOUT_COUNT_(value, what) +1
+#define ASV_FW_LAYOUT_VALUE_(value, what) (uint32_t)(value),
+enum { ASV_FW_LAYOUT_N = 0 ASV_FW_LAYOUT_ITEMS(ASV_FW_LAYOUT_COUNT_) };
 
 struct asv_fw_entry {
-	uint32_t magic;	   /* ASV_FW_MAGIC */
-	uint32_t abi;	   /* ASV_FW_ABI */
-	uint32_t app_size; /* sizeof(struct asv_app) the image was built with */
+	/* magic and abi stay first in every ABI: a loader reads them first */
+	uint32_t magic;	  /* ASV_FW_MAGIC */
+	uint32_t abi;	  /* ASV_FW_ABI */
+	uint32_t nlayout; /* ASV_FW_LAYOUT_N */
 	uint32_t reserved;
+	uint32_t layout[ASV_FW_LAYOUT_N]; /* ASV_FW_LAYOUT_ITEMS, as built */
 	const struct asv_app *app;
 };
 
@@ -92,7 +149,14 @@ struct asv_fw_std_table {
 #define ASV_FIRMWARE(app_)                                                                      \
 	__attribute__((section(".resource_table"), used))                                       \
 	const struct asv_fw_std_table asvirt_resource_table = ASV_FW_STD_TABLE_INIT(256, 4096); \
-	const struct asv_fw_entry asvirt_firmware = { ASV_FW_MAGIC, ASV_FW_ABI,                 \
-						      sizeof(struct asv_app), 0, &(app_) }
+	__attribute__((section(ASV_FW_ENTRY_SECTION), used))                                    \
+	const struct asv_fw_entry asvirt_firmware = {                                           \
+		ASV_FW_MAGIC,                                                                   \
+		ASV_FW_ABI,                                                                     \
+		ASV_FW_LAYOUT_N,                                                                \
+		0,                                                                              \
+		{ ASV_FW_LAYOUT_ITEMS(ASV_FW_LAYOUT_VALUE_) },                                  \
+		&(app_)                                                                         \
+	}
 
 #endif /* ASVIRT_FIRMWARE_H */

@@ -36,9 +36,14 @@ struct asv_fw_image {
 	size_t table_size;
 	uint16_t machine;
 	uint8_t elf_class;
+	/* Its asvirt_firmware entry against this build (asvirt/fw_abi.h):
+	 * 0, or -ASV_E* and why; only running the image needs it. */
+	int entry_err;
+	char entry_why[512];
 };
 
-/* Read @path; 0 or -ASV_E* with the reason in @why ("not an ELF file"). */
+/* Read @path; 0 or -ASV_E* with the reason in @why ("not an ELF file").
+ * The entry's check is in img->entry_err: a table alone loads. */
 int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, size_t whylen);
 void asv_fw_image_free(struct asv_fw_image *img);
 
