@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct json_object;
+
 struct cli_cmd {
 	const char *name;
 	const char *summary;
@@ -34,5 +36,14 @@ int cli_find_runner(char *out, size_t n);
 /* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
  * firmware/ next to this binary. */
 int cli_find_firmware(const char *app, char *out, size_t n);
+/* asvirt up's runtime directory: $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt
+ * or /tmp/asvirt-UID. */
+void cli_default_rundir(char *out, size_t n);
+
+/* @o as JSON text (json.c; valid while @o lives unchanged): compact, or
+ * indented when @pretty. */
+const char *cli_json_text(struct json_object *o, int pretty);
+/* @v as printf's "%.*f" writes it, as a JSON number (null when not finite). */
+struct json_object *cli_json_fixed(double v, int decimals);
 
 #endif

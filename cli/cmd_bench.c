@@ -6,6 +6,7 @@
  * (PNG or SVG, through gnuplot) for a chart.
  */
 #include <getopt.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,71 +271,107 @@ static void print_table(const struct results *r)
 	       " measured just before, over the process figure: 1.5x = 1.5 times slower.)\n");
 }
 
-static void json_lat(const char *key, const struct lat *l, const char *tail)
+/* Add @key: the number @v, written as "%.*f" writes it. */
+static void add_num(struct json_object *o, const char *key, double v, int decimals)
 {
-	printf(
-	    "\"%s\": {\"p50_ns\": %.0f, \"p99_ns\": %.0f, \"p999_ns\": %.0f, \"max_ns\": %.0f}%s",
-	    key, l->p50, l->p99, l->p999, l->max, tail);
+	json_object_object_add(o, key, cli_json_fixed(v, decimals));
+}
+
+static struct json_object *lat_json(const struct lat *l)
+{
+	struct json_object *o = json_object_new_object();
+
+	add_num(o, "p50_ns", l->p50, 0);
+	add_num(o, "p99_ns", l->p99, 0);
+	add_num(o, "p999_ns", l->p999, 0);
+	add_num(o, "max_ns", l->max, 0);
+	return o;
+}
+
+/* The spin floor's p50 before or after each size. */
+static struct json_object *spin_json(const struct lat *l)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < NSIZES; i++)
+		json_object_array_add(a, cli_json_fixed(l[i].p50, 0));
+	return a;
+}
+
+static struct json_object *floors_json(const struct results *r)
+{
+	const struct floors *f = &r->f;
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "semaphore_rtt", lat_json(&f->sem));
+	json_object_object_add(o, "eventfd_rtt", lat_json(&f->eventfd));
+	json_object_object_add(o, "spin_rtt", lat_json(&f->spin));
+	add_num(o, "spsc_records_per_s", f->spsc_rec_s, 0);
+	add_num(o, "xcore_bytes_per_s", f->xcore_bps, 0);
+	add_num(o, "memcpy_bytes_per_s", f->memcpy_bps, 0);
+	json_object_object_add(o, "spin_p50_ns_before_each_size", spin_json(r->spin_now));
+	json_object_object_add(o, "spin_p50_ns_after_each_size", spin_json(r->spin_after));
+	return o;
+}
+
+static struct json_object *rtt_json(const struct results *r, int m, int i)
+{
+	const struct lat *l = &r->rtt[m][i];
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mode", json_object_new_string(r->modes[m].name));
+	json_object_object_add(o, "bytes", json_object_new_uint64(sizes[i]));
+	json_object_object_add(o, "latency", lat_json(l));
+	add_num(o, "p50_ratio_to_floor", l->p50 / rtt_floor(r, m, i)->p50, 3);
+	json_object_object_add(o, "floor", json_object_new_string(m == 1 ? "spin" : "semaphore"));
+	add_num(o, "floor_p50_ns", rtt_floor(r, m, i)->p50, 0);
+	add_num(o, "p50_ratio_to_threads", l->p50 / r->rtt[0][i].p50, 3);
+	return o;
+}
+
+static struct json_object *tput_json(const struct results *r, int m, int i, int k, int z)
+{
+	const struct floors *f = &r->f;
+	const struct tput *t = &r->tp[m][i][k][z];
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "mode", json_object_new_string(r->modes[m].name));
+	json_object_object_add(o, "bytes", json_object_new_uint64(sizes[i]));
+	json_object_object_add(o, "endpoints", json_object_new_int(k ? 4 : 1));
+	json_object_object_add(o, "zero_copy", json_object_new_boolean(z));
+	add_num(o, "msg_per_s", t->msg_s, 0);
+	add_num(o, "bytes_per_s", t->bytes_s, 0);
+	add_num(o, "ratio_to_spsc", t->msg_s / f->spsc_rec_s, 4);
+	add_num(o, "ratio_to_xcore", t->bytes_s / f->xcore_bps, 4);
+	add_num(o, "ratio_to_memcpy", t->bytes_s / f->memcpy_bps, 4);
+	add_num(o, "host_cpu_ns_per_msg", t->host_cpu_ns, 1);
+	add_num(o, "remote_cpu_ns_per_msg", t->remote_cpu_ns, 1);
+	add_num(o, "baseline_msg_per_s", m == MODE_PROCESS ? r->src[i][k][z].msg_s : 0.0, 0);
+	return o;
 }
 
 static void print_json(const struct results *r)
 {
-	const struct floors *f = &r->f;
-	int m, i, k, z, first = 1;
+	struct json_object *o = json_object_new_object(), *rtt = json_object_new_array(),
+			   *tp = json_object_new_array();
+	int m, i, k, z;
 
-	printf("{\"data_path_locks\": \"%s\",\n \"floors\": {", r->biased ? "biased" : "shared");
-	json_lat("semaphore_rtt", &f->sem, ", ");
-	json_lat("eventfd_rtt", &f->eventfd, ", ");
-	json_lat("spin_rtt", &f->spin, ", ");
-	printf("\"spsc_records_per_s\": %.0f, \"xcore_bytes_per_s\": %.0f, "
-	       "\"memcpy_bytes_per_s\": %.0f, \"spin_p50_ns_before_each_size\": [",
-	       f->spsc_rec_s, f->xcore_bps, f->memcpy_bps);
-	for (i = 0; i < (int)NSIZES; i++)
-		printf("%s%.0f", i ? ", " : "", r->spin_now[i].p50);
-	printf("], \"spin_p50_ns_after_each_size\": [");
-	for (i = 0; i < (int)NSIZES; i++)
-		printf("%s%.0f", i ? ", " : "", r->spin_after[i].p50);
-	printf("]},\n");
-	printf(" \"rtt\": [");
+	json_object_object_add(o, "data_path_locks",
+			       json_object_new_string(r->biased ? "biased" : "shared"));
+	json_object_object_add(o, "floors", floors_json(r));
 	for (m = 0; m < NMODES; m++)
-		for (i = 0; i < (int)NSIZES; i++) {
-			const struct lat *l = &r->rtt[m][i];
-
-			printf("%s\n  {\"mode\": \"%s\", \"bytes\": %zu, ", first ? "" : ",",
-			       r->modes[m].name, sizes[i]);
-			json_lat("latency", l, ", ");
-			printf("\"p50_ratio_to_floor\": %.3f, \"floor\": \"%s\", "
-			       "\"floor_p50_ns\": %.0f, \"p50_ratio_to_threads\": %.3f}",
-			       l->p50 / rtt_floor(r, m, i)->p50, m == 1 ? "spin" : "semaphore",
-			       rtt_floor(r, m, i)->p50, l->p50 / r->rtt[0][i].p50);
-			first = 0;
-		}
-	printf("],\n \"throughput\": [");
-	first = 1;
+		for (i = 0; i < (int)NSIZES; i++)
+			json_object_array_add(rtt, rtt_json(r, m, i));
+	json_object_object_add(o, "rtt", rtt);
 	for (m = 0; m < NMODES; m++)
 		for (i = 0; i < (int)NSIZES; i++)
 			for (k = 0; k < 2; k++)
-				for (z = 0; z < 2; z++) {
-					const struct tput *t = &r->tp[m][i][k][z];
-
-					printf("%s\n  {\"mode\": \"%s\", \"bytes\": %zu, "
-					       "\"endpoints\": %d, \"zero_copy\": %s, "
-					       "\"msg_per_s\": %.0f, \"bytes_per_s\": %.0f, "
-					       "\"ratio_to_spsc\": %.4f, \"ratio_to_xcore\": %.4f, "
-					       "\"ratio_to_memcpy\": %.4f, "
-					       "\"host_cpu_ns_per_msg\": %.1f, "
-					       "\"remote_cpu_ns_per_msg\": %.1f, "
-					       "\"baseline_msg_per_s\": %.0f}",
-					       first ? "" : ",", r->modes[m].name, sizes[i],
-					       k ? 4 : 1, z ? "true" : "false", t->msg_s,
-					       t->bytes_s, t->msg_s / f->spsc_rec_s,
-					       t->bytes_s / f->xcore_bps,
-					       t->bytes_s / f->memcpy_bps, t->host_cpu_ns,
-					       t->remote_cpu_ns,
-					       m == MODE_PROCESS ? r->src[i][k][z].msg_s : 0.0);
-					first = 0;
-				}
-	printf("]}\n");
+				for (z = 0; z < 2; z++)
+					json_object_array_add(tp, tput_json(r, m, i, k, z));
+	json_object_object_add(o, "throughput", tp);
+	printf("%s\n", cli_json_text(o, 1));
+	json_object_put(o);
 }
 
 static int plot(const struct results *r, const char *file)

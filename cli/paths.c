@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
-/* Where the command finds its runner and its built-in firmware images. */
+/* Where the command finds its runner, its built-in firmware images and the
+ * runtime directory of asvirt up. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,4 +65,16 @@ int cli_find_firmware(const char *app, char *out, size_t n)
 		return 0;
 	snprintf(rel, sizeof(rel), "../lib/asvirt/firmware/asvirt-%s.so", app);
 	return try_path(out, n, self, rel);
+}
+
+void cli_default_rundir(char *out, size_t n)
+{
+	const char *e = getenv("ASVIRT_RUNTIME_DIR"), *x = getenv("XDG_RUNTIME_DIR");
+
+	if (e && *e)
+		snprintf(out, n, "%s", e);
+	else if (x && *x)
+		snprintf(out, n, "%s/asvirt", x);
+	else
+		snprintf(out, n, "/tmp/asvirt-%u", (unsigned int)getuid());
 }

@@ -42,6 +42,8 @@ target_link_libraries(asvirt-fw-runner PRIVATE
   -Wl,--whole-archive asvirt_core -Wl,--no-whole-archive asvirt ${CMAKE_DL_LIBS})
 
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_up.c
+  ${PROJECT_SOURCE_DIR}/cli/up_daemon.c ${PROJECT_SOURCE_DIR}/cli/up_bridge.c
+  ${PROJECT_SOURCE_DIR}/cli/up_ctl.c ${PROJECT_SOURCE_DIR}/cli/up_client.c
   ${PROJECT_SOURCE_DIR}/cli/cmd_fw.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c)
 target_compile_definitions(asvirt_cli PRIVATE
   ASVIRT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"

@@ -32,6 +32,15 @@ check "up: bad firmware fails" test $? -ne 0
 check "up: bad firmware is named" grep -q "bad.so: bad firmware: not an ELF file (bad magic)" "$out"
 "$ASVIRT" status >/dev/null 2>&1
 check "status: nothing running" test $? -eq 3
+# a file name JSON must escape: every progress line still parses
+cp "$RT/bad.so" "$RT/we\"ird\\.so"
+"$ASVIRT" up --json "$RT/we\"ird\\.so" >"$out" 2>&1
+check "up --json: bad firmware fails" test $? -ne 0
+check "up --json: a quote and a backslash in a name stay JSON" python3 -c "
+import json
+ev=[json.loads(l) for l in open('$out')]
+assert any(e['event']=='error' and 'not an ELF file' in e['detail'] for e in ev), ev
+assert ev[-1]['event']=='stopped', ev"
 
 timeout 60 "$ASVIRT" up -d "$FW/asvirt-echo.so" "$FW/asvirt-client-sample.so" >"$out" 2>&1
 check "up -d exits 0" test $? -eq 0
@@ -84,6 +93,32 @@ assert fw['echo']['channels'][0]['addr']==1024
 assert fw['echo']['rx_msgs']>=100, fw['echo']"
 "$ASVIRT" status >"$out"
 check "status: human" grep -qE "^echo +running" "$out"
+# the control protocol itself: one JSON request per connection, one JSON answer
+python3 - "$ASVIRT_RUNTIME_DIR/ctl" >"$out" 2>&1 <<'PY'
+import json, socket, sys
+def ask(raw):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(sys.argv[1])
+    s.sendall(raw)
+    s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            return json.loads(data)
+        data += b
+st = ask(b'{"request":"status"}\n')["status"]
+assert sorted(f["name"] for f in st["firmware"]) == ["client-sample", "echo"], st
+assert ask(b'{"request":"log","fw":"echo"}\n')["text"].count("link up") >= 1
+assert ask(b'{"request":"crash","fw":"nosuch"}\n') == {"error": "no firmware 'nosuch'"}
+assert ask(b'{"request":"reboot"}\n') == {"error": "unknown request 'reboot'"}
+assert ask(b'status\n') == {"error": "bad request"}
+assert ask(b'{"fw":"echo"}\n') == {"error": "bad request"}
+assert ask(b'{"request":7}\n') == {"error": "bad request"}
+print("ctl ok")
+PY
+check "ctl: JSON requests and answers, bad ones refused" grep -q "ctl ok" "$out"
 "$ASVIRT" log echo >"$out"
 check "log: live trace" grep -q "firmware echo .* starting" "$out"
 check "log: link up in trace" grep -q "link up" "$out"

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * asvirt up's shared state, between its parts: the supervisor
+ * (up_daemon.c), the socket bridge (up_bridge.c), the control protocol's
+ * server (up_ctl.c) and its client (up_client.c). See docs/firmware-and-up.md.
+ *
+ * The control protocol on RUNDIR/ctl: the client writes one JSON object on
+ * one line, {"request":"status"|"log"|"crash"|"stop"} with "fw":NAME for
+ * log and crash and "last":true for the trace kept at the last crash; the
+ * daemon answers with one JSON object, {"status":{...}}, {"text":"..."} or
+ * {"error":"..."}, and closes the connection.
+ */
+#ifndef ASVIRT_CLI_UP_H
+#define ASVIRT_CLI_UP_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "asvirt/proc.h"
+
+struct json_object;
+
+#define MAX_FW 8
+#define MAX_CHAN 64
+#define MAX_CLIENTS 64
+#define MAX_EVENTS 256
+#define CTL_NAME "ctl"
+
+struct up;
+
+/* One firmware process. */
+struct fwinst {
+	struct asv_proc proc;
+	char name[32];
+	struct up *up;
+	int inited;
+	unsigned int gen; /* link generation, bumped by "running" (proc lock held) */
+};
+
+/* One announced channel and its listening socket. */
+struct chsock {
+	int used;
+	int fw;
+	char name[ASV_RPMSG_NAME_SIZE];
+	uint32_t dst;
+	unsigned int gen;
+	int lfd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* One connection to a channel's socket: an endpoint of its own. */
+struct client {
+	int used;
+	int fd;
+	int fw;
+	int ch; /* index into chans */
+	unsigned int gen;
+	struct asv_endpoint *ept;
+	struct up *up;
+	unsigned long dropped; /* atomic: socket full */
+	/* A message read from the socket and not yet taken by the link: the
+	 * socket is not read again until it is (messages stay in order). */
+	int pending;
+	uint64_t pend_deadline; /* fails with -ASV_ETIMEDOUT from then on */
+	size_t pend_len;
+	uint8_t pend[ASV_RPMSG_MAX_PAYLOAD];
+};
+
+/* A channel announced or removed, queued by a proc thread for the loop. */
+struct chev {
+	int fw;
+	int created;
+	char name[ASV_RPMSG_NAME_SIZE];
+	uint32_t dst;
+};
+
+struct up {
+	char rundir[PATH_MAX];
+	int json;
+	int out_fd; /* progress: stdout, or the pipe to the waiting parent */
+	int log_fd; /* detached: RUNDIR/asvirt.log, else -1 */
+	pthread_mutex_t out_mu;
+	struct fwinst fw[MAX_FW];
+	int nfw;
+	struct chsock chans[MAX_CHAN];
+	struct client clients[MAX_CLIENTS];
+	pthread_mutex_t qmu;
+	struct chev q[MAX_EVENTS];
+	int nq;
+	int wake_fd;
+	int ctl_fd;
+	int sig_fd;
+	int stopping;
+};
+
+/* up_daemon.c: the supervisor */
+int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc, int ready_fd);
+/* Write all of @s to @fd (retrying after signals); gives up on an error. */
+void up_write_all(int fd, const char *s, size_t n);
+/* Wake the poll loop (from any thread). */
+void up_wake(struct up *u);
+/* One progress line: @human, or @ev (consumed) as one JSON line with --json. */
+void up_emit(struct up *u, const char *human, struct json_object *ev);
+/* {"event":EV,"fw":FW,"detail":DETAIL}, or "FW: EV: DETAIL". */
+void up_emit_fw_event(struct up *u, const char *fw, const char *ev, const char *detail);
+
+/* up_bridge.c: channels <-> sockets */
+/* A listening Unix socket of @type at @path (replacing a stale one), or -1. */
+int up_listen(const char *path, int type);
+/* @in as a file name: [A-Za-z0-9._-], never "", "." or "..". */
+void up_sanitize(char *out, size_t n, const char *in);
+/* asv_proc_config.on_channel (a proc thread): queues the event for the loop. */
+void up_on_channel(struct asv_host *h, struct asv_channel *ch, bool created, void *priv);
+/* The loop: the queued channel events become sockets (or go away). */
+void up_drain_events(struct up *u);
+void up_accept_client(struct up *u, int ci);
+void up_client_input(struct up *u, struct client *c);
+/* Retry the clients' waiting messages, within one short wait in all. */
+void up_send_pending(struct up *u);
+void up_chan_close(struct up *u, int i);
+
+/* up_ctl.c: the control protocol, the daemon's side */
+void up_ctl_request(struct up *u);
+
+/* up_client.c: the control protocol, the client's side */
+/* 1 when a daemon answers on @rundir's control socket. */
+int up_ctl_running(const char *rundir);
+
+#endif
