@@ -119,6 +119,24 @@ static const char *str_of(struct json_object *o, const char *key)
 		   : NULL;
 }
 
+/* A string the text form prints: "" when the answer lacks it. */
+static const char *text_of(struct json_object *o, const char *key)
+{
+	const char *s = str_of(o, key);
+
+	return s ? s : "";
+}
+
+/* The array at @key, or NULL. */
+static struct json_object *array_of(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_array)
+		   ? v
+		   : NULL;
+}
+
 static uint64_t num_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
@@ -160,28 +178,30 @@ static void print_status(struct json_object *st, FILE *out)
 	size_t i, k;
 
 	fprintf(out, "asvirt: virtual AMP system, pid %d, runtime dir %s\n", (int)num_of(st, "pid"),
-		str_of(st, "runtime_dir") ? str_of(st, "runtime_dir") : "");
-	if (!json_object_object_get_ex(st, "firmware", &fws))
+		text_of(st, "runtime_dir"));
+	fws = array_of(st, "firmware");
+	if (!fws)
 		return;
 	for (i = 0; i < json_object_array_length(fws); i++) {
 		struct json_object *f = json_object_array_get_idx(fws, i);
-		const char *crash = str_of(f, "last_crash");
+		const char *crash = text_of(f, "last_crash");
 
 		fprintf(out,
 			"%-16s %-8s pid %-7d crashes %u restarts %u up %llu ms  tx %lu rx %lu\n",
-			str_of(f, "name"), str_of(f, "state"), (int)num_of(f, "pid"),
+			text_of(f, "name"), text_of(f, "state"), (int)num_of(f, "pid"),
 			(unsigned int)num_of(f, "crashes"), (unsigned int)num_of(f, "restarts"),
 			(unsigned long long)num_of(f, "uptime_ms"),
 			(unsigned long)num_of(f, "tx_msgs"), (unsigned long)num_of(f, "rx_msgs"));
-		if (crash && crash[0])
+		if (crash[0])
 			fprintf(out, "  last crash: %s\n", crash);
-		if (!json_object_object_get_ex(f, "channels", &chans))
+		chans = array_of(f, "channels");
+		if (!chans)
 			continue;
 		for (k = 0; k < json_object_array_length(chans); k++) {
 			struct json_object *c = json_object_array_get_idx(chans, k);
 
-			fprintf(out, "  channel %-24s addr 0x%-5x %s\n", str_of(c, "name"),
-				(unsigned int)num_of(c, "addr"), str_of(c, "socket"));
+			fprintf(out, "  channel %-24s addr 0x%-5x %s\n", text_of(c, "name"),
+				(unsigned int)num_of(c, "addr"), text_of(c, "socket"));
 		}
 	}
 }
