@@ -381,9 +381,13 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 	err = asv_rsc_validate(r->table_copy, r->table_size, &r->dev.env);
 	if (err)
 		return err;
-	r->vdev = asv_rsc_find_vdev(r->table_copy, ASV_VIRTIO_ID_RPMSG);
+	/* Each rpmsg vdev is its own device (remoteproc_core.c
+	 * rproc_handle_vdev: one rproc_vdev per vdev resource). */
+	r->rpmsg_vdev = cfg->rpmsg_vdev;
+	r->vdev = asv_rsc_find_rpmsg_vdev(r->table_copy, r->rpmsg_vdev, &r->vdev_index);
 	if (!r->vdev) {
-		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7)");
+		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table has no rpmsg vdev (id 7) #%u",
+			    r->rpmsg_vdev);
 		return -ASV_EINVAL;
 	}
 	if (asv_le32(r->vdev->dfeatures) & ~ASV_RPMSG_FEATURES_IMPLEMENTED) {
@@ -394,7 +398,9 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 		return -ASV_EINVAL;
 	}
 	r->vdev_off = (size_t)((const uint8_t *)r->vdev - (const uint8_t *)r->table_copy);
-	setup_trace(r);
+	/* One console per MCU: a second writer would race the first. */
+	if (!r->rpmsg_vdev)
+		setup_trace(r);
 	r->dev.trace = &r->trace;
 	return 0;
 }
@@ -423,6 +429,7 @@ static int link_up(struct asv_remote *r)
 	const struct asv_fw_rsc_vdev *vdev;
 	struct asv_vring *vr[2] = { &r->tx_vr, &r->rx_vr };
 	uint32_t notifyid[2];
+	char bufname[ASV_RSC_NAME_SIZE];
 	unsigned int i;
 
 	/*
@@ -439,7 +446,7 @@ static int link_up(struct asv_remote *r)
 		return -ASV_ESHUTDOWN;
 	r->linked_once = 1;
 	if (asv_rsc_validate(r->table_copy, r->table_size, &d->env) ||
-	    asv_rsc_find_vdev(r->table_copy, ASV_VIRTIO_ID_RPMSG) != vdev) {
+	    asv_rsc_find_rpmsg_vdev(r->table_copy, r->rpmsg_vdev, NULL) != vdev) {
 		asv_rpmsg_break(d, -ASV_EINVAL, "resource table changed shape");
 		return -ASV_EINVAL;
 	}
@@ -467,7 +474,10 @@ static int link_up(struct asv_remote *r)
 	}
 	r->tx_notifyid = notifyid[0];
 	r->rx_notifyid = notifyid[1];
-	co = asv_rsc_find_carveout(r->table_copy, ASV_RSC_VDEV0_BUFFER);
+	/* "vdev%dbuffer" with the vdev's index among all vdevs, as Linux
+	 * names it (remoteproc_virtio.c rproc_add_virtio_dev). */
+	asv_rsc_vdev_buffer_name(bufname, r->vdev_index);
+	co = asv_rsc_find_carveout(r->table_copy, bufname);
 	if (r->bufs_set) {
 		/* the port told us where the host's buffers are */
 	} else if (co) {
@@ -475,7 +485,7 @@ static int link_up(struct asv_remote *r)
 		void *va = translate_any(r, da, len);
 
 		if (!va) {
-			asv_dev_log(d, ASV_LOG_ERR, "vdev0buffer 0x%x+0x%x outside our memory", da,
+			asv_dev_log(d, ASV_LOG_ERR, "%s 0x%x+0x%x outside our memory", bufname, da,
 				    len);
 			asv_rpmsg_break(d, -ASV_EFAULT, "buffer carveout outside shared memory");
 			return -ASV_EFAULT;

@@ -161,10 +161,10 @@ static bool vdev_usable(const struct asv_fw_rsc_vdev *v)
 /*
  * Vring @k of vdev number @nvdev (counting every vdev): reserve it when
  * fixed, allocate it when at ANY; in the second pass give it the next
- * notify id. The served vdev (@first) records it for the host.
+ * notify id. A served rpmsg vdev (@rv) records it for its host.
  */
 static int place_vring(struct asv_rproc *rp, const struct asv_env *env, struct asv_fw_rsc_vdev *v,
-		       unsigned int nvdev, uint32_t k, bool first, bool fixed)
+		       unsigned int nvdev, uint32_t k, struct asv_rproc_vdev *rv, bool fixed)
 {
 	struct asv_fw_rsc_vdev_vring *vr = &v->vring[k];
 	uint32_t n = asv_le32(vr->num), a = asv_le32(vr->align);
@@ -179,11 +179,11 @@ static int place_vring(struct asv_rproc *rp, const struct asv_env *env, struct a
 		return err;
 	vr->pa = vr->da;
 	vr->notifyid = asv_cpu_to_le32(rp->next_notifyid);
-	if (first) {
-		rp->vring_va[k] = asv_region_to_va(&rp->shm, asv_le32(vr->da), len);
-		rp->vring_num[k] = n;
-		rp->vring_align[k] = a;
-		rp->notifyid[k] = rp->next_notifyid;
+	if (rv) {
+		rv->vring_va[k] = asv_region_to_va(&rp->shm, asv_le32(vr->da), len);
+		rv->vring_num[k] = n;
+		rv->vring_align[k] = a;
+		rv->notifyid[k] = rp->next_notifyid;
 	}
 	rp->next_notifyid++;
 	return 0;
@@ -214,11 +214,6 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 			if (!va)
 				break;
 			c->pa = c->da;
-			if (!strncmp(c->name, ASV_RSC_VDEV0_BUFFER, ASV_RSC_NAME_SIZE)) {
-				rp->bufs.va = va;
-				rp->bufs.da = asv_le32(c->da);
-				rp->bufs.size = asv_le32(c->len);
-			}
 			break;
 		}
 		case ASV_RSC_TRACE: {
@@ -266,7 +261,7 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 		case ASV_RSC_VDEV: {
 			struct asv_fw_rsc_vdev *v = (void *)h->data;
 			bool rpmsg = asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG;
-			bool first = rpmsg && (!rp->vdev || rp->vdev == v);
+			struct asv_rproc_vdev *rv = NULL;
 			uint32_t k;
 
 			/*
@@ -275,20 +270,28 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 			 * vrings get carveouts "vdev<i>vring<k>" and notify ids
 			 * from one counter (rproc_alloc_vring, idr_alloc from
 			 * 0). A vdev whose vrings Linux would refuse
-			 * (rproc_parse_vring: num or align 0) gets none.
+			 * (rproc_parse_vring: num or align 0) gets none. Each
+			 * rpmsg vdev is a device of its own (one rproc_vdev per
+			 * vdev resource): we record each for its own host.
 			 */
 			if (vdev_usable(v)) {
-				if (first)
-					rp->vdev = v;
+				if (rpmsg && !fixed) {
+					if (rp->nrpmsg < ASV_RPROC_MAX_RPMSG) {
+						rv = &rp->rpmsg[rp->nrpmsg++];
+						rv->vdev = v;
+						rv->index = nvdev;
+					} else {
+						asv_logf(env, ASV_LOG_WARN,
+							 "rproc: rpmsg vdev%u placed, not served "
+							 "(more than %u rpmsg vdevs)",
+							 nvdev, ASV_RPROC_MAX_RPMSG);
+					}
+				}
 				for (k = 0; k < v->num_of_vrings; k++) {
-					err = place_vring(rp, env, v, nvdev, k, first, fixed);
+					err = place_vring(rp, env, v, nvdev, k, rv, fixed);
 					if (err)
 						return err;
 				}
-				if (!fixed && first)
-					rp->vdev_index = nvdev;
-				if (!fixed && rpmsg)
-					rp->nrpmsg++;
 			}
 			nvdev++;
 			break;
@@ -300,10 +303,49 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 	return 0;
 }
 
+/*
+ * The buffers of rpmsg vdev @rv: its "vdev<index>buffer" carveout, as
+ * Linux takes them (remoteproc_virtio.c rproc_add_virtio_dev), or else
+ * 2 x min(num, 256) buffers allocated from the block (Linux would take
+ * them from the parent's DMA pool).
+ */
+static int vdev_buffers(struct asv_rproc *rp, struct asv_rproc_vdev *rv, const struct asv_env *env)
+{
+	char name[ASV_RSC_NAME_SIZE];
+	const struct asv_fw_rsc_carveout *c;
+	uint32_t n = rv->vring_num[0] < 256 ? rv->vring_num[0] : 256;
+	size_t len = 2u * n * ASV_RPMSG_BUF_SIZE;
+	uint32_t da;
+
+	asv_rsc_vdev_buffer_name(name, rv->index);
+	c = asv_rsc_find_carveout(rp->table, name);
+	if (c) {
+		/* placed (at ANY) or checked to lie in the block (fixed) */
+		rv->bufs.da = asv_le32(c->da);
+		rv->bufs.size = asv_le32(c->len);
+		rv->bufs.va = asv_region_to_va(&rp->shm, rv->bufs.da, rv->bufs.size);
+		if (rv->bufs.va)
+			return 0;
+		asv_logf(env, ASV_LOG_ERR, "rproc: %s is outside the shared block", name);
+		return -ASV_EFAULT;
+	}
+	if (alloc_da(rp, len, PAGE, &da) || add_range(rp, env, "the rpmsg buffers", da, len)) {
+		asv_logf(env, ASV_LOG_ERR, "rproc: no room for %u rpmsg buffers of vdev%u", 2 * n,
+			 rv->index);
+		return -ASV_ENOMEM;
+	}
+	rv->bufs.va = asv_region_to_va(&rp->shm, da, len);
+	rv->bufs.da = da;
+	rv->bufs.size = len;
+	memset(rv->bufs.va, 0, len);
+	return 0;
+}
+
 int asv_rproc_load(struct asv_rproc *rp, const struct asv_mem_region *shm, const void *fw_table,
 		   size_t size, const struct asv_env *env)
 {
-	struct asv_fw_rsc_vdev *v;
+	const struct asv_rproc_vdev *rv;
+	unsigned int i;
 	int err;
 
 	memset(rp, 0, sizeof(*rp));
@@ -328,46 +370,54 @@ int asv_rproc_load(struct asv_rproc *rp, const struct asv_mem_region *shm, const
 		err = place_all(rp, env, false);
 	if (err)
 		return err;
-	v = rp->vdev;
-	if (!v) {
+	if (!rp->nrpmsg) {
 		asv_logf(env, ASV_LOG_ERR, "rproc: the table has no rpmsg vdev (id 7)");
 		return -ASV_EINVAL;
 	}
-	if (rp->nrpmsg > 1)
-		asv_logf(env, ASV_LOG_WARN,
-			 "rproc: %u rpmsg vdevs placed; this host serves the first (vdev%u)",
-			 rp->nrpmsg, rp->vdev_index);
-	v->status = 0;
-	v->gfeatures = 0;
-	if (!rp->bufs.va) {
-		/* No vdev0buffer carveout: take buffers from the block. */
-		uint32_t n = rp->vring_num[0] < 256 ? rp->vring_num[0] : 256;
-		size_t len = 2u * n * ASV_RPMSG_BUF_SIZE;
-		uint32_t da;
-
-		if (alloc_da(rp, len, PAGE, &da) ||
-		    add_range(rp, env, "the rpmsg buffers", da, len)) {
-			asv_logf(env, ASV_LOG_ERR, "rproc: no room for %u rpmsg buffers", 2 * n);
-			return -ASV_ENOMEM;
-		}
-		rp->bufs.va = asv_region_to_va(&rp->shm, da, len);
-		rp->bufs.da = da;
-		rp->bufs.size = len;
-		memset(rp->bufs.va, 0, len);
+	for (i = 0; i < rp->nrpmsg; i++) {
+		err = vdev_buffers(rp, &rp->rpmsg[i], env);
+		if (err)
+			return err;
+		rp->rpmsg[i].vdev->status = 0;
+		rp->rpmsg[i].vdev->gfeatures = 0;
 	}
+	if (rp->nrpmsg > 1)
+		asv_logf(env, ASV_LOG_INFO, "rproc: %u rpmsg vdevs, each its own device",
+			 rp->nrpmsg);
+	rv = &rp->rpmsg[0];
+	rp->vdev = rv->vdev;
+	rp->vdev_index = rv->index;
+	rp->bufs = rv->bufs;
+	for (i = 0; i < 2; i++) {
+		rp->vring_va[i] = rv->vring_va[i];
+		rp->vring_num[i] = rv->vring_num[i];
+		rp->vring_align[i] = rv->vring_align[i];
+		rp->notifyid[i] = rv->notifyid[i];
+	}
+	return 0;
+}
+
+int asv_rproc_host_config_vdev(const struct asv_rproc *rp, unsigned int k,
+			       struct asv_host_config *cfg)
+{
+	const struct asv_rproc_vdev *rv;
+	unsigned int i;
+
+	if (k >= rp->nrpmsg)
+		return -ASV_EINVAL;
+	rv = &rp->rpmsg[k];
+	cfg->vdev = rv->vdev;
+	for (i = 0; i < 2; i++) {
+		cfg->vring_va[i] = rv->vring_va[i];
+		cfg->vring_num[i] = rv->vring_num[i];
+		cfg->vring_align[i] = rv->vring_align[i];
+		cfg->notifyid[i] = rv->notifyid[i];
+	}
+	cfg->bufs = rv->bufs;
 	return 0;
 }
 
 void asv_rproc_host_config(const struct asv_rproc *rp, struct asv_host_config *cfg)
 {
-	cfg->vdev = rp->vdev;
-	cfg->vring_va[0] = rp->vring_va[0];
-	cfg->vring_va[1] = rp->vring_va[1];
-	cfg->vring_num[0] = rp->vring_num[0];
-	cfg->vring_num[1] = rp->vring_num[1];
-	cfg->vring_align[0] = rp->vring_align[0];
-	cfg->vring_align[1] = rp->vring_align[1];
-	cfg->notifyid[0] = rp->notifyid[0];
-	cfg->notifyid[1] = rp->notifyid[1];
-	cfg->bufs = rp->bufs;
+	asv_rproc_host_config_vdev(rp, 0, cfg);
 }

@@ -41,7 +41,7 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	    HDR_SZ + sizeof(struct asv_fw_rsc_vdev) + 2 * sizeof(struct asv_fw_rsc_vdev_vring);
 	struct asv_resource_table *t = buf;
 	uint8_t *p = buf;
-	uint32_t e = 0, i;
+	uint32_t e = 0, i, k, nv;
 	bool trace_co;
 
 	if (!cfg || !cfg->vring_num || (cfg->vring_num & (cfg->vring_num - 1)) ||
@@ -50,11 +50,14 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	for (i = 0; i < 2; i++)
 		if (!cfg->vring_align[i] || (cfg->vring_align[i] & (cfg->vring_align[i] - 1)))
 			return -ASV_EINVAL;
+	nv = cfg->nvdevs ? cfg->nvdevs : 1;
+	if (nv > ASV_RSC_BUILD_MAX_VDEVS)
+		return -ASV_EINVAL;
 	trace_co = cfg->trace_len && cfg->trace_carveout && cfg->trace_da != ASV_FW_RSC_ADDR_ANY;
-	nent = 1 + (cfg->buf_len ? 1 : 0) + (trace_co ? 1 : 0) + (cfg->trace_len ? 1 : 0);
+	nent = nv * (1 + (cfg->buf_len ? 1 : 0)) + (trace_co ? 1 : 0) + (cfg->trace_len ? 1 : 0);
 	off = sizeof(struct asv_resource_table) + 4u * nent;
-	total = off + (cfg->buf_len ? co_sz : 0) + (trace_co ? co_sz : 0) +
-		(cfg->trace_len ? tr_sz : 0) + vd_sz;
+	total = off + nv * ((cfg->buf_len ? co_sz : 0) + vd_sz) + (trace_co ? co_sz : 0) +
+		(cfg->trace_len ? tr_sz : 0);
 	if (!buf)
 		return (int)total;
 	if (size < total)
@@ -62,15 +65,19 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 	memset(buf, 0, total);
 	t->ver = asv_cpu_to_le32(1);
 	t->num = asv_cpu_to_le32(nent);
-	if (cfg->buf_len) {
+	for (k = 0; k < nv && cfg->buf_len; k++) {
 		struct asv_fw_rsc_carveout *c = (void *)(p + off + HDR_SZ);
+		uint32_t da = cfg->buf_da;
 
+		if (da != ASV_FW_RSC_ADDR_ANY)
+			da += k * cfg->buf_len;
 		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
 		((struct asv_fw_rsc_hdr *)(p + off))->type = asv_cpu_to_le32(ASV_RSC_CARVEOUT);
-		c->da = asv_cpu_to_le32(cfg->buf_da);
+		c->da = asv_cpu_to_le32(da);
 		c->pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
 		c->len = asv_cpu_to_le32(cfg->buf_len);
-		put_name(c->name, ASV_RSC_VDEV0_BUFFER);
+		/* vdev k is the k-th vdev of the table: Linux's rvdev->index */
+		asv_rsc_vdev_buffer_name(c->name, k);
 		off += co_sz;
 	}
 	if (trace_co) {
@@ -94,7 +101,7 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 		put_name(tr->name, "trace0");
 		off += tr_sz;
 	}
-	{
+	for (k = 0; k < nv; k++) {
 		struct asv_fw_rsc_vdev *v = (void *)(p + off + HDR_SZ);
 
 		t->offset[e++] = asv_cpu_to_le32((uint32_t)off);
@@ -111,6 +118,7 @@ int asv_rsc_build(void *buf, size_t size, const struct asv_rsc_config *cfg)
 			v->vring[i].num = asv_cpu_to_le32(cfg->vring_num);
 			v->vring[i].notifyid = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY);
 		}
+		off += vd_sz;
 	}
 	return (int)total;
 }
@@ -303,4 +311,33 @@ struct asv_fw_rsc_trace *asv_rsc_find_trace(void *table, unsigned int index)
 struct asv_fw_rsc_carveout *asv_rsc_find_carveout(void *table, const char *name)
 {
 	return find_entry(table, ASV_RSC_CARVEOUT, 0, carveout_is, name);
+}
+
+struct asv_fw_rsc_vdev *asv_rsc_find_rpmsg_vdev(void *table, unsigned int k, unsigned int *index)
+{
+	struct asv_resource_table *t = table;
+	uint8_t *p = table;
+	uint32_t i, num = asv_le32(t->num);
+	unsigned int nvdev = 0;
+
+	for (i = 0; i < num; i++) {
+		struct asv_fw_rsc_hdr *h = (void *)(p + asv_le32(t->offset[i]));
+		struct asv_fw_rsc_vdev *v = (void *)h->data;
+
+		if (asv_le32(h->type) != ASV_RSC_VDEV)
+			continue;
+		if (asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG && k-- == 0) {
+			if (index)
+				*index = nvdev;
+			return v;
+		}
+		nvdev++;
+	}
+	return NULL;
+}
+
+void asv_rsc_vdev_buffer_name(char *out, unsigned int index)
+{
+	memset(out, 0, ASV_RSC_NAME_SIZE);
+	snprintf(out, ASV_RSC_NAME_SIZE, "vdev%ubuffer", index);
 }

@@ -365,10 +365,19 @@ static void test_two_vdevs_placed_as_linux(void **state)
 		assert_int_not_equal(asv_le32(v1->vring[k].da), ASV_FW_RSC_ADDR_ANY);
 		assert_true(asv_le32(v1->vring[k].da) >= asv_le32(v0->vring[1].da) + 0x2806);
 	}
-	assert_true(logcap_has(&lc, "2 rpmsg vdevs placed"));
+	/* each its own device, with its own vrings, notify ids and buffers */
+	assert_int_equal(rp.nrpmsg, 2);
+	assert_ptr_equal(rp.rpmsg[1].vdev, v1);
+	assert_int_equal(rp.rpmsg[1].index, 1);
+	assert_int_equal(rp.rpmsg[1].notifyid[0], 2);
+	assert_int_equal(rp.rpmsg[1].notifyid[1], 3);
+	assert_true(rp.rpmsg[1].bufs.da >= rp.rpmsg[0].bufs.da + rp.rpmsg[0].bufs.size ||
+		    rp.rpmsg[0].bufs.da >= rp.rpmsg[1].bufs.da + rp.rpmsg[1].bufs.size);
 	n = vdevs_table(t, sizeof(t), other_first, 2);
 	assert_int_equal(asv_rproc_load(&rp, &r, t, n, &env), 0);
 	assert_ptr_equal(rp.vdev, (uint8_t *)rp.table + 16 + 8 + 68 + 4);
+	assert_int_equal(rp.nrpmsg, 1);
+	assert_int_equal(rp.rpmsg[0].index, 1); /* Linux's rvdev->index counts every vdev */
 	assert_int_equal(rp.notifyid[0], 2);
 	assert_int_equal(rp.notifyid[1], 3);
 }

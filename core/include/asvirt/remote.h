@@ -65,6 +65,14 @@ struct asv_remote_config {
 	/* Optional: called for name-service messages from the host. */
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
+	/*
+	 * Which rpmsg vdev of the table this instance serves: 0 = the first
+	 * (default), 1 = the second, ... Each rpmsg vdev is a device of its
+	 * own with its own vrings, notify ids, status and buffers, as Linux
+	 * serves it: a firmware with two runs one asv_remote per vdev. The
+	 * instance serving vdev 0 owns the trace buffer (the MCU's console).
+	 */
+	unsigned int rpmsg_vdev;
 };
 
 struct asv_remote {
@@ -72,7 +80,9 @@ struct asv_remote {
 	/* private */
 	const void *table; /* the loaded table, shared: the host writes it */
 	size_t table_size;
-	size_t vdev_off; /* the rpmsg vdev's body, from the table start */
+	size_t vdev_off;	 /* the rpmsg vdev's body, from the table start */
+	unsigned int rpmsg_vdev; /* which rpmsg vdev (config) */
+	unsigned int vdev_index; /* among all vdevs: names its buffer carveout */
 	/* in table_copy: the vdev as last copied (at init, then at link-up) */
 	const struct asv_fw_rsc_vdev *vdev;
 	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
@@ -109,8 +119,8 @@ struct asv_remote {
 
 /*
  * Copy the table into the remote's private memory (each shared word read
- * once), validate the copy (asv_rsc_validate) and find its rpmsg vdev and
- * trace buffer there. The link-up copies the table again, once, after the
+ * once), validate the copy (asv_rsc_validate) and find its rpmsg vdev
+ * (cfg->rpmsg_vdev) and trace buffer there. The link-up copies the table again, once, after the
  * host set DRIVER_OK. The remote never writes into the table. Returns 0,
  * -ASV_EINVAL (bad table, no rpmsg vdev, bad config, table not 4-byte
  * aligned), -ASV_EOVERFLOW (table larger than ASV_REMOTE_TABLE_MAX).
@@ -127,7 +137,7 @@ int asv_remote_isr(struct asv_remote *r);
 
 /*
  * Tell the remote where the host's rpmsg buffers are, when the table has
- * no "vdev0buffer" carveout and the port learned the window another way
+ * no "vdev<index>buffer" carveout for the vdev and the port learned the window another way
  * (the kernel module, from the descriptors Linux posted). Before link-up
  * only: 0, -ASV_EBUSY (link already up), -ASV_EINVAL. Every buffer address
  * must then lie inside @bufs.

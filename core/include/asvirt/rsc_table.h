@@ -16,7 +16,8 @@
 /* Vrings per vdev: Linux 6.1 refuses more (rproc_handle_vdev, "too many
  * vrings", ARRAY_SIZE(rvdev->vring) == 2). */
 #define ASV_RSC_MAX_VRINGS 2u
-/* The vdev buffer carveout Linux uses for rpmsg buffers when present. */
+/* The vdev buffer carveout Linux uses for rpmsg buffers when present
+ * (the first vdev's; see asv_rsc_vdev_buffer_name for the others). */
 #define ASV_RSC_VDEV0_BUFFER "vdev0buffer"
 
 /*
@@ -43,7 +44,15 @@ struct asv_rsc_config {
 	uint32_t vdev_notifyid; /* the vdev's own notify id; default 0 */
 	uint32_t buf_len;	/* 0: no "vdev0buffer" carveout entry */
 	uint32_t buf_da;
+	/*
+	 * rpmsg vdevs, each with its own vrings (as above) and, with buf_len,
+	 * its own "vdev<k>buffer" (at buf_da + k * buf_len when buf_da is
+	 * fixed); 0 = 1. At most ASV_RSC_BUILD_MAX_VDEVS.
+	 */
+	uint32_t nvdevs;
 };
+
+#define ASV_RSC_BUILD_MAX_VDEVS 4u
 
 /* Fill @cfg with the defaults above (vrings and buffers at ANY, the trace
  * fixed at ASV_RSC_TRACE_DA in its carveout). */
@@ -51,8 +60,9 @@ void asv_rsc_default_config(struct asv_rsc_config *cfg);
 
 /*
  * Write a table into @buf: entries in the order carveout "vdev0buffer"
- * (if buf_len), carveout "trace0mem" (if trace_len, trace_carveout and a
- * fixed trace_da), trace "trace0" (if trace_len), vdev (rpmsg, 2 vrings).
+ * (if buf_len; then "vdev1buffer", ... with nvdevs), carveout "trace0mem"
+ * (if trace_len, trace_carveout and a fixed trace_da), trace "trace0" (if
+ * trace_len), vdev (rpmsg, 2 vrings; nvdevs of them).
  * Returns the table size in bytes, or -ASV_EINVAL / -ASV_EOVERFLOW when
  * @cfg is invalid or @size too small. A NULL @buf returns the size needed.
  */
@@ -78,5 +88,22 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env);
 struct asv_fw_rsc_vdev *asv_rsc_find_vdev(void *table, uint32_t virtio_id);
 struct asv_fw_rsc_trace *asv_rsc_find_trace(void *table, unsigned int index);
 struct asv_fw_rsc_carveout *asv_rsc_find_carveout(void *table, const char *name);
+
+/*
+ * The @k-th rpmsg vdev (virtio id 7) of a validated table, counting from 0,
+ * or NULL. *@index (may be NULL) gets its index among all vdevs of the
+ * table, whatever their id: Linux's rvdev->index (remoteproc_core.c
+ * rproc_handle_vdev, "rvdev_data.index = rproc->nb_vdev++"), which names
+ * the vdev's carveouts.
+ */
+struct asv_fw_rsc_vdev *asv_rsc_find_rpmsg_vdev(void *table, unsigned int k, unsigned int *index);
+
+/*
+ * "vdev<index>buffer" into @out (ASV_RSC_NAME_SIZE bytes): the carveout
+ * Linux takes a vdev's buffers from (remoteproc_virtio.c
+ * rproc_add_virtio_dev, rproc_find_carveout_by_name(rproc,
+ * "vdev%dbuffer", rvdev->index)).
+ */
+void asv_rsc_vdev_buffer_name(char *out, unsigned int index);
 
 #endif /* ASVIRT_RSC_TABLE_H */
