@@ -378,7 +378,9 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	gfeat = dfeat & ASV_RPMSG_FEATURES_IMPLEMENTED;
 	if (cfg->features)
 		gfeat &= cfg->features;
-	h->vdev->gfeatures = asv_cpu_to_le32(gfeat);
+	/* Relaxed atomic: remotes copy the whole table meanwhile (with two
+	 * vdevs, the other vdev's remote already runs). */
+	asv_store_relaxed(&h->vdev->gfeatures, asv_cpu_to_le32(gfeat));
 	h->dev.ns_enabled = !!(gfeat & (1u << ASV_VIRTIO_RPMSG_F_NS));
 	asv_rpmsg_set_link(&h->dev, true);
 	/* A legacy device: Linux sets FEATURES_OK only with VIRTIO_F_VERSION_1,

@@ -91,13 +91,18 @@ static void env_wake(void *ctx)
 static int env_isr_wait(void *ctx, uint32_t timeout_ms)
 {
 	struct asv_posix_role *p = ctx;
+	int rc = p->irq->wait(p->irq, timeout_ms);
 
-	return p->irq->wait(p->irq, timeout_ms);
+	if (rc == 0)
+		p->isr_home->isr_rerun = 1;
+	return rc;
 }
 
 static bool env_in_isr(void *ctx)
 {
-	return current_isr == ctx;
+	const struct asv_posix_role *p = ctx;
+
+	return current_isr == p->isr_home;
 }
 
 static void env_lock(void *ctx, enum asv_lock_id id)
@@ -175,6 +180,7 @@ int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_n
 	p->irq = irq;
 	p->peer = peer;
 	p->cpu = -1;
+	p->isr_home = p;
 	/*
 	 * Nothing waits under TX, a few stores per send: its shared lock is a
 	 * test-and-set lock (released by a plain store; a mutex's unlock is a
@@ -286,6 +292,11 @@ int asv_posix_pin_self(int cpu)
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) ? -ASV_EINVAL : 0;
+}
+
+void asv_posix_role_share_isr(struct asv_posix_role *p, struct asv_posix_role *home)
+{
+	p->isr_home = home;
 }
 
 int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg)

@@ -358,6 +358,185 @@ static void test_independent_shutdown(void **state)
 	two_fini(&t);
 }
 
+/* ---- threads: the in-process system serves every rpmsg vdev ---- */
+
+#define NMSG 2000u
+
+/* The apps: an echo at 0x400 announcing a name of its own per vdev. */
+struct echo_state {
+	struct asv_endpoint ept;
+};
+
+static int echo_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	(void)priv;
+	return asv_sendto(e, src, d, n);
+}
+
+static int echo_a_start(struct asv_remote *r, void *state)
+{
+	struct echo_state *s = state;
+
+	return asv_create_ept(&r->dev, &s->ept, "two-vdevs-a", 0x400, echo_cb, NULL);
+}
+
+static int echo_b_start(struct asv_remote *r, void *state)
+{
+	struct echo_state *s = state;
+
+	return asv_create_ept(&r->dev, &s->ept, "two-vdevs-b", 0x400, echo_cb, NULL);
+}
+
+static void echo_stop(struct asv_remote *r, void *state)
+{
+	struct echo_state *s = state;
+
+	(void)r;
+	asv_destroy_ept(&s->ept);
+}
+
+static const struct asv_app app_a = { "a", "", sizeof(struct echo_state), echo_a_start, echo_stop };
+static const struct asv_app app_b = { "b", "", sizeof(struct echo_state), echo_b_start, echo_stop };
+
+/* Replies one host endpoint got, each checked to carry its vdev's tag. */
+struct replies {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned int n, wrong;
+	char tag;
+};
+
+static int replies_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	struct replies *r = priv;
+
+	(void)e;
+	pthread_mutex_lock(&r->mu);
+	if (n < 1 || ((char *)d)[0] != r->tag || src != 0x400)
+		r->wrong++;
+	r->n++;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+/* Wait until @want replies arrived (bounded: a failure, not a timing). */
+static unsigned int replies_wait(struct replies *r, unsigned int want)
+{
+	struct timespec ts;
+	unsigned int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 60;
+	pthread_mutex_lock(&r->mu);
+	while (r->n < want && pthread_cond_timedwait(&r->cv, &r->mu, &ts) == 0)
+		;
+	n = r->n;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+struct sender {
+	struct asv_endpoint *ept;
+	char tag;
+	unsigned int sent;
+	int err;
+};
+
+static void *send_main(void *arg)
+{
+	struct sender *s = arg;
+	char msg[32];
+	unsigned int i;
+
+	for (i = 0; i < test_count(NMSG); i++) {
+		int n = snprintf(msg, sizeof(msg), "%c%u", s->tag, i);
+
+		s->err = asv_sendto(s->ept, 0x400, msg, (size_t)n);
+		if (s->err)
+			break;
+		s->sent++;
+	}
+	return NULL;
+}
+
+static void test_vsys_serves_both_vdevs(void **state)
+{
+	static struct asv_vsys s;
+	struct seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct asv_vsys_config cfg = { .app = &app_a,
+				       .more_apps = { &app_b },
+				       .nvdevs = 2,
+				       .on_channel = seen_cb,
+				       .on_channel_priv = &seen,
+				       .errors_only = true };
+	struct replies rep[2] = {
+		{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 'A' },
+		{ PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 'B' },
+	};
+	struct sender snd[2];
+	pthread_t th[2];
+	struct asv_endpoint *e[2];
+	unsigned int k, want = (unsigned int)test_count(NMSG);
+	int err;
+
+	(void)state;
+	assert_int_equal(asv_vsys_start(&s, &cfg), 0);
+	assert_int_equal(s.nvdevs, 2);
+	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
+	assert_non_null(asv_vsys_remote(&s, 1));
+	assert_null(asv_vsys_host(&s, 2));
+	/* each vdev's channel on its own host only */
+	for (k = 0; k < 1000 && seen_count(&seen) < 2; k++)
+		usleep(1000);
+	assert_int_equal(seen_count(&seen), 2);
+	assert_true(seen_on(&seen, asv_vsys_host(&s, 0), "two-vdevs-a"));
+	assert_true(seen_on(&seen, asv_vsys_host(&s, 1), "two-vdevs-b"));
+	for (k = 0; k < 2; k++) {
+		e[k] = asv_host_create_ept(asv_vsys_host(&s, k), NULL, ASV_RPMSG_ADDR_ANY,
+					   replies_cb, &rep[k], &err);
+		assert_non_null(e[k]);
+		snd[k] = (struct sender){ e[k], rep[k].tag, 0, 0 };
+	}
+	/* both ways on both vdevs at once */
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, send_main, &snd[k]), 0);
+	for (k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(snd[k].err, 0);
+		assert_int_equal(snd[k].sent, want);
+		assert_int_equal(replies_wait(&rep[k], want), want);
+		assert_int_equal(rep[k].wrong, 0);
+	}
+
+	/* vdev 1's remote stops: vdev 0 keeps answering */
+	asv_remote_shutdown(asv_vsys_remote(&s, 1));
+	assert_int_equal(asv_sendto(e[0], 0x400, "A-after", 7), 0);
+	assert_int_equal(replies_wait(&rep[0], want + 1), want + 1);
+	assert_int_equal(rep[0].wrong, 0);
+	for (k = 0; k < 2; k++)
+		asv_host_destroy_ept(e[k]);
+	asv_vsys_stop(&s);
+}
+
+/* The one-vdev system is unchanged: one host, one remote, no extras. */
+static void test_vsys_one_vdev_as_before(void **state)
+{
+	static struct asv_vsys s;
+	struct asv_vsys_config cfg = { .app = &asv_app_echo, .errors_only = true };
+
+	(void)state;
+	assert_int_equal(asv_vsys_start(&s, &cfg), 0);
+	assert_int_equal(s.nvdevs, 1);
+	assert_null(s.more);
+	assert_ptr_equal(asv_vsys_host(&s, 0), &s.host);
+	assert_ptr_equal(asv_vsys_remote(&s, 0), &s.remote);
+	assert_null(asv_vsys_remote(&s, 1));
+	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
+	asv_vsys_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +544,8 @@ int main(void)
 		cmocka_unit_test(test_missing_vdev_refused),
 		cmocka_unit_test(test_messages_and_channels_per_vdev),
 		cmocka_unit_test(test_independent_shutdown),
+		cmocka_unit_test(test_vsys_serves_both_vdevs),
+		cmocka_unit_test(test_vsys_one_vdev_as_before),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,11 +54,28 @@ struct asv_posix_role {
 	unsigned long spin_hits; /* messages handled while polling */
 	/* CPU the ISR thread is pinned to (its "core"), or -1 for any. */
 	int cpu;
+	/*
+	 * The role whose ISR thread runs this role's ISR: itself, or another
+	 * instance on the same interrupt line (asv_posix_role_share_isr).
+	 */
+	struct asv_posix_role *isr_home;
+	/*
+	 * Set (ISR thread only) when a sender on that thread waited on the
+	 * line and so took an interrupt another instance may be owed: the
+	 * ISR that serves several instances runs them all again.
+	 */
+	int isr_rerun;
 };
 
 /* Fill @p->env. @irq and @peer stay owned by the caller. */
 int asv_posix_role_init(struct asv_posix_role *p, const char *name, struct asv_notifier *irq,
 			struct asv_notifier *peer, asv_log_fn log, void *log_ctx, int log_level);
+/*
+ * @p shares @home's interrupt line and ISR thread (a second vdev of one
+ * processor): its ISR runs on @home's thread, so in_isr is true there.
+ * @p then starts no thread of its own.
+ */
+void asv_posix_role_share_isr(struct asv_posix_role *p, struct asv_posix_role *home);
 /* Start the ISR thread calling @fn(@arg) for every interrupt. */
 int asv_posix_role_start(struct asv_posix_role *p, asv_isr_fn fn, void *arg);
 /* Pin the calling thread to @cpu (-1: no-op). 0 or -ASV_EINVAL. */

@@ -5,6 +5,14 @@
  * as Linux lays it out (loaded resource table, trace buffer, vrings,
  * rpmsg buffers). Each side has an ISR thread blocked on its notifier
  * (a semaphore): a kick or a notify is a post on the peer's semaphore.
+ *
+ * Every rpmsg vdev of the table is served, as Linux serves each (one
+ * rproc_vdev per vdev resource, remoteproc_core.c rproc_handle_vdev): vdev
+ * k gets a host and a remote of its own (its own vrings, buffers,
+ * channels, drivers, locks). One interrupt line per side: with several
+ * vdevs each side's ISR thread runs every instance's ISR. A callback of
+ * one vdev must not register drivers, destroy endpoints or deinit on
+ * another vdev (on the shared ISR thread that vdev's RX lock is skipped).
  */
 #ifndef ASVIRT_VSYS_H
 #define ASVIRT_VSYS_H
@@ -17,10 +25,14 @@
 
 #define ASV_VSYS_HOST_CPU 0
 #define ASV_VSYS_REMOTE_CPU 1
+#define ASV_VSYS_MAX_VDEVS ASV_RPROC_MAX_RPMSG
 
 struct asv_vsys_config {
 	const struct asv_app *app; /* firmware app; NULL: add endpoints yourself */
-	const void *rsc_table;	   /* NULL: the default table (asv_rsc_build) */
+	/* the app on rpmsg vdev k >= 1 is more_apps[k - 1] (NULL: none) */
+	const struct asv_app *more_apps[ASV_VSYS_MAX_VDEVS - 1];
+	unsigned int nvdevs;   /* default table only: rpmsg vdevs; 0 = 1 */
+	const void *rsc_table; /* NULL: the default table (asv_rsc_build) */
 	size_t rsc_size;
 	uint32_t vring_num;  /* default table only; 0 = 256 */
 	unsigned int nbufs;  /* per direction; 0 = min(vring_num, 256) */
@@ -45,6 +57,21 @@ struct asv_vsys_config {
 	bool defer_host;
 };
 
+/* Rpmsg vdev 1, 2, ...: a host and a remote of its own (vdev 0 is in
+ * struct asv_vsys itself, so the one-vdev system is laid out as before). */
+struct asv_vsys_vdev {
+	char gap_host[64];
+	struct asv_posix_role host_role;
+	struct asv_host host;
+	char gap_remote[64];
+	struct asv_posix_role remote_role;
+	struct asv_remote remote;
+	char gap_end[64];
+	const struct asv_app *app;
+	void *app_state;
+	int host_started;
+};
+
 struct asv_vsys {
 	void *shm;
 	struct asv_mem_region region;
@@ -67,13 +94,18 @@ struct asv_vsys {
 	void *app_state;
 	struct asv_vsys_config cfg;
 	int host_started;
+	unsigned int nvdevs;	    /* rpmsg vdevs served */
+	struct asv_vsys_vdev *more; /* vdevs 1 .. nvdevs - 1 (allocated) */
 };
 
 /* Boot: load the table, start the remote (and its app), then the host. */
 int asv_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg);
 /* The host half of start: DRIVER_OK, kick, host ISR thread. */
 int asv_vsys_start_host(struct asv_vsys *s);
-/* Wait until the remote has seen DRIVER_OK (or @timeout_ms passes). */
+/* Rpmsg vdev @k's host and remote (0: s->host, s->remote), or NULL. */
+struct asv_host *asv_vsys_host(struct asv_vsys *s, unsigned int k);
+struct asv_remote *asv_vsys_remote(struct asv_vsys *s, unsigned int k);
+/* Wait until every remote has seen DRIVER_OK (or @timeout_ms passes). */
 int asv_vsys_wait_link(struct asv_vsys *s, uint32_t timeout_ms);
 /* Stop the app, both ISR threads, free everything. */
 void asv_vsys_stop(struct asv_vsys *s);
