@@ -65,6 +65,8 @@ struct asvirt_rproc {
 	struct dentry *crash_file;
 	struct dentry *bad_addr_file;
 	struct dentry *pause_file;
+	struct dentry *table_race_file;
+	bool table_race;	/* test: armed for the next start */
 };
 
 /* ---- host side: the simulated interrupt from the MCU ---- */
@@ -250,6 +252,8 @@ static int asvirt_start(struct rproc *rproc)
 	m->notify_host = asvirt_notify_host;
 	m->fatal = asvirt_mcu_fatal;
 	m->notify_ctx = ar;
+	m->inject_table_race = ar->table_race;
+	ar->table_race = false;
 	/*
 	 * virtio_rpmsg_bus allocates its buffers for the rproc-virtio device
 	 * (created with the resources, before .start): the MCU maps them
@@ -392,6 +396,28 @@ static const struct file_operations asvirt_bad_addr_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/*
+ * ---- test knob: debugfs remoteprocN/asvirt_table_race ----
+ * Arms a host that rewrites the loaded resource table while the MCU links,
+ * at the next start (see mcu_race_table()).
+ */
+
+static ssize_t asvirt_table_race_write(struct file *file, const char __user *buf,
+				       size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+
+	WRITE_ONCE(ar->table_race, true);
+	return count;
+}
+
+static const struct file_operations asvirt_table_race_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_table_race_write,
+	.llseek = generic_file_llseek,
+};
+
 /* ---- platform driver ---- */
 
 static int asvirt_probe(struct platform_device *pdev)
@@ -431,6 +457,9 @@ static int asvirt_probe(struct platform_device *pdev)
 							&asvirt_bad_addr_fops);
 		ar->pause_file = debugfs_create_file("asvirt_pause", 0200, rproc->dbg_dir,
 						     ar, &asvirt_pause_fops);
+		ar->table_race_file = debugfs_create_file("asvirt_table_race", 0200,
+							  rproc->dbg_dir, ar,
+							  &asvirt_table_race_fops);
 	}
 	dev_info(dev, "virtual remote processor %s, firmware %s\n",
 		 dev_name(&rproc->dev), fwname);
@@ -449,6 +478,7 @@ static int asvirt_remove(struct platform_device *pdev)
 	struct rproc *rproc = ar->rproc;
 	void *sram = ar->sram;
 
+	debugfs_remove(ar->table_race_file);
 	debugfs_remove(ar->pause_file);
 	debugfs_remove(ar->bad_addr_file);
 	debugfs_remove(ar->crash_file);

@@ -215,39 +215,42 @@ static void mcu_unmap_bufs(struct asvirt_mcu *m)
 }
 
 /*
- * Find the window the host's rpmsg buffers live in. With a "vdev0buffer"
- * carveout in the table the buffers come from it and it already is one of
- * our regions. Without one (x86: dma_declare_coherent_memory() is not
- * available), virtio_rpmsg_bus allocates all its buffers with one
+ * Find the window the host's rpmsg buffers live in, when the table has no
+ * "vdev0buffer" carveout (x86: dma_declare_coherent_memory() is not
+ * available). virtio_rpmsg_bus then allocates all its buffers with one
  * dma_alloc_coherent() call, posts the first half as receive buffers into
  * vring[0] in order before DRIVER_OK, and hands out the second half for
  * sending. We accept that layout only when every posted descriptor matches
- * it and the whole window is system RAM; it is then memremap()ed once and
- * every later buffer address is checked against it by the core.
+ * it and the whole window is system RAM; it is then mapped once and every
+ * later buffer address is checked against it by the core.
+ *
+ * @vdev is the core's private copy of the vdev entry: its fields do not
+ * change under us. The descriptors are in shared memory: each is read once.
  */
-static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
+static int mcu_find_bufs(struct asvirt_mcu *m, const struct asv_fw_rsc_vdev *vdev,
 			 struct asv_mem_region *out)
 {
-	struct asv_fw_rsc_vdev_vring *v = &vdev->vring[0];
+	const struct asv_fw_rsc_vdev_vring *v = &vdev->vring[0];
 	u32 num = asv_le32(v->num), align = asv_le32(v->align);
+	u32 da = asv_le32(v->da);
 	struct asv_vring vr;
-	u64 base, size;
+	u64 base = 0, size;
 	unsigned int i, nrx;
 	void *va;
 
-	va = mcu_translate(m, asv_le32(v->da), asv_vring_size(num, align));
+	va = mcu_translate(m, da, asv_vring_size(num, align));
 	if (!va || num > ASV_REMOTE_MAX_NUM ||
 	    asv_vring_init(&vr, va, num, align, false)) {
-		dev_err(m->dev, "mcu: vring0 da 0x%x outside our memory\n",
-			asv_le32(v->da));
+		dev_err(m->dev, "mcu: vring0 da 0x%x outside our memory\n", da);
 		return -EFAULT;
 	}
 	nrx = min(num, 256u);
-	base = asv_le64(READ_ONCE(vr.desc[0].addr));
 	for (i = 0; i < nrx; i++) {
 		u64 addr = asv_le64(READ_ONCE(vr.desc[i].addr));
 		u32 len = asv_le32(READ_ONCE(vr.desc[i].len));
 
+		if (!i)
+			base = addr;
 		if (addr != base + (u64)i * ASV_RPMSG_BUF_SIZE ||
 		    len != ASV_RPMSG_BUF_SIZE) {
 			dev_err(m->dev,
@@ -273,39 +276,82 @@ static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
 	return 0;
 }
 
+/*
+ * Test: play a host that rewrites the loaded table while the MCU links.
+ * Called once, right after the MCU's first read of the table at link
+ * time: points every rpmsg vdev entry's offset at the first byte past the
+ * MCU's SRAM (a vmalloc guard page). A port that parses the shared table
+ * after checking it faults there; one that parses a private copy never
+ * looks, and the core's link-up refuses the changed table.
+ */
+static void mcu_race_table(struct asvirt_mcu *m)
+{
+	struct asv_resource_table *t = m->table;
+	const struct asv_mem_region *sram = &m->mem[0];
+	u32 i, num = min_t(u32, asv_le32(READ_ONCE(t->num)),
+			   (m->table_size - sizeof(*t)) / 4);
+	u32 past = (u32)((u8 *)sram->va + sram->size - (u8 *)m->table);
+
+	m->inject_table_race = false;
+	for (i = 0; i < num; i++) {
+		u32 off = asv_le32(READ_ONCE(t->offset[i]));
+		struct asv_fw_rsc_hdr *h;
+
+		if (off > m->table_size - sizeof(*h))
+			continue;
+		h = (void *)((u8 *)m->table + off);
+		if (asv_le32(READ_ONCE(h->type)) != ASV_RSC_VDEV)
+			continue;
+		WRITE_ONCE(t->offset[i], asv_cpu_to_le32(past));
+		dev_info(m->dev, "mcu: fault injection: table entry %u offset 0x%x -> 0x%x\n",
+			 i, off, past);
+	}
+}
+
+/*
+ * The core's remote on the loaded table. asv_remote_init() copies the
+ * table into the remote's private memory (each shared word read once),
+ * validates the copy and parses only the copy; the host can rewrite the
+ * loaded table at any time, so the port never parses it itself: what it
+ * needs (the vdev status, vring0, the carveouts) it takes from the copy.
+ */
+static int mcu_remote_init(struct asvirt_mcu *m)
+{
+	struct asv_remote_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	asvirt_mcu_env(m, &cfg.env);
+	cfg.rsc_table = m->table;
+	cfg.rsc_size = m->table_size;
+	cfg.regions = m->mem;
+	cfg.nregions = m->nmem;
+	return asv_remote_init(&m->remote, &cfg);
+}
+
 /* First kick with DRIVER_OK: map the buffers, start the core and the app. */
 static int mcu_link(struct asvirt_mcu *m)
 {
-	struct asv_remote_config cfg = { };
-	struct asv_fw_rsc_vdev *vdev;
-	unsigned int n = 0, i;
+	const struct asv_fw_rsc_vdev *vdev;
+	struct asv_mem_region bufs = { };
 	int ret;
 
-	asvirt_mcu_env(m, &cfg.env);
-	if (asv_rsc_validate(m->table, m->table_size, &cfg.env))
-		return -EINVAL;
-	vdev = asv_rsc_find_vdev(m->table, ASV_VIRTIO_ID_RPMSG);
-	if (!vdev)
-		return -EINVAL;
-	if (!(READ_ONCE(vdev->status) & ASV_VIRTIO_STATUS_DRIVER_OK))
-		return -EAGAIN;
-	/* regions[0] is where the core expects rpmsg buffers by default. */
-	if (!asv_rsc_find_carveout(m->table, ASV_RSC_VDEV0_BUFFER)) {
-		ret = mcu_find_bufs(m, vdev, &m->regions[n++]);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < m->nmem && n < ASV_REMOTE_MAX_REGIONS; i++)
-		m->regions[n++] = m->mem[i];
-
-	cfg.rsc_table = m->table;
-	cfg.rsc_size = m->table_size;
-	cfg.regions = m->regions;
-	cfg.nregions = n;
-	ret = asv_remote_init(&m->remote, &cfg);
+	ret = mcu_remote_init(m);
 	if (ret) {
 		dev_err(m->dev, "mcu: remote init failed: %s\n", asv_strerror(ret));
 		return ret;
+	}
+	if (m->inject_table_race)
+		mcu_race_table(m);
+	/* From here on, only the private copy: m->remote.vdev points into it. */
+	vdev = m->remote.vdev;
+	if (!(vdev->status & ASV_VIRTIO_STATUS_DRIVER_OK))
+		return -EAGAIN;
+	if (!asv_rsc_find_carveout(m->remote.table_copy, ASV_RSC_VDEV0_BUFFER)) {
+		ret = mcu_find_bufs(m, vdev, &bufs);
+		if (!ret)
+			ret = asv_remote_set_buffers(&m->remote, &bufs);
+		if (ret)
+			return ret;
 	}
 	ret = m->app->start(&m->remote, m->app_state);
 	if (ret) {
@@ -316,8 +362,8 @@ static int mcu_link(struct asvirt_mcu *m)
 	WRITE_ONCE(m->linked, true);
 	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
 	if (m->bufs_map)
-		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0, %s)",
-				 m->regions[0].da, m->regions[0].size,
+		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%llx (learned from vring0, %s)",
+				 bufs.da, (u64)bufs.size,
 				 m->bufs_vmapped ? "non-cacheable" : "cached");
 	return 0;
 }
@@ -412,8 +458,16 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 		dev_err(m->dev, "mcu: firmware names unknown app '%s'\n", m->app_name);
 		return -ENOENT;
 	}
-	/* The kernel validated the table already; we do not trust it. */
-	if (asv_rsc_validate(m->table, m->table_size, NULL)) {
+	sema_init(&m->irq, ASVIRT_MCU_IRQ_LOWERED);
+	init_waitqueue_head(&m->wq);
+	atomic_set(&m->gen, 0);
+	for (i = 0; i < ASV_LOCK_COUNT; i++)
+		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
+	/*
+	 * The kernel validated the table already; we do not trust it: the
+	 * core validates a private copy (again at link-up, see mcu_link()).
+	 */
+	if (mcu_remote_init(m)) {
 		dev_err(m->dev, "mcu: resource table refused\n");
 		return -EINVAL;
 	}
@@ -421,11 +475,6 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 	if (!m->app_state)
 		return -ENOMEM;
 
-	sema_init(&m->irq, ASVIRT_MCU_IRQ_LOWERED);
-	init_waitqueue_head(&m->wq);
-	atomic_set(&m->gen, 0);
-	for (i = 0; i < ASV_LOCK_COUNT; i++)
-		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
 	m->linked = false;
 	m->stopping = false;
 	m->crashed = false;

@@ -39,10 +39,11 @@ struct asvirt_mcu {
 	void *notify_ctx;
 	/* The device the host allocates its rpmsg buffers for (NULL: coherent). */
 	struct device *bufs_dev;
+	/* Test: rewrite the table once, right after the MCU first reads it. */
+	bool inject_table_race;
 
 	/* private */
 	struct asv_remote remote;
-	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
 	const struct asv_app *app;
 	void *app_state;
 	void *bufs_map;			/* the mapped rpmsg buffer window */

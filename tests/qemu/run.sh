@@ -244,6 +244,28 @@ if want g; then
 	unload
 fi
 
+# (t) a host that rewrites the loaded resource table while the MCU links
+# (asvirt_table_race: the vdev entry's offset then points past the SRAM,
+# right after the MCU's first read of the table): the MCU must not parse
+# the rewritten table, the core refuses it with a log line, the MCU halts,
+# the kernel recovers it (fresh table) and echo works.
+if want t; then
+	step t-table-race
+	load asvirt-echo.elf auto_boot=0
+	c0=$(count 'crash detected')
+	echo 1 >$DBG/remoteproc0/asvirt_table_race
+	if ! echo start >$RP/remoteproc0/state; then fail "start"
+	elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
+		fail "rewritten table not refused"
+	elif ! dmesg | grep -q 'fault injection: table entry'; then fail "knob did not fire"
+	elif ! dmesg | grep -q 'resource table.*outside the table'; then fail "no refusal logged"
+	elif ! wait_for 10 state_is 0 running || ! wait_for 10 has_ctrl 0 ||
+	     ! wait_for 10 trace_has 0 'link up' || ! rtest 0 100; then
+		fail "no echo after recovery"
+	else pass; fi
+	unload
+fi
+
 # (f) two virtual remotes at once, each with its own channels.
 if want f; then
 	step f-two-remotes
