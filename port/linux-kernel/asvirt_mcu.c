@@ -71,8 +71,14 @@ static int env_wait(void *ctx, u32 gen, u32 timeout_ms)
 	struct asvirt_mcu *m = ctx;
 	long left;
 
-	left = wait_event_timeout(m->wq, atomic_read(&m->gen) != gen ||
-				  READ_ONCE(m->stopping),
+	/*
+	 * Only a wake-up or the timeout ends the wait, never m->stopping: the
+	 * core's waiters re-check their own state after every return, and the
+	 * close (asv_rpmsg_close()) waits for senders in a wake-and-wait loop
+	 * that would spin without sleeping if this returned at once (a
+	 * PREEMPT_NONE kernel never preempts that loop for the sender).
+	 */
+	left = wait_event_timeout(m->wq, atomic_read(&m->gen) != gen,
 				  msecs_to_jiffies(timeout_ms));
 	return left ? 0 : -ASV_ETIMEDOUT;
 }
@@ -85,13 +91,15 @@ static void env_wake(void *ctx)
 	wake_up_all(&m->wq);
 }
 
-/* A callback on the ISR thread waits for the next simulated interrupt. */
+/*
+ * A callback on the ISR thread waits for the next simulated interrupt, in
+ * slices the core chooses (it re-checks the close after each). Never
+ * returns early without waiting: the core loops until its deadline.
+ */
 static int env_isr_wait(void *ctx, u32 timeout_ms)
 {
 	struct asvirt_mcu *m = ctx;
 
-	if (READ_ONCE(m->stopping))
-		return -ASV_ESHUTDOWN;
 	if (down_timeout(&m->irq, msecs_to_jiffies(timeout_ms)))
 		return -ASV_ETIMEDOUT;
 	/* Give a stop request back to the main loop. */
@@ -353,6 +361,17 @@ static int mcu_link(struct asvirt_mcu *m)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * Committed: from here on a stop must close the remote (senders may
+	 * exist); a stop that came first gets no app and no link.
+	 */
+	mutex_lock(&m->life);
+	if (m->stopping) {
+		mutex_unlock(&m->life);
+		return -ESHUTDOWN;
+	}
+	m->open = true;
+	mutex_unlock(&m->life);
 	ret = m->app->start(&m->remote, m->app_state);
 	if (ret) {
 		dev_err(m->dev, "mcu: app %s failed to start: %s\n",
@@ -414,7 +433,7 @@ static int mcu_isr_thread(void *data)
 			continue;
 		if (!m->linked) {
 			ret = mcu_link(m);
-			if (ret == -EAGAIN)
+			if (ret == -EAGAIN || READ_ONCE(m->stopping))
 				continue;
 			if (ret) {
 				dev_err(m->dev, "mcu: cannot bring the link up (%d)\n", ret);
@@ -425,7 +444,11 @@ static int mcu_isr_thread(void *data)
 		if (READ_ONCE(m->inject_bad_addr) && mcu_corrupt_rx(m))
 			WRITE_ONCE(m->inject_bad_addr, false);
 		ret = asv_remote_isr(&m->remote);
-		if (ret && ret != -ASV_ENODEV) {
+		/*
+		 * A stop closes the remote (-ESHUTDOWN from here on) after
+		 * setting m->stopping: that is no fault to report.
+		 */
+		if (ret && ret != -ASV_ENODEV && !READ_ONCE(m->stopping)) {
 			/* Like firmware that faults: stop, let the host recover us. */
 			dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
 			asvirt_mcu_trace(m, "MCU halted: %s", asv_strerror(ret));
@@ -475,7 +498,9 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 	if (!m->app_state)
 		return -ENOMEM;
 
+	mutex_init(&m->life);
 	m->linked = false;
+	m->open = false;
 	m->stopping = false;
 	m->crashed = false;
 	m->bufs_map = NULL;
@@ -522,31 +547,108 @@ void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause)
 		up(&m->irq);
 }
 
-/* Stop the ISR thread and the app; idempotent. */
+/* The flood's endpoint: whatever the host sends it is dropped. */
+static int mcu_flood_cb(struct asv_endpoint *ept, void *data, size_t len,
+			u32 src, void *priv)
+{
+	return 0;
+}
+
+/*
+ * Test: a kernel thread of the MCU that sends 64-byte messages to @dst as
+ * fast as the host takes them (an app sending from its own thread, not
+ * from a callback). It blocks in the core's send path whenever the host
+ * has no free buffer; a stop must end that send with -ESHUTDOWN.
+ */
+static int mcu_flood_thread(void *data)
+{
+	struct asvirt_mcu *m = data;
+	unsigned long sent = 0;
+	u8 msg[64];
+	int err;
+
+	memset(msg, 0xf1, sizeof(msg));
+	do {
+		err = asv_sendto(&m->flood_ept, m->flood_dst, msg, sizeof(msg));
+		if (!err)
+			sent++;
+	} while ((!err || err == -ASV_ETIMEDOUT) && !kthread_should_stop());
+	dev_info(m->dev, "mcu: flood thread: %lu messages sent, then %s\n",
+		 sent, asv_strerror(err));
+	asvirt_wait_for_stop();
+	return 0;
+}
+
+int asvirt_mcu_flood(struct asvirt_mcu *m, u32 dst)
+{
+	struct task_struct *t;
+	int ret = -EBUSY;
+
+	/* Under the life lock: a stop either sees the thread or comes first. */
+	mutex_lock(&m->life);
+	if (!READ_ONCE(m->linked) || m->stopping || m->flood)
+		goto out;
+	if (asv_create_ept(&m->remote.dev, &m->flood_ept, "", ASV_RPMSG_ADDR_ANY,
+			   mcu_flood_cb, m))
+		goto out;
+	m->flood_dst = dst;
+	t = kthread_run(mcu_flood_thread, m, "asvirt-flood%d", m->id);
+	if (IS_ERR(t)) {
+		asv_destroy_ept(&m->flood_ept);
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	m->flood = t;
+	ret = 0;
+out:
+	mutex_unlock(&m->life);
+	return ret;
+}
+
+static void mcu_flood_stop(struct asvirt_mcu *m)
+{
+	if (!m->flood)
+		return;
+	kthread_stop(m->flood);
+	m->flood = NULL;
+	asv_destroy_ept(&m->flood_ept);
+}
+
+/*
+ * Stop the MCU: its senders, the ISR thread and the app; idempotent. Other
+ * kernel threads may be in the core's send path meanwhile (the ISR thread
+ * in a callback, the flood thread): the close makes each of them return
+ * -ESHUTDOWN within one wait slice and returns only when none is left
+ * inside, so the threads can then be stopped and the app state freed.
+ */
 void asvirt_mcu_stop(struct asvirt_mcu *m)
 {
+	bool open;
+
 	if (!m->running)
 		return;
-	if (READ_ONCE(m->linked))
-		asv_remote_shutdown(&m->remote);
+	/*
+	 * m->stopping first, under the life lock: the ISR thread either
+	 * opened the remote before (we close it) or sees m->stopping and
+	 * never starts the app; and it reports no fault for the -ESHUTDOWN
+	 * our close makes asv_remote_isr() return.
+	 */
+	mutex_lock(&m->life);
 	WRITE_ONCE(m->stopping, true);
-	wake_up_all(&m->wq);
+	open = m->open;
+	mutex_unlock(&m->life);
+	if (open)
+		asv_remote_shutdown(&m->remote);
+	mcu_flood_stop(m);
 	up(&m->irq);
 	kthread_stop(m->isr);
 	m->isr = NULL;
 	if (m->linked) {
-		/*
-		 * Again: the ISR thread may have booted the MCU and brought the
-		 * link up after the check above. With the link still up, the
-		 * app's stop would announce its endpoints' destruction to a
-		 * host that is itself tearing down (seen as a lockdep report in
-		 * Linux's name-service callback during rmmod).
-		 */
-		asv_remote_shutdown(&m->remote);
 		m->app->stop(&m->remote, m->app_state);
 		asvirt_mcu_trace(m, "MCU stopped");
 	}
 	m->linked = false;
+	m->open = false;
 	mcu_unmap_bufs(m);
 	kfree(m->app_state);
 	m->app_state = NULL;
