@@ -62,9 +62,15 @@ struct asvirt_rproc {
 	unsigned long host_pending;
 	struct task_struct *host_isr;
 	bool host_stopping;
+	bool host_paused;	/* test: the host's interrupt line masked */
 	struct dentry *crash_file;
 	struct dentry *bad_addr_file;
 	struct dentry *pause_file;
+	struct dentry *table_race_file;
+	struct dentry *host_pause_file;
+	struct dentry *flood_file;
+	struct dentry *stats_file;
+	bool table_race;	/* test: armed for the next start */
 };
 
 /* ---- host side: the simulated interrupt from the MCU ---- */
@@ -99,6 +105,9 @@ static int asvirt_host_isr(void *data)
 		down(&ar->host_irq);
 		if (READ_ONCE(ar->host_stopping))
 			break;
+		/* Masked (test): the notifies stay pending until unmasked. */
+		if (READ_ONCE(ar->host_paused))
+			continue;
 		pending = xchg(&ar->host_pending, 0);
 		for_each_set_bit(id, &pending, ASVIRT_MAX_NOTIFYID)
 			rproc_vq_interrupt(ar->rproc, id);
@@ -250,6 +259,8 @@ static int asvirt_start(struct rproc *rproc)
 	m->notify_host = asvirt_notify_host;
 	m->fatal = asvirt_mcu_fatal;
 	m->notify_ctx = ar;
+	m->inject_table_race = ar->table_race;
+	ar->table_race = false;
 	/*
 	 * virtio_rpmsg_bus allocates its buffers for the rproc-virtio device
 	 * (created with the resources, before .start): the MCU maps them
@@ -276,6 +287,7 @@ static int asvirt_start(struct rproc *rproc)
 	sema_init(&ar->host_irq, ASVIRT_IRQ_LOWERED);
 	ar->host_pending = 0;
 	ar->host_stopping = false;
+	ar->host_paused = false;
 	ar->host_isr = kthread_run(asvirt_host_isr, ar, "asvirt-host%d", rproc->index);
 	if (IS_ERR(ar->host_isr)) {
 		ret = PTR_ERR(ar->host_isr);
@@ -392,6 +404,112 @@ static const struct file_operations asvirt_bad_addr_fops = {
 	.llseek = generic_file_llseek,
 };
 
+/*
+ * ---- test knob: debugfs remoteprocN/asvirt_table_race ----
+ * Arms a host that rewrites the loaded resource table while the MCU links,
+ * at the next start (see mcu_race_table()).
+ */
+
+static ssize_t asvirt_table_race_write(struct file *file, const char __user *buf,
+				       size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+
+	WRITE_ONCE(ar->table_race, true);
+	return count;
+}
+
+static const struct file_operations asvirt_table_race_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_table_race_write,
+	.llseek = generic_file_llseek,
+};
+
+/*
+ * ---- test knob: debugfs remoteprocN/asvirt_host_pause (1 mask, 0 unmask) ----
+ * Masks the host's interrupt line: virtio_rpmsg_bus then never sees the
+ * MCU's messages nor reposts their buffers, so the MCU runs out of them
+ * and its senders block.
+ */
+
+static ssize_t asvirt_host_pause_write(struct file *file, const char __user *buf,
+				       size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+	bool pause;
+	int ret;
+
+	ret = kstrtobool_from_user(buf, count, &pause);
+	if (ret)
+		return ret;
+	if (ar->rproc->state != RPROC_RUNNING)
+		return -EINVAL;
+	WRITE_ONCE(ar->host_paused, pause);
+	if (!pause)
+		up(&ar->host_irq);
+	return count;
+}
+
+static const struct file_operations asvirt_host_pause_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_host_pause_write,
+	.llseek = generic_file_llseek,
+};
+
+/* ---- test knob: debugfs remoteprocN/asvirt_flood (write ADDR) ---- */
+
+static ssize_t asvirt_flood_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+	u32 dst;
+	int ret;
+
+	ret = kstrtou32_from_user(buf, count, 0, &dst);
+	if (ret)
+		return ret;
+	if (ar->rproc->state != RPROC_RUNNING)
+		return -EINVAL;
+	ret = asvirt_mcu_flood(&ar->mcu, dst);
+	return ret ? ret : count;
+}
+
+static const struct file_operations asvirt_flood_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = asvirt_flood_write,
+	.llseek = generic_file_llseek,
+};
+
+/* ---- debugfs remoteprocN/asvirt_stats: the MCU core's counters ---- */
+
+static ssize_t asvirt_stats_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct asvirt_rproc *ar = file->private_data;
+	struct asv_rpmsg_dev *d = &ar->mcu.remote.dev;
+	struct asv_stats st;
+	char buf[160];
+	int n;
+
+	/* Lock-free counters; the remote's memory lives as long as ar. */
+	asv_get_stats(d, &st);
+	n = scnprintf(buf, sizeof(buf),
+		      "tx_msgs %lu\ntx_waits %lu\nrx_msgs %lu\nsenders_in_slow_path %d\nlink_error %d\n",
+		      st.tx_msgs, st.tx_waits, st.rx_msgs, READ_ONCE(d->in_slow),
+		      st.link_error);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, n);
+}
+
+static const struct file_operations asvirt_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = asvirt_stats_read,
+	.llseek = generic_file_llseek,
+};
+
 /* ---- platform driver ---- */
 
 static int asvirt_probe(struct platform_device *pdev)
@@ -431,6 +549,16 @@ static int asvirt_probe(struct platform_device *pdev)
 							&asvirt_bad_addr_fops);
 		ar->pause_file = debugfs_create_file("asvirt_pause", 0200, rproc->dbg_dir,
 						     ar, &asvirt_pause_fops);
+		ar->table_race_file = debugfs_create_file("asvirt_table_race", 0200,
+							  rproc->dbg_dir, ar,
+							  &asvirt_table_race_fops);
+		ar->host_pause_file = debugfs_create_file("asvirt_host_pause", 0200,
+							  rproc->dbg_dir, ar,
+							  &asvirt_host_pause_fops);
+		ar->flood_file = debugfs_create_file("asvirt_flood", 0200, rproc->dbg_dir,
+						     ar, &asvirt_flood_fops);
+		ar->stats_file = debugfs_create_file("asvirt_stats", 0400, rproc->dbg_dir,
+						     ar, &asvirt_stats_fops);
 	}
 	dev_info(dev, "virtual remote processor %s, firmware %s\n",
 		 dev_name(&rproc->dev), fwname);
@@ -449,6 +577,10 @@ static int asvirt_remove(struct platform_device *pdev)
 	struct rproc *rproc = ar->rproc;
 	void *sram = ar->sram;
 
+	debugfs_remove(ar->stats_file);
+	debugfs_remove(ar->flood_file);
+	debugfs_remove(ar->host_pause_file);
+	debugfs_remove(ar->table_race_file);
 	debugfs_remove(ar->pause_file);
 	debugfs_remove(ar->bad_addr_file);
 	debugfs_remove(ar->crash_file);

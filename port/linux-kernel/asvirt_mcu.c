@@ -71,8 +71,14 @@ static int env_wait(void *ctx, u32 gen, u32 timeout_ms)
 	struct asvirt_mcu *m = ctx;
 	long left;
 
-	left = wait_event_timeout(m->wq, atomic_read(&m->gen) != gen ||
-				  READ_ONCE(m->stopping),
+	/*
+	 * Only a wake-up or the timeout ends the wait, never m->stopping: the
+	 * core's waiters re-check their own state after every return, and the
+	 * close (asv_rpmsg_close()) waits for senders in a wake-and-wait loop
+	 * that would spin without sleeping if this returned at once (a
+	 * PREEMPT_NONE kernel never preempts that loop for the sender).
+	 */
+	left = wait_event_timeout(m->wq, atomic_read(&m->gen) != gen,
 				  msecs_to_jiffies(timeout_ms));
 	return left ? 0 : -ASV_ETIMEDOUT;
 }
@@ -85,13 +91,15 @@ static void env_wake(void *ctx)
 	wake_up_all(&m->wq);
 }
 
-/* A callback on the ISR thread waits for the next simulated interrupt. */
+/*
+ * A callback on the ISR thread waits for the next simulated interrupt, in
+ * slices the core chooses (it re-checks the close after each). Never
+ * returns early without waiting: the core loops until its deadline.
+ */
 static int env_isr_wait(void *ctx, u32 timeout_ms)
 {
 	struct asvirt_mcu *m = ctx;
 
-	if (READ_ONCE(m->stopping))
-		return -ASV_ESHUTDOWN;
 	if (down_timeout(&m->irq, msecs_to_jiffies(timeout_ms)))
 		return -ASV_ETIMEDOUT;
 	/* Give a stop request back to the main loop. */
@@ -215,39 +223,42 @@ static void mcu_unmap_bufs(struct asvirt_mcu *m)
 }
 
 /*
- * Find the window the host's rpmsg buffers live in. With a "vdev0buffer"
- * carveout in the table the buffers come from it and it already is one of
- * our regions. Without one (x86: dma_declare_coherent_memory() is not
- * available), virtio_rpmsg_bus allocates all its buffers with one
+ * Find the window the host's rpmsg buffers live in, when the table has no
+ * "vdev0buffer" carveout (x86: dma_declare_coherent_memory() is not
+ * available). virtio_rpmsg_bus then allocates all its buffers with one
  * dma_alloc_coherent() call, posts the first half as receive buffers into
  * vring[0] in order before DRIVER_OK, and hands out the second half for
  * sending. We accept that layout only when every posted descriptor matches
- * it and the whole window is system RAM; it is then memremap()ed once and
- * every later buffer address is checked against it by the core.
+ * it and the whole window is system RAM; it is then mapped once and every
+ * later buffer address is checked against it by the core.
+ *
+ * @vdev is the core's private copy of the vdev entry: its fields do not
+ * change under us. The descriptors are in shared memory: each is read once.
  */
-static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
+static int mcu_find_bufs(struct asvirt_mcu *m, const struct asv_fw_rsc_vdev *vdev,
 			 struct asv_mem_region *out)
 {
-	struct asv_fw_rsc_vdev_vring *v = &vdev->vring[0];
+	const struct asv_fw_rsc_vdev_vring *v = &vdev->vring[0];
 	u32 num = asv_le32(v->num), align = asv_le32(v->align);
+	u32 da = asv_le32(v->da);
 	struct asv_vring vr;
-	u64 base, size;
+	u64 base = 0, size;
 	unsigned int i, nrx;
 	void *va;
 
-	va = mcu_translate(m, asv_le32(v->da), asv_vring_size(num, align));
+	va = mcu_translate(m, da, asv_vring_size(num, align));
 	if (!va || num > ASV_REMOTE_MAX_NUM ||
 	    asv_vring_init(&vr, va, num, align, false)) {
-		dev_err(m->dev, "mcu: vring0 da 0x%x outside our memory\n",
-			asv_le32(v->da));
+		dev_err(m->dev, "mcu: vring0 da 0x%x outside our memory\n", da);
 		return -EFAULT;
 	}
 	nrx = min(num, 256u);
-	base = asv_le64(READ_ONCE(vr.desc[0].addr));
 	for (i = 0; i < nrx; i++) {
 		u64 addr = asv_le64(READ_ONCE(vr.desc[i].addr));
 		u32 len = asv_le32(READ_ONCE(vr.desc[i].len));
 
+		if (!i)
+			base = addr;
 		if (addr != base + (u64)i * ASV_RPMSG_BUF_SIZE ||
 		    len != ASV_RPMSG_BUF_SIZE) {
 			dev_err(m->dev,
@@ -273,40 +284,94 @@ static int mcu_find_bufs(struct asvirt_mcu *m, struct asv_fw_rsc_vdev *vdev,
 	return 0;
 }
 
+/*
+ * Test: play a host that rewrites the loaded table while the MCU links.
+ * Called once, right after the MCU's first read of the table at link
+ * time: points every rpmsg vdev entry's offset at the first byte past the
+ * MCU's SRAM (a vmalloc guard page). A port that parses the shared table
+ * after checking it faults there; one that parses a private copy never
+ * looks, and the core's link-up refuses the changed table.
+ */
+static void mcu_race_table(struct asvirt_mcu *m)
+{
+	struct asv_resource_table *t = m->table;
+	const struct asv_mem_region *sram = &m->mem[0];
+	u32 i, num = min_t(u32, asv_le32(READ_ONCE(t->num)),
+			   (m->table_size - sizeof(*t)) / 4);
+	u32 past = (u32)((u8 *)sram->va + sram->size - (u8 *)m->table);
+
+	m->inject_table_race = false;
+	for (i = 0; i < num; i++) {
+		u32 off = asv_le32(READ_ONCE(t->offset[i]));
+		struct asv_fw_rsc_hdr *h;
+
+		if (off > m->table_size - sizeof(*h))
+			continue;
+		h = (void *)((u8 *)m->table + off);
+		if (asv_le32(READ_ONCE(h->type)) != ASV_RSC_VDEV)
+			continue;
+		WRITE_ONCE(t->offset[i], asv_cpu_to_le32(past));
+		dev_info(m->dev, "mcu: fault injection: table entry %u offset 0x%x -> 0x%x\n",
+			 i, off, past);
+	}
+}
+
+/*
+ * The core's remote on the loaded table. asv_remote_init() copies the
+ * table into the remote's private memory (each shared word read once),
+ * validates the copy and parses only the copy; the host can rewrite the
+ * loaded table at any time, so the port never parses it itself: what it
+ * needs (the vdev status, vring0, the carveouts) it takes from the copy.
+ */
+static int mcu_remote_init(struct asvirt_mcu *m)
+{
+	struct asv_remote_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	asvirt_mcu_env(m, &cfg.env);
+	cfg.rsc_table = m->table;
+	cfg.rsc_size = m->table_size;
+	cfg.regions = m->mem;
+	cfg.nregions = m->nmem;
+	return asv_remote_init(&m->remote, &cfg);
+}
+
 /* First kick with DRIVER_OK: map the buffers, start the core and the app. */
 static int mcu_link(struct asvirt_mcu *m)
 {
-	struct asv_remote_config cfg = { };
-	struct asv_fw_rsc_vdev *vdev;
-	unsigned int n = 0, i;
+	const struct asv_fw_rsc_vdev *vdev;
+	struct asv_mem_region bufs = { };
 	int ret;
 
-	asvirt_mcu_env(m, &cfg.env);
-	if (asv_rsc_validate(m->table, m->table_size, &cfg.env))
-		return -EINVAL;
-	vdev = asv_rsc_find_vdev(m->table, ASV_VIRTIO_ID_RPMSG);
-	if (!vdev)
-		return -EINVAL;
-	if (!(READ_ONCE(vdev->status) & ASV_VIRTIO_STATUS_DRIVER_OK))
-		return -EAGAIN;
-	/* regions[0] is where the core expects rpmsg buffers by default. */
-	if (!asv_rsc_find_carveout(m->table, ASV_RSC_VDEV0_BUFFER)) {
-		ret = mcu_find_bufs(m, vdev, &m->regions[n++]);
-		if (ret)
-			return ret;
-	}
-	for (i = 0; i < m->nmem && n < ASV_REMOTE_MAX_REGIONS; i++)
-		m->regions[n++] = m->mem[i];
-
-	cfg.rsc_table = m->table;
-	cfg.rsc_size = m->table_size;
-	cfg.regions = m->regions;
-	cfg.nregions = n;
-	ret = asv_remote_init(&m->remote, &cfg);
+	ret = mcu_remote_init(m);
 	if (ret) {
 		dev_err(m->dev, "mcu: remote init failed: %s\n", asv_strerror(ret));
 		return ret;
 	}
+	if (m->inject_table_race)
+		mcu_race_table(m);
+	/* From here on, only the private copy: m->remote.vdev points into it. */
+	vdev = m->remote.vdev;
+	if (!(vdev->status & ASV_VIRTIO_STATUS_DRIVER_OK))
+		return -EAGAIN;
+	if (!asv_rsc_find_carveout(m->remote.table_copy, ASV_RSC_VDEV0_BUFFER)) {
+		ret = mcu_find_bufs(m, vdev, &bufs);
+		if (!ret)
+			ret = asv_remote_set_buffers(&m->remote, &bufs);
+		if (ret)
+			return ret;
+	}
+	/*
+	 * Committed: from here on a stop must close the remote (senders may
+	 * exist); a stop that came first gets no app and no link.
+	 */
+	mutex_lock(&m->life);
+	if (m->stopping) {
+		mutex_unlock(&m->life);
+		return -ESHUTDOWN;
+	}
+	m->open = true;
+	mutex_unlock(&m->life);
 	ret = m->app->start(&m->remote, m->app_state);
 	if (ret) {
 		dev_err(m->dev, "mcu: app %s failed to start: %s\n",
@@ -316,8 +381,8 @@ static int mcu_link(struct asvirt_mcu *m)
 	WRITE_ONCE(m->linked, true);
 	asvirt_mcu_trace(m, "MCU booted, firmware app '%s'", m->app->name);
 	if (m->bufs_map)
-		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%zx (learned from vring0, %s)",
-				 m->regions[0].da, m->regions[0].size,
+		asvirt_mcu_trace(m, "rpmsg buffers: 0x%llx+0x%llx (learned from vring0, %s)",
+				 bufs.da, (u64)bufs.size,
 				 m->bufs_vmapped ? "non-cacheable" : "cached");
 	return 0;
 }
@@ -368,7 +433,7 @@ static int mcu_isr_thread(void *data)
 			continue;
 		if (!m->linked) {
 			ret = mcu_link(m);
-			if (ret == -EAGAIN)
+			if (ret == -EAGAIN || READ_ONCE(m->stopping))
 				continue;
 			if (ret) {
 				dev_err(m->dev, "mcu: cannot bring the link up (%d)\n", ret);
@@ -379,7 +444,11 @@ static int mcu_isr_thread(void *data)
 		if (READ_ONCE(m->inject_bad_addr) && mcu_corrupt_rx(m))
 			WRITE_ONCE(m->inject_bad_addr, false);
 		ret = asv_remote_isr(&m->remote);
-		if (ret && ret != -ASV_ENODEV) {
+		/*
+		 * A stop closes the remote (-ESHUTDOWN from here on) after
+		 * setting m->stopping: that is no fault to report.
+		 */
+		if (ret && ret != -ASV_ENODEV && !READ_ONCE(m->stopping)) {
 			/* Like firmware that faults: stop, let the host recover us. */
 			dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
 			asvirt_mcu_trace(m, "MCU halted: %s", asv_strerror(ret));
@@ -412,8 +481,16 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 		dev_err(m->dev, "mcu: firmware names unknown app '%s'\n", m->app_name);
 		return -ENOENT;
 	}
-	/* The kernel validated the table already; we do not trust it. */
-	if (asv_rsc_validate(m->table, m->table_size, NULL)) {
+	sema_init(&m->irq, ASVIRT_MCU_IRQ_LOWERED);
+	init_waitqueue_head(&m->wq);
+	atomic_set(&m->gen, 0);
+	for (i = 0; i < ASV_LOCK_COUNT; i++)
+		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
+	/*
+	 * The kernel validated the table already; we do not trust it: the
+	 * core validates a private copy (again at link-up, see mcu_link()).
+	 */
+	if (mcu_remote_init(m)) {
 		dev_err(m->dev, "mcu: resource table refused\n");
 		return -EINVAL;
 	}
@@ -421,12 +498,9 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 	if (!m->app_state)
 		return -ENOMEM;
 
-	sema_init(&m->irq, ASVIRT_MCU_IRQ_LOWERED);
-	init_waitqueue_head(&m->wq);
-	atomic_set(&m->gen, 0);
-	for (i = 0; i < ASV_LOCK_COUNT; i++)
-		__mutex_init(&m->locks[i], asvirt_lock_names[i], &asvirt_lock_keys[i]);
+	mutex_init(&m->life);
 	m->linked = false;
+	m->open = false;
 	m->stopping = false;
 	m->crashed = false;
 	m->bufs_map = NULL;
@@ -473,31 +547,108 @@ void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause)
 		up(&m->irq);
 }
 
-/* Stop the ISR thread and the app; idempotent. */
+/* The flood's endpoint: whatever the host sends it is dropped. */
+static int mcu_flood_cb(struct asv_endpoint *ept, void *data, size_t len,
+			u32 src, void *priv)
+{
+	return 0;
+}
+
+/*
+ * Test: a kernel thread of the MCU that sends 64-byte messages to @dst as
+ * fast as the host takes them (an app sending from its own thread, not
+ * from a callback). It blocks in the core's send path whenever the host
+ * has no free buffer; a stop must end that send with -ESHUTDOWN.
+ */
+static int mcu_flood_thread(void *data)
+{
+	struct asvirt_mcu *m = data;
+	unsigned long sent = 0;
+	u8 msg[64];
+	int err;
+
+	memset(msg, 0xf1, sizeof(msg));
+	do {
+		err = asv_sendto(&m->flood_ept, m->flood_dst, msg, sizeof(msg));
+		if (!err)
+			sent++;
+	} while ((!err || err == -ASV_ETIMEDOUT) && !kthread_should_stop());
+	dev_info(m->dev, "mcu: flood thread: %lu messages sent, then %s\n",
+		 sent, asv_strerror(err));
+	asvirt_wait_for_stop();
+	return 0;
+}
+
+int asvirt_mcu_flood(struct asvirt_mcu *m, u32 dst)
+{
+	struct task_struct *t;
+	int ret = -EBUSY;
+
+	/* Under the life lock: a stop either sees the thread or comes first. */
+	mutex_lock(&m->life);
+	if (!READ_ONCE(m->linked) || m->stopping || m->flood)
+		goto out;
+	if (asv_create_ept(&m->remote.dev, &m->flood_ept, "", ASV_RPMSG_ADDR_ANY,
+			   mcu_flood_cb, m))
+		goto out;
+	m->flood_dst = dst;
+	t = kthread_run(mcu_flood_thread, m, "asvirt-flood%d", m->id);
+	if (IS_ERR(t)) {
+		asv_destroy_ept(&m->flood_ept);
+		ret = PTR_ERR(t);
+		goto out;
+	}
+	m->flood = t;
+	ret = 0;
+out:
+	mutex_unlock(&m->life);
+	return ret;
+}
+
+static void mcu_flood_stop(struct asvirt_mcu *m)
+{
+	if (!m->flood)
+		return;
+	kthread_stop(m->flood);
+	m->flood = NULL;
+	asv_destroy_ept(&m->flood_ept);
+}
+
+/*
+ * Stop the MCU: its senders, the ISR thread and the app; idempotent. Other
+ * kernel threads may be in the core's send path meanwhile (the ISR thread
+ * in a callback, the flood thread): the close makes each of them return
+ * -ESHUTDOWN within one wait slice and returns only when none is left
+ * inside, so the threads can then be stopped and the app state freed.
+ */
 void asvirt_mcu_stop(struct asvirt_mcu *m)
 {
+	bool open;
+
 	if (!m->running)
 		return;
-	if (READ_ONCE(m->linked))
-		asv_remote_shutdown(&m->remote);
+	/*
+	 * m->stopping first, under the life lock: the ISR thread either
+	 * opened the remote before (we close it) or sees m->stopping and
+	 * never starts the app; and it reports no fault for the -ESHUTDOWN
+	 * our close makes asv_remote_isr() return.
+	 */
+	mutex_lock(&m->life);
 	WRITE_ONCE(m->stopping, true);
-	wake_up_all(&m->wq);
+	open = m->open;
+	mutex_unlock(&m->life);
+	if (open)
+		asv_remote_shutdown(&m->remote);
+	mcu_flood_stop(m);
 	up(&m->irq);
 	kthread_stop(m->isr);
 	m->isr = NULL;
 	if (m->linked) {
-		/*
-		 * Again: the ISR thread may have booted the MCU and brought the
-		 * link up after the check above. With the link still up, the
-		 * app's stop would announce its endpoints' destruction to a
-		 * host that is itself tearing down (seen as a lockdep report in
-		 * Linux's name-service callback during rmmod).
-		 */
-		asv_remote_shutdown(&m->remote);
 		m->app->stop(&m->remote, m->app_state);
 		asvirt_mcu_trace(m, "MCU stopped");
 	}
 	m->linked = false;
+	m->open = false;
 	mcu_unmap_bufs(m);
 	kfree(m->app_state);
 	m->app_state = NULL;

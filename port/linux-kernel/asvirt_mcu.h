@@ -39,16 +39,23 @@ struct asvirt_mcu {
 	void *notify_ctx;
 	/* The device the host allocates its rpmsg buffers for (NULL: coherent). */
 	struct device *bufs_dev;
+	/* Test: rewrite the table once, right after the MCU first reads it. */
+	bool inject_table_race;
 
 	/* private */
 	struct asv_remote remote;
-	struct asv_mem_region regions[ASV_REMOTE_MAX_REGIONS];
 	const struct asv_app *app;
 	void *app_state;
 	void *bufs_map;			/* the mapped rpmsg buffer window */
 	bool bufs_vmapped;		/* bufs_map is a non-cacheable vmap() */
-	bool linked;			/* asv_remote_init() done */
+	bool linked;			/* the app started (mcu_link() done) */
 	bool running;
+	/*
+	 * open: the remote may have senders, a stop must close it; stopping:
+	 * a stop began. Both written under @life, so a stop and the link
+	 * (or the flood knob) see each other.
+	 */
+	bool open;
 	bool stopping;
 	bool crashed;
 	bool inject_bad_addr;		/* test: corrupt the next host buffer */
@@ -58,6 +65,11 @@ struct asvirt_mcu {
 	wait_queue_head_t wq;		/* senders waiting for a buffer */
 	atomic_t gen;
 	struct mutex locks[ASV_LOCK_COUNT];
+	struct mutex life;
+	/* test: a kthread sending a flood (asvirt_mcu_flood()) */
+	struct task_struct *flood;
+	struct asv_endpoint flood_ept;
+	u32 flood_dst;
 };
 
 int asvirt_mcu_start(struct asvirt_mcu *m);
@@ -65,6 +77,7 @@ void asvirt_mcu_kick(struct asvirt_mcu *m);
 void asvirt_mcu_crash(struct asvirt_mcu *m);
 void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m);
 void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause);
+int asvirt_mcu_flood(struct asvirt_mcu *m, u32 dst);
 void asvirt_mcu_stop(struct asvirt_mcu *m);
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 	__printf(2, 3);

@@ -7,6 +7,8 @@
  *   rpmsg_test CTRLDEV -m MESSAGE     (send one message, print the echo)
  *   rpmsg_test CTRLDEV -f PAUSEFILE   (flood: see flood())
  *   rpmsg_test CTRLDEV -s NEPT COUNT  (stress: see stress())
+ *   rpmsg_test CTRLDEV -n COUNT       (write COUNT messages, never read:
+ *                                      see unread())
  *   rpmsg_test CTRLDEV -F PAUSEFILE   (flood, then a blocking write that
  *                                      must wait for a buffer; on 6.1 this
  *                                      trips DEBUG_ATOMIC_SLEEP inside
@@ -418,6 +420,29 @@ static int stress(const char *ctrlpath, int ctrl, int nept, long count)
 	return 0;
 }
 
+/*
+ * A reader that never reads: write up to @count messages without blocking
+ * (stop at EAGAIN), then hold the endpoint open, unread, until killed.
+ * With the host's interrupt masked (asvirt_host_pause) the echo app's
+ * callback then blocks on the MCU, waiting for a buffer.
+ */
+static int unread(int fd, long count)
+{
+	unsigned char tx[MAX_PAYLOAD];
+	long n;
+
+	memset(tx, 0x3c, sizeof(tx));
+	for (n = 0; n < count; n++)
+		if (write(fd, tx, 64) != 64)
+			break;
+	if (n == 0)
+		return fail("write");
+	printf("rpmsg_test: wrote %ld of %ld messages, holding the endpoint unread\n", n, count);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char tx[MAX_PAYLOAD], rx[MAX_PAYLOAD + 16];
@@ -435,9 +460,10 @@ int main(int argc, char **argv)
 		return stress(argv[1], ctrl, atoi(argv[3]), atol(argv[4]));
 	}
 	if (argc != 3 && !(argc == 4 && (!strcmp(argv[2], "-m") || !strcmp(argv[2], "-f") ||
-					 !strcmp(argv[2], "-F")))) {
+					 !strcmp(argv[2], "-F") || !strcmp(argv[2], "-n")))) {
 		fprintf(stderr,
-			"usage: %s CTRLDEV COUNT | -m MESSAGE | -f|-F PAUSEFILE | -s NEPT COUNT\n",
+			"usage: %s CTRLDEV COUNT | -m MESSAGE | -f|-F PAUSEFILE | -s NEPT COUNT | "
+			"-n COUNT\n",
 			argv[0]);
 		return 2;
 	}
@@ -455,6 +481,8 @@ int main(int argc, char **argv)
 		ioctl(fd, RPMSG_DESTROY_EPT_IOCTL);
 		return n;
 	}
+	if (argc == 4 && !strcmp(argv[2], "-n"))
+		return unread(fd, atol(argv[3]));
 
 	/* Nothing sent yet: non-blocking read says EAGAIN, poll says writable only. */
 	if (read(fd, rx, sizeof(rx)) != -1 || errno != EAGAIN)

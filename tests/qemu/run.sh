@@ -244,6 +244,94 @@ if want g; then
 	unload
 fi
 
+# (t) a host that rewrites the loaded resource table while the MCU links
+# (asvirt_table_race: the vdev entry's offset then points past the SRAM,
+# right after the MCU's first read of the table): the MCU must not parse
+# the rewritten table, the core refuses it with a log line, the MCU halts,
+# the kernel recovers it (fresh table) and echo works.
+if want t; then
+	step t-table-race
+	load asvirt-echo.elf auto_boot=0
+	c0=$(count 'crash detected')
+	echo 1 >$DBG/remoteproc0/asvirt_table_race
+	if ! echo start >$RP/remoteproc0/state; then fail "start"
+	elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
+		fail "rewritten table not refused"
+	elif ! dmesg | grep -q 'fault injection: table entry'; then fail "knob did not fire"
+	elif ! dmesg | grep -q 'resource table.*outside the table'; then fail "no refusal logged"
+	elif ! wait_for 10 state_is 0 running || ! wait_for 10 has_ctrl 0 ||
+	     ! wait_for 10 trace_has 0 'link up' || ! rtest 0 100; then
+		fail "no echo after recovery"
+	else pass; fi
+	unload
+fi
+
+# (k) stop while the MCU's senders are blocked in the send path: the host's
+# interrupt masked (asvirt_host_pause), a kthread of the MCU flooding
+# (asvirt_flood) and the echo app's callback blocked on the ISR thread
+# (a reader that never reads), then the rproc stop through sysfs, and
+# again with rmmod. The senders must leave with ESHUTDOWN, the stop must
+# not report a crash, no thread is left, nothing leaks (kmemleak), no
+# lockdep/KASAN report (the last step).
+uptime_cs() { sed 's/^\([0-9]*\)\.\([0-9]*\) .*/\1\2/' /proc/uptime; }
+senders_blocked() { grep -q 'senders_in_slow_path 2' $DBG/remoteproc0/asvirt_stats; }
+# block_senders: both senders of remoteproc0 blocked, or fail.
+block_senders() {
+	echo 1 >$DBG/remoteproc0/asvirt_host_pause || return 1
+	echo 0x7777 >$DBG/remoteproc0/asvirt_flood || return 1
+	rtest 0 -n 300 &
+	UNREAD=$!
+	wait_for 20 senders_blocked || { cat $DBG/remoteproc0/asvirt_stats; return 1; }
+	cat $DBG/remoteproc0/asvirt_stats | tr '\n' ' '; echo
+}
+# stopped_cleanly WHAT C0 L0 F0: checks after a stop while blocked.
+stopped_cleanly() {
+	kill $UNREAD 2>/dev/null; wait $UNREAD 2>/dev/null
+	[ "$(count 'crash detected')" = "$2" ] || { fail "$1 reported a crash"; return 1; }
+	[ "$(count 'mcu: link down')" = "$3" ] || { fail "$1: MCU says link down"; return 1; }
+	[ "$(count 'flood thread: .* then ESHUTDOWN')" -gt "$4" ] ||
+		{ dmesg | grep 'flood thread'; fail "$1: flood sender did not end with ESHUTDOWN"; return 1; }
+	! ps | grep -q '[a]svirt-' || { ps | grep '[a]svirt-'; fail "$1: threads left"; return 1; }
+}
+if want k; then
+	step k-stop-while-sending
+	ok=1
+	load asvirt-echo.elf
+	{ wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up'; } || { ok=0; fail "not up"; }
+	[ $ok = 1 ] && { block_senders || { ok=0; fail "senders not blocked"; }; }
+	if [ $ok = 1 ]; then
+		c0=$(count 'crash detected'); l0=$(count 'mcu: link down')
+		f0=$(count 'flood thread: .* then ESHUTDOWN')
+		t0=$(uptime_cs)
+		echo stop >$RP/remoteproc0/state || { ok=0; fail "stop"; }
+		echo "stop with 2 blocked senders: $(( $(uptime_cs) - t0 ))0 ms"
+		[ $ok = 1 ] && { state_is 0 offline || { ok=0; fail "not offline after stop"; }; }
+		[ $ok = 1 ] && { stopped_cleanly stop $c0 $l0 $f0 || ok=0; }
+	fi
+	# The same remote starts again and works; then the same block, rmmod.
+	[ $ok = 1 ] && { echo start >$RP/remoteproc0/state && wait_for 10 has_ctrl 0 &&
+		wait_for 10 trace_has 0 'link up' && rtest 0 100 >/dev/null ||
+		{ ok=0; fail "echo after the stop"; }; }
+	[ $ok = 1 ] && { block_senders || { ok=0; fail "senders not blocked (2)"; }; }
+	if [ $ok = 1 ]; then
+		c0=$(count 'crash detected'); l0=$(count 'mcu: link down')
+		f0=$(count 'flood thread: .* then ESHUTDOWN')
+		t0=$(uptime_cs)
+		unload || { ok=0; fail "rmmod"; }
+		echo "rmmod with 2 blocked senders: $(( $(uptime_cs) - t0 ))0 ms"
+		[ $ok = 1 ] && { stopped_cleanly rmmod $c0 $l0 $f0 || ok=0; }
+	else
+		unload
+	fi
+	if [ $ok = 1 ]; then
+		sleep 6
+		echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak
+		if grep -q unreferenced /sys/kernel/debug/kmemleak; then
+			head -60 /sys/kernel/debug/kmemleak; fail "kmemleak reports leaks"
+		else pass; fi
+	fi
+fi
+
 # (f) two virtual remotes at once, each with its own channels.
 if want f; then
 	step f-two-remotes
