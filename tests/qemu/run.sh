@@ -365,9 +365,14 @@ if want_dt s; then
 	else
 		rtest 0 -s 4 $N >/tmp/s0 2>&1 &
 		p0=$!
+		# alive ticks for the host's watchdog on a loaded machine; a
+		# real stall is caught by the test itself (10 s per echo)
+		( while kill -0 $p0 2>/dev/null; do sleep 20; echo "ASVIRT-PROGRESS: $CUR"; done ) &
+		tick=$!
 		rtest 1 -s 4 $N >/tmp/s1 2>&1
 		r1=$?
 		wait $p0; r0=$?
+		kill $tick 2>/dev/null; wait $tick 2>/dev/null
 		cat /tmp/s0 /tmp/s1
 		if [ $r0 = 0 ] && [ $r1 = 0 ]; then pass; else fail "r0=$r0 r1=$r1"; fi
 	fi
