@@ -21,10 +21,9 @@
 #include "asvirt/shmctl.h"
 
 /*
- * How long a waiter polls the doorbell before it sleeps in the kernel.
- * Streaming 64-byte messages between processes, 3 us cut futex syscalls
- * from 83-97 k to 4-8 k per run (perf stat -e syscalls:sys_enter_futex),
- * at the same message rate.
+ * How long a waiter polls the doorbell before it sleeps in the kernel: a
+ * peer that rings again within this costs neither side a syscall, which
+ * in a stream is most rings (docs/performance.md has the measurement).
  */
 #define FUTEX_SPIN_NS 3000u
 
