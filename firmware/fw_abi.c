@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/posix.h"
 #include "asvirt/firmware.h"
 #include "asvirt/fw_abi.h"
 
@@ -31,21 +32,6 @@ static uint32_t word(const void *entry, size_t i)
 	return v;
 }
 
-static int whyf(char *why, size_t n, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int whyf(char *why, size_t n, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && n) {
-		va_start(ap, fmt);
-		vsnprintf(why, n, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
-
 /* Mismatches named in full; the rest are counted. */
 #define MAX_NAMED 3u
 #define REBUILD "rebuild it against this asvirt (asvirt fw-build)"
@@ -60,33 +46,36 @@ int asv_fw_entry_check(const void *entry, size_t len, const char *us, char *why,
 	if (why && whylen)
 		why[0] = 0;
 	if (!entry || len < 8)
-		return whyf(why, whylen, -ASV_EINVAL, "no firmware entry (%zu bytes)", len);
+		return asv_whyf(why, whylen, -ASV_EINVAL, "no firmware entry (%zu bytes)", len);
 	magic = word(entry, 0);
 	abi = word(entry, 1);
 	if (magic == __builtin_bswap32(ASV_FW_MAGIC))
-		return whyf(why, whylen, -ASV_EPROTO,
-			    "firmware built for the other byte order (%s endian), %s is %s "
-			    "endian: " REBUILD,
-			    ASV_FW_BYTE_ORDER == 1234u ? "big" : "little", us,
-			    ASV_FW_BYTE_ORDER == 1234u ? "little" : "big");
+		return asv_whyf(why, whylen, -ASV_EPROTO,
+				"firmware built for the other byte order (%s endian), %s is %s "
+				"endian: " REBUILD,
+				ASV_FW_BYTE_ORDER == 1234u ? "big" : "little", us,
+				ASV_FW_BYTE_ORDER == 1234u ? "little" : "big");
 	if (magic != ASV_FW_MAGIC)
-		return whyf(why, whylen, -ASV_EINVAL,
-			    "no asvirt firmware entry (magic 0x%08x, not 0x%08x)", magic,
-			    ASV_FW_MAGIC);
+		return asv_whyf(why, whylen, -ASV_EINVAL,
+				"no asvirt firmware entry (magic 0x%08x, not 0x%08x)", magic,
+				ASV_FW_MAGIC);
 	if (abi != ASV_FW_ABI)
-		return whyf(why, whylen, -ASV_EPROTO,
-			    "firmware built for firmware ABI %u%s, %s has ABI %u: " REBUILD, abi,
-			    abi == 1 ? " (no record of its structure layouts)" : "", us,
-			    ASV_FW_ABI);
+		return asv_whyf(why, whylen, -ASV_EPROTO,
+				"firmware built for firmware ABI %u%s, %s has ABI %u: " REBUILD,
+				abi, abi == 1 ? " (no record of its structure layouts)" : "", us,
+				ASV_FW_ABI);
 	if (len < head * 4)
-		return whyf(why, whylen, -ASV_EINVAL, "firmware entry truncated (%zu bytes)", len);
+		return asv_whyf(why, whylen, -ASV_EINVAL, "firmware entry truncated (%zu bytes)",
+				len);
 	n = word(entry, 2);
 	if (n != ASV_FW_LAYOUT_N)
-		return whyf(why, whylen, -ASV_EPROTO,
-			    "firmware entry records %u structure layout items, %s has %u: " REBUILD,
-			    n, us, (unsigned int)ASV_FW_LAYOUT_N);
+		return asv_whyf(
+		    why, whylen, -ASV_EPROTO,
+		    "firmware entry records %u structure layout items, %s has %u: " REBUILD, n, us,
+		    (unsigned int)ASV_FW_LAYOUT_N);
 	if (len < (head + n) * 4)
-		return whyf(why, whylen, -ASV_EINVAL, "firmware entry truncated (%zu bytes)", len);
+		return asv_whyf(why, whylen, -ASV_EINVAL, "firmware entry truncated (%zu bytes)",
+				len);
 	for (i = 0; i < n; i++) {
 		uint32_t v = word(entry, head + i);
 		int w = 0;

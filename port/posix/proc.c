@@ -17,6 +17,7 @@
 
 #include "asvirt/elf.h"
 #include "asvirt/errors.h"
+#include "asvirt/posix.h"
 #include "asvirt/firmware.h"
 #include "asvirt/fw_abi.h"
 #include "asvirt/proc.h"
@@ -40,21 +41,6 @@ static void why_log(void *ctx, int level, const char *msg)
 	(void)level;
 	if (w->buf && w->len && !w->buf[0])
 		snprintf(w->buf, w->len, "%s", msg);
-}
-
-static int whyf(char *why, size_t n, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int whyf(char *why, size_t n, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && n) {
-		va_start(ap, fmt);
-		vsnprintf(why, n, fmt, ap);
-		va_end(ap);
-	}
-	return err;
 }
 
 /* The image's entry, read from its section: what it was built against. */
@@ -97,24 +83,24 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	if (why && whylen)
 		why[0] = 0;
 	if (strlen(path) >= sizeof(img->path))
-		return whyf(why, whylen, -ASV_EINVAL, "path too long");
+		return asv_whyf(why, whylen, -ASV_EINVAL, "path too long");
 	snprintf(img->path, sizeof(img->path), "%s", path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return whyf(why, whylen, -ASV_ENOENT, "%s: %s", path, strerror(errno));
+		return asv_whyf(why, whylen, -ASV_ENOENT, "%s: %s", path, strerror(errno));
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return whyf(why, whylen, -ASV_EINVAL, "%s: not a regular file", path);
+		return asv_whyf(why, whylen, -ASV_EINVAL, "%s: not a regular file", path);
 	}
 	if (st.st_size <= 0 || (uint64_t)st.st_size > ASV_FW_MAX_FILE) {
 		close(fd);
-		return whyf(why, whylen, -ASV_EINVAL, "%s: size %lld outside 1..%u bytes", path,
-			    (long long)st.st_size, ASV_FW_MAX_FILE);
+		return asv_whyf(why, whylen, -ASV_EINVAL, "%s: size %lld outside 1..%u bytes", path,
+				(long long)st.st_size, ASV_FW_MAX_FILE);
 	}
 	buf = malloc((size_t)st.st_size);
 	if (!buf) {
 		close(fd);
-		return whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
 	}
 	while (got < (size_t)st.st_size) {
 		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
@@ -128,27 +114,27 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	close(fd);
 	if (got != (size_t)st.st_size) {
 		free(buf);
-		return whyf(why, whylen, -ASV_EIO, "%s: short read", path);
+		return asv_whyf(why, whylen, -ASV_EIO, "%s: short read", path);
 	}
 	err = asv_elf_check(buf, got, &info, ewhy, sizeof(ewhy));
 	if (!err)
 		err = asv_elf_find_section(buf, got, ASV_ELF_RSC_SECTION, &sec, ewhy, sizeof(ewhy));
 	if (err) {
 		free(buf);
-		return whyf(why, whylen, err, "%s: bad firmware: %s", path, ewhy);
+		return asv_whyf(why, whylen, err, "%s: bad firmware: %s", path, ewhy);
 	}
 	if (!sec.data || !sec.size || sec.size > 65536) {
 		free(buf);
-		return whyf(why, whylen, -ASV_EINVAL,
-			    "%s: bad firmware: %s section is empty or larger than 64 KiB", path,
-			    ASV_ELF_RSC_SECTION);
+		return asv_whyf(why, whylen, -ASV_EINVAL,
+				"%s: bad firmware: %s section is empty or larger than 64 KiB", path,
+				ASV_ELF_RSC_SECTION);
 	}
 	/* Copy first: the section may sit at any file offset, the table
 	 * parser wants 4-byte alignment (found by fuzz_elf). */
 	img->table = malloc((size_t)sec.size);
 	if (!img->table) {
 		free(buf);
-		return whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "%s: out of memory", path);
 	}
 	memcpy(img->table, sec.data, (size_t)sec.size);
 	img->table_size = (size_t)sec.size;
@@ -163,7 +149,7 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	}
 	if (err) {
 		asv_fw_image_free(img);
-		return whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
+		return asv_whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
 	}
 	img->machine = info.machine;
 	img->elf_class = info.elf_class;
@@ -413,13 +399,13 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	p->map_size = ASV_SHM_CTL_SIZE + region;
 	p->memfd = memfd_create(p->name, MFD_CLOEXEC);
 	if (p->memfd < 0 || ftruncate(p->memfd, (off_t)p->map_size)) {
-		err = whyf(why, whylen, -ASV_ENOMEM, "memfd: %s", strerror(errno));
+		err = asv_whyf(why, whylen, -ASV_ENOMEM, "memfd: %s", strerror(errno));
 		goto fail;
 	}
 	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->memfd, 0);
 	if (p->map == MAP_FAILED) {
 		p->map = NULL;
-		err = whyf(why, whylen, -ASV_ENOMEM, "mmap: %s", strerror(errno));
+		err = asv_whyf(why, whylen, -ASV_ENOMEM, "mmap: %s", strerror(errno));
 		goto fail;
 	}
 	p->ctl = p->map;
@@ -439,7 +425,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		p->remote_irq = asv_notifier_futex_create(&p->ctl->remote_db);
 	}
 	if (!p->host_irq || !p->remote_irq) {
-		err = whyf(why, whylen, -ASV_ENOMEM, "doorbells: %s", strerror(errno));
+		err = asv_whyf(why, whylen, -ASV_ENOMEM, "doorbells: %s", strerror(errno));
 		goto fail;
 	}
 	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
@@ -463,7 +449,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	p->pid = spawn_runner(p);
 	if (p->pid < 0) {
 		p->pid = 0;
-		err = whyf(why, whylen, -ASV_ENOMEM, "fork: %s", strerror(errno));
+		err = asv_whyf(why, whylen, -ASV_ENOMEM, "fork: %s", strerror(errno));
 		goto fail;
 	}
 	p->pidfd = pidfd_open_(p->pid);
@@ -471,24 +457,25 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	/* The runner's state: one read per look, checked, then used. */
 	while ((rstate = __atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
 		if (rstate == ASV_RUNNER_FAILED) {
-			err = whyf(why, whylen, -ASV_EIO, "firmware failed to start (error %d)",
-				   (int)__atomic_load_n(&p->ctl->error, __ATOMIC_RELAXED));
+			err = asv_whyf(why, whylen, -ASV_EIO, "firmware failed to start (error %d)",
+				       (int)__atomic_load_n(&p->ctl->error, __ATOMIC_RELAXED));
 			goto fail;
 		}
 		if (reap(p, 5, &status)) {
 			p->pid = 0;
 			if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-				err =
-				    whyf(why, whylen, -ASV_ENOENT, "cannot run %s", p->cfg.runner);
+				err = asv_whyf(why, whylen, -ASV_ENOENT, "cannot run %s",
+					       p->cfg.runner);
 			else
-				err = whyf(
+				err = asv_whyf(
 				    why, whylen, -ASV_EIO, "firmware process %s %d during boot",
 				    WIFSIGNALED(status) ? "killed by signal" : "exited with",
 				    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 			goto fail;
 		}
 		if (asv_posix_now_ms() >= end) {
-			err = whyf(why, whylen, -ASV_ETIMEDOUT, "firmware did not start in time");
+			err =
+			    asv_whyf(why, whylen, -ASV_ETIMEDOUT, "firmware did not start in time");
 			goto fail;
 		}
 	}
@@ -502,7 +489,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	__atomic_store_n(&p->nchannels, 0, __ATOMIC_RELAXED);
 	err = asv_host_init(&p->host, &hc);
 	if (err) {
-		whyf(why, whylen, err, "host init: %s", asv_strerror(err));
+		asv_whyf(why, whylen, err, "host init: %s", asv_strerror(err));
 		goto fail;
 	}
 	p->host_up = 1;
@@ -510,7 +497,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		asv_host_register_driver(&p->host, p->drivers[i]);
 	err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
 	if (err) {
-		whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
+		asv_whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
 		goto fail;
 	}
 	/* Kick once more now that the ISR thread runs (harmless if early). */
@@ -619,11 +606,11 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 	p->memfd = p->pidfd = p->stop_efd = -1;
 	p->efd_host = p->efd_remote = -1;
 	if (!cfg || !cfg->runner || !fw_path)
-		return whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
+		return asv_whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
 	p->cfg = *cfg;
 	err = asv_fw_image_load(&p->img, fw_path, why, whylen);
 	if (!err && p->img.entry_err) {
-		err = whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
+		err = asv_whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
 		asv_fw_image_free(&p->img);
 	}
 	if (err)
@@ -646,12 +633,12 @@ int asv_proc_start(struct asv_proc *p, char *why, size_t whylen)
 	pthread_mutex_lock(&p->mu);
 	if (p->monitor_running) {
 		pthread_mutex_unlock(&p->mu);
-		return whyf(why, whylen, -ASV_EBUSY, "already started");
+		return asv_whyf(why, whylen, -ASV_EBUSY, "already started");
 	}
 	p->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->stop_efd < 0) {
 		pthread_mutex_unlock(&p->mu);
-		return whyf(why, whylen, -ASV_ENOMEM, "eventfd: %s", strerror(errno));
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "eventfd: %s", strerror(errno));
 	}
 	err = boot(p, why, whylen);
 	if (err) {
@@ -667,7 +654,7 @@ int asv_proc_start(struct asv_proc *p, char *why, size_t whylen)
 		p->stop_efd = -1;
 		p->state = ASV_PROC_OFFLINE;
 		pthread_mutex_unlock(&p->mu);
-		return whyf(why, whylen, -ASV_ENOMEM, "monitor thread");
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "monitor thread");
 	}
 	p->monitor_running = 1;
 	pthread_mutex_unlock(&p->mu);

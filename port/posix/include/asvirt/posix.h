@@ -117,4 +117,8 @@ int asv_posix_log_level(int log_level, bool errors_only);
 /* A logger that prints "[name] LEVEL: msg" to stderr (log_ctx = name). */
 void asv_posix_log_stderr(void *ctx, int level, const char *msg);
 
+/* Write the reason for @err into @why (@n bytes; NULL for none), return @err. */
+int asv_whyf(char *why, size_t n, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #endif
