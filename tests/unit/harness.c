@@ -67,6 +67,18 @@ void guarded_free(void *p, size_t size)
 	munmap((uint8_t *)p - pg, size + 2 * (size_t)pg);
 }
 
+int wait_atleast(unsigned int *v, unsigned int want, unsigned int ms)
+{
+	uint64_t end = asv_posix_now_ms() + ms;
+
+	while (__atomic_load_n(v, __ATOMIC_SEQ_CST) < want) {
+		if (asv_posix_now_ms() > end)
+			return -1;
+		usleep(1000);
+	}
+	return 0;
+}
+
 unsigned long test_count(unsigned long full)
 {
 	const char *s = getenv("ASVIRT_TEST_SCALE");

@@ -84,6 +84,9 @@ void msys_fini(struct msys *m);
 int msys_pair_init(struct msys *m, struct asv_endpoint **h, struct asv_endpoint *re, asv_rx_cb cb,
 		   void *hpriv, void *rpriv);
 
+/* Wait until the atomic counter *@v reaches @want: 0, or -1 after @ms. */
+int wait_atleast(unsigned int *v, unsigned int want, unsigned int ms);
+
 /* How heavy the stress tests are: 1 normally, smaller under TSan. */
 unsigned long test_count(unsigned long full);
 

@@ -48,18 +48,6 @@ static int gated_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, voi
 	return 0;
 }
 
-static int wait_for(unsigned int *v, unsigned int want)
-{
-	uint64_t end = asv_posix_now_ms() + 10000;
-
-	while (__atomic_load_n(v, __ATOMIC_SEQ_CST) < want)
-		if (asv_posix_now_ms() > end)
-			return -1;
-		else
-			usleep(1000);
-	return 0;
-}
-
 struct sendarg {
 	struct asv_endpoint *ept;
 	uint32_t dst;
@@ -100,7 +88,7 @@ static void run(int remote_sends)
 	/* the receiver's ISR blocks in the first callback: nothing comes back */
 	for (i = 0; i < 256; i++)
 		assert_int_equal(asv_trysendto(from, dst, &i, sizeof(i)), 0);
-	assert_int_equal(wait_for(&g.blocked, 1), 0);
+	assert_int_equal(wait_atleast(&g.blocked, 1, 10000), 0);
 	assert_int_equal(asv_trysendto(from, dst, "x", 1), -ASV_ENOMEM);
 	assert_int_equal(asv_send_timeout(from, dst, "x", 1, 100), -ASV_ETIMEDOUT);
 	/* a sender blocked on the interrupt is woken when buffers return */
@@ -110,7 +98,7 @@ static void run(int remote_sends)
 	gate_open(&g);
 	pthread_join(th, NULL);
 	assert_int_equal(a.ret, 0);
-	assert_int_equal(wait_for(&g.received, 257), 0);
+	assert_int_equal(wait_atleast(&g.received, 257, 10000), 0);
 	assert_int_equal(asv_destroy_ept(&re), 0);
 	asv_host_destroy_ept(h);
 	asv_vsys_stop(s);
@@ -175,14 +163,14 @@ static void test_echo_from_callback_waits(void **state)
 	h = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, c, &err);
 	for (i = 0; i < 300; i++)
 		assert_int_equal(asv_sendto(h, ASV_ECHO_ADDR, &i, sizeof(i)), 0);
-	assert_int_equal(wait_for(&c->n, 256), 0);
+	assert_int_equal(wait_atleast(&c->n, 256, 10000), 0);
 	usleep(50000);
 	assert_int_equal(__atomic_load_n(&c->n, __ATOMIC_SEQ_CST), 256);
 	/* give the buffers back: the waiting echo continues, all 300 arrive */
 	__atomic_store_n(&c->hold, 0, __ATOMIC_SEQ_CST);
 	for (i = 0; i < 256; i++)
 		assert_int_equal(asv_release_rx_buffer(&s->host.dev, c->held[i]), 0);
-	assert_int_equal(wait_for(&c->n, 300), 0);
+	assert_int_equal(wait_atleast(&c->n, 300, 10000), 0);
 	asv_host_destroy_ept(h);
 	asv_vsys_stop(s);
 	free(c);
@@ -230,7 +218,7 @@ static void test_stop_while_a_callback_streams(void **state)
 	req.nept = asv_cpu_to_le32(1);
 	req.dst_base = asv_cpu_to_le32(0x500);
 	assert_int_equal(asv_sendto(h, ASV_BENCH_SOURCE_ADDR, &req, sizeof(req)), 0);
-	assert_int_equal(wait_for(&c->n, 1000), 0);
+	assert_int_equal(wait_atleast(&c->n, 1000, 10000), 0);
 	pthread_create(&th, NULL, stop_thread, &st);
 	for (ms = 0; ms < 10000 && !__atomic_load_n(&st.done, __ATOMIC_SEQ_CST); ms++)
 		usleep(1000);
@@ -265,7 +253,7 @@ static int logged_drop(bool errors_only)
 	/* in order on one ring: when "sync" arrives, the drop was logged */
 	assert_int_equal(asv_sendto(h, 0x777, "nobody", 6), 0);
 	assert_int_equal(asv_sendto(h, 0x600, "sync", 4), 0);
-	assert_int_equal(wait_for(&c->n, 1), 0);
+	assert_int_equal(wait_atleast(&c->n, 1, 10000), 0);
 	found = logcap_has(&lc, "no endpoint");
 	assert_int_equal(asv_destroy_ept(&re), 0);
 	asv_host_destroy_ept(h);
@@ -316,7 +304,7 @@ static void test_stats_while_a_callback_blocks(void **state)
 	assert_int_equal(asv_create_ept(&s->remote.dev, &re, NULL, 0x600, gated_cb, &g), 0);
 	assert_int_equal(asv_sendto(&re, 0x500, "a", 1), 0);
 	assert_int_equal(asv_sendto(&re, 0x500, "b", 1), 0);
-	assert_int_equal(wait_for(&g.blocked, 1), 0);
+	assert_int_equal(wait_atleast(&g.blocked, 1, 10000), 0);
 	r.dev = &s->host.dev;
 	assert_int_equal(pthread_create(&th, NULL, stats_main, &r), 0);
 	end = asv_posix_now_ms() + 2000;
@@ -326,7 +314,7 @@ static void test_stats_while_a_callback_blocks(void **state)
 	pthread_join(th, NULL);
 	assert_true(asv_posix_now_ms() < end);
 	assert_int_equal(r.st.rx_msgs, 1); /* counted as its callback starts */
-	assert_int_equal(wait_for(&g.received, 2), 0);
+	assert_int_equal(wait_atleast(&g.received, 2, 10000), 0);
 	asv_get_stats(&s->host.dev, &st);
 	assert_int_equal(st.rx_msgs, 2);
 	asv_get_stats(&s->remote.dev, &st);

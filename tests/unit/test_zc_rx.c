@@ -123,18 +123,6 @@ static void side_stop(struct side *s)
 	pthread_cond_destroy(&s->cv);
 }
 
-static int wait_count(unsigned int *v, unsigned int want)
-{
-	uint64_t end = asv_posix_now_ms() + 20000;
-
-	while (__atomic_load_n(v, __ATOMIC_SEQ_CST) < want)
-		if (asv_posix_now_ms() > end)
-			return -1;
-		else
-			usleep(1000);
-	return 0;
-}
-
 /* With the receiver's ISR parked in a callback, how many sends fit? */
 static unsigned int capacity(struct side *rx, struct asv_endpoint *from, uint32_t dst)
 {
@@ -143,7 +131,7 @@ static unsigned int capacity(struct side *rx, struct asv_endpoint *from, uint32_
 
 	__atomic_store_n(&rx->gate, 1, __ATOMIC_SEQ_CST);
 	assert_int_equal(asv_send_timeout(from, dst, &v, sizeof(v), 3000), 0);
-	assert_int_equal(wait_count(&rx->at_gate, 1), 0);
+	assert_int_equal(wait_atleast(&rx->at_gate, 1, 20000), 0);
 	while (asv_trysendto(from, dst, &v, sizeof(v)) == 0)
 		n++;
 	__atomic_store_n(&rx->gate, 0, __ATOMIC_SEQ_CST);
@@ -179,8 +167,8 @@ static void test_workers_release_both_ways(void **state)
 	pthread_join(td, NULL);
 	assert_int_equal(up.err, 0);
 	assert_int_equal(down.err, 0);
-	assert_int_equal(wait_count(&hs.released, n), 0);
-	assert_int_equal(wait_count(&rs.released, n), 0);
+	assert_int_equal(wait_atleast(&hs.released, n, 20000), 0);
+	assert_int_equal(wait_atleast(&rs.released, n, 20000), 0);
 	assert_int_equal(__atomic_load_n(&hs.bad, __ATOMIC_SEQ_CST), 0);
 	assert_int_equal(__atomic_load_n(&rs.bad, __ATOMIC_SEQ_CST), 0);
 	assert_int_equal(hs.received, n);
