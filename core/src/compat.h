@@ -24,6 +24,8 @@
 #define ASV_UNUSED __maybe_unused
 #define asv_cpu_relax() cpu_relax()
 #define asv_atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
+#define asv_container_of(p, type, member) container_of(p, type, member)
+#define ASV_ALWAYS_INLINE __always_inline
 #else
 #include <stdarg.h>
 #include <stdbool.h>
@@ -59,6 +61,10 @@
 #define asv_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #endif
 #define ASV_UNUSED __attribute__((unused))
+/* The structure that embeds *@p as its @member (the kernel's container_of). */
+#define asv_container_of(p, type, member) ((type *)(void *)((char *)(p)-offsetof(type, member)))
+/* Hot-path templates: inlined so that their role hooks become direct calls. */
+#define ASV_ALWAYS_INLINE inline __attribute__((always_inline))
 #define asv_atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
 #if defined(__x86_64__) || defined(__i386__)
 #define asv_cpu_relax() __builtin_ia32_pause()

@@ -6,22 +6,15 @@
  * back, it trusts only its own state arrays, so a remote that rewrites
  * the descriptor table cannot steer it.
  */
-#include "rpmsg_internal.h"
+#include "rx_drain.h"
 #include "asvirt/host.h"
 
-/*
- * Receive buffer states (private memory). AT_HOST: taken from the used
- * ring, being delivered or waiting in the give-back batch; it is AT_HOST
- * before its callback runs, so a worker thread may release it while the
- * callback still runs (RELEASED: the ISR gives it back when the callback
- * returns). HELD: the callback kept it (ASV_RX_HOLD) and returned.
- */
-enum { RX_POSTED = 0, RX_AT_HOST = 1, RX_HELD = 2, RX_RELEASED = 3 };
+/* Receive buffer states: ASV_RXB_* (rx_drain.h), PEER meaning posted. */
 enum { TX_FREE = 0, TX_TAKEN = 1, TX_INFLIGHT = 2 };
 
 static struct asv_host *to_host(struct asv_rpmsg_dev *d)
 {
-	return (struct asv_host *)d;
+	return asv_container_of(d, struct asv_host, dev);
 }
 
 /* ---- tx: vring[1] ---- */
@@ -104,49 +97,126 @@ static int buf_index(const uint8_t *base, unsigned int n, const void *p, uint16_
 
 /* ---- rx: vring[0] ---- */
 
+static void host_rx_queue(struct asv_rpmsg_dev *d, struct asv_rx_queue *q)
+{
+	struct asv_host *h = to_host(d);
+
+	q->state = h->rx_state;
+	q->ret_id = h->ret_id;
+	q->nret = &h->nret;
+	q->num = h->rx_vr.num;
+}
+
+/* Take the next message the remote queued on vring[0]. RX lock held. */
+static int host_rx_next(struct asv_rpmsg_dev *d, uint16_t *idp, struct asv_rpmsg_hdr **hdr,
+			uint32_t *lenp)
+{
+	struct asv_host *h = to_host(d);
+	uint32_t len;
+	uint16_t id;
+	int ret;
+
+	ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
+	if (ret <= 0) {
+		if (ret < 0)
+			asv_rpmsg_break(d, ret, "vring0: corrupt used index or id");
+		return ret;
+	}
+	if (id >= h->nbufs || asv_load_relaxed(&h->rx_state[id]) != ASV_RXB_PEER) {
+		asv_dev_log(d, ASV_LOG_ERR, "vring0: used id %u was not posted", id);
+		asv_rpmsg_break(d, -ASV_EPROTO, "vring0: used id not posted");
+		return -ASV_EPROTO;
+	}
+	/* ours before the callback runs: see ASV_RXB_OURS */
+	asv_store_relaxed(&h->rx_state[id], (uint8_t)ASV_RXB_OURS);
+	*idp = id;
+	*hdr = NULL;
+	if (len > ASV_RPMSG_BUF_SIZE) {
+		asv_stat_inc(&d->stats.rx_malformed);
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
+			    ASV_RPMSG_BUF_SIZE);
+	} else {
+		*hdr = (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
+		*lenp = len;
+	}
+	return 1;
+}
+
 /*
  * Queue rx buffer @id in the avail ring again (not yet published). Its
  * descriptor never changes (written once at init), so only the ring entry
  * is written. The host never reads a descriptor back, so a remote that
  * rewrites one only hurts itself: its own checks refuse the address.
  */
-static void repost_one(struct asv_host *h, uint16_t id)
+static void host_rx_give_back(struct asv_rpmsg_dev *d, uint16_t id)
 {
-	asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_POSTED);
-	asv_vring_drv_requeue(&h->rx_vr, id);
+	asv_vring_drv_requeue(&to_host(d)->rx_vr, id);
 }
 
-/* Post rx buffer @id again. RET lock held. */
-static void repost_rx(struct asv_host *h, uint16_t id)
+static void host_rx_publish(struct asv_rpmsg_dev *d)
 {
-	repost_one(h, id);
+	struct asv_host *h = to_host(d);
+
 	asv_vring_drv_publish(&h->rx_vr);
+	if (asv_vring_drv_need_kick(&h->rx_vr))
+		asv_notify(d, h->rx_notifyid);
 }
 
-static void rx_kick_if_wanted(struct asv_host *h)
+static bool host_rx_has_pending(struct asv_rpmsg_dev *d)
 {
-	if (asv_vring_drv_need_kick(&h->rx_vr))
-		asv_notify(&h->dev, h->rx_notifyid);
+	return asv_vring_drv_has_used(&to_host(d)->rx_vr);
 }
+
+static bool host_rx_peer_waits(struct asv_rpmsg_dev *d)
+{
+	return asv_vring_drv_peer_wants_kick(&to_host(d)->rx_vr);
+}
+
+static void host_rx_quiet(struct asv_rpmsg_dev *d)
+{
+	asv_vring_drv_disable_intr(&to_host(d)->rx_vr);
+}
+
+static bool host_rx_enable(struct asv_rpmsg_dev *d)
+{
+	return asv_vring_drv_enable_intr(&to_host(d)->rx_vr);
+}
+
+static bool host_rx_rearm(struct asv_rpmsg_dev *d)
+{
+	if (!host_rx_enable(d))
+		return false;
+	host_rx_quiet(d);
+	return true;
+}
+
+static const struct asv_rx_role host_rx = {
+	.queue = host_rx_queue,
+	.next = host_rx_next,
+	.give_back = host_rx_give_back,
+	.publish = host_rx_publish,
+	.has_pending = host_rx_has_pending,
+	.peer_waits = host_rx_peer_waits,
+	.quiet = host_rx_quiet,
+	.enable = host_rx_enable,
+	.rearm = host_rx_rearm,
+};
 
 static int host_rx_release(struct asv_rpmsg_dev *d, void *hdr)
 {
 	struct asv_host *h = to_host(d);
 	uint16_t id;
-	int err = 0;
 
 	if (buf_index(h->rx_base, h->nbufs, hdr, &id))
 		return -ASV_EINVAL;
-	if (asv_load_relaxed(&h->rx_state[id]) == RX_HELD) {
-		repost_rx(h, id);
-		rx_kick_if_wanted(h);
-	} else if (asv_load_relaxed(&h->rx_state[id]) == RX_AT_HOST) {
-		/* its callback still runs: the ISR gives it back after it */
-		asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_RELEASED);
-	} else {
-		err = -ASV_EINVAL;
-	}
-	return err;
+	return asv_rx_release(d, &host_rx, id);
+}
+
+/* Give the batched rx buffers back (the role op; ISR thread, RX held). */
+static void host_rx_flush(struct asv_rpmsg_dev *d)
+{
+	asv_rx_flush(d, &host_rx);
 }
 
 /* ---- name service and channels ---- */
@@ -303,8 +373,6 @@ static void host_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, ui
 	}
 }
 
-static void host_rx_flush(struct asv_rpmsg_dev *d);
-
 static const struct asv_role_ops host_ops = {
 	.tx_get = host_tx_get,
 	.tx_commit = host_tx_commit,
@@ -365,7 +433,7 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 		h->tx_free[i] = (uint16_t)(n - 1 - i);
 	h->ntx_free = n;
 	for (i = 0; i < n; i++) {
-		h->rx_state[i] = RX_POSTED;
+		h->rx_state[i] = ASV_RXB_PEER;
 		asv_vring_drv_put(&h->rx_vr, (uint16_t)i,
 				  h->rx_da + (uint64_t)i * ASV_RPMSG_BUF_SIZE, ASV_RPMSG_BUF_SIZE,
 				  ASV_VRING_DESC_F_WRITE);
@@ -500,105 +568,6 @@ void asv_host_deinit(struct asv_host *h)
 	h->dev.ops = NULL;
 }
 
-static void rx_kick_if_wanted(struct asv_host *h);
-
-/* Repost the batched rx buffers under one lock and one index update.
- * RX lock held (the batch belongs to whoever drains the ring). */
-static void host_rx_flush(struct asv_rpmsg_dev *d)
-{
-	struct asv_host *h = to_host(d);
-	unsigned int i;
-
-	if (!h->nret)
-		return;
-	asv_lock(d, ASV_LOCK_RET);
-	for (i = 0; i < h->nret; i++)
-		repost_one(h, h->ret_id[i]);
-	asv_vring_drv_publish(&h->rx_vr);
-	rx_kick_if_wanted(h);
-	asv_unlock(d, ASV_LOCK_RET);
-	h->nret = 0;
-}
-
-/* Poll mode, the ring empty: repost what was collected if it is due (a
- * batch, or the remote waits for buffers). RX lock held. */
-static void host_rx_flush_lazy(struct asv_host *h)
-{
-	if (asv_ret_due(h->nret, h->rx_vr.num, asv_vring_drv_peer_wants_kick(&h->rx_vr)))
-		host_rx_flush(&h->dev);
-}
-
-/*
- * The callback of rx buffer @id returned ASV_RX_HOLD: true when the
- * buffer is now held, false when a worker released it while the callback
- * ran (it goes back with the batch). RX lock held.
- */
-static bool hold_rx(struct asv_host *h, uint16_t id)
-{
-	bool held;
-
-	asv_lock(&h->dev, ASV_LOCK_RET);
-	held = asv_load_relaxed(&h->rx_state[id]) == RX_AT_HOST;
-	asv_store_relaxed(&h->rx_state[id], (uint8_t)(held ? RX_HELD : RX_AT_HOST));
-	asv_unlock(&h->dev, ASV_LOCK_RET);
-	return held;
-}
-
-/* Deliver what the remote queued on vring[0]. RX lock held. */
-static int process_rx(struct asv_host *h, bool rearm, unsigned int *work)
-{
-	struct asv_rpmsg_dev *d = &h->dev;
-	uint32_t len;
-	uint16_t id;
-	int ret;
-
-	asv_vring_drv_disable_intr(&h->rx_vr);
-	for (;;) {
-		ret = asv_vring_drv_get_used(&h->rx_vr, &id, &len);
-		if (ret == 0) {
-			if (!rearm) {
-				host_rx_flush_lazy(h);
-				break;
-			}
-			host_rx_flush(d);
-			if (!asv_vring_drv_enable_intr(&h->rx_vr))
-				break;
-			asv_vring_drv_disable_intr(&h->rx_vr);
-			continue;
-		}
-		if (ret < 0) {
-			asv_rpmsg_break(d, ret, "vring0: corrupt used index or id");
-			break;
-		}
-		if (id >= h->nbufs || asv_load_relaxed(&h->rx_state[id]) != RX_POSTED) {
-			asv_dev_log(d, ASV_LOG_ERR, "vring0: used id %u was not posted", id);
-			asv_rpmsg_break(d, -ASV_EPROTO, "vring0: used id not posted");
-			ret = -ASV_EPROTO;
-			break;
-		}
-		/* ours before the callback runs: see RX_AT_HOST */
-		asv_store_relaxed(&h->rx_state[id], (uint8_t)RX_AT_HOST);
-		(*work)++;
-		if (len > ASV_RPMSG_BUF_SIZE) {
-			asv_stat_inc(&d->stats.rx_malformed);
-			asv_dev_log(d, ASV_LOG_ERR,
-				    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
-				    ASV_RPMSG_BUF_SIZE);
-		} else if (asv_rpmsg_deliver(d,
-					     (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE),
-					     len) == ASV_RX_HOLD &&
-			   hold_rx(h, id)) {
-			continue;
-		}
-		h->ret_id[h->nret++] = id;
-		if (h->nret == ASV_RET_BATCH)
-			host_rx_flush(d);
-	}
-	if (ret < 0)
-		host_rx_flush(d);
-	return ret < 0 ? ret : 0;
-}
-
 /* 0 when the link is usable, else why not. */
 static int host_link_err(struct asv_host *h)
 {
@@ -613,36 +582,16 @@ static int host_link_err(struct asv_host *h)
 	return up ? 0 : -ASV_ENODEV;
 }
 
-/*
- * Deliver what is pending under the RX lock, then wake blocked senders.
- * @rearm: interrupt mode (turn the remote's interrupts back on when the
- * ring is empty); poll mode leaves them off.
- */
-static int drain(struct asv_host *h, bool rearm, unsigned int *work)
-{
-	struct asv_rpmsg_dev *d = &h->dev;
-	int ret;
-
-	asv_lock(d, ASV_LOCK_RX);
-	if (rearm)
-		asv_stat_inc(&d->stats.isr_runs);
-	ret = process_rx(h, rearm, work);
-	asv_unlock(d, ASV_LOCK_RX);
-	asv_rpmsg_wake_senders(d);
-	return ret;
-}
-
 int asv_host_isr(struct asv_host *h)
 {
 	unsigned int work = 0;
 	int ret = host_link_err(h);
 
-	return ret ? ret : drain(h, true, &work);
+	return ret ? ret : asv_rx_drain(&h->dev, &host_rx, true, &work);
 }
 
 int asv_host_poll(struct asv_host *h, unsigned int *work)
 {
-	unsigned int n = 0;
 	int ret;
 
 	if (work)
@@ -650,35 +599,14 @@ int asv_host_poll(struct asv_host *h, unsigned int *work)
 	ret = host_link_err(h);
 	if (ret)
 		return ret;
-	/* Cheap check first: a polling ISR calls this in a loop. The
-	 * interrupt may have been for freed tx buffers: wake their waiters. */
-	if (!asv_vring_drv_has_used(&h->rx_vr)) {
-		/* the remote waits for buffers: repost what we collected */
-		if (asv_vring_drv_peer_wants_kick(&h->rx_vr)) {
-			asv_lock(&h->dev, ASV_LOCK_RX);
-			host_rx_flush(&h->dev);
-			asv_unlock(&h->dev, ASV_LOCK_RX);
-		}
-		asv_rpmsg_wake_senders(&h->dev);
-		return 0;
-	}
-	ret = drain(h, false, &n);
-	if (work)
-		*work = n;
-	return ret;
+	return asv_rx_poll(&h->dev, &host_rx, work);
 }
 
 bool asv_host_poll_done(struct asv_host *h)
 {
 	if (!h || !h->dev.ops)
 		return false;
-	/* about to block or stop: nothing stays collected */
-	asv_lock(&h->dev, ASV_LOCK_RX);
-	host_rx_flush(&h->dev);
-	asv_unlock(&h->dev, ASV_LOCK_RX);
-	if (!asv_link_ready(&h->dev))
-		return false;
-	return asv_vring_drv_enable_intr(&h->rx_vr);
+	return asv_rx_poll_done(&h->dev, &host_rx);
 }
 
 int asv_host_register_driver(struct asv_host *h, struct asv_host_driver *drv)

@@ -5,17 +5,10 @@
  * them filled through its used ring. vring[1] carries the host's
  * messages: we take them from avail and give the buffers back in used.
  */
-#include "rpmsg_internal.h"
+#include "rx_drain.h"
 #include "asvirt/remote.h"
 
-/*
- * vring[1] buffer states, by descriptor id. FREE: the host's. TAKEN: taken
- * from the avail ring, being delivered or waiting in the give-back batch;
- * it is TAKEN before its callback runs, so a worker thread may release it
- * while the callback still runs (RELEASED: the ISR gives it back when the
- * callback returns). HELD: the callback kept it (ASV_RX_HOLD).
- */
-enum { RX_FREE = 0, RX_TAKEN = 1, RX_HELD = 2, RX_RELEASED = 3 };
+/* vring[1] buffer states by descriptor id: ASV_RXB_* (rx_drain.h). */
 
 /*
  * A hint written into the reserved field of a buffer we took: its id, so
@@ -28,7 +21,7 @@ enum { RX_FREE = 0, RX_TAKEN = 1, RX_HELD = 2, RX_RELEASED = 3 };
 
 static struct asv_remote *to_remote(struct asv_rpmsg_dev *d)
 {
-	return (struct asv_remote *)d; /* dev is the first member */
+	return asv_container_of(d, struct asv_remote, dev);
 }
 
 static bool bit_test(const uint32_t *map, uint16_t i)
@@ -146,18 +139,105 @@ static bool remote_tx_arm(struct asv_rpmsg_dev *d, bool on)
 
 /* ---- rx: vring[1] ---- */
 
-/* Give rx buffer @id back to the host. RET lock held. */
-static void return_rx(struct asv_remote *r, uint16_t id, uint32_t len)
+static void remote_rx_queue(struct asv_rpmsg_dev *d, struct asv_rx_queue *q)
 {
-	asv_vring_dev_put_used(&r->rx_vr, id, len);
-	asv_vring_dev_publish(&r->rx_vr);
+	struct asv_remote *r = to_remote(d);
+
+	q->state = r->rx_state;
+	q->ret_id = r->ret_id;
+	q->nret = &r->nret;
+	q->num = r->rx_vr.num;
 }
 
-static void rx_notify_if_wanted(struct asv_remote *r)
+/* Take the next message the host queued on vring[1]. RX lock held. */
+static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpmsg_hdr **hdr,
+			  uint32_t *len)
 {
-	if (asv_vring_dev_need_intr(&r->rx_vr))
-		asv_notify(&r->dev, r->rx_notifyid);
+	struct asv_remote *r = to_remote(d);
+	struct asv_rpmsg_hdr *h;
+	struct asv_vring_buf b;
+	int ret;
+
+	ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
+	if (ret <= 0) {
+		if (ret < 0)
+			asv_rpmsg_break(d, ret, "vring1: corrupt avail index or descriptor id");
+		return ret;
+	}
+	h = asv_region_to_va(&r->bufs, b.addr, b.len);
+	if (!h || b.len < ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer "
+			    "region or unaligned (EFAULT)",
+			    b.id, (unsigned long long)b.addr, b.len);
+		asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
+		return -ASV_EFAULT;
+	}
+	if (asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_PEER) {
+		asv_rpmsg_break(d, -ASV_EPROTO,
+				"vring1: host re-posted a buffer we did not give back");
+		return -ASV_EPROTO;
+	}
+	/* ours before the callback runs: see ASV_RXB_OURS */
+	asv_store_relaxed(&r->rx_hdr[b.id], h);
+	r->rx_len[b.id] = b.len;
+	asv_store_relaxed(&r->rx_state[b.id], (uint8_t)ASV_RXB_OURS);
+	asv_store_relaxed(&h->reserved, asv_cpu_to_le32(HINT_MAGIC | b.id));
+	*id = b.id;
+	*hdr = h;
+	*len = b.len;
+	return 1;
 }
+
+/* Give rx buffer @id back to the host, not yet published. RET lock held. */
+static void remote_rx_give_back(struct asv_rpmsg_dev *d, uint16_t id)
+{
+	struct asv_remote *r = to_remote(d);
+
+	asv_vring_dev_put_used(&r->rx_vr, id, r->rx_len[id]);
+}
+
+static void remote_rx_publish(struct asv_rpmsg_dev *d)
+{
+	struct asv_remote *r = to_remote(d);
+
+	asv_vring_dev_publish(&r->rx_vr);
+	if (asv_vring_dev_need_intr(&r->rx_vr))
+		asv_notify(d, r->rx_notifyid);
+}
+
+static bool remote_rx_has_pending(struct asv_rpmsg_dev *d)
+{
+	return asv_vring_dev_has_avail(&to_remote(d)->rx_vr);
+}
+
+static bool remote_rx_peer_waits(struct asv_rpmsg_dev *d)
+{
+	return asv_vring_dev_peer_wants_intr(&to_remote(d)->rx_vr);
+}
+
+static void remote_rx_quiet(struct asv_rpmsg_dev *d)
+{
+	asv_vring_dev_disable_notify(&to_remote(d)->rx_vr);
+}
+
+static bool remote_rx_enable(struct asv_rpmsg_dev *d)
+{
+	return asv_vring_dev_enable_notify(&to_remote(d)->rx_vr);
+}
+
+static const struct asv_rx_role remote_rx = {
+	.queue = remote_rx_queue,
+	.next = remote_rx_next,
+	.give_back = remote_rx_give_back,
+	.publish = remote_rx_publish,
+	.has_pending = remote_rx_has_pending,
+	.peer_waits = remote_rx_peer_waits,
+	.quiet = remote_rx_quiet,
+	.enable = remote_rx_enable,
+	/* notifications stay on while the rest is drained */
+	.rearm = remote_rx_enable,
+};
 
 /* The id of the buffer at @h we took, or -1. RET lock held. */
 static int rx_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
@@ -171,12 +251,12 @@ static int rx_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
 		i = 0;
 	for (; i < r->rx_vr.num; i++)
 		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
-		    asv_load_relaxed(&r->rx_state[i]) != RX_FREE)
+		    asv_load_relaxed(&r->rx_state[i]) != ASV_RXB_PEER)
 			return (int)i;
 	/* a hint past the record: search from the start */
 	for (i = 0; i < r->rx_vr.num; i++)
 		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
-		    asv_load_relaxed(&r->rx_state[i]) != RX_FREE)
+		    asv_load_relaxed(&r->rx_state[i]) != ASV_RXB_PEER)
 			return (int)i;
 	return -1;
 }
@@ -192,19 +272,13 @@ static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 	id = rx_id_of(r, buf);
 	if (id < 0)
 		return -ASV_EINVAL;
-	switch (asv_load_relaxed(&r->rx_state[id])) {
-	case RX_HELD:
-		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_FREE);
-		return_rx(r, (uint16_t)id, r->rx_len[id]);
-		rx_notify_if_wanted(r);
-		return 0;
-	case RX_TAKEN:
-		/* its callback still runs: the ISR gives it back after it */
-		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_RELEASED);
-		return 0;
-	default:
-		return -ASV_EINVAL;
-	}
+	return asv_rx_release(d, &remote_rx, (uint16_t)id);
+}
+
+/* Give the batched rx buffers back (the role op; ISR thread, RX held). */
+static void remote_rx_flush(struct asv_rpmsg_dev *d)
+{
+	asv_rx_flush(d, &remote_rx);
 }
 
 struct ns_bind_arg {
@@ -261,8 +335,6 @@ static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, 
 	if (r->ns_bind)
 		r->ns_bind(r, msg.name, asv_le32(msg.addr), asv_le32(msg.flags), r->ns_priv);
 }
-
-static void remote_rx_flush(struct asv_rpmsg_dev *d);
 
 static const struct asv_role_ops remote_ops = {
 	.tx_get = remote_tx_get,
@@ -510,130 +582,6 @@ static int link_up(struct asv_remote *r)
 	return 0;
 }
 
-/*
- * Give the batched rx buffers back under one lock and one index update.
- * RX lock held (the batch belongs to whoever drains the ring).
- */
-static void remote_rx_flush(struct asv_rpmsg_dev *d)
-{
-	struct asv_remote *r = to_remote(d);
-	unsigned int i;
-
-	if (!r->nret)
-		return;
-	asv_lock(d, ASV_LOCK_RET);
-	for (i = 0; i < r->nret; i++) {
-		uint16_t id = r->ret_id[i];
-
-		asv_store_relaxed(&r->rx_state[id], (uint8_t)RX_FREE);
-		asv_vring_dev_put_used(&r->rx_vr, id, r->rx_len[id]);
-	}
-	asv_vring_dev_publish(&r->rx_vr);
-	rx_notify_if_wanted(r);
-	asv_unlock(d, ASV_LOCK_RET);
-	r->nret = 0;
-}
-
-/* Poll mode, the ring empty: give back what was collected if it is due (a
- * batch, or the host waits for tx buffers). RX lock held. */
-static void remote_rx_flush_lazy(struct asv_remote *r)
-{
-	if (asv_ret_due(r->nret, r->rx_vr.num, asv_vring_dev_peer_wants_intr(&r->rx_vr)))
-		remote_rx_flush(&r->dev);
-}
-
-/*
- * The callback of rx buffer @id returned ASV_RX_HOLD: true when the
- * buffer is now held, false when a worker released it while the callback
- * ran (it goes back with the batch). RX lock held.
- */
-static bool hold_rx(struct asv_remote *r, uint16_t id)
-{
-	bool held;
-
-	asv_lock(&r->dev, ASV_LOCK_RET);
-	held = asv_load_relaxed(&r->rx_state[id]) == RX_TAKEN;
-	asv_store_relaxed(&r->rx_state[id], (uint8_t)(held ? RX_HELD : RX_TAKEN));
-	asv_unlock(&r->dev, ASV_LOCK_RET);
-	return held;
-}
-
-/* Deliver everything queued on vring[1]. RX lock held. */
-static int process_rx(struct asv_remote *r, bool rearm, unsigned int *work)
-{
-	struct asv_rpmsg_dev *d = &r->dev;
-	struct asv_vring_buf b;
-	int ret;
-
-	for (;;) {
-		struct asv_rpmsg_hdr *h;
-
-		ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
-		if (ret == 0) {
-			if (!rearm) {
-				remote_rx_flush_lazy(r);
-				break;
-			}
-			remote_rx_flush(d);
-			/* Empty: re-arm kicks, then look once more (no lost kick). */
-			if (!asv_vring_dev_enable_notify(&r->rx_vr))
-				break;
-			continue;
-		}
-		if (ret < 0) {
-			asv_rpmsg_break(d, ret, "vring1: corrupt avail index or descriptor id");
-			break;
-		}
-		h = asv_region_to_va(&r->bufs, b.addr, b.len);
-		if (!h || b.len < ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
-			asv_dev_log(d, ASV_LOG_ERR,
-				    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer "
-				    "region or unaligned (EFAULT)",
-				    b.id, (unsigned long long)b.addr, b.len);
-			asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
-			ret = -ASV_EFAULT;
-			break;
-		}
-		if (asv_load_relaxed(&r->rx_state[b.id]) != RX_FREE) {
-			asv_rpmsg_break(d, -ASV_EPROTO,
-					"vring1: host re-posted a buffer we did not give back");
-			ret = -ASV_EPROTO;
-			break;
-		}
-		(*work)++;
-		/* ours before the callback runs: see RX_TAKEN */
-		asv_store_relaxed(&r->rx_hdr[b.id], h);
-		r->rx_len[b.id] = b.len;
-		asv_store_relaxed(&r->rx_state[b.id], (uint8_t)RX_TAKEN);
-		asv_store_relaxed(&h->reserved, asv_cpu_to_le32(HINT_MAGIC | b.id));
-		if (asv_rpmsg_deliver(d, h, b.len) == ASV_RX_HOLD && hold_rx(r, b.id))
-			continue;
-		r->ret_id[r->nret++] = b.id;
-		if (r->nret == ASV_RET_BATCH)
-			remote_rx_flush(d);
-	}
-	if (ret < 0)
-		remote_rx_flush(d);
-	return ret < 0 ? ret : 0;
-}
-
-/* Deliver what is pending under the RX lock, then wake blocked senders;
- * no kicks while we drain (interrupt mode re-arms them when empty). */
-static int drain(struct asv_remote *r, bool rearm, unsigned int *work)
-{
-	struct asv_rpmsg_dev *d = &r->dev;
-	int ret;
-
-	asv_lock(d, ASV_LOCK_RX);
-	if (rearm)
-		asv_stat_inc(&d->stats.isr_runs);
-	asv_vring_dev_disable_notify(&r->rx_vr);
-	ret = process_rx(r, rearm, work);
-	asv_unlock(d, ASV_LOCK_RX);
-	asv_rpmsg_wake_senders(d);
-	return ret;
-}
-
 int asv_remote_isr(struct asv_remote *r)
 {
 	unsigned int work = 0;
@@ -649,12 +597,11 @@ int asv_remote_isr(struct asv_remote *r)
 		if (ret)
 			return ret;
 	}
-	return drain(r, true, &work);
+	return asv_rx_drain(&r->dev, &remote_rx, true, &work);
 }
 
 int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 {
-	unsigned int n = 0;
 	int ret;
 
 	if (work)
@@ -666,22 +613,7 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 		return ret;
 	if (!asv_load_acquire(&r->dev.link_up))
 		return asv_remote_isr(r); /* the handshake path */
-	/* Cheap check first: a polling ISR calls this in a loop. The kick
-	 * may have been for refilled buffers: wake senders waiting for them. */
-	if (!asv_vring_dev_has_avail(&r->rx_vr)) {
-		/* the host waits for tx buffers: give back what we collected */
-		if (asv_vring_dev_peer_wants_intr(&r->rx_vr)) {
-			asv_lock(&r->dev, ASV_LOCK_RX);
-			remote_rx_flush(&r->dev);
-			asv_unlock(&r->dev, ASV_LOCK_RX);
-		}
-		asv_rpmsg_wake_senders(&r->dev);
-		return 0;
-	}
-	ret = drain(r, false, &n);
-	if (work)
-		*work = n;
-	return ret;
+	return asv_rx_poll(&r->dev, &remote_rx, work);
 }
 
 bool asv_remote_poll_done(struct asv_remote *r)
@@ -690,12 +622,7 @@ bool asv_remote_poll_done(struct asv_remote *r)
 		return false;
 	/* About to block or stop: nothing stays collected, or the host would
 	 * count messages we consumed as lost when we go down. */
-	asv_lock(&r->dev, ASV_LOCK_RX);
-	remote_rx_flush(&r->dev);
-	asv_unlock(&r->dev, ASV_LOCK_RX);
-	if (!asv_link_ready(&r->dev))
-		return false;
-	return asv_vring_dev_enable_notify(&r->rx_vr);
+	return asv_rx_poll_done(&r->dev, &remote_rx);
 }
 
 void asv_remote_shutdown(struct asv_remote *r)
