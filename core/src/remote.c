@@ -6,6 +6,7 @@
  * messages: we take them from avail and give the buffers back in used.
  */
 #include "rx_drain.h"
+
 #include "asvirt/remote.h"
 
 /* vring[1] buffer states by descriptor id: ASV_RXB_* (rx_drain.h). */
@@ -17,6 +18,7 @@
  * are searched.
  */
 #define HINT_MAGIC 0xA5000000u
+
 #define HINT_MASK 0xFF000000u
 
 static struct asv_remote *to_remote(struct asv_rpmsg_dev *d)
@@ -49,8 +51,6 @@ static void *translate_any(struct asv_remote *r, uint64_t da, size_t len)
 	}
 	return NULL;
 }
-
-/* ---- tx: vring[0] ---- */
 
 static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 {
@@ -136,8 +136,6 @@ static bool remote_tx_arm(struct asv_rpmsg_dev *d, bool on)
 	asv_vring_dev_disable_notify(&r->tx_vr);
 	return false;
 }
-
-/* ---- rx: vring[1] ---- */
 
 static void remote_rx_queue(struct asv_rpmsg_dev *d, struct asv_rx_queue *q)
 {
@@ -281,61 +279,6 @@ static void remote_rx_flush(struct asv_rpmsg_dev *d)
 	asv_rx_flush(d, &remote_rx);
 }
 
-struct ns_bind_arg {
-	const struct asv_rpmsg_ns_msg *msg;
-	uint32_t addr;
-	bool destroy;
-};
-
-static void ns_bind_one(struct asv_endpoint *e, void *p)
-{
-	const struct ns_bind_arg *a = p;
-	uint32_t dst = asv_load_relaxed(&e->dst);
-	bool same_name = !strncmp(e->name, a->msg->name, ASV_RPMSG_NAME_SIZE);
-
-	if (e == &e->dev->ns_ept)
-		return;
-	if (!a->destroy && same_name && dst == ASV_RPMSG_ADDR_ANY) {
-		asv_store_relaxed(&e->dst, a->addr);
-		e->dst_learned = 1;
-	} else if (a->destroy && dst == a->addr && (same_name || e->dst_learned)) {
-		asv_store_relaxed(&e->dst, (uint32_t)ASV_RPMSG_ADDR_ANY);
-		e->dst_learned = 0;
-	}
-}
-
-/*
- * A channel the host announces (Linux's virtio_rpmsg_announce_create() for
- * a device with a local address): an endpoint of that name without a peer
- * binds to it, as OpenAMP does. Its DESTROY (announce_destroy()) unbinds
- * it, and every endpoint that learned that address from its first sender
- * forgets it: the host endpoint is gone. ISR thread, RX lock held.
- */
-static void ns_bind_by_name(struct asv_remote *r, const struct asv_rpmsg_ns_msg *msg)
-{
-	struct ns_bind_arg a = { msg, asv_le32(msg->addr),
-				 !!(asv_le32(msg->flags) & ASV_RPMSG_NS_DESTROY) };
-
-	asv_ept_for_each(&r->dev, ns_bind_one, &a);
-}
-
-static void remote_ns_rx(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src)
-{
-	struct asv_remote *r = to_remote(d);
-	struct asv_rpmsg_ns_msg msg;
-
-	(void)src;
-	if (len != sizeof(msg)) {
-		asv_dev_log(d, ASV_LOG_ERR, "malformed name-service message (%zu bytes)", len);
-		return;
-	}
-	memcpy(&msg, data, sizeof(msg));
-	msg.name[ASV_RPMSG_NAME_SIZE - 1] = 0;
-	ns_bind_by_name(r, &msg);
-	if (r->ns_bind)
-		r->ns_bind(r, msg.name, asv_le32(msg.addr), asv_le32(msg.flags), r->ns_priv);
-}
-
 static const struct asv_role_ops remote_ops = {
 	.tx_get = remote_tx_get,
 	.tx_commit = remote_tx_commit,
@@ -343,7 +286,7 @@ static const struct asv_role_ops remote_ops = {
 	.tx_arm = remote_tx_arm,
 	.rx_release = remote_rx_release,
 	.rx_flush = remote_rx_flush,
-	.ns_rx = remote_ns_rx,
+	.ns_rx = asv_remote_ns_rx,
 };
 
 /*
@@ -477,23 +420,6 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 	return 0;
 }
 
-/* Announce every named endpoint not announced yet (no lock held). */
-static void announce_all(struct asv_remote *r)
-{
-	struct asv_endpoint *e;
-
-	while ((e = asv_ept_claim_pending(&r->dev))) {
-		int err = asv_rpmsg_ns_announce(e, ASV_RPMSG_NS_CREATE);
-
-		asv_ept_announce_done(e, err);
-		if (err) {
-			asv_dev_log(&r->dev, ASV_LOG_ERR, "announcing '%s' failed: %s", e->name,
-				    asv_strerror(err));
-			return;
-		}
-	}
-}
-
 static int link_up(struct asv_remote *r)
 {
 	struct asv_rpmsg_dev *d = &r->dev;
@@ -578,7 +504,7 @@ static int link_up(struct asv_remote *r)
 		    r->tx_vr.num, r->tx_notifyid, r->rx_vr.num, r->rx_notifyid,
 		    d->ns_enabled ? "on" : "off");
 	if (d->ns_enabled)
-		announce_all(r);
+		asv_ns_announce_all(d);
 	return 0;
 }
 

@@ -90,6 +90,26 @@ static inline void asv_rpmsg_fill_hdr(struct asv_rpmsg_hdr *h, uint32_t src, uin
 	h->flags = 0;
 }
 
+static inline unsigned int asv_ept_bucket(uint32_t addr)
+{
+	return (addr ^ (addr >> 6)) & (ASV_EPT_BUCKETS - 1);
+}
+
+/*
+ * Chains are changed only with the EPT lock held, and an endpoint is
+ * unlinked only with the RX lock held as well. New heads are published
+ * with a release store, so a reader holding just the RX lock (the ISR
+ * delivering a message) may walk a chain without the EPT lock.
+ */
+static inline struct asv_endpoint *asv_ept_lookup_locked(struct asv_rpmsg_dev *d, uint32_t addr)
+{
+	struct asv_endpoint *e = asv_load_acquire(&d->bucket[asv_ept_bucket(addr)]);
+
+	while (e && e->addr != addr)
+		e = e->next;
+	return e;
+}
+
 /* Look up an endpoint (EPT lock taken inside). */
 struct asv_endpoint *asv_ept_lookup(struct asv_rpmsg_dev *d, uint32_t addr);
 /* Walk all endpoints with the EPT lock held. */
@@ -98,6 +118,23 @@ void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *,
 
 /* Destroy @ept; @rx_held: the caller already holds the RX lock. */
 int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held);
+
+/* 0 when the link is usable, -ASV_ESHUTDOWN or -ASV_ENODEV (rpmsg_core.c). */
+int asv_link_state_err(struct asv_rpmsg_dev *d);
+
+/* ---- the name service (ns.c) ---- */
+
+/* The name-service endpoint's callback: checks the message for the role. */
+int asv_ns_ept_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv);
+/* The remote's role op ns_rx: bind endpoints by name, tell the application. */
+void asv_remote_ns_rx(struct asv_rpmsg_dev *d, const void *msg, size_t len, uint32_t src);
+/* Announce every named endpoint not announced yet (remote; no lock held). */
+void asv_ns_announce_all(struct asv_rpmsg_dev *d);
+/*
+ * Mark @ept GONE, first waiting for a CREATE in flight (another thread
+ * sends it and reads @ept meanwhile). Returns the state it had.
+ */
+uint8_t asv_ept_ns_gone(struct asv_rpmsg_dev *d, struct asv_endpoint *ept);
 
 /* Send an NS CREATE/DESTROY for @ept (remote role). */
 int asv_rpmsg_ns_announce(struct asv_endpoint *ept, uint32_t flags);

@@ -111,7 +111,8 @@ struct asv_role_ops {
 	int (*rx_release)(struct asv_rpmsg_dev *d, void *hdr);
 	/* Give back the received buffers the ISR has batched (ISR thread). */
 	void (*rx_flush)(struct asv_rpmsg_dev *d);
-	/* Name-service message arrived for this role (dst 53). */
+	/* A name-service message arrived for this role (dst 53), checked by
+	 * ns.c: a whole struct asv_rpmsg_ns_msg, its name NUL-terminated. */
 	void (*ns_rx)(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src);
 };
 
