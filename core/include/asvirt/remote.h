@@ -94,7 +94,7 @@ struct asv_remote {
 	/*
 	 * Each vring[1] buffer we took, by descriptor id, in private memory
 	 * (the host can rewrite anything in the buffer itself): its state
-	 * (see remote.c), header address and descriptor length.
+	 * (ASV_RXB_*, core/src/rx_drain.h), header address and descriptor length.
 	 */
 	uint8_t rx_state[ASV_REMOTE_MAX_NUM];
 	struct asv_rpmsg_hdr *rx_hdr[ASV_REMOTE_MAX_NUM];
