@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "asvirt/posix.h"
+#include "why_log.h"
 
 int asv_whyf(char *why, size_t n, int err, const char *fmt, ...)
 {
@@ -15,4 +16,13 @@ int asv_whyf(char *why, size_t n, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+void asv_why_log(void *ctx, int level, const char *msg)
+{
+	struct asv_why_buf *w = ctx;
+
+	(void)level;
+	if (w->buf && w->len && !w->buf[0])
+		snprintf(w->buf, w->len, "%s", msg);
 }
