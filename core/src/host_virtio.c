@@ -385,7 +385,7 @@ static int host_link_err(struct asv_host *h)
 
 	if (!h || !h->dev.ops)
 		return -ASV_EINVAL;
-	up = asv_load_acquire(&h->dev.link_up); /* first: see link_state_err() */
+	up = asv_load_acquire(&h->dev.link_up); /* first: see asv_link_state_err() */
 	ret = asv_load_acquire(&h->dev.broken);
 	if (ret)
 		return ret;

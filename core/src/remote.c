@@ -6,7 +6,6 @@
  * messages: we take them from avail and give the buffers back in used.
  */
 #include "rx_drain.h"
-
 #include "asvirt/remote.h"
 
 /* vring[1] buffer states by descriptor id: ASV_RXB_* (rx_drain.h). */
@@ -18,7 +17,6 @@
  * are searched.
  */
 #define HINT_MAGIC 0xA5000000u
-
 #define HINT_MASK 0xFF000000u
 
 static struct asv_remote *to_remote(struct asv_rpmsg_dev *d)

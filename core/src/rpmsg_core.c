@@ -84,21 +84,6 @@ void asv_rpmsg_close(struct asv_rpmsg_dev *d, const char *why)
 	}
 }
 
-/*
- * link_up first: a shut-down sets broken before it clears link_up, so a
- * link_up read as 0 from that store comes with broken set; read the other
- * way round, a sender racing the shut-down could see neither and return
- * -ENODEV ("not up yet") instead of -ESHUTDOWN.
- */
-int asv_link_state_err(struct asv_rpmsg_dev *d)
-{
-	int up = asv_load_acquire(&d->link_up);
-
-	if (asv_load_acquire(&d->broken))
-		return -ASV_ESHUTDOWN;
-	return up ? 0 : -ASV_ENODEV;
-}
-
 int asv_release_rx_buffer(struct asv_rpmsg_dev *d, void *data)
 {
 	int err;

@@ -119,8 +119,21 @@ void asv_ept_for_each(struct asv_rpmsg_dev *d, void (*fn)(struct asv_endpoint *,
 /* Destroy @ept; @rx_held: the caller already holds the RX lock. */
 int asv_ept_destroy(struct asv_endpoint *ept, bool rx_held);
 
-/* 0 when the link is usable, -ASV_ESHUTDOWN or -ASV_ENODEV (rpmsg_core.c). */
-int asv_link_state_err(struct asv_rpmsg_dev *d);
+/*
+ * 0 when the link is usable, else -ASV_ESHUTDOWN or -ASV_ENODEV (inline:
+ * every send asks). link_up first: a shut-down sets broken before it
+ * clears link_up, so a link_up read as 0 from that store comes with broken
+ * set; read the other way round, a sender racing the shut-down could see
+ * neither and return -ENODEV ("not up yet") instead of -ESHUTDOWN.
+ */
+static inline int asv_link_state_err(struct asv_rpmsg_dev *d)
+{
+	int up = asv_load_acquire(&d->link_up);
+
+	if (asv_load_acquire(&d->broken))
+		return -ASV_ESHUTDOWN;
+	return up ? 0 : -ASV_ENODEV;
+}
 
 /* ---- the name service (ns.c) ---- */
 
