@@ -397,9 +397,7 @@ int fw_linux_check(const void *table, size_t size, FILE *out)
 		}
 	}
 	if (!c->refused && c->nrpmsg > 1)
-		say(c, "ok",
-		    "%u rpmsg vdevs: Linux serves each (so does asv_vsys; asvirt up, the first "
-		    "only)",
+		say(c, "ok", "%u rpmsg vdevs: Linux serves each (so do asv_vsys and asvirt up)",
 		    c->nrpmsg);
 	if (!c->refused && !c->nrpmsg)
 		say(c, "warn", "no rpmsg vdev (virtio id 7): no rpmsg link");

@@ -4,7 +4,11 @@
 asv_test(test_proc)
 target_compile_definitions(test_proc PRIVATE FW_DIR="${ASVIRT_FIRMWARE_DIR}"
   RUNNER="$<TARGET_FILE:asvirt-fw-runner>")
-add_dependencies(test_proc asvirt-fw-runner asvirt-echo asvirt-client-sample asvirt-hostile)
+# the echo app on a table of two rpmsg vdevs (each vdev announces echo)
+asvirt_add_firmware(asvirt-test-two-vdevs ${PROJECT_SOURCE_DIR}/apps/echo.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_two_vdevs.c)
+add_dependencies(test_proc asvirt-fw-runner asvirt-echo asvirt-client-sample asvirt-hostile
+  asvirt-test-two-vdevs)
 set_tests_properties(test_proc PROPERTIES TIMEOUT 300)
 
 add_test(NAME test_up COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up.sh

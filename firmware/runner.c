@@ -4,6 +4,11 @@
  * host created (an inherited memfd), dlopen()s a firmware image, runs the
  * remote side with an ISR thread blocked on its doorbell, and bumps a
  * heartbeat on every ISR wait so the host's watchdog sees it is alive.
+ * Every rpmsg vdev of the table (up to ASV_RPROC_MAX_RPMSG) gets a remote
+ * of its own and its own instance of the image's app (own state): the
+ * image names one app, and a vdev it declares is a device Linux probes,
+ * so each serves what the app announces (the app can tell them apart by
+ * the remote it is given). All share the one doorbell and ISR thread.
  * Started by the host (asvirt up, asv_proc); not meant to be run by hand.
  *
  * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
@@ -67,6 +72,34 @@ static int remote_isr(void *arg)
 	return asv_remote_isr(arg);
 }
 
+/* The remotes of every rpmsg vdev, on one doorbell (as vsys's remote_isr_all). */
+static struct asv_remote remotes[ASV_RPROC_MAX_RPMSG];
+static struct asv_posix_role roles[ASV_RPROC_MAX_RPMSG];
+static unsigned int nvdevs;
+
+static int remote_isr_all(void *arg)
+{
+	unsigned int k;
+
+	(void)arg;
+	do {
+		roles[0].isr_rerun = 0;
+		for (k = 0; k < nvdevs; k++)
+			asv_remote_isr(&remotes[k]);
+	} while (roles[0].isr_rerun);
+	return 0;
+}
+
+/* The image's rpmsg vdevs, counted in its own (validated) table. */
+static unsigned int count_rpmsg_vdevs(void *table)
+{
+	unsigned int k = 0;
+
+	while (k < ASV_RPROC_MAX_RPMSG && asv_rsc_find_rpmsg_vdev(table, k, NULL))
+		k++;
+	return k;
+}
+
 /* The runner's log level: a name, or warning when unknown. */
 static int parse_level(const char *s)
 {
@@ -90,8 +123,6 @@ int main(int argc, char **argv)
 	struct asv_notifier *irq = NULL, *peer = NULL;
 	struct hb_notifier hb = { .n = {
 				      .raise = hb_raise, .wait = hb_wait, .destroy = hb_destroy } };
-	static struct asv_posix_role role;
-	static struct asv_remote remote;
 	struct asv_remote_config rc;
 	const struct asv_fw_entry *entry;
 	const struct asv_app *app;
@@ -100,8 +131,10 @@ int main(int argc, char **argv)
 	struct asv_shm_ctl *ctl;
 	struct timespec ts = { 0, 100 * 1000000L };
 	struct asv_fw_image img;
-	char logname[80], why[600];
-	void *map, *state, *dl;
+	static char logname[ASV_RPROC_MAX_RPMSG][80];
+	char why[600];
+	void *map, *state[ASV_RPROC_MAX_RPMSG] = { 0 }, *dl;
+	unsigned int k;
 	struct stat st;
 	sigset_t set;
 	pid_t ppid = getppid();
@@ -170,7 +203,13 @@ int main(int argc, char **argv)
 		fail(ctl, err);
 		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
 	}
+	nvdevs = count_rpmsg_vdevs(img.table);
 	asv_fw_image_free(&img);
+	if (!nvdevs) {
+		fprintf(stderr, "asvirt-fw-runner: %s: no rpmsg vdev in the table\n", fw);
+		fail(ctl, -ASV_EINVAL);
+		return 4;
+	}
 	if (!strcmp(db, "eventfd")) {
 		irq = irq_fd >= 0 ? asv_notifier_eventfd_open(irq_fd, 1) : NULL;
 		peer = peer_fd >= 0 ? asv_notifier_eventfd_open(peer_fd, 1) : NULL;
@@ -217,29 +256,43 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	snprintf(logname, sizeof(logname), "%s/remote", name);
-	asv_posix_role_init(&role, logname, &hb.n, peer, asv_posix_log_stderr, logname, level);
-	memset(&rc, 0, sizeof(rc));
-	rc.rsc_table = region.va;
-	rc.rsc_size = layout.table_size;
-	rc.regions = &region;
-	rc.nregions = 1;
-	rc.env = role.env;
-	err = asv_remote_init(&remote, &rc);
-	if (err) {
-		fprintf(stderr, "asvirt-fw-runner: remote init: %s\n", asv_strerror(err));
-		fail(ctl, err);
-		return 5;
+	for (k = 0; k < nvdevs; k++) {
+		if (k)
+			snprintf(logname[k], sizeof(logname[k]), "%s/remote%u", name, k);
+		else
+			snprintf(logname[k], sizeof(logname[k]), "%s/remote", name);
+		asv_posix_role_init(&roles[k], logname[k], &hb.n, peer, asv_posix_log_stderr,
+				    logname[k], level);
+		if (k)
+			asv_posix_role_share_isr(&roles[k], &roles[0]);
+		memset(&rc, 0, sizeof(rc));
+		rc.rsc_table = region.va;
+		rc.rsc_size = layout.table_size;
+		rc.regions = &region;
+		rc.nregions = 1;
+		rc.env = roles[k].env;
+		rc.rpmsg_vdev = k;
+		err = asv_remote_init(&remotes[k], &rc);
+		if (err) {
+			fprintf(stderr, "asvirt-fw-runner: remote init (rpmsg vdev %u): %s\n", k,
+				asv_strerror(err));
+			fail(ctl, err);
+			return 5;
+		}
 	}
-	state = calloc(1, app->state_size ? app->state_size : 1);
-	if (!state) {
-		fail(ctl, -ASV_ENOMEM);
-		return 5;
+	asv_remote_printf(&remotes[0], "%s: firmware %s (%s) starting\n", name, app->name, fw);
+	for (k = 0, err = 0; k < nvdevs && !err; k++) {
+		state[k] = calloc(1, app->state_size ? app->state_size : 1);
+		if (!state[k]) {
+			fail(ctl, -ASV_ENOMEM);
+			return 5;
+		}
+		err = app->start(&remotes[k], state[k]);
 	}
-	asv_remote_printf(&remote, "%s: firmware %s (%s) starting\n", name, app->name, fw);
-	err = app->start(&remote, state);
-	if (!err)
-		err = asv_posix_role_start(&role, remote_isr, &remote);
+	if (!err && nvdevs == 1)
+		err = asv_posix_role_start(&roles[0], remote_isr, &remotes[0]);
+	else if (!err)
+		err = asv_posix_role_start(&roles[0], remote_isr_all, NULL);
 	if (err) {
 		fprintf(stderr, "asvirt-fw-runner: %s: start failed: %s\n", app->name,
 			asv_strerror(err));
@@ -259,13 +312,17 @@ int main(int argc, char **argv)
 	}
 	/* Quiesce the ISR thread before the app tears its endpoints down, so
 	 * no callback or announcement runs concurrently with app->stop(). */
-	asv_remote_shutdown(&remote);
-	asv_posix_role_stop(&role);
-	app->stop(&remote, state);
-	asv_posix_role_destroy(&role);
+	for (k = 0; k < nvdevs; k++)
+		asv_remote_shutdown(&remotes[k]);
+	asv_posix_role_stop(&roles[0]);
+	for (k = 0; k < nvdevs; k++)
+		app->stop(&remotes[k], state[k]);
+	for (k = nvdevs; k-- > 0;) {
+		asv_posix_role_destroy(&roles[k]);
+		free(state[k]);
+	}
 	irq->destroy(irq);
 	peer->destroy(peer);
-	free(state);
 	dlclose(dl);
 	munmap(map, (size_t)st.st_size);
 	return 0;

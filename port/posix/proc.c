@@ -73,9 +73,36 @@ static void proc_on_channel(struct asv_host *h, struct asv_channel *ch, bool cre
 		p->cfg.on_channel(h, ch, created, p->cfg.on_channel_priv);
 }
 
+/* Rpmsg vdev @k's host (0: p->host) and role (0: the ISR thread's). */
+static struct asv_host *host_of(struct asv_proc *p, unsigned int k)
+{
+	return k ? &p->more_hosts[k - 1] : &p->host;
+}
+
+static struct asv_posix_role *role_of(struct asv_proc *p, unsigned int k)
+{
+	return k ? &p->more_roles[k - 1] : &p->host_role;
+}
+
 static int host_isr(void *arg)
 {
 	return asv_host_isr(arg);
+}
+
+/* Several vdevs, one doorbell: each interrupt runs every host's ISR (one
+ * with nothing pending returns at once); a sender on this thread that
+ * waited on the line took an interrupt another host may be owed: rerun. */
+static int host_isr_all(void *arg)
+{
+	struct asv_proc *p = arg;
+	unsigned int k;
+
+	do {
+		p->host_role.isr_rerun = 0;
+		for (k = 0; k < p->nvdevs; k++)
+			asv_host_isr(host_of(p, k));
+	} while (p->host_role.isr_rerun);
+	return 0;
 }
 
 static int pidfd_open_(pid_t pid)
@@ -165,14 +192,12 @@ static void teardown(struct asv_proc *p, bool crashed)
 		p->pid = 0;
 	}
 	keep_trace(p);
-	if (p->host_up) {
-		asv_host_deinit(&p->host);
-		p->host_up = 0;
-	}
-	if (p->role_ready) {
-		asv_posix_role_destroy(&p->host_role);
-		p->role_ready = 0;
-	}
+	/* each host reports its channels removed and its in-flight messages lost */
+	while (p->host_up > 0)
+		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
+	while (p->role_ready > 0)
+		asv_posix_role_destroy(role_of(p, (unsigned int)--p->role_ready));
+	p->nvdevs = 0;
 	if (p->host_irq)
 		p->host_irq->destroy(p->host_irq);
 	if (p->remote_irq)
@@ -251,7 +276,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	struct asv_host_config hc;
 	uint64_t end;
 	uint32_t rstate;
-	unsigned int i;
+	unsigned int i, k;
 	int err, status;
 
 	p->memfd = -1;
@@ -308,6 +333,14 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 			goto fail;
 	}
 	p->ctl->table_size = (uint32_t)p->rproc.table_size;
+	/* a role per further rpmsg vdev, on vdev 0's doorbell and ISR thread */
+	p->nvdevs = p->rproc.nrpmsg < ASV_RPROC_MAX_RPMSG ? p->rproc.nrpmsg : ASV_RPROC_MAX_RPMSG;
+	for (i = 1; i < p->nvdevs; i++) {
+		asv_posix_role_init(role_of(p, i), p->name, p->host_irq, p->remote_irq, log,
+				    log_ctx, p->host_role.env.log_level);
+		asv_posix_role_share_isr(role_of(p, i), &p->host_role);
+		p->role_ready++;
+	}
 	/* ops->start(): the firmware process */
 	p->pid = spawn_runner(p);
 	if (p->pid < 0) {
@@ -342,23 +375,31 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 			goto fail;
 		}
 	}
-	/* the virtio device: post buffers, DRIVER_OK, kick */
-	memset(&hc, 0, sizeof(hc));
-	asv_rproc_host_config(&p->rproc, &hc);
-	hc.timeout_ms = p->cfg.timeout_ms;
-	hc.env = p->host_role.env;
-	hc.on_channel = proc_on_channel;
-	hc.on_channel_priv = p;
+	/* each virtio device: post buffers, DRIVER_OK, kick */
 	__atomic_store_n(&p->nchannels, 0, __ATOMIC_RELAXED);
-	err = asv_host_init(&p->host, &hc);
-	if (err) {
-		asv_whyf(why, whylen, err, "host init: %s", asv_strerror(err));
-		goto fail;
+	for (k = 0; k < p->nvdevs; k++) {
+		memset(&hc, 0, sizeof(hc));
+		err = asv_rproc_host_config_vdev(&p->rproc, k, &hc);
+		if (!err) {
+			hc.timeout_ms = p->cfg.timeout_ms;
+			hc.env = role_of(p, k)->env;
+			hc.on_channel = proc_on_channel;
+			hc.on_channel_priv = p;
+			err = asv_host_init(host_of(p, k), &hc);
+		}
+		if (err) {
+			asv_whyf(why, whylen, err, "host init (rpmsg vdev %u): %s", k,
+				 asv_strerror(err));
+			goto fail;
+		}
+		p->host_up++;
+		for (i = 0; i < p->ndrivers; i++)
+			asv_host_register_driver(host_of(p, k), p->drivers[i]);
 	}
-	p->host_up = 1;
-	for (i = 0; i < p->ndrivers; i++)
-		asv_host_register_driver(&p->host, p->drivers[i]);
-	err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
+	if (p->nvdevs == 1)
+		err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
+	else
+		err = asv_posix_role_start(&p->host_role, host_isr_all, p);
 	if (err) {
 		asv_whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
 		goto fail;
@@ -418,6 +459,7 @@ static void *monitor_main(void *arg)
 		struct pollfd pfd[2] = { { .fd = p->stop_efd, .events = POLLIN },
 					 { .fd = -1, .events = POLLIN } };
 		uint64_t now;
+		unsigned int k;
 		int status, broken;
 
 		pthread_mutex_lock(&p->mu);
@@ -431,10 +473,19 @@ static void *monitor_main(void *arg)
 			continue;
 		}
 		now = asv_posix_now_ms();
-		if ((broken = __atomic_load_n(&p->host.dev.broken, __ATOMIC_ACQUIRE))) {
+		broken = 0;
+		for (k = 0; k < (unsigned int)p->host_up && !broken; k++)
+			broken = __atomic_load_n(&host_of(p, k)->dev.broken, __ATOMIC_ACQUIRE);
+		if (broken) {
 			/* the more precise fault first, even if it then died */
-			crashed(p, "link error: %s (the firmware broke the protocol)",
-				asv_strerror(broken));
+			if (p->nvdevs > 1)
+				crashed(p,
+					"link error on rpmsg vdev %u: %s (the firmware broke the "
+					"protocol)",
+					k - 1, asv_strerror(broken));
+			else
+				crashed(p, "link error: %s (the firmware broke the protocol)",
+					asv_strerror(broken));
 		} else if (reap(p, 0, &status)) {
 			p->pid = 0;
 			if (WIFSIGNALED(status))
@@ -566,9 +617,16 @@ int asv_proc_add_driver(struct asv_proc *p, struct asv_host_driver *drv)
 	if (p->ndrivers >= ASV_PROC_MAX_DRIVERS) {
 		err = -ASV_ENOSPC;
 	} else {
+		unsigned int k;
+
+		/*
+		 * On every host: a driver is one list node (drv->next) in each
+		 * host's list, which stays right because every host gets the
+		 * same registrations in the same order (here and at boot).
+		 */
 		p->drivers[p->ndrivers++] = drv;
-		if (p->host_up)
-			err = asv_host_register_driver(&p->host, drv);
+		for (k = 0; k < (unsigned int)p->host_up && !err; k++)
+			err = asv_host_register_driver(host_of(p, k), drv);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return err;
@@ -619,6 +677,11 @@ int asv_proc_trace(struct asv_proc *p, char *buf, size_t len, bool last)
 	}
 	pthread_mutex_unlock(&p->mu);
 	return n;
+}
+
+struct asv_host *asv_proc_host(struct asv_proc *p, unsigned int k)
+{
+	return k < (unsigned int)p->host_up ? host_of(p, k) : NULL;
 }
 
 void asv_proc_lock(struct asv_proc *p)

@@ -150,7 +150,7 @@ table evidx "$(vd 7 0 0x20000001 0 2 0 "$(vr $ANY 4096 256)" "$(vr $ANY 4096 256
 expect evidx 0 'Linux acknowledges EVENT_IDX'
 # two rpmsg vdevs: Linux serves each, notify ids run on
 table two "$(std_vd)" "$(std_vd)"
-expect two 0 '2 rpmsg vdevs: Linux serves each'
+expect two 0 '2 rpmsg vdevs: Linux serves each \(so do asv_vsys and asvirt up\)'
 expect two 0 'entry 1: vring1 at ANY.*notify id 3'
 # no .resource_table at all
 echo 'int x;' >"$dir/none.c" && "$CC" -c "$dir/none.c" -o "$dir/none.o"

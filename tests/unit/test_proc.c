@@ -24,6 +24,7 @@
 
 #define ECHO_FW FW_DIR "/asvirt-echo.so"
 #define HOSTILE_FW FW_DIR "/asvirt-hostile.so"
+#define TWO_VDEVS_FW FW_DIR "/asvirt-test-two-vdevs.so"
 
 struct ctx {
 	pthread_mutex_t mu;
@@ -348,6 +349,74 @@ static void test_crash_recovery(void **state)
 	asv_proc_destroy(&p);
 }
 
+/*
+ * A table with two rpmsg vdevs: Linux makes each a virtio device with its
+ * own rings and rpmsg bus (remoteproc_core.c rproc_handle_vdev, one
+ * rproc_vdev per RSC_VDEV; virtio_rpmsg_bus.c rpmsg_probe per device), so
+ * the echo channel the firmware announces on each appears, bound to a
+ * driver, on that vdev's host, and echoes there; a crash takes both down
+ * and the restart brings both back.
+ */
+static void two_vdevs_roundtrip(struct asv_proc *p, int round)
+{
+	struct asv_host *h[2];
+	char last[sizeof(C.last)];
+	unsigned int k;
+	size_t len;
+
+	asv_proc_lock(p);
+	h[0] = asv_proc_host(p, 0);
+	h[1] = asv_proc_host(p, 1);
+	asv_proc_unlock(p);
+	assert_non_null(h[0]);
+	assert_non_null(h[1]);
+	assert_ptr_not_equal(h[0], h[1]);
+	assert_null(asv_proc_host(p, 2));
+	for (k = 0; k < 2; k++) {
+		struct asv_channel *ch;
+		int err = -ASV_ENODEV;
+
+		asv_proc_lock(p);
+		for (ch = h[k]->channels; ch; ch = ch->next)
+			if (ch->ept && !strcmp(ch->name, ASV_ECHO_NAME))
+				err = asv_send_timeout(ch->ept, ch->dst, k ? "vdev1" : "vdev0", 5,
+						       1000);
+		asv_proc_unlock(p);
+		assert_int_equal(err, 0);
+		assert_int_equal(wait_for(&C.replies, round * 2 + (int)k + 1, 10000), 0);
+		/* under the lock: the ISR thread writes the next reply there */
+		pthread_mutex_lock(&C.mu);
+		len = C.last_len;
+		memcpy(last, C.last, sizeof(last));
+		pthread_mutex_unlock(&C.mu);
+		assert_int_equal(len, 5);
+		assert_memory_equal(last, k ? "vdev1" : "vdev0", 5);
+	}
+}
+
+static void test_two_vdevs(void **state)
+{
+	struct asv_proc_config c;
+	struct asv_proc_status st;
+	struct asv_proc p;
+
+	(void)state;
+	ctx_reset();
+	proc_cfg(&c, 0);
+	assert_int_equal(start_fw(&p, &c, TWO_VDEVS_FW), 0);
+	assert_int_equal(wait_for(&C.probes, 2, 10000), 0);
+	asv_proc_get_status(&p, &st);
+	assert_int_equal(st.nchannels, 2);
+	two_vdevs_roundtrip(&p, 0);
+	assert_int_equal(asv_proc_kill(&p, SIGKILL), 0);
+	assert_int_equal(wait_restarts(&p, 1, 10000), 0);
+	assert_int_equal(wait_for(&C.probes, 4, 10000), 0);
+	assert_int_equal(get(&C.removes), 2);
+	two_vdevs_roundtrip(&p, 1);
+	asv_proc_destroy(&p);
+	assert_int_equal(C.removes, 4);
+}
+
 static int count_dir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -542,11 +611,12 @@ static void test_scribble(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image),		cmocka_unit_test(test_echo_futex),
-		cmocka_unit_test(test_echo_eventfd),	cmocka_unit_test(test_bad_runner),
-		cmocka_unit_test(test_crash_recovery),	cmocka_unit_test(test_100_cycles),
-		cmocka_unit_test(test_die_mid_message), cmocka_unit_test(test_hang_watchdog),
-		cmocka_unit_test(test_malformed),	cmocka_unit_test(test_scribble),
+		cmocka_unit_test(test_image),	       cmocka_unit_test(test_echo_futex),
+		cmocka_unit_test(test_echo_eventfd),   cmocka_unit_test(test_bad_runner),
+		cmocka_unit_test(test_crash_recovery), cmocka_unit_test(test_two_vdevs),
+		cmocka_unit_test(test_100_cycles),     cmocka_unit_test(test_die_mid_message),
+		cmocka_unit_test(test_hang_watchdog),  cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_scribble),
 	};
 
 	logcap_init(&plog, "proc");

@@ -10,6 +10,11 @@
  * again: channels are removed and announced again, drivers get remove()
  * then probe(), in-flight messages go to their sender's tx_lost).
  *
+ * Every rpmsg vdev of the table (up to ASV_RPROC_MAX_RPMSG) is a device
+ * of its own, as Linux serves it: a host per vdev (its rings, channels
+ * and drivers), all on one doorbell per side, so one host ISR thread runs
+ * them all; the runner runs a remote per vdev the same way.
+ *
  * Threads in the host process per firmware: the host ISR thread (blocked
  * on the host doorbell) and a monitor thread. Everything read from the
  * shared block or the firmware file is untrusted.
@@ -92,7 +97,7 @@ struct asv_proc_status {
 	unsigned int nchannels;
 	uint64_t uptime_ms;
 	char last_crash[160];
-	struct asv_stats stats; /* the host side of the current link */
+	struct asv_stats stats; /* the host side of the current link (vdev 0) */
 };
 
 struct asv_proc {
@@ -116,10 +121,14 @@ struct asv_proc {
 	struct asv_rproc rproc;
 	struct asv_notifier *host_irq, *remote_irq;
 	int efd_host, efd_remote;
-	struct asv_posix_role host_role;
+	struct asv_posix_role host_role; /* vdev 0's: runs the ISR thread */
 	int role_ready;
-	struct asv_host host;
-	int host_up;
+	struct asv_host host; /* rpmsg vdev 0 */
+	/* rpmsg vdevs 1.. (their roles share host_role's ISR thread) */
+	struct asv_posix_role more_roles[ASV_RPROC_MAX_RPMSG - 1];
+	struct asv_host more_hosts[ASV_RPROC_MAX_RPMSG - 1];
+	unsigned int nvdevs;	/* rpmsg vdevs of the current instance */
+	int host_up;		/* hosts inited: 0, or up to nvdevs */
 	unsigned int nchannels; /* atomic */
 	pid_t pid;
 	int pidfd;
@@ -153,6 +162,9 @@ void asv_proc_get_status(struct asv_proc *p, struct asv_proc_status *st);
  * or stop (@last true). Returns the bytes copied, or -ASV_ENOENT.
  */
 int asv_proc_trace(struct asv_proc *p, char *buf, size_t len, bool last);
+/* The host of rpmsg vdev @k (0: &p->host), or NULL when the running
+ * instance has no such vdev. Hold the lock while using it. */
+struct asv_host *asv_proc_host(struct asv_proc *p, unsigned int k);
 /* Hold while using p->host from outside callbacks (not in callbacks). */
 void asv_proc_lock(struct asv_proc *p);
 void asv_proc_unlock(struct asv_proc *p);
