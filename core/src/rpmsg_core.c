@@ -76,7 +76,8 @@ void asv_rpmsg_close(struct asv_rpmsg_dev *d, const char *why)
 	 */
 	while (asv_load_acquire(&d->in_slow)) {
 		if (d->env.wait && d->env.wait_gen) {
-			d->env.wake(d->env.ctx);
+			if (d->env.wake)
+				d->env.wake(d->env.ctx);
 			d->env.wait(d->env.ctx, d->env.wait_gen(d->env.ctx), 1);
 		} else {
 			asv_cpu_relax();
