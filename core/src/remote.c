@@ -235,24 +235,25 @@ static const struct asv_rx_role remote_rx = {
 	.rearm = remote_rx_enable,
 };
 
+/* Is @h the buffer of record @i, and is it ours? (The ISR thread writes
+ * records of other buffers meanwhile: atomics.) */
+static bool rx_record_is(struct asv_remote *r, uint32_t i, const struct asv_rpmsg_hdr *h)
+{
+	return asv_load_relaxed(&r->rx_hdr[i]) == h &&
+	       asv_load_relaxed(&r->rx_state[i]) != ASV_RXB_PEER;
+}
+
 /* The id of the buffer at @h we took, or -1. RET lock held. */
 static int rx_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
 {
 	uint32_t v = asv_le32(asv_load_relaxed(&h->reserved)), i;
 
-	/* the ISR thread writes records of other buffers meanwhile: atomics */
-	if ((v & HINT_MASK) == HINT_MAGIC && (v & 0xFFFFu) < r->rx_vr.num)
-		i = v & 0xFFFFu;
-	else
-		i = 0;
-	for (; i < r->rx_vr.num; i++)
-		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
-		    asv_load_relaxed(&r->rx_state[i]) != ASV_RXB_PEER)
-			return (int)i;
-	/* a hint past the record: search from the start */
+	if ((v & HINT_MASK) == HINT_MAGIC && (v & 0xFFFFu) < r->rx_vr.num &&
+	    rx_record_is(r, v & 0xFFFFu, h))
+		return (int)(v & 0xFFFFu);
+	/* no hint, or a wrong one (the host can rewrite it): search */
 	for (i = 0; i < r->rx_vr.num; i++)
-		if (asv_load_relaxed(&r->rx_hdr[i]) == h &&
-		    asv_load_relaxed(&r->rx_state[i]) != ASV_RXB_PEER)
+		if (rx_record_is(r, i, h))
 			return (int)i;
 	return -1;
 }
