@@ -4,13 +4,7 @@
 # printed; --json is valid JSON with every section; usage errors exit 2.
 set -u
 ASVIRT=$1
-pass=0
-fail=0
-check() {
-	local name=$1
-	shift
-	if "$@"; then pass=$((pass + 1)); echo "ok   $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
@@ -39,5 +33,4 @@ check "unknown option exits 2" test $? -eq 2
 "$ASVIRT" bench --plot x.txt --quick --quiet >"$out" 2>&1
 check "--plot with a bad extension fails" test $? -ne 0
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -4,15 +4,7 @@
 # status, help texts, usage errors. Usage: test_cli.sh PATH/TO/asvirt
 set -u
 ASVIRT=$1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -59,5 +51,4 @@ check "demo extra arg: exit 2" test $? -eq 2
 "$ASVIRT" apps >"$out" 2>&1
 check "apps lists echo and client-sample" grep -q '^client-sample' "$out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

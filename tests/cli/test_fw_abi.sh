@@ -10,15 +10,7 @@ set -u
 ASVIRT=$1
 RUNNER=$2
 FW=$3
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 RT=$(mktemp -d /tmp/asvirt-abi-test.XXXXXX)
 export ASVIRT_RUNTIME_DIR=$RT/rt
@@ -93,5 +85,4 @@ check "up: a normal image runs" test $? -eq 0
 check "up: normal image ready" grep -q "^asvirt: ready: 1 firmware, 1 channel" "$out"
 "$ASVIRT" stop >/dev/null 2>&1
 
-echo "test_fw_abi: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary test_fw_abi

@@ -9,10 +9,7 @@ set -u
 ASVIRT=$1
 FWDIR=$2
 CC=${CC:-cc}
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$(dirname "$0")/checks.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 ANY=0xffffffff
@@ -161,5 +158,4 @@ if [ $? -eq 0 ] && grep -q -- '--linux FILE' "$dir/help.out"; then ok "fw-check 
 "$ASVIRT" fw-check --linux >/dev/null 2>&1
 if [ $? -eq 2 ]; then ok "fw-check --linux without FILE: exit 2"; else bad "fw-check --linux without FILE"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -6,15 +6,7 @@
 set -u
 ASVIRT=$1
 FW=$2
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 RT=$(mktemp -d /tmp/asvirt-up-test.XXXXXX)
 export ASVIRT_RUNTIME_DIR=$RT/rt
@@ -173,5 +165,4 @@ assert ev[0]=='rundir' and 'loaded' in ev and 'channel' in ev and 'ready' in ev,
 assert ev[-1]=='stopped', ev"
 
 check "up --json: no sanitizer reports" bash -c "! grep -q Sanitizer '$RT/err'"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

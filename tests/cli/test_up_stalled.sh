@@ -13,15 +13,7 @@
 set -u
 ASVIRT=$1
 FW=$2
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/checks.sh"
 
 RT=$(mktemp -d /tmp/asvirt-stall-test.XXXXXX)
 export ASVIRT_RUNTIME_DIR=$RT/rt
@@ -87,5 +79,4 @@ check "watchdog: logged" grep -q "echo: crashed: watchdog: no heartbeat" "$ASVIR
 "$ASVIRT" stop >/dev/null 2>&1
 check "stop exits 0" test $? -eq 0
 check "no sanitizer reports" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary
