@@ -310,11 +310,17 @@ static void check_vdev(struct lx *c, uint32_t i, uint32_t off, long avail)
 			    "entry %u: features 0x%x offered, Linux does not acknowledge 0x%x "
 			    "(gfeatures = 0x%x)",
 			    i, feat, feat & ~LINUX_RPMSG_ACK, feat & LINUX_RPMSG_ACK);
-		if (feat & ((1u << 28) | (1u << 29)))
+		if (feat & (1u << 28))
 			say(c, "warn",
-			    "entry %u: Linux acknowledges %s%s: the remote must implement it", i,
-			    feat & (1u << 28) ? "INDIRECT_DESC " : "",
-			    feat & (1u << 29) ? "EVENT_IDX" : "");
+			    "entry %u: Linux acknowledges INDIRECT_DESC: the remote must implement "
+			    "it (rpmsg never needs it)",
+			    i);
+		if (feat & (1u << 29))
+			say(c, "ok",
+			    "entry %u: EVENT_IDX offered: Linux acknowledges it and notifies by "
+			    "event index (the remote must honour used_event and avail_event, as "
+			    "asvirt's core does)",
+			    i);
 		if (ok)
 			say(c, "ok", "entry %u: Linux serves this rpmsg device (virtio%u)", i,
 			    c->nrpmsg - 1);

@@ -289,6 +289,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	 * vdevs, the other vdev's remote already runs). */
 	asv_store_relaxed(&h->vdev->gfeatures, asv_cpu_to_le32(gfeat));
 	h->dev.ns_enabled = !!(gfeat & (1u << ASV_VIRTIO_RPMSG_F_NS));
+	asv_vring_set_event_idx(&h->tx_vr, gfeat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX), true);
+	asv_vring_set_event_idx(&h->rx_vr, gfeat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX), true);
 	asv_rpmsg_set_link(&h->dev, true);
 	/* A legacy device: Linux sets FEATURES_OK only with VIRTIO_F_VERSION_1,
 	 * which remoteproc's 32-bit features cannot carry. */

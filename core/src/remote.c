@@ -425,7 +425,7 @@ static int link_up(struct asv_remote *r)
 	const struct asv_fw_rsc_carveout *co;
 	const struct asv_fw_rsc_vdev *vdev;
 	struct asv_vring *vr[2] = { &r->tx_vr, &r->rx_vr };
-	uint32_t notifyid[2];
+	uint32_t notifyid[2], feat;
 	char bufname[ASV_RSC_NAME_SIZE];
 	unsigned int i;
 
@@ -493,15 +493,18 @@ static int link_up(struct asv_remote *r)
 	} else {
 		r->bufs = r->regions[0];
 	}
-	d->ns_enabled = !!(asv_le32(vdev->gfeatures) & asv_le32(vdev->dfeatures) &
-			   (1u << ASV_VIRTIO_RPMSG_F_NS));
+	feat = asv_le32(vdev->gfeatures) & asv_le32(vdev->dfeatures);
+	d->ns_enabled = !!(feat & (1u << ASV_VIRTIO_RPMSG_F_NS));
+	for (i = 0; i < 2; i++)
+		asv_vring_set_event_idx(vr[i], feat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX), false);
 	/* We want kicks for host messages, not for refilled rx buffers. */
 	asv_vring_dev_disable_notify(&r->tx_vr);
 	asv_vring_dev_enable_notify(&r->rx_vr);
 	asv_rpmsg_set_link(d, true);
-	asv_dev_log(d, ASV_LOG_INFO, "link up: vring0 %u x notify %u, vring1 %u x notify %u, ns %s",
+	asv_dev_log(d, ASV_LOG_INFO,
+		    "link up: vring0 %u x notify %u, vring1 %u x notify %u, ns %s, event_idx %s",
 		    r->tx_vr.num, r->tx_notifyid, r->rx_vr.num, r->rx_notifyid,
-		    d->ns_enabled ? "on" : "off");
+		    d->ns_enabled ? "on" : "off", r->tx_vr.event_idx ? "on" : "off");
 	if (d->ns_enabled)
 		asv_ns_announce_all(d);
 	return 0;

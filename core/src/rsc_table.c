@@ -14,7 +14,7 @@ void asv_rsc_default_config(struct asv_rsc_config *cfg)
 	cfg->vring_align[1] = 4096;
 	cfg->vring_da[0] = ASV_FW_RSC_ADDR_ANY;
 	cfg->vring_da[1] = ASV_FW_RSC_ADDR_ANY;
-	cfg->features = 1u << ASV_VIRTIO_RPMSG_F_NS;
+	cfg->features = 1u << ASV_VIRTIO_RPMSG_F_NS | 1u << ASV_VIRTIO_RING_F_EVENT_IDX;
 	cfg->trace_len = 8192;
 	cfg->trace_da = ASV_RSC_TRACE_DA;
 	cfg->trace_carveout = 1;

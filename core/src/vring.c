@@ -67,7 +67,85 @@ int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned l
 	vr->peer_idx = 0;
 	/* no flags value matches: the first enable/disable always writes */
 	vr->flags_shadow = 0xFFFFu;
+	vr->event_idx = 0;
+	vr->signalled_idx = 0;
+	vr->peer_event = NULL;
+	vr->own_event = NULL;
+	vr->own_event_shadow = 0;
 	return 0;
+}
+
+/* The event index after ring[num] of the avail ring (driver's) or used ring. */
+static asv_le16 *used_event_of(struct asv_vring *vr)
+{
+	return &vr->avail->ring[vr->num];
+}
+
+static asv_le16 *avail_event_of(struct asv_vring *vr)
+{
+	return (asv_le16 *)&vr->used->ring[vr->num];
+}
+
+static void write_event(struct asv_vring *vr, uint16_t ev)
+{
+	vr->own_event_shadow = ev;
+	asv_store_relaxed(vr->own_event, asv_cpu_to_le16(ev));
+}
+
+/*
+ * Under EVENT_IDX, flags_shadow keeps the logical state (0 = notifications
+ * wanted, else not) and the event index says where. Wanted: at the next
+ * entry we have not consumed (last_seen). Not wanted: one behind it, an
+ * index the peer has already passed, so it stays silent until the 16-bit
+ * wrap (one spurious notification per 65536 entries at worst, never a lost
+ * one).
+ */
+static void set_event_state(struct asv_vring *vr, bool want)
+{
+	uint16_t ev = want ? vr->last_seen : (uint16_t)(vr->last_seen - 1u);
+
+	vr->flags_shadow = want ? 0 : 1;
+	if (ev != vr->own_event_shadow)
+		write_event(vr, ev);
+}
+
+void asv_vring_set_event_idx(struct asv_vring *vr, bool on, bool driver)
+{
+	bool want = vr->flags_shadow != 1; /* never set: the zeroed ring wants them */
+
+	vr->event_idx = on;
+	vr->signalled_idx = vr->shadow_idx;
+	if (!on)
+		return;
+	vr->peer_event = driver ? avail_event_of(vr) : used_event_of(vr);
+	vr->own_event = driver ? used_event_of(vr) : avail_event_of(vr);
+	/* The flags must be 0 under EVENT_IDX (virtio 1.x 2.7.7.2, 2.7.10). */
+	asv_store_relaxed(driver ? &vr->avail->flags : &vr->used->flags, asv_cpu_to_le16(0));
+	write_event(vr, want ? vr->last_seen : (uint16_t)(vr->last_seen - 1u));
+	vr->flags_shadow = want ? 0 : 1;
+}
+
+/*
+ * After publishing: notify the peer for the batch since the last decision?
+ * Under EVENT_IDX the peer's event index is read once and any value gives a
+ * plain answer; the batch is then counted as notified either way.
+ */
+static bool need_event_notify(struct asv_vring *vr)
+{
+	uint16_t ev = asv_le16(asv_load_relaxed(vr->peer_event));
+	uint16_t old = vr->signalled_idx;
+
+	vr->signalled_idx = vr->shadow_idx;
+	return asv_vring_need_event(ev, vr->shadow_idx, old);
+}
+
+/* The hint form: the peer's event lies at or ahead of our published index
+ * (it waits for entries), within one ring. No barrier, no state change. */
+static bool peer_event_waits(const struct asv_vring *vr)
+{
+	uint16_t ev = asv_le16(asv_load_relaxed(vr->peer_event));
+
+	return (uint16_t)(ev - vr->signalled_idx) < vr->num;
 }
 
 /* ---- driver ---- */
@@ -99,6 +177,8 @@ void asv_vring_drv_publish(struct asv_vring *vr)
 bool asv_vring_drv_need_kick(struct asv_vring *vr)
 {
 	asv_mb();
+	if (vr->event_idx)
+		return need_event_notify(vr);
 	return asv_vring_drv_peer_wants_kick(vr);
 }
 
@@ -163,18 +243,28 @@ bool asv_vring_drv_has_used(struct asv_vring *vr)
 
 bool asv_vring_drv_peer_wants_kick(struct asv_vring *vr)
 {
+	if (vr->event_idx)
+		return peer_event_waits(vr);
 	return !(asv_le16(asv_load_relaxed(&vr->used->flags)) & ASV_VRING_USED_F_NO_NOTIFY);
 }
 
 bool asv_vring_drv_enable_intr(struct asv_vring *vr)
 {
-	set_flags(vr, &vr->avail->flags, 0);
+	if (vr->event_idx)
+		set_event_state(vr, true);
+	else
+		set_flags(vr, &vr->avail->flags, 0);
 	asv_mb();
 	return asv_vring_drv_has_used(vr);
 }
 
 void asv_vring_drv_disable_intr(struct asv_vring *vr)
 {
+	if (vr->event_idx) {
+		if (vr->flags_shadow != 1)
+			set_event_state(vr, false);
+		return;
+	}
 	set_flags(vr, &vr->avail->flags, ASV_VRING_AVAIL_F_NO_INTERRUPT);
 }
 
@@ -226,22 +316,34 @@ void asv_vring_dev_publish(struct asv_vring *vr)
 bool asv_vring_dev_need_intr(struct asv_vring *vr)
 {
 	asv_mb();
+	if (vr->event_idx)
+		return need_event_notify(vr);
 	return asv_vring_dev_peer_wants_intr(vr);
 }
 
 bool asv_vring_dev_peer_wants_intr(struct asv_vring *vr)
 {
+	if (vr->event_idx)
+		return peer_event_waits(vr);
 	return !(asv_le16(asv_load_relaxed(&vr->avail->flags)) & ASV_VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool asv_vring_dev_enable_notify(struct asv_vring *vr)
 {
-	set_flags(vr, &vr->used->flags, 0);
+	if (vr->event_idx)
+		set_event_state(vr, true);
+	else
+		set_flags(vr, &vr->used->flags, 0);
 	asv_mb();
 	return asv_vring_dev_has_avail(vr);
 }
 
 void asv_vring_dev_disable_notify(struct asv_vring *vr)
 {
+	if (vr->event_idx) {
+		if (vr->flags_shadow != 1)
+			set_event_state(vr, false);
+		return;
+	}
 	set_flags(vr, &vr->used->flags, ASV_VRING_USED_F_NO_NOTIFY);
 }

@@ -175,6 +175,8 @@ static int default_table(struct asv_vsys *s, const struct asv_vsys_config *cfg, 
 	n = rcfg.vring_num < 256 ? (int)rcfg.vring_num : 256;
 	rcfg.buf_len = 2u * (uint32_t)n * ASV_RPMSG_BUF_SIZE;
 	rcfg.nvdevs = cfg->nvdevs;
+	if (cfg->no_event_idx)
+		rcfg.features &= ~(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
 	return asv_rsc_build(table, size, &rcfg);
 }
 

@@ -144,7 +144,9 @@ expect no_ns 0 'warn +.*no VIRTIO_RPMSG_F_NS'
 table feat "$(vd 7 0 0x21 0 2 0 "$(vr $ANY 4096 256)" "$(vr $ANY 4096 256)")"
 expect feat 0 'features 0x21 offered, Linux does not acknowledge 0x20 \(gfeatures = 0x1\)'
 table evidx "$(vd 7 0 0x20000001 0 2 0 "$(vr $ANY 4096 256)" "$(vr $ANY 4096 256)")"
-expect evidx 0 'Linux acknowledges EVENT_IDX'
+expect evidx 0 'ok +entry 0: EVENT_IDX offered: Linux acknowledges it'
+table indirect "$(vd 7 0 0x10000001 0 2 0 "$(vr $ANY 4096 256)" "$(vr $ANY 4096 256)")"
+expect indirect 0 'warn +entry 0: Linux acknowledges INDIRECT_DESC'
 # two rpmsg vdevs: Linux serves each, notify ids run on
 table two "$(std_vd)" "$(std_vd)"
 expect two 0 '2 rpmsg vdevs: Linux serves each \(so do asv_vsys and asvirt up\)'

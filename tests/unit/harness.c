@@ -199,7 +199,9 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	if (o->vring_num)
 		cfg.vring_num = o->vring_num;
 	if (o->no_ns)
-		cfg.features = 0;
+		cfg.features &= ~(1u << ASV_VIRTIO_RPMSG_F_NS);
+	if (o->event_idx < 0 || (!o->event_idx && !o->rsc && !msys_event_idx_default()))
+		cfg.features &= ~(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
 	n = asv_rsc_build(table, sizeof(table), &cfg);
 	if (n < 0)
 		return n;
@@ -214,6 +216,32 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	rc.env = m->renv;
 	rc.timeout_ms = 50;
 	return asv_remote_init(&m->remote, &rc);
+}
+
+bool msys_event_idx_default(void)
+{
+	const char *s = getenv("ASVIRT_EVENT_IDX");
+
+	return !s || strcmp(s, "0") != 0;
+}
+
+int test_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
+{
+	struct asv_vsys_config c = *cfg;
+
+	if (!msys_event_idx_default())
+		c.no_event_idx = true;
+	return asv_vsys_start(s, &c);
+}
+
+bool vring_asks_notify(const struct asv_vring *vr, bool driver)
+{
+	const asv_le16 *flags = driver ? &vr->avail->flags : &vr->used->flags;
+
+	if (!vr->event_idx)
+		return !(asv_le16(*flags) & 1u);
+	return asv_le16(*(driver ? &vr->avail->ring[vr->num]
+				 : (const asv_le16 *)&vr->used->ring[vr->num])) == vr->last_seen;
 }
 
 int msys_start_host(struct msys *m, const struct msys_opts *o)

@@ -48,9 +48,25 @@ struct msys_opts {
 	unsigned int nbufs; /* 0 = default */
 	int no_ns;	    /* offer no name service */
 	int host_features;  /* 0 = default */
+	/* VIRTIO_RING_F_EVENT_IDX offered: 1 yes, -1 no, 0 as the
+	 * environment says (ASVIRT_EVENT_IDX=0: no; default yes) */
+	int event_idx;
 	/* the table to load; NULL = asv_rsc_default_config() */
 	const struct asv_rsc_config *rsc;
 };
+
+/* The default table offers EVENT_IDX unless ASVIRT_EVENT_IDX=0: ctest runs
+ * the ring suites once each way. */
+bool msys_event_idx_default(void);
+/*
+ * Does this side of @vr ask its peer for notifications right now, as the
+ * peer would read it: the flag clear, or under EVENT_IDX its event index at
+ * the next entry it has not consumed. @driver: the host's side of the ring.
+ */
+/* asv_vsys_start() with the default table offering EVENT_IDX as
+ * msys_event_idx_default() says. */
+int test_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg);
+bool vring_asks_notify(const struct asv_vring *vr, bool driver);
 
 /* Device address of the msys shared block (1 MiB). */
 #define MSYS_DA 0x20000000u

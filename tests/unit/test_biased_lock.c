@@ -285,7 +285,7 @@ static void stream_keeps_bias(uint32_t spin_ns, bool zero_copy)
 	int err;
 
 	assert_non_null(s);
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	hept = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, &received, &err);
 	assert_non_null(hept);
 	assert_int_equal(asv_create_ept(&s->remote.dev, &rept, NULL, 0x600, count_cb, NULL), 0);

@@ -79,7 +79,7 @@ static void run(int remote_sends)
 	logcap_init(&lc, "sys");
 	cfg.log = logcap_fn;
 	cfg.log_ctx = &lc;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	h = asv_host_create_ept(&s->host, NULL, 0x500, gated_cb, &g, &err);
 	assert_int_equal(asv_create_ept(&s->remote.dev, &re, NULL, 0x600, gated_cb, &g), 0);
@@ -156,7 +156,7 @@ static void test_echo_from_callback_waits(void **state)
 	logcap_init(&lc, "sys");
 	cfg.log = logcap_fn;
 	cfg.log_ctx = &lc;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	/* the host holds every reply, so after 256 the remote runs dry */
 	__atomic_store_n(&c->hold, 1, __ATOMIC_SEQ_CST);
@@ -208,7 +208,7 @@ static void test_stop_while_a_callback_streams(void **state)
 	int err, ms;
 
 	(void)state;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	h = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, c, &err);
 	assert_non_null(h);
@@ -245,7 +245,7 @@ static int logged_drop(bool errors_only)
 	logcap_init(&lc, "sys");
 	cfg.log = logcap_fn;
 	cfg.log_ctx = &lc;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	h = asv_host_create_ept(&s->host, NULL, 0x500, count_cb, c, &err);
 	assert_non_null(h);
@@ -297,7 +297,7 @@ static void test_stats_while_a_callback_blocks(void **state)
 
 	(void)state;
 	gate_init(&g);
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	h = asv_host_create_ept(&s->host, NULL, 0x500, gated_cb, &g, &err);
 	assert_non_null(h);

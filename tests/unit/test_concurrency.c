@@ -153,7 +153,7 @@ static void test_million_each_way(void **state)
 	logcap_init(&c->log, "sys");
 	cfg.log_ctx = &c->log;
 	c->per_ept = test_count(1000000) / NEPT;
-	assert_int_equal(asv_vsys_start(&c->sys, &cfg), 0);
+	assert_int_equal(test_vsys_start(&c->sys, &cfg), 0);
 	for (i = 0; i < NEPT; i++) {
 		c->hept[i] = asv_host_create_ept(&c->sys.host, NULL, HOST_BASE + (uint32_t)i,
 						 host_cb, c, &err);

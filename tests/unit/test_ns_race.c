@@ -132,7 +132,7 @@ static void one_boot(unsigned int seed)
 	cfg.on_channel = on_channel;
 	cfg.on_channel_priv = &t;
 	t.late = !!(seed & 2);
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	c = (struct churn){ &s->remote, seed, 0 };
 	assert_int_equal(pthread_create(&th, NULL, churn_thread, &c), 0);
 	if (seed & 1)

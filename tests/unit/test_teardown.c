@@ -151,7 +151,7 @@ static void setup(struct teardown *t, unsigned int nsenders, int remote_sends, u
 	assert_non_null(t->s);
 	t->nsenders = nsenders;
 	t->remote_sends = remote_sends;
-	assert_int_equal(asv_vsys_start(t->s, &cfg), 0);
+	assert_int_equal(test_vsys_start(t->s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(t->s, 5000), 0);
 	assert_int_equal(asv_create_ept(&t->s->host.dev, &t->hept, NULL, 0x500, rx_cb, t), 0);
 	t->hept.tx_lost = lost_cb;

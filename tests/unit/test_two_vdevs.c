@@ -481,7 +481,7 @@ static void test_vsys_serves_both_vdevs(void **state)
 	int err;
 
 	(void)state;
-	assert_int_equal(asv_vsys_start(&s, &cfg), 0);
+	assert_int_equal(test_vsys_start(&s, &cfg), 0);
 	assert_int_equal(s.nvdevs, 2);
 	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
 	assert_non_null(asv_vsys_remote(&s, 1));
@@ -527,7 +527,7 @@ static void test_vsys_one_vdev_as_before(void **state)
 	struct asv_vsys_config cfg = { .app = &asv_app_echo, .errors_only = true };
 
 	(void)state;
-	assert_int_equal(asv_vsys_start(&s, &cfg), 0);
+	assert_int_equal(test_vsys_start(&s, &cfg), 0);
 	assert_int_equal(s.nvdevs, 1);
 	assert_null(s.more);
 	assert_ptr_equal(asv_vsys_host(&s, 0), &s.host);

@@ -112,9 +112,9 @@ static const uint8_t golden_table[] = {
 	LE32(2), LE32(0x10001000), LE32(0x2000), LE32(0),
 	't', 'r', 'a', 'c', 'e', '0', 0, 0, ZERO8, ZERO8, ZERO8,
 	/* @192 RSC_VDEV: id 7 (rpmsg), notifyid 0 (Linux never writes it),
-	 * dfeatures F_NS, gfeatures 0, config_len 0, status 0, num_of_vrings 2,
-	 * reserved[2] */
-	LE32(3), LE32(7), LE32(0), LE32(1), LE32(0), LE32(0), 0, 2, 0, 0,
+	 * dfeatures F_NS (bit 0) and RING_F_EVENT_IDX (bit 29), gfeatures 0,
+	 * config_len 0, status 0, num_of_vrings 2, reserved[2] */
+	LE32(3), LE32(7), LE32(0), LE32(0x20000001), LE32(0), LE32(0), 0, 2, 0, 0,
 	/* vring[0], vring[1]: da ANY, align 4096, num 256, notifyid ANY, pa 0 */
 	LE32(0xFFFFFFFF), LE32(4096), LE32(256), LE32(0xFFFFFFFF), LE32(0),
 	LE32(0xFFFFFFFF), LE32(4096), LE32(256), LE32(0xFFFFFFFF), LE32(0),

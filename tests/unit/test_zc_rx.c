@@ -153,7 +153,7 @@ static void test_workers_release_both_ways(void **state)
 	logcap_init(&lc, "sys");
 	cfg.log = logcap_fn;
 	cfg.log_ctx = &lc;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	side_init(&hs, &s->host.dev);
 	side_init(&rs, &s->remote.dev);
@@ -196,7 +196,7 @@ static void test_release_of_unheld_buffer(void **state)
 	logcap_init(&lc, "sys");
 	cfg.log = logcap_fn;
 	cfg.log_ctx = &lc;
-	assert_int_equal(asv_vsys_start(s, &cfg), 0);
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
 	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
 	/* the first rx buffer of each side: posted, never delivered */
 	assert_int_equal(asv_release_rx_buffer(&s->host.dev, s->host.rx_base + 16), -ASV_EINVAL);

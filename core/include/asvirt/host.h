@@ -68,7 +68,7 @@ struct asv_host_config {
 	uint32_t notifyid[2];
 	struct asv_mem_region bufs; /* rpmsg buffers: rx half then tx half */
 	unsigned int nbufs;	    /* per direction; 0 = min(num, 256) */
-	uint32_t features;	    /* offered to the remote; 0 = F_NS */
+	uint32_t features;	    /* may acknowledge (mask); 0 = all implemented */
 	uint32_t timeout_ms;	    /* default send timeout; 0 = 15000 */
 	struct asv_env env;	    /* alloc/free required */
 	asv_channel_event_fn on_channel;

@@ -36,7 +36,7 @@ struct asv_rsc_config {
 	uint32_t vring_num;	 /* entries per vring, power of two; default 256 */
 	uint32_t vring_align[2]; /* per vring, power of two; default 4096 */
 	uint32_t vring_da[2];	 /* ASV_FW_RSC_ADDR_ANY lets the host choose */
-	uint32_t features;	 /* default 1 << ASV_VIRTIO_RPMSG_F_NS */
+	uint32_t features;	 /* default F_NS and RING_F_EVENT_IDX */
 	uint32_t trace_len;	 /* 0: no trace entry */
 	uint32_t trace_da;	 /* default ASV_RSC_TRACE_DA */
 	/* nonzero (default): a carveout "trace0mem" holds a fixed trace */

@@ -57,7 +57,32 @@ struct asv_vring {
 	 * an unchanged value is not written again: the peer reads that line
 	 * on every message it sends. */
 	uint16_t flags_shadow;
+	/*
+	 * VIRTIO_RING_F_EVENT_IDX negotiated: the peer is notified only when
+	 * our published index passes the event index it wrote (used_event
+	 * after the avail ring, avail_event after the used ring), and we
+	 * write ours instead of the suppression flags.
+	 */
+	uint8_t event_idx;
+	/* private: our published index when we last decided on a
+	 * notification: the batch since then is [signalled_idx, shadow_idx). */
+	uint16_t signalled_idx;
+	/* where the peer's event index (ours to read) and ours (to write) live */
+	asv_le16 *peer_event;
+	asv_le16 *own_event;
+	uint16_t own_event_shadow; /* the value we last wrote there */
 };
+
+/*
+ * The virtio rule (virtio 1.x 2.7.10, Linux's vring_need_event()): having
+ * moved an index from @old to @new_idx, notify when the peer's @event lies
+ * in [old, new_idx), all in 16-bit arithmetic so the wrap needs no care.
+ * Any @event, however absurd, gives a plain yes or no.
+ */
+static inline bool asv_vring_need_event(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	return (uint16_t)(new_idx - event - 1u) < (uint16_t)(new_idx - old);
+}
 
 /*
  * Bind @vr to the ring memory at @mem (num entries, align bytes). The
@@ -67,6 +92,13 @@ struct asv_vring {
  */
 int asv_vring_init(struct asv_vring *vr, void *mem, unsigned int num, unsigned long align,
 		   bool zero);
+
+/*
+ * Switch VIRTIO_RING_F_EVENT_IDX on or off, once the features are
+ * negotiated and before the ring carries messages. The batch already
+ * published counts as notified: the first kick of a link is unconditional.
+ */
+void asv_vring_set_event_idx(struct asv_vring *vr, bool on, bool driver);
 
 /* ---- driver role ---- */
 
@@ -82,7 +114,8 @@ void asv_vring_drv_put(struct asv_vring *vr, uint16_t id, uint64_t addr, uint32_
 void asv_vring_drv_requeue(struct asv_vring *vr, uint16_t id);
 /* Make every queued avail entry visible to the device (release). */
 void asv_vring_drv_publish(struct asv_vring *vr);
-/* After publishing: does the device want a kick? (honours NO_NOTIFY) */
+/* After publishing: does the device want a kick? (honours NO_NOTIFY, or
+ * avail_event under EVENT_IDX) */
 bool asv_vring_drv_need_kick(struct asv_vring *vr);
 /*
  * Take the next used entry. Returns 1 with *id and *len set, 0 when the
@@ -98,7 +131,10 @@ bool asv_vring_drv_has_used(struct asv_vring *vr);
 bool asv_vring_drv_peer_wants_kick(struct asv_vring *vr);
 /* Ask for (enable) or refuse (disable) used-buffer interrupts. enable
  * returns true when used entries are already pending, so the caller
- * processes them instead of sleeping. */
+ * processes them instead of sleeping. Under EVENT_IDX, enable asks for an
+ * interrupt at the next used entry and disable writes nothing: the device
+ * has passed the event index we wrote, so it stays silent (Linux's
+ * virtqueue_enable_cb_prepare / virtqueue_disable_cb). */
 bool asv_vring_drv_enable_intr(struct asv_vring *vr);
 void asv_vring_drv_disable_intr(struct asv_vring *vr);
 
@@ -123,7 +159,8 @@ bool asv_vring_dev_has_avail(struct asv_vring *vr);
 void asv_vring_dev_put_used(struct asv_vring *vr, uint16_t id, uint32_t len);
 /* Make queued used entries visible to the driver (release). */
 void asv_vring_dev_publish(struct asv_vring *vr);
-/* After publishing: does the driver want an interrupt? (NO_INTERRUPT) */
+/* After publishing: does the driver want an interrupt? (NO_INTERRUPT, or
+ * used_event under EVENT_IDX) */
 bool asv_vring_dev_need_intr(struct asv_vring *vr);
 /* Does the driver want an interrupt when buffers are used (no barrier:
  * a hint for deferring work, not a replacement for need_intr)? */

@@ -97,12 +97,16 @@ static inline size_t asv_vring_size(unsigned int num, unsigned long align)
 #define ASV_RPMSG_NS_ADDR 53u
 #define ASV_RPMSG_NAME_SIZE 32u
 #define ASV_VIRTIO_RPMSG_F_NS 0u /* feature bit number */
+/* Ring feature bit: notify at the peer's event index (used_event /
+ * avail_event) rather than by its suppression flag. */
+#define ASV_VIRTIO_RING_F_EVENT_IDX 29u
 /*
  * The features asvirt implements, in both roles: the host acknowledges no
  * others, and a remote refuses a table that offers others (Linux would use
- * ring features such as EVENT_IDX that the device offers).
+ * ring features such as INDIRECT_DESC that the device offers).
  */
-#define ASV_RPMSG_FEATURES_IMPLEMENTED (1u << ASV_VIRTIO_RPMSG_F_NS)
+#define ASV_RPMSG_FEATURES_IMPLEMENTED \
+	((1u << ASV_VIRTIO_RPMSG_F_NS) | (1u << ASV_VIRTIO_RING_F_EVENT_IDX))
 #define ASV_VIRTIO_ID_RPMSG 7u
 
 struct asv_rpmsg_hdr {

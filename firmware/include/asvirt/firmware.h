@@ -99,8 +99,9 @@ struct asv_fw_entry {
  * The standard table: carveout "trace0mem" and trace buffer "trace0" at
  * ASV_RSC_TRACE_DA (fixed, inside that carveout: Linux does not allocate a
  * trace declared at FW_RSC_ADDR_ANY, see asvirt/rsc_table.h), then one
- * rpmsg vdev (notify id 0: Linux never writes the vdev's own) with two
- * vrings at FW_RSC_ADDR_ANY (the host places them). The layout is struct
+ * rpmsg vdev (notify id 0: Linux never writes the vdev's own) offering
+ * the name service and EVENT_IDX, with two vrings at FW_RSC_ADDR_ANY (the
+ * host places them). The layout is struct
  * asv_resource_table + entries, spelled without flexible arrays so it can
  * be a static initializer.
  */
@@ -117,32 +118,33 @@ struct asv_fw_std_table {
 	struct asv_fw_rsc_vdev_vring vring[2];
 };
 
-#define ASV_FW_STD_TABLE_INIT(num_, trace_len_)                                                 \
-	{                                                                                       \
-		.ver = asv_cpu_to_le32(1), .num = asv_cpu_to_le32(3),                           \
-		.offset = { asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_mem_type)), \
-			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_type)),     \
-			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, vdev_type)) },    \
-		.trace_mem_type = asv_cpu_to_le32(ASV_RSC_CARVEOUT),                            \
-		.trace_mem = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                         \
-			       .pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                      \
-			       .len = asv_cpu_to_le32(trace_len_),                              \
-			       .name = ASV_RSC_TRACE_CARVEOUT },                                \
-		.trace_type = asv_cpu_to_le32(ASV_RSC_TRACE),                                   \
-		.trace = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                             \
-			   .len = asv_cpu_to_le32(trace_len_),                                  \
-			   .name = "trace0" },                                                  \
-		.vdev_type = asv_cpu_to_le32(ASV_RSC_VDEV), .id = asv_cpu_to_le32(7),           \
-		.notifyid = asv_cpu_to_le32(0), .dfeatures = asv_cpu_to_le32(1),                \
-		.num_of_vrings = 2,                                                             \
-		.vring = {                                                                      \
-			{ .da = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                           \
-			  .align = asv_cpu_to_le32(4096),                                       \
-			  .num = asv_cpu_to_le32(num_) },                                       \
-			{ .da = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                           \
-			  .align = asv_cpu_to_le32(4096),                                       \
-			  .num = asv_cpu_to_le32(num_) },                                       \
-		},                                                                              \
+#define ASV_FW_STD_FEATURES ((1u << ASV_VIRTIO_RPMSG_F_NS) | (1u << ASV_VIRTIO_RING_F_EVENT_IDX))
+#define ASV_FW_STD_TABLE_INIT(num_, trace_len_)                                                    \
+	{                                                                                          \
+		.ver = asv_cpu_to_le32(1), .num = asv_cpu_to_le32(3),                              \
+		.offset = { asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_mem_type)),    \
+			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_type)),        \
+			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, vdev_type)) },       \
+		.trace_mem_type = asv_cpu_to_le32(ASV_RSC_CARVEOUT),                               \
+		.trace_mem = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                            \
+			       .pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                         \
+			       .len = asv_cpu_to_le32(trace_len_),                                 \
+			       .name = ASV_RSC_TRACE_CARVEOUT },                                   \
+		.trace_type = asv_cpu_to_le32(ASV_RSC_TRACE),                                      \
+		.trace = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                                \
+			   .len = asv_cpu_to_le32(trace_len_),                                     \
+			   .name = "trace0" },                                                     \
+		.vdev_type = asv_cpu_to_le32(ASV_RSC_VDEV), .id = asv_cpu_to_le32(7),              \
+		.notifyid = asv_cpu_to_le32(0), .dfeatures = asv_cpu_to_le32(ASV_FW_STD_FEATURES), \
+		.num_of_vrings = 2,                                                                \
+		.vring = {                                                                         \
+			{ .da = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                              \
+			  .align = asv_cpu_to_le32(4096),                                          \
+			  .num = asv_cpu_to_le32(num_) },                                          \
+			{ .da = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                              \
+			  .align = asv_cpu_to_le32(4096),                                          \
+			  .num = asv_cpu_to_le32(num_) },                                          \
+		},                                                                                 \
 	}
 
 /* Declare @app_ (a struct asv_app object) as this image's firmware. */

@@ -35,6 +35,7 @@ struct asv_vsys_config {
 	const void *rsc_table; /* NULL: the default table (asv_rsc_build) */
 	size_t rsc_size;
 	uint32_t vring_num;  /* default table only; 0 = 256 */
+	bool no_event_idx;   /* default table only: offer no VIRTIO_RING_F_EVENT_IDX */
 	unsigned int nbufs;  /* per direction; 0 = min(vring_num, 256) */
 	size_t shm_size;     /* 0 = 1 MiB */
 	uint64_t shm_da;     /* device address of the block; 0 = 0x10000000 */
