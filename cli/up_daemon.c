@@ -61,7 +61,9 @@ void up_emit_fw_event(struct up *u, const char *fw, const char *ev, const char *
 	json_object_object_add(o, "event", json_object_new_string(ev));
 	json_object_object_add(o, "fw", json_object_new_string(fw));
 	json_object_object_add(o, "detail", json_object_new_string(detail));
-	snprintf(human, sizeof(human), "%s: %s: %s", fw, ev, detail);
+	/* a long detail is cut in the human line only: the JSON has it whole */
+	if (snprintf(human, sizeof(human), "%s: %s: %s", fw, ev, detail) >= (int)sizeof(human))
+		human[sizeof(human) - 2] = '~';
 	up_emit(u, human, o);
 }
 
