@@ -7,6 +7,7 @@
 #define ASVIRT_BENCH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 struct lat {
@@ -65,6 +66,28 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
  * callback, on the in-process system (threads, semaphore interrupts). */
 int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struct bench_effort *e,
 		   struct tput *out);
+
+/* The socket path (sock_bench.c): a client through an `asvirt up` channel
+ * socket to the echo firmware and back, next to its relay floor, and the
+ * daemon at scale (SOCK_SCALE_FW echo firmware x SOCK_SCALE_CONNS each). */
+#define SOCK_SCALE_FW 16u
+#define SOCK_SCALE_CONNS 64u
+struct sock_bench {
+	size_t payload;
+	struct lat floor, floor_after;	/* relay floor, before and after the figure */
+	struct lat up;			/* one client, one message at a time */
+	double floor_cpu_ns, up_cpu_ns; /* the relay's, the daemon's CPU per round trip */
+	unsigned int scale_fw, scale_conns;
+	unsigned long scale_rtts;
+	struct lat scale;	 /* latency with every connection busy */
+	double scale_ns_per_rtt; /* wall time / round trips */
+	double scale_daemon_cpu_ns;
+};
+int bench_sock(const struct bench_paths *paths, size_t payload, const struct bench_effort *e,
+	       struct sock_bench *out);
+void bench_sock_print(const struct sock_bench *s, FILE *f);
+/* `asvirt bench --sockets`: measure (16 bytes) and print (table or JSON). */
+int bench_sock_main(const struct bench_paths *paths, const struct bench_effort *e, int json);
 
 /* Read every byte of @n at @data (what a consumer of a payload does). */
 uint8_t bench_fold(const void *data, size_t n);

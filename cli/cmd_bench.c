@@ -449,7 +449,8 @@ static void usage(FILE *f)
 		   "  --plot FILE    draw latency percentiles and throughput by size (gnuplot)\n"
 		   "  --quick        tiny counts (a smoke test, e.g. under a sanitizer)\n"
 		   "  --quiet        no progress on stderr\n"
-		   "  --spin-us N    adaptive mode's polling time before blocking (default 50)\n");
+		   "  --spin-us N    adaptive mode's polling time before blocking (default 50)\n"
+		   "  --sockets      only the socket path of asvirt up, next to its relay floor\n");
 }
 
 int cmd_bench(int argc, char **argv)
@@ -460,13 +461,14 @@ int cmd_bench(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "quiet", no_argument, NULL, 'Q' },
 		{ "spin-us", required_argument, NULL, 's' },
+		{ "sockets", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_effort e = { .rtt_count = 20000, .floor_rtt = 20000, .tput_seconds = 0.2 };
 	struct results *r = calloc(1, sizeof(*r));
 	const char *plot_file = NULL;
-	int c, json = 0, err, rc = 0;
+	int c, json = 0, sockets = 0, err, rc = 0;
 	long spin_us = 50;
 	char *end;
 
@@ -486,6 +488,9 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'Q':
 			quiet = 1;
+			break;
+		case 'S':
+			sockets = 1;
 			break;
 		case 's':
 			spin_us = strtol(optarg, &end, 0);
@@ -523,6 +528,11 @@ int cmd_bench(int argc, char **argv)
 		return 1;
 	}
 	*strrchr(r->paths.firmware_dir, '/') = 0; /* the directory of asvirt-echo.so */
+	if (sockets) {				  /* bench/sock_bench.c */
+		rc = bench_sock_main(&r->paths, &e, json);
+		free(r);
+		return rc;
+	}
 	err = run_all(r, &e);
 	if (err) {
 		fprintf(stderr, "asvirt bench: a measurement failed: %s\n", asv_strerror(err));

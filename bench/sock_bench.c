@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The socket path people script against: a client's round trip through an
+ * `asvirt up` channel socket to the echo firmware and back, next to its
+ * floor measured in the same run: the same two SOCK_SEQPACKET hops through
+ * a relay process that does nothing else (client -> relay -> echo process
+ * -> relay -> client). Then the same daemon at scale: 16 echo firmware x 64
+ * connections each, every connection with one message in flight, every
+ * answer checked, and the cost per round trip (wall time / round trips).
+ *
+ * `asvirt up` runs as a child (this executable, /proc/self/exe) in a
+ * runtime directory of its own; its CPU time per round trip comes from
+ * /proc/PID/stat, as does the relay's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/posix.h"
+#include "bench.h"
+
+#define MSG_MAX 496
+
+/* CPU time (user + system) of process @pid so far, in ns; 0 if unknown. */
+static double proc_cpu_ns(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')'); /* the name may hold spaces */
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) * 1e9 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Fill @m with a pattern unique to (@conn, @seq), @len bytes. */
+static void msg_fill(uint8_t *m, size_t len, unsigned int conn, unsigned long seq)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		m[i] = (uint8_t)(conn * 131u + seq * 7u + i);
+	if (len >= 12) {
+		memcpy(m, &conn, 4);
+		memcpy(m + 4, &seq, 8);
+	}
+}
+
+/* @n ping-pongs on the connected SEQPACKET socket @fd, each answer checked. */
+static int ping_pong(int fd, size_t len, unsigned long n, unsigned long warmup, uint64_t *samples)
+{
+	uint8_t m[MSG_MAX], r[MSG_MAX + 1];
+	unsigned long i;
+
+	for (i = 0; i < n + warmup; i++) {
+		uint64_t t0;
+		ssize_t got;
+
+		msg_fill(m, len, 0, i);
+		t0 = asv_posix_now_ns();
+		if (send(fd, m, len, MSG_NOSIGNAL) != (ssize_t)len)
+			return -ASV_EIO;
+		got = recv(fd, r, sizeof(r), 0);
+		if (got != (ssize_t)len || memcmp(m, r, len))
+			return -ASV_EBADMSG;
+		if (i >= warmup)
+			samples[i - warmup] = asv_posix_now_ns() - t0;
+	}
+	return 0;
+}
+
+/* ---- the floor: client -> relay -> echo -> relay -> client ---- */
+
+static void relay_loop(int a, int b)
+{
+	struct pollfd p[2] = { { .fd = a, .events = POLLIN }, { .fd = b, .events = POLLIN } };
+	uint8_t m[MSG_MAX + 1];
+
+	for (;;) {
+		int k;
+
+		if (poll(p, 2, -1) < 0)
+			continue;
+		for (k = 0; k < 2; k++) {
+			ssize_t n;
+
+			if (!p[k].revents)
+				continue;
+			n = recv(p[k].fd, m, sizeof(m), MSG_DONTWAIT);
+			if (n <= 0 && !(n < 0 && errno == EAGAIN))
+				_exit(0);
+			if (n > 0)
+				send(p[!k].fd, m, (size_t)n, MSG_NOSIGNAL);
+		}
+	}
+}
+
+static void echo_loop(int fd)
+{
+	uint8_t m[MSG_MAX + 1];
+	ssize_t n;
+
+	while ((n = recv(fd, m, sizeof(m), 0)) > 0)
+		send(fd, m, (size_t)n, MSG_NOSIGNAL);
+	_exit(0);
+}
+
+static int floor_rtt(size_t len, const struct bench_effort *e, struct lat *out, double *cpu_ns)
+{
+	unsigned long n = e->rtt_count, warmup = n / 10 + 1;
+	uint64_t *s = calloc(n, sizeof(*s));
+	int cr[2], re[2], err = -ASV_EIO;
+	pid_t relay = -1, echo = -1;
+	double c0;
+
+	if (!s)
+		return -ASV_ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, re)) {
+		free(s);
+		return -ASV_EIO;
+	}
+	echo = fork();
+	if (echo == 0) {
+		close(cr[0]), close(cr[1]), close(re[0]);
+		echo_loop(re[1]);
+	}
+	relay = fork();
+	if (relay == 0) {
+		close(cr[0]), close(re[1]);
+		relay_loop(cr[1], re[0]);
+	}
+	close(cr[1]), close(re[0]), close(re[1]);
+	if (echo > 0 && relay > 0) {
+		c0 = proc_cpu_ns(relay);
+		err = ping_pong(cr[0], len, n, warmup, s);
+		*cpu_ns = (proc_cpu_ns(relay) - c0) / (double)(n + warmup);
+	}
+	close(cr[0]); /* the relay sees EOF, closes its end: the echo sees EOF */
+	if (relay > 0)
+		waitpid(relay, NULL, 0);
+	if (echo > 0)
+		waitpid(echo, NULL, 0);
+	if (!err)
+		lat_from_samples(s, n, out);
+	free(s);
+	return err;
+}
+
+/* ---- asvirt up as a child ---- */
+
+struct upchild {
+	char dir[64];
+	pid_t pid;
+};
+
+/* Start `asvirt up` with @nfw copies of the echo firmware; wait for ready. */
+static int up_start(struct upchild *u, const struct bench_paths *paths, unsigned int nfw)
+{
+	char exe[4096], fw[4200], log[128], buf[8192];
+	char *argv[8 + 64];
+	uint64_t end;
+	unsigned int i;
+	ssize_t n;
+	int a = 0;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0 || nfw > 64)
+		return -ASV_EINVAL;
+	exe[n] = 0;
+	snprintf(u->dir, sizeof(u->dir), "/tmp/asvirt-sockbench.XXXXXX");
+	if (!mkdtemp(u->dir))
+		return -ASV_EIO;
+	snprintf(fw, sizeof(fw), "%s/asvirt-echo.so", paths->firmware_dir);
+	snprintf(log, sizeof(log), "%s.log", u->dir);
+	argv[a++] = exe;
+	argv[a++] = "up";
+	argv[a++] = "--runtime-dir";
+	argv[a++] = u->dir;
+	for (i = 0; i < nfw; i++)
+		argv[a++] = fw;
+	argv[a] = NULL;
+	u->pid = fork();
+	if (u->pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		setenv("ASVIRT_RUNNER", paths->runner, 1);
+		execv(exe, argv);
+		_exit(127);
+	}
+	if (u->pid < 0)
+		return -ASV_EIO;
+	end = asv_posix_now_ms() + 30000;
+	while (asv_posix_now_ms() < end) {
+		int fd = open(log, O_RDONLY);
+
+		n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : 0;
+		if (fd >= 0)
+			close(fd);
+		buf[n > 0 ? n : 0] = 0;
+		if (strstr(buf, "asvirt: ready:"))
+			return 0;
+		if (waitpid(u->pid, NULL, WNOHANG) == u->pid) {
+			u->pid = -1;
+			break;
+		}
+		usleep(10000);
+	}
+	fprintf(stderr, "asvirt bench: asvirt up did not get ready:\n%s\n", buf);
+	return -ASV_ETIMEDOUT;
+}
+
+static void up_stop(struct upchild *u)
+{
+	char path[128];
+
+	if (u->pid > 0) {
+		kill(u->pid, SIGTERM);
+		waitpid(u->pid, NULL, 0);
+	}
+	snprintf(path, sizeof(path), "%s.log", u->dir);
+	unlink(path);
+	rmdir(u->dir); /* the daemon removed what it made in it */
+}
+
+/* A blocking connection to firmware @k's echo channel (echo, echo-2, ...). */
+static int up_connect(const struct upchild *u, unsigned int k)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (k)
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/echo-%u/rpmsg-echo", u->dir, k + 1);
+	else
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/echo/rpmsg-echo", u->dir);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int up_rtt(const struct bench_paths *paths, size_t len, const struct bench_effort *e,
+		  struct lat *out, double *cpu_ns)
+{
+	unsigned long n = e->rtt_count, warmup = n / 10 + 1;
+	uint64_t *s = calloc(n, sizeof(*s));
+	struct upchild u;
+	int fd, err;
+	double c0;
+
+	if (!s)
+		return -ASV_ENOMEM;
+	err = up_start(&u, paths, 1);
+	fd = err ? -1 : up_connect(&u, 0);
+	if (!err && fd < 0)
+		err = -ASV_EIO;
+	if (!err) {
+		c0 = proc_cpu_ns(u.pid);
+		err = ping_pong(fd, len, n, warmup, s);
+		*cpu_ns = (proc_cpu_ns(u.pid) - c0) / (double)(n + warmup);
+	}
+	if (fd >= 0)
+		close(fd);
+	up_stop(&u);
+	if (!err)
+		lat_from_samples(s, n, out);
+	free(s);
+	return err;
+}
+
+/* ---- at scale: every connection one message in flight, in one epoll ---- */
+
+struct sconn {
+	int fd;
+	unsigned long seq;
+	uint64_t t0;
+};
+
+static int scale_run(const struct upchild *u, struct sconn *c, unsigned int nconn, size_t len,
+		     unsigned long per_conn, uint64_t *s)
+{
+	uint8_t m[MSG_MAX], r[MSG_MAX + 1];
+	struct epoll_event ev[64];
+	unsigned long done = 0, total = (unsigned long)nconn * per_conn;
+	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
+	unsigned int k;
+
+	(void)u;
+	if (ep < 0)
+		return -ASV_EIO;
+	for (k = 0; k < nconn && !err; k++) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = k };
+
+		msg_fill(m, len, k, 0);
+		c[k].t0 = asv_posix_now_ns();
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, c[k].fd, &e) ||
+		    send(c[k].fd, m, len, MSG_NOSIGNAL) != (ssize_t)len)
+			err = -ASV_EIO;
+	}
+	while (!err && done < total) {
+		int i, got = epoll_wait(ep, ev, 64, 10000);
+
+		if (got <= 0) {
+			fprintf(stderr, "asvirt bench: no answer in 10 s (%lu of %lu)\n", done,
+				total);
+			err = -ASV_ETIMEDOUT;
+		}
+		for (i = 0; i < got && !err; i++) {
+			struct sconn *x = &c[ev[i].data.u32];
+			ssize_t n = recv(x->fd, r, sizeof(r), MSG_DONTWAIT);
+
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			msg_fill(m, len, ev[i].data.u32, x->seq);
+			if (n != (ssize_t)len || memcmp(m, r, len)) {
+				fprintf(stderr, "asvirt bench: connection %u, message %lu: %s\n",
+					ev[i].data.u32, x->seq,
+					n < 0 ? strerror(errno) : "wrong answer");
+				err = -ASV_EBADMSG;
+				break;
+			}
+			s[done++] = asv_posix_now_ns() - x->t0;
+			if (++x->seq == per_conn)
+				continue;
+			msg_fill(m, len, ev[i].data.u32, x->seq);
+			x->t0 = asv_posix_now_ns();
+			if (send(x->fd, m, len, MSG_NOSIGNAL) != (ssize_t)len)
+				err = -ASV_EIO;
+		}
+	}
+	close(ep);
+	return err;
+}
+
+static int scale_rtt(const struct bench_paths *paths, size_t len, const struct bench_effort *e,
+		     struct sock_bench *out)
+{
+	unsigned int nfw = SOCK_SCALE_FW, per = SOCK_SCALE_CONNS, nconn = nfw * per, k;
+	unsigned long per_conn = e->rtt_count / 100 + 2;
+	uint64_t *s = calloc((size_t)nconn * per_conn, sizeof(*s));
+	struct sconn *c = calloc(nconn, sizeof(*c));
+	struct rlimit rl;
+	struct upchild u;
+	uint64_t t0, t1;
+	double c0;
+	int err;
+
+	if (!s || !c) {
+		free(s);
+		free(c);
+		return -ASV_ENOMEM;
+	}
+	/* one descriptor per connection here too */
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (k = 0; k < nconn; k++)
+		c[k].fd = -1;
+	err = up_start(&u, paths, nfw);
+	for (k = 0; k < nconn && !err; k++) {
+		c[k].fd = up_connect(&u, k / per);
+		if (c[k].fd < 0) {
+			fprintf(stderr, "asvirt bench: connection %u to firmware %u: %s\n", k,
+				k / per, strerror(errno));
+			err = -ASV_EIO;
+		}
+	}
+	if (!err) {
+		c0 = proc_cpu_ns(u.pid);
+		t0 = asv_posix_now_ns();
+		err = scale_run(&u, c, nconn, len, per_conn, s);
+		t1 = asv_posix_now_ns();
+		out->scale_rtts = (unsigned long)nconn * per_conn;
+		out->scale_ns_per_rtt = (double)(t1 - t0) / (double)out->scale_rtts;
+		out->scale_daemon_cpu_ns = (proc_cpu_ns(u.pid) - c0) / (double)out->scale_rtts;
+	}
+	for (k = 0; k < nconn; k++)
+		if (c[k].fd >= 0)
+			close(c[k].fd);
+	up_stop(&u);
+	if (!err)
+		lat_from_samples(s, out->scale_rtts, &out->scale);
+	out->scale_fw = nfw;
+	out->scale_conns = nconn;
+	free(s);
+	free(c);
+	return err;
+}
+
+int bench_sock(const struct bench_paths *paths, size_t len, const struct bench_effort *e,
+	       struct sock_bench *out)
+{
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->payload = len;
+	/* floor, figure, floor again: a figure whose floor moved is marked */
+	err = floor_rtt(len, e, &out->floor, &out->floor_cpu_ns);
+	if (!err)
+		err = up_rtt(paths, len, e, &out->up, &out->up_cpu_ns);
+	if (!err)
+		err = floor_rtt(len, e, &out->floor_after, &out->floor_cpu_ns);
+	if (!err)
+		err = scale_rtt(paths, len, e, out);
+	return err;
+}
+
+void bench_sock_print(const struct sock_bench *s, FILE *f)
+{
+	double lo = s->floor.p50 < s->floor_after.p50 ? s->floor.p50 : s->floor_after.p50;
+	double hi = s->floor.p50 < s->floor_after.p50 ? s->floor_after.p50 : s->floor.p50;
+
+	fprintf(f,
+		"socket path: client -> asvirt up channel socket -> echo firmware -> back,\n"
+		"%zu bytes, ns; floor = the same two SOCK_SEQPACKET hops through a relay\n"
+		"process that does nothing else (measured before and after); cpu = the\n"
+		"daemon's (the relay's) CPU time per round trip\n",
+		s->payload);
+	fprintf(f, "  %-26s %9s %9s %9s %9s  %s\n", "", "p50", "p99", "max", "cpu", "ratio");
+	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "floor (relay), before", s->floor.p50,
+		s->floor.p99, s->floor.max, s->floor_cpu_ns);
+	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "floor (relay), after", s->floor_after.p50,
+		s->floor_after.p99, s->floor_after.max, s->floor_cpu_ns);
+	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f  %5.2fx (%.2f-%.2fx)%s\n",
+		"asvirt up, 1 client", s->up.p50, s->up.p99, s->up.max, s->up_cpu_ns,
+		s->up.p50 / lo, s->up.p50 / hi, s->up.p50 / lo,
+		hi > 1.5 * lo ? "  FLOOR MOVED" : "");
+	fprintf(f, "  asvirt up, %u firmware x %u connections, one message in flight on each:\n",
+		s->scale_fw, s->scale_conns / (s->scale_fw ? s->scale_fw : 1));
+	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "  latency under load", s->scale.p50,
+		s->scale.p99, s->scale.max, s->scale_daemon_cpu_ns);
+	fprintf(f, "  %-26s %9.0f ns per round trip (%lu round trips, all checked)\n",
+		"  wall time / round trips", s->scale_ns_per_rtt, s->scale_rtts);
+}
+
+static void lat_json(FILE *f, const char *key, const struct lat *l, const char *end)
+{
+	fprintf(f, "\"%s\":{\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%.0f,\"n\":%lu}%s", key,
+		l->p50, l->p99, l->max, l->n, end);
+}
+
+int bench_sock_main(const struct bench_paths *paths, const struct bench_effort *e, int json)
+{
+	struct sock_bench s;
+	int err = bench_sock(paths, 16, e, &s);
+
+	if (err) {
+		fprintf(stderr, "asvirt bench: the socket path failed: %s\n", asv_strerror(err));
+		return 1;
+	}
+	if (!json) {
+		bench_sock_print(&s, stdout);
+		return 0;
+	}
+	printf("{\"sockets\":{\"payload\":%zu,", s.payload);
+	lat_json(stdout, "floor", &s.floor, ",");
+	lat_json(stdout, "floor_after", &s.floor_after, ",");
+	lat_json(stdout, "up", &s.up, ",");
+	printf("\"floor_cpu_ns\":%.0f,\"up_cpu_ns\":%.0f,", s.floor_cpu_ns, s.up_cpu_ns);
+	printf("\"scale\":{\"firmware\":%u,\"connections\":%u,\"round_trips\":%lu,", s.scale_fw,
+	       s.scale_conns, s.scale_rtts);
+	lat_json(stdout, "latency", &s.scale, ",");
+	printf("\"ns_per_round_trip\":%.0f,\"daemon_cpu_ns\":%.0f}}}\n", s.scale_ns_per_rtt,
+	       s.scale_daemon_cpu_ns);
+	return 0;
+}
