@@ -31,7 +31,9 @@ static void up_usage(FILE *f)
 		   "      --doorbell K      futex (default) or eventfd\n"
 		   "      --watchdog MS     a firmware silent this long is restarted (2000)\n"
 		   "      --max-restarts N  per firmware, -1 = unlimited (default)\n"
-		   "      --log-level L     error|warning|info|debug (default warning)\n");
+		   "      --log-level L     error|warning|info|debug (default warning)\n"
+		   "      --max-clients N   connections in all (default 4096); one more gets\n"
+		   "                        one packet \"asvirt: error: ...\" and is closed\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -44,6 +46,7 @@ int cmd_up(int argc, char **argv)
 		{ "watchdog", required_argument, NULL, 'w' },
 		{ "max-restarts", required_argument, NULL, 'm' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "max-clients", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,6 +58,7 @@ int cmd_up(int argc, char **argv)
 
 	memset(&u, 0, sizeof(u));
 	u.out_fd = 1;
+	u.max_clients = DEF_MAX_CLIENTS;
 	u.log_fd = -1;
 	cli_default_rundir(u.rundir, sizeof(u.rundir));
 	optind = 1;
@@ -94,6 +98,17 @@ int cmd_up(int argc, char **argv)
 			}
 			lvl = optarg;
 			break;
+		case 'c': {
+			char *end;
+			long n = strtol(optarg, &end, 0);
+
+			if (*end || n < 1 || n > 1000000) {
+				fprintf(stderr, "asvirt up: --max-clients wants 1..1000000\n");
+				return 2;
+			}
+			u.max_clients = (int)n;
+			break;
+		}
 		case 'h':
 			up_usage(stdout);
 			return 0;

@@ -24,10 +24,12 @@
 
 struct json_object;
 
-#define MAX_FW 8
-#define MAX_CHAN 64
-#define MAX_CLIENTS 64
-#define MAX_EVENTS 256
+#define MAX_FW 32
+#define MAX_CHAN 256
+/* Client connections in all, by default (--max-clients), each a socket
+ * and an endpoint; the daemon raises its descriptor limit to fit them. */
+#define DEF_MAX_CLIENTS 4096
+#define MAX_EVENTS 1024
 #define CTL_NAME "ctl"
 
 struct up;
@@ -65,6 +67,7 @@ struct client {
 	/* A message read from the socket and not yet taken by the link: the
 	 * socket is not read again until it is (messages stay in order). */
 	int pending;
+	int listed;		/* in up.plist (it may have stopped waiting since) */
 	uint64_t pend_deadline; /* fails with -ASV_ETIMEDOUT from then on */
 	size_t pend_len;
 	uint8_t pend[ASV_RPMSG_MAX_PAYLOAD];
@@ -87,7 +90,12 @@ struct up {
 	struct fwinst fw[MAX_FW];
 	int nfw;
 	struct chsock chans[MAX_CHAN];
-	struct client clients[MAX_CLIENTS];
+	struct client *clients; /* max_clients of them */
+	int max_clients;
+	int nclients;
+	int *plist; /* the clients with a pending message, oldest first */
+	int nplist;
+	int ep; /* epoll: everything the loop waits for (EV_* tags) */
 	pthread_mutex_t qmu;
 	struct chev q[MAX_EVENTS];
 	int nq;
@@ -97,12 +105,18 @@ struct up {
 	int stopping;
 };
 
+/* epoll tags: the kind in the high 32 bits, an index in the low ones. */
+enum { EV_WAKE = 1, EV_CTL, EV_SIG, EV_LISTEN, EV_CLIENT };
+#define EV_TAG(kind, i) (((uint64_t)(kind) << 32) | (uint32_t)(i))
+
 /* up_daemon.c: the supervisor */
 int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc, int ready_fd);
 /* Write all of @s to @fd (retrying after signals); gives up on an error. */
 void up_write_all(int fd, const char *s, size_t n);
 /* Wake the poll loop (from any thread). */
 void up_wake(struct up *u);
+/* Watch @fd for @events (0: not at all, for now) with tag @tag. */
+int up_watch(struct up *u, int fd, uint32_t events, uint64_t tag, int op);
 /* One progress line: @human, or @ev (consumed) as one JSON line with --json. */
 void up_emit(struct up *u, const char *human, struct json_object *ev);
 /* {"event":EV,"fw":FW,"detail":DETAIL}, or "FW: EV: DETAIL". */

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,7 +88,9 @@ int up_listen(const char *path, int type)
 	if (fd < 0)
 		return -1;
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 16)) {
+	/* the kernel's own cap (net.core.somaxconn): a burst of connects
+	 * waits in the queue instead of failing with EAGAIN */
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, SOMAXCONN)) {
 		int e = errno;
 
 		close(fd);
@@ -124,7 +127,7 @@ static void client_close(struct up *u, struct client *c)
 		snprintf(why, sizeof(why), "a message on %s dropped: channel closed",
 			 u->chans[c->ch].name);
 		up_emit_fw_event(u, f->name, "warning", why);
-		c->pending = 0;
+		c->pending = 0; /* up_send_pending() drops it from the list */
 	}
 	asv_proc_lock(&f->proc);
 	/* After a restart the host freed every endpoint: never touch it. */
@@ -132,8 +135,9 @@ static void client_close(struct up *u, struct client *c)
 		asv_host_destroy_ept(c->ept);
 	asv_proc_unlock(&f->proc);
 	c->ept = NULL;
-	close(c->fd);
+	close(c->fd); /* also leaves the epoll set */
 	c->used = 0;
+	u->nclients--;
 }
 
 void up_chan_close(struct up *u, int i)
@@ -141,7 +145,7 @@ void up_chan_close(struct up *u, int i)
 	struct chsock *s = &u->chans[i];
 	int k;
 
-	for (k = 0; k < MAX_CLIENTS; k++)
+	for (k = 0; k < u->max_clients; k++)
 		if (u->clients[k].used && u->clients[k].ch == i)
 			client_close(u, &u->clients[k]);
 	close(s->lfd);
@@ -211,6 +215,11 @@ static void chan_event(struct up *u, const struct chev *e)
 		}
 	}
 	s->lfd = up_listen(s->path, SOCK_SEQPACKET);
+	if (s->lfd >= 0 &&
+	    up_watch(u, s->lfd, EPOLLIN, EV_TAG(EV_LISTEN, s - u->chans), EPOLL_CTL_ADD)) {
+		close(s->lfd);
+		s->lfd = -1;
+	}
 	if (s->lfd < 0) {
 		snprintf(human, sizeof(human), "cannot listen at %s: %s", s->path, strerror(errno));
 		up_emit_fw_event(u, f->name, "error", human);
@@ -241,26 +250,46 @@ void up_drain_events(struct up *u)
 		chan_event(u, &ev[i]);
 }
 
-void up_accept_client(struct up *u, int ci)
+/*
+ * A connection the daemon cannot serve: the client gets one packet saying
+ * why, then the end of the connection, and the log says it too.
+ */
+static void client_refuse(struct up *u, struct chsock *s, int fd, const char *why)
+{
+	char pkt[256], line[320];
+	int n = snprintf(pkt, sizeof(pkt), "asvirt: error: %s", why);
+
+	if (send(fd, pkt, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		n = -1;
+	close(fd);
+	snprintf(line, sizeof(line), "channel %s: connection refused: %s%s", s->name, why,
+		 n < 0 ? " (the client was gone)" : "");
+	up_emit_fw_event(u, u->fw[s->fw].name, "warning", line);
+}
+
+static void client_open(struct up *u, int ci, int fd)
 {
 	struct chsock *s = &u->chans[ci];
 	struct fwinst *f = &u->fw[s->fw];
 	struct client *c = NULL;
-	int fd, k, err = -ASV_ENODEV;
+	int k, listed, err = -ASV_ENODEV;
+	char why[160];
 
-	fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
-		return;
-	for (k = 0; k < MAX_CLIENTS; k++)
+	for (k = 0; k < u->max_clients && u->nclients < u->max_clients; k++)
 		if (!u->clients[k].used) {
 			c = &u->clients[k];
 			break;
 		}
 	if (!c) {
-		close(fd);
+		snprintf(why, sizeof(why),
+			 "too many connections (%d in all, asvirt up --max-clients)",
+			 u->max_clients);
+		client_refuse(u, s, fd, why);
 		return;
 	}
+	listed = c->listed; /* a closed client's entry may still be in plist */
 	memset(c, 0, sizeof(*c));
+	c->listed = listed;
 	c->fd = fd;
 	c->fw = s->fw;
 	c->ch = ci;
@@ -273,16 +302,46 @@ void up_accept_client(struct up *u, int ci)
 	}
 	asv_proc_unlock(&f->proc);
 	if (!c->ept) {
-		char why[128];
-
-		snprintf(why, sizeof(why), "channel %s: no endpoint for a client: %s", s->name,
-			 asv_strerror(err));
-		up_emit_fw_event(u, f->name, "error", why);
-		close(fd);
+		snprintf(why, sizeof(why), "no endpoint for a client: %s", asv_strerror(err));
+		client_refuse(u, s, fd, why);
+		return;
+	}
+	if (up_watch(u, fd, EPOLLIN, EV_TAG(EV_CLIENT, c - u->clients), EPOLL_CTL_ADD)) {
+		snprintf(why, sizeof(why), "cannot watch the connection: %s", strerror(errno));
+		asv_proc_lock(&f->proc);
+		if (c->gen == f->gen)
+			asv_host_destroy_ept(c->ept);
+		asv_proc_unlock(&f->proc);
+		c->ept = NULL;
+		client_refuse(u, s, fd, why);
 		return;
 	}
 	c->ept->dst = s->dst;
 	c->used = 1;
+	u->nclients++;
+}
+
+void up_accept_client(struct up *u, int ci)
+{
+	int i;
+
+	/* a burst at once, but a bounded one: the rest on the next pass */
+	for (i = 0; i < 64; i++) {
+		int fd = accept4(u->chans[ci].lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				char why[160];
+
+				snprintf(why, sizeof(why),
+					 "channel %s: cannot accept a connection: %s",
+					 u->chans[ci].name, strerror(errno));
+				up_emit_fw_event(u, u->fw[u->chans[ci].fw].name, "error", why);
+			}
+			return;
+		}
+		client_open(u, ci, fd);
+	}
 }
 
 /*
@@ -315,41 +374,68 @@ static int client_send(struct up *u, struct client *c, uint32_t wait_ms)
 	return 0;
 }
 
+/* @c's socket is read again (1), or not until its message is taken (0). */
+static void client_reading(struct up *u, struct client *c, int on)
+{
+	if (up_watch(u, c->fd, on ? EPOLLIN : 0, EV_TAG(EV_CLIENT, c - u->clients), EPOLL_CTL_MOD))
+		perror("asvirt: epoll");
+}
+
 void up_client_input(struct up *u, struct client *c)
 {
 	struct fwinst *f = &u->fw[c->fw];
-	ssize_t n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT | MSG_TRUNC);
+	int i;
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) { /* EOF (a 0-byte packet is also a close for SEQPACKET peers) */
-		client_close(u, c);
-		return;
-	}
-	if ((size_t)n > ASV_RPMSG_MAX_PAYLOAD) {
-		char why[128];
+	/* a few messages a pass: one busy client does not starve the rest */
+	for (i = 0; i < 16; i++) {
+		ssize_t n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT | MSG_TRUNC);
 
-		snprintf(why, sizeof(why), "%zd-byte message dropped: rpmsg carries at most %u", n,
-			 ASV_RPMSG_MAX_PAYLOAD);
-		up_emit_fw_event(u, f->name, "warning", why);
-		return;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) { /* EOF (a 0-byte packet is also a close for SEQPACKET peers) */
+			client_close(u, c);
+			return;
+		}
+		if ((size_t)n > ASV_RPMSG_MAX_PAYLOAD) {
+			char why[128];
+
+			snprintf(why, sizeof(why),
+				 "%zd-byte message dropped: rpmsg carries at most %u", n,
+				 ASV_RPMSG_MAX_PAYLOAD);
+			up_emit_fw_event(u, f->name, "warning", why);
+			continue;
+		}
+		c->pend_len = (size_t)n;
+		c->pend_deadline = asv_posix_now_ms() + SEND_TIMEOUT_MS;
+		c->pending = 1;
+		if (client_send(u, c, 0)) {
+			client_reading(u, c, 0);
+			if (!c->listed) {
+				c->listed = 1;
+				u->plist[u->nplist++] = (int)(c - u->clients);
+			}
+			return;
+		}
 	}
-	c->pend_len = (size_t)n;
-	c->pend_deadline = asv_posix_now_ms() + SEND_TIMEOUT_MS;
-	c->pending = 1;
-	client_send(u, c, 0);
 }
 
 void up_send_pending(struct up *u)
 {
 	uint64_t end = asv_posix_now_ms() + SEND_SLICE_MS;
-	int k;
+	int k, j = 0;
 
-	for (k = 0; k < MAX_CLIENTS; k++) {
-		struct client *c = &u->clients[k];
+	for (k = 0; k < u->nplist; k++) {
+		struct client *c = &u->clients[u->plist[k]];
 		uint64_t now = asv_posix_now_ms();
 
-		if (c->used && c->pending)
-			client_send(u, c, now < end ? (uint32_t)(end - now) : 0);
+		if (c->used && c->pending &&
+		    client_send(u, c, now < end ? (uint32_t)(end - now) : 0)) {
+			u->plist[j++] = u->plist[k]; /* still waits: keeps its place */
+			continue;
+		}
+		c->listed = 0;
+		if (c->used)
+			client_reading(u, c, 1);
 	}
+	u->nplist = j;
 }

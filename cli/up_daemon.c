@@ -7,12 +7,13 @@
  */
 #include <errno.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -96,55 +97,45 @@ static void on_event(struct asv_proc *p, const char *ev, const char *detail, voi
 	up_wake(f->up);
 }
 
-/* Poll once (@ms): control requests, sockets, channel events, signals. */
+int up_watch(struct up *u, int fd, uint32_t events, uint64_t tag, int op)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(u->ep, op, fd, &ev);
+}
+
+/* Wait once (@ms) and serve: control requests, sockets, channel events,
+ * signals; then the clients' waiting messages. */
 static void poll_once(struct up *u, int ms)
 {
-	struct pollfd pfd[3 + MAX_CHAN + MAX_CLIENTS];
-	int map[3 + MAX_CHAN + MAX_CLIENTS];
-	int n = 0, i, r, pending = 0;
+	struct epoll_event ev[64];
+	int n, i;
 
-	pfd[n] = (struct pollfd){ .fd = u->wake_fd, .events = POLLIN };
-	map[n++] = -1;
-	pfd[n] = (struct pollfd){ .fd = u->ctl_fd, .events = POLLIN };
-	map[n++] = -2;
-	pfd[n] = (struct pollfd){ .fd = u->sig_fd, .events = POLLIN };
-	map[n++] = -3;
-	for (i = 0; i < MAX_CHAN; i++)
-		if (u->chans[i].used) {
-			pfd[n] = (struct pollfd){ .fd = u->chans[i].lfd, .events = POLLIN };
-			map[n++] = i;
-		}
-	for (i = 0; i < MAX_CLIENTS; i++) {
-		if (u->clients[i].used && u->clients[i].pending)
-			pending = 1; /* not read until its message is taken */
-		else if (u->clients[i].used) {
-			pfd[n] = (struct pollfd){ .fd = u->clients[i].fd, .events = POLLIN };
-			map[n++] = MAX_CHAN + i;
-		}
-	}
-	if (pending)
+	if (u->nplist)
 		ms = 0; /* up_send_pending() is this pass's wait */
-	r = poll(pfd, (nfds_t)n, ms);
-	for (i = 0; r > 0 && i < n; i++) {
-		if (!pfd[i].revents)
-			continue;
-		if (map[i] == -1) {
+	n = epoll_wait(u->ep, ev, 64, ms);
+	for (i = 0; i < n; i++) {
+		uint32_t kind = (uint32_t)(ev[i].data.u64 >> 32), k = (uint32_t)ev[i].data.u64;
+
+		if (kind == EV_WAKE) {
 			up_drain_events(u);
-		} else if (map[i] == -2) {
+		} else if (kind == EV_CTL) {
 			up_ctl_request(u);
-		} else if (map[i] == -3) {
+		} else if (kind == EV_SIG) {
 			struct signalfd_siginfo si;
 
 			if (read(u->sig_fd, &si, sizeof(si)) > 0)
 				u->stopping = 1;
-		} else if (map[i] < MAX_CHAN) {
-			if (u->chans[map[i]].used)
-				up_accept_client(u, map[i]);
-		} else if (u->clients[map[i] - MAX_CHAN].used) {
-			up_client_input(u, &u->clients[map[i] - MAX_CHAN]);
+		} else if (kind == EV_LISTEN) {
+			/* (a channel closed in this pass: its event is stale) */
+			if (k < MAX_CHAN && u->chans[k].used)
+				up_accept_client(u, (int)k);
+		} else if (kind == EV_CLIENT && k < (uint32_t)u->max_clients &&
+			   u->clients[k].used && !u->clients[k].pending) {
+			up_client_input(u, &u->clients[k]);
 		}
 	}
-	if (pending)
+	if (u->nplist)
 		up_send_pending(u);
 }
 
@@ -165,24 +156,33 @@ static void fw_name(char *out, size_t n, const char *path)
 	up_sanitize(out, n, tmp);
 }
 
+/* One of the firmware before @i is called @name. */
+static int fw_name_taken(struct up *u, int i, const char *name)
+{
+	int k;
+
+	for (k = 0; k < i; k++)
+		if (!strcmp(u->fw[k].name, name))
+			return 1;
+	return 0;
+}
+
 /* Load and start firmware @i of @fws: 0, or -1 (reported). */
 static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 {
 	struct fwinst *f = &u->fw[i];
-	char path[PATH_MAX + 40], why[512], human[PATH_MAX + 128];
+	char path[PATH_MAX + 40], why[512], human[PATH_MAX + 128], base[32], name[48];
 	struct json_object *ev;
-	int k, dup = 0;
+	int dup;
 
 	f->up = u;
 	fw_name(f->name, sizeof(f->name), fws[i]);
-	for (k = 0; k < i; k++)
-		if (!strcmp(u->fw[k].name, f->name))
-			dup++;
-	if (dup) {
-		size_t l = strlen(f->name);
-
-		snprintf(f->name + (l < 26 ? l : 26), sizeof(f->name) - (l < 26 ? l : 26), "-%d",
-			 dup + 1);
+	fw_name(base, sizeof(base), fws[i]);
+	base[26] = 0; /* room for "-NN" */
+	/* the same image twice: echo, echo-2, echo-3... each name once */
+	for (dup = 2; fw_name_taken(u, i, f->name) && dup <= MAX_FW; dup++) {
+		snprintf(name, sizeof(name), "%.26s-%d", base, dup);
+		memcpy(f->name, name, sizeof(f->name) - 1);
 	}
 	pc->name = f->name;
 	pc->on_channel = up_on_channel;
@@ -274,7 +274,42 @@ static void teardown(struct up *u)
 	close(u->ctl_fd);
 	close(u->wake_fd);
 	close(u->sig_fd);
+	close(u->ep);
+	free(u->clients);
+	free(u->plist);
 	up_emit(u, "stopped", event_json("stopped"));
+}
+
+/*
+ * Every client is a descriptor: raise the soft limit to the hard one and,
+ * if --max-clients does not fit even so, serve fewer (and say so). The
+ * rest is for the firmware (memfd, pidfd, doorbells, sockets) and us.
+ */
+static int fit_clients(struct up *u, int nfws)
+{
+	long reserve = 64 + 16L * nfws + MAX_CHAN;
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < (rlim_t)(u->max_clients + reserve)) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+			getrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (rl.rlim_cur != RLIM_INFINITY && (long)rl.rlim_cur < u->max_clients + reserve) {
+			char why[160];
+			long n = (long)rl.rlim_cur - reserve;
+
+			snprintf(why, sizeof(why),
+				 "%d clients do not fit in %ld descriptors (ulimit -n): %ld served",
+				 u->max_clients, (long)rl.rlim_cur, n < 1 ? 1 : n);
+			up_emit_fw_event(u, "asvirt", "warning", why);
+			u->max_clients = n < 1 ? 1 : (int)n;
+		}
+	}
+	u->clients = calloc((size_t)u->max_clients, sizeof(*u->clients));
+	u->plist = calloc((size_t)u->max_clients, sizeof(*u->plist));
+	return u->clients && u->plist ? 0 : -1;
 }
 
 int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc, int ready_fd)
@@ -296,9 +331,17 @@ int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc
 	u->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	snprintf(path, sizeof(path), "%s/%s", u->rundir, CTL_NAME);
 	u->ctl_fd = up_listen(path, SOCK_STREAM);
-	if (u->wake_fd < 0 || u->sig_fd < 0 || u->ctl_fd < 0) {
+	u->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (u->wake_fd < 0 || u->sig_fd < 0 || u->ctl_fd < 0 || u->ep < 0 ||
+	    up_watch(u, u->wake_fd, EPOLLIN, EV_TAG(EV_WAKE, 0), EPOLL_CTL_ADD) ||
+	    up_watch(u, u->ctl_fd, EPOLLIN, EV_TAG(EV_CTL, 0), EPOLL_CTL_ADD) ||
+	    up_watch(u, u->sig_fd, EPOLLIN, EV_TAG(EV_SIG, 0), EPOLL_CTL_ADD)) {
 		snprintf(human, sizeof(human), "cannot listen at %s: %s", path, strerror(errno));
 		up_emit_fw_event(u, "asvirt", "error", human);
+		return 1;
+	}
+	if (fit_clients(u, nfws)) {
+		up_emit_fw_event(u, "asvirt", "error", "out of memory for the clients");
 		return 1;
 	}
 	snprintf(path, sizeof(path), "%s/asvirt.pid", u->rundir);

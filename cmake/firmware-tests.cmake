@@ -57,3 +57,7 @@ set_tests_properties(test_fw_abi PROPERTIES TIMEOUT 120)
 add_test(NAME test_up_stalled COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_stalled.sh
   $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_up_stalled PROPERTIES TIMEOUT 120)
+
+add_test(NAME test_up_scale COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_scale.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_up_scale PROPERTIES TIMEOUT 180)
