@@ -72,11 +72,13 @@ int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struc
  * daemon at scale (SOCK_SCALE_FW echo firmware x SOCK_SCALE_CONNS each). */
 #define SOCK_SCALE_FW 16u
 #define SOCK_SCALE_CONNS 64u
+#define SOCK_WINDOWS 7
 struct sock_bench {
 	size_t payload;
-	struct lat floor, floor_after;	/* relay floor, before and after the figure */
-	struct lat up;			/* one client, one message at a time */
-	double floor_cpu_ns, up_cpu_ns; /* the relay's, the daemon's CPU per round trip */
+	struct lat floor;		  /* the relay floor */
+	struct lat up;			  /* one client, one message at a time */
+	double ratio, ratio_lo, ratio_hi; /* up / floor p50: median, min, max of windows */
+	double floor_cpu_ns, up_cpu_ns;	  /* the relay's, the daemon's CPU per round trip */
 	unsigned int scale_fw, scale_conns;
 	unsigned long scale_rtts;
 	struct lat scale;	 /* latency with every connection busy */

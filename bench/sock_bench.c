@@ -2,8 +2,9 @@
 /*
  * The socket path people script against: a client's round trip through an
  * `asvirt up` channel socket to the echo firmware and back, next to its
- * floor measured in the same run: the same two SOCK_SEQPACKET hops through
- * a relay process that does nothing else (client -> relay -> echo process
+ * floor measured in the same run, in windows alternating with it: the same
+ * two SOCK_SEQPACKET hops through a relay process that does nothing else (client -> relay -> echo
+ * process
  * -> relay -> client). Then the same daemon at scale: 16 echo firmware x 64
  * connections each, every connection with one message in flight, every
  * answer checked, and the cost per round trip (wall time / round trips).
@@ -127,46 +128,45 @@ static void echo_loop(int fd)
 	_exit(0);
 }
 
-static int floor_rtt(size_t len, const struct bench_effort *e, struct lat *out, double *cpu_ns)
-{
-	unsigned long n = e->rtt_count, warmup = n / 10 + 1;
-	uint64_t *s = calloc(n, sizeof(*s));
-	int cr[2], re[2], err = -ASV_EIO;
-	pid_t relay = -1, echo = -1;
-	double c0;
+struct relay {
+	int fd; /* the client's end */
+	pid_t relay, echo;
+};
 
-	if (!s)
-		return -ASV_ENOMEM;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr) ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, re)) {
-		free(s);
+static int relay_start(struct relay *r)
+{
+	int cr[2], re[2];
+
+	r->fd = -1;
+	r->relay = r->echo = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cr))
+		return -ASV_EIO;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, re)) {
+		close(cr[0]), close(cr[1]);
 		return -ASV_EIO;
 	}
-	echo = fork();
-	if (echo == 0) {
+	r->echo = fork();
+	if (r->echo == 0) {
 		close(cr[0]), close(cr[1]), close(re[0]);
 		echo_loop(re[1]);
 	}
-	relay = fork();
-	if (relay == 0) {
+	r->relay = fork();
+	if (r->relay == 0) {
 		close(cr[0]), close(re[1]);
 		relay_loop(cr[1], re[0]);
 	}
 	close(cr[1]), close(re[0]), close(re[1]);
-	if (echo > 0 && relay > 0) {
-		c0 = proc_cpu_ns(relay);
-		err = ping_pong(cr[0], len, n, warmup, s);
-		*cpu_ns = (proc_cpu_ns(relay) - c0) / (double)(n + warmup);
-	}
-	close(cr[0]); /* the relay sees EOF, closes its end: the echo sees EOF */
-	if (relay > 0)
-		waitpid(relay, NULL, 0);
-	if (echo > 0)
-		waitpid(echo, NULL, 0);
-	if (!err)
-		lat_from_samples(s, n, out);
-	free(s);
-	return err;
+	r->fd = cr[0];
+	return r->echo > 0 && r->relay > 0 ? 0 : -ASV_EIO;
+}
+
+static void relay_stop(struct relay *r)
+{
+	close(r->fd); /* the relay sees EOF, closes its end: the echo sees EOF */
+	if (r->relay > 0)
+		waitpid(r->relay, NULL, 0);
+	if (r->echo > 0)
+		waitpid(r->echo, NULL, 0);
 }
 
 /* ---- asvirt up as a child ---- */
@@ -240,6 +240,8 @@ static void up_stop(struct upchild *u)
 {
 	char path[128];
 
+	if (!u->dir[0])
+		return; /* never started */
 	if (u->pid > 0) {
 		kill(u->pid, SIGTERM);
 		waitpid(u->pid, NULL, 0);
@@ -266,32 +268,71 @@ static int up_connect(const struct upchild *u, unsigned int k)
 	return fd;
 }
 
-static int up_rtt(const struct bench_paths *paths, size_t len, const struct bench_effort *e,
-		  struct lat *out, double *cpu_ns)
+static int cmp_double(const void *a, const void *b)
 {
-	unsigned long n = e->rtt_count, warmup = n / 10 + 1;
-	uint64_t *s = calloc(n, sizeof(*s));
-	struct upchild u;
-	int fd, err;
-	double c0;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	if (!s)
-		return -ASV_ENOMEM;
-	err = up_start(&u, paths, 1);
-	fd = err ? -1 : up_connect(&u, 0);
-	if (!err && fd < 0)
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One client: the floor and the figure in alternating windows (floor,
+ * figure, floor, ...), both set up once, so that each figure has a floor
+ * measured in the same phase of the machine; the ratio is each window's
+ * p50 over its floor's, and its median and spread over the windows.
+ */
+static int single_rtt(const struct bench_paths *paths, size_t len, const struct bench_effort *e,
+		      struct sock_bench *out)
+{
+	unsigned long per = e->rtt_count / SOCK_WINDOWS + 1, w;
+	uint64_t *fs = calloc(per * SOCK_WINDOWS, sizeof(*fs));
+	uint64_t *us = calloc(per * SOCK_WINDOWS, sizeof(*us));
+	uint64_t *tmp = calloc(per, sizeof(*tmp));
+	double ratio[SOCK_WINDOWS], fcpu = 0, ucpu = 0;
+	struct relay r = { .fd = -1, .relay = -1, .echo = -1 };
+	struct upchild u = { .pid = -1 };
+	int fd = -1, err;
+
+	err = fs && us && tmp ? relay_start(&r) : -ASV_ENOMEM;
+	if (!err)
+		err = up_start(&u, paths, 1);
+	if (!err && (fd = up_connect(&u, 0)) < 0)
 		err = -ASV_EIO;
-	if (!err) {
+	for (w = 0; !err && w < SOCK_WINDOWS; w++) {
+		struct lat lf, lu;
+		double c0 = proc_cpu_ns(r.relay);
+
+		err = ping_pong(r.fd, len, per, per / 10 + 1, fs + w * per);
+		fcpu += proc_cpu_ns(r.relay) - c0;
 		c0 = proc_cpu_ns(u.pid);
-		err = ping_pong(fd, len, n, warmup, s);
-		*cpu_ns = (proc_cpu_ns(u.pid) - c0) / (double)(n + warmup);
+		if (!err)
+			err = ping_pong(fd, len, per, per / 10 + 1, us + w * per);
+		ucpu += proc_cpu_ns(u.pid) - c0;
+		memcpy(tmp, fs + w * per, per * sizeof(*tmp));
+		lat_from_samples(tmp, per, &lf);
+		memcpy(tmp, us + w * per, per * sizeof(*tmp));
+		lat_from_samples(tmp, per, &lu);
+		ratio[w] = lu.p50 / lf.p50;
 	}
 	if (fd >= 0)
 		close(fd);
+	if (r.fd >= 0)
+		relay_stop(&r);
 	up_stop(&u);
-	if (!err)
-		lat_from_samples(s, n, out);
-	free(s);
+	if (!err) {
+		lat_from_samples(fs, per * SOCK_WINDOWS, &out->floor);
+		lat_from_samples(us, per * SOCK_WINDOWS, &out->up);
+		/* CPU over every round trip of the windows, warm-ups included */
+		out->floor_cpu_ns = fcpu / (double)((per + per / 10 + 1) * SOCK_WINDOWS);
+		out->up_cpu_ns = ucpu / (double)((per + per / 10 + 1) * SOCK_WINDOWS);
+		qsort(ratio, SOCK_WINDOWS, sizeof(ratio[0]), cmp_double);
+		out->ratio = ratio[SOCK_WINDOWS / 2];
+		out->ratio_lo = ratio[0];
+		out->ratio_hi = ratio[SOCK_WINDOWS - 1];
+	}
+	free(fs);
+	free(us);
+	free(tmp);
 	return err;
 }
 
@@ -367,7 +408,7 @@ static int scale_rtt(const struct bench_paths *paths, size_t len, const struct b
 	uint64_t *s = calloc((size_t)nconn * per_conn, sizeof(*s));
 	struct sconn *c = calloc(nconn, sizeof(*c));
 	struct rlimit rl;
-	struct upchild u;
+	struct upchild u = { .pid = -1 };
 	uint64_t t0, t1;
 	double c0;
 	int err;
@@ -422,12 +463,7 @@ int bench_sock(const struct bench_paths *paths, size_t len, const struct bench_e
 
 	memset(out, 0, sizeof(*out));
 	out->payload = len;
-	/* floor, figure, floor again: a figure whose floor moved is marked */
-	err = floor_rtt(len, e, &out->floor, &out->floor_cpu_ns);
-	if (!err)
-		err = up_rtt(paths, len, e, &out->up, &out->up_cpu_ns);
-	if (!err)
-		err = floor_rtt(len, e, &out->floor_after, &out->floor_cpu_ns);
+	err = single_rtt(paths, len, e, out);
 	if (!err)
 		err = scale_rtt(paths, len, e, out);
 	return err;
@@ -435,30 +471,25 @@ int bench_sock(const struct bench_paths *paths, size_t len, const struct bench_e
 
 void bench_sock_print(const struct sock_bench *s, FILE *f)
 {
-	double lo = s->floor.p50 < s->floor_after.p50 ? s->floor.p50 : s->floor_after.p50;
-	double hi = s->floor.p50 < s->floor_after.p50 ? s->floor_after.p50 : s->floor.p50;
-
 	fprintf(f,
 		"socket path: client -> asvirt up channel socket -> echo firmware -> back,\n"
 		"%zu bytes, ns; floor = the same two SOCK_SEQPACKET hops through a relay\n"
-		"process that does nothing else (measured before and after); cpu = the\n"
-		"daemon's (the relay's) CPU time per round trip\n",
-		s->payload);
-	fprintf(f, "  %-26s %9s %9s %9s %9s  %s\n", "", "p50", "p99", "max", "cpu", "ratio");
-	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "floor (relay), before", s->floor.p50,
-		s->floor.p99, s->floor.max, s->floor_cpu_ns);
-	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "floor (relay), after", s->floor_after.p50,
-		s->floor_after.p99, s->floor_after.max, s->floor_cpu_ns);
-	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f  %5.2fx (%.2f-%.2fx)%s\n",
-		"asvirt up, 1 client", s->up.p50, s->up.p99, s->up.max, s->up_cpu_ns,
-		s->up.p50 / lo, s->up.p50 / hi, s->up.p50 / lo,
-		hi > 1.5 * lo ? "  FLOOR MOVED" : "");
-	fprintf(f, "  asvirt up, %u firmware x %u connections, one message in flight on each:\n",
+		"process that does nothing else, measured in %d windows alternating with\n"
+		"the figure's; ratio = median of the windows' p50 / floor p50 (min-max);\n"
+		"cpu = the daemon's (the relay's) CPU time per round trip\n",
+		s->payload, SOCK_WINDOWS);
+	fprintf(f, "  %-30s %9s %9s %9s %9s  %s\n", "", "p50", "p99", "max", "cpu", "ratio");
+	fprintf(f, "  %-30s %9.0f %9.0f %9.0f %9.0f\n", "floor (relay)", s->floor.p50, s->floor.p99,
+		s->floor.max, s->floor_cpu_ns);
+	fprintf(f, "  %-30s %9.0f %9.0f %9.0f %9.0f  %5.2fx (%.2f-%.2fx)\n", "asvirt up, 1 client",
+		s->up.p50, s->up.p99, s->up.max, s->up_cpu_ns, s->ratio, s->ratio_lo, s->ratio_hi);
+	fprintf(f, "asvirt up, %u firmware x %u connections, one message in flight on each:\n",
 		s->scale_fw, s->scale_conns / (s->scale_fw ? s->scale_fw : 1));
-	fprintf(f, "  %-26s %9.0f %9.0f %9.0f %9.0f\n", "  latency under load", s->scale.p50,
+	fprintf(f, "  %-30s %9.0f %9.0f %9.0f %9.0f\n", "latency under load", s->scale.p50,
 		s->scale.p99, s->scale.max, s->scale_daemon_cpu_ns);
-	fprintf(f, "  %-26s %9.0f ns per round trip (%lu round trips, all checked)\n",
-		"  wall time / round trips", s->scale_ns_per_rtt, s->scale_rtts);
+	fprintf(f, "  %-30s %9.0f ns (%lu round trips, all checked)\n",
+		"per round trip (wall / count)", s->scale_ns_per_rtt, s->scale_rtts);
+	fprintf(f, "  %-30s %9.0f ns (p50 above)\n", "per round trip, 1 client", s->up.p50);
 }
 
 static void lat_json(FILE *f, const char *key, const struct lat *l, const char *end)
@@ -482,8 +513,9 @@ int bench_sock_main(const struct bench_paths *paths, const struct bench_effort *
 	}
 	printf("{\"sockets\":{\"payload\":%zu,", s.payload);
 	lat_json(stdout, "floor", &s.floor, ",");
-	lat_json(stdout, "floor_after", &s.floor_after, ",");
 	lat_json(stdout, "up", &s.up, ",");
+	printf("\"ratio\":%.3f,\"ratio_min\":%.3f,\"ratio_max\":%.3f,", s.ratio, s.ratio_lo,
+	       s.ratio_hi);
 	printf("\"floor_cpu_ns\":%.0f,\"up_cpu_ns\":%.0f,", s.floor_cpu_ns, s.up_cpu_ns);
 	printf("\"scale\":{\"firmware\":%u,\"connections\":%u,\"round_trips\":%lu,", s.scale_fw,
 	       s.scale_conns, s.scale_rtts);
