@@ -54,6 +54,19 @@ struct chsock {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
+/* An answer the client's socket had no room for (the loop sends it later). */
+struct outmsg {
+	struct outmsg *next;
+	size_t len;
+	uint8_t data[];
+};
+
+/* Answers queued for one client at most; beyond, they are dropped, and the
+ * log says how many (a client that never reads must not eat the memory).
+ * From half of it on, the client's requests are not read until its queue
+ * is empty: a client that sends and does not read is held back instead. */
+#define OUTQ_MAX 1024u
+
 /* One connection to a channel's socket: an endpoint of its own. */
 struct client {
 	int used;
@@ -63,7 +76,8 @@ struct client {
 	unsigned int gen;
 	struct asv_endpoint *ept;
 	struct up *up;
-	unsigned long dropped; /* atomic: socket full */
+	unsigned long dropped;	/* atomic: answers dropped, the queue full */
+	unsigned long reported; /* loop: drops already logged */
 	/* A message read from the socket and not yet taken by the link: the
 	 * socket is not read again until it is (messages stay in order). */
 	int pending;
@@ -71,7 +85,21 @@ struct client {
 	uint64_t pend_deadline; /* fails with -ASV_ETIMEDOUT from then on */
 	size_t pend_len;
 	uint8_t pend[ASV_RPMSG_MAX_PAYLOAD];
+	int want_out;  /* loop: waits for room in the socket (EPOLLOUT) */
+	int throttled; /* loop: not read while OUTQ_MAX / 2 answers wait */
+	/*
+	 * From here on, kept when the slot is reused. The answers the socket
+	 * had no room for, oldest first: the host ISR thread appends (and
+	 * sends directly again only once the loop emptied the queue), the
+	 * loop sends and removes them.
+	 */
+	pthread_mutex_t oq_mu;
+	int backlog; /* atomic: the queue is not empty (set by the ISR, cleared by the loop) */
+	struct outmsg *oq_head, *oq_tail;
+	unsigned int oq_n; /* atomic (written under oq_mu) */
+	int oq_listed;	   /* in up.olist (qmu) */
 };
+#define CLIENT_RESET_SIZE offsetof(struct client, oq_mu)
 
 /* A channel announced or removed, queued by a proc thread for the loop. */
 struct chev {
@@ -95,6 +123,8 @@ struct up {
 	int nclients;
 	int *plist; /* the clients with a pending message, oldest first */
 	int nplist;
+	int *olist; /* (qmu) clients whose answers started to queue */
+	int nolist;
 	int ep; /* epoll: everything the loop waits for (EV_* tags) */
 	pthread_mutex_t qmu;
 	struct chev q[MAX_EVENTS];
@@ -135,6 +165,8 @@ void up_accept_client(struct up *u, int ci);
 void up_client_input(struct up *u, struct client *c);
 /* Retry the clients' waiting messages, within one short wait in all. */
 void up_send_pending(struct up *u);
+/* Send @c's queued answers while its socket has room. */
+void up_client_output(struct up *u, struct client *c);
 void up_chan_close(struct up *u, int i);
 
 /* up_ctl.c: the control protocol, the daemon's side */

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -62,16 +63,135 @@ void up_on_channel(struct asv_host *h, struct asv_channel *ch, bool created, voi
 	up_wake(u);
 }
 
-/* Host ISR thread: a message from the MCU to a connected client. */
+/* Host ISR thread: @c's socket is full: queue a copy for the loop. */
+static void client_queue(struct client *c, const void *data, size_t len)
+{
+	struct up *u = c->up;
+	struct outmsg *m = NULL;
+	int wake = 0;
+
+	pthread_mutex_lock(&c->oq_mu);
+	if (__atomic_load_n(&c->oq_n, __ATOMIC_RELAXED) < OUTQ_MAX)
+		m = malloc(sizeof(*m) + len);
+	if (m) {
+		m->next = NULL;
+		m->len = len;
+		memcpy(m->data, data, len);
+		if (c->oq_tail)
+			c->oq_tail->next = m;
+		else
+			c->oq_head = m;
+		c->oq_tail = m;
+		__atomic_add_fetch(&c->oq_n, 1, __ATOMIC_RELAXED);
+	} else {
+		__atomic_add_fetch(&c->dropped, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&c->backlog, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&c->oq_mu);
+	pthread_mutex_lock(&u->qmu);
+	if (!c->oq_listed) {
+		c->oq_listed = 1;
+		u->olist[u->nolist++] = (int)(c - u->clients);
+		wake = 1;
+	}
+	pthread_mutex_unlock(&u->qmu);
+	if (wake)
+		up_wake(u);
+}
+
+/*
+ * Host ISR thread: a message from the MCU to a connected client, straight
+ * into its socket; when that is full (a client that sends a burst before
+ * it reads), into the client's queue, which the loop empties in order.
+ */
 static int client_rx(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv)
 {
 	struct client *c = priv;
 
 	(void)ept;
 	(void)src;
-	if (send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		__atomic_add_fetch(&c->dropped, 1, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&c->backlog, __ATOMIC_ACQUIRE)) {
+		if (send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+			return 0;
+		if (errno != EAGAIN && errno != ENOBUFS)
+			return 0; /* the client is gone: the loop sees its end */
+	}
+	client_queue(c, data, len);
 	return 0;
+}
+
+/* Watch @c for what it waits for: messages (unless one is pending), room. */
+static void client_events(struct up *u, struct client *c)
+{
+	uint32_t ev = (c->pending || c->throttled ? 0 : EPOLLIN) | (c->want_out ? EPOLLOUT : 0);
+
+	if (up_watch(u, c->fd, ev, EV_TAG(EV_CLIENT, c - u->clients), EPOLL_CTL_MOD))
+		perror("asvirt: epoll");
+}
+
+/* Log the answers dropped for @c since the last report. */
+static void client_report_drops(struct up *u, struct client *c)
+{
+	unsigned long d = __atomic_load_n(&c->dropped, __ATOMIC_RELAXED);
+	char why[160];
+
+	if (d == c->reported)
+		return;
+	snprintf(why, sizeof(why), "%lu answers on %s dropped: the client did not read (%u queued)",
+		 d - c->reported, u->chans[c->ch].name, OUTQ_MAX);
+	up_emit_fw_event(u, u->fw[c->fw].name, "warning", why);
+	c->reported = d;
+}
+
+void up_client_output(struct up *u, struct client *c)
+{
+	for (;;) {
+		struct outmsg *m;
+
+		pthread_mutex_lock(&c->oq_mu);
+		m = c->oq_head;
+		if (!m)
+			__atomic_store_n(&c->backlog, 0, __ATOMIC_RELEASE);
+		pthread_mutex_unlock(&c->oq_mu);
+		if (!m)
+			break;
+		/* only this thread removes: m stays while we send it */
+		if (send(c->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    (errno == EAGAIN || errno == ENOBUFS))
+			return; /* still full: EPOLLOUT again */
+		pthread_mutex_lock(&c->oq_mu);
+		c->oq_head = m->next;
+		if (!c->oq_head)
+			c->oq_tail = NULL;
+		__atomic_sub_fetch(&c->oq_n, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&c->oq_mu);
+		free(m);
+	}
+	c->want_out = 0;
+	c->throttled = 0;
+	client_events(u, c);
+	client_report_drops(u, c);
+}
+
+/* The loop: clients whose answers started to queue now wait for room. */
+static void drain_olist(struct up *u)
+{
+	int k, n;
+
+	pthread_mutex_lock(&u->qmu);
+	n = u->nolist;
+	for (k = 0; k < n; k++) {
+		struct client *c = &u->clients[u->olist[k]];
+
+		c->oq_listed = 0;
+		/* (a slot closed and reused since: the new client's queue is empty) */
+		if (c->used && !c->want_out && __atomic_load_n(&c->backlog, __ATOMIC_ACQUIRE)) {
+			c->want_out = 1;
+			client_events(u, c);
+		}
+	}
+	u->nolist = 0;
+	pthread_mutex_unlock(&u->qmu);
 }
 
 int up_listen(const char *path, int type)
@@ -135,6 +255,17 @@ static void client_close(struct up *u, struct client *c)
 		asv_host_destroy_ept(c->ept);
 	asv_proc_unlock(&f->proc);
 	c->ept = NULL;
+	/* no more callbacks: what is still queued goes with the connection */
+	while (c->oq_head) {
+		struct outmsg *m = c->oq_head;
+
+		c->oq_head = m->next;
+		free(m);
+	}
+	c->oq_tail = NULL;
+	c->oq_n = 0;
+	__atomic_store_n(&c->backlog, 0, __ATOMIC_RELAXED);
+	client_report_drops(u, c);
 	close(c->fd); /* also leaves the epoll set */
 	c->used = 0;
 	u->nclients--;
@@ -248,6 +379,7 @@ void up_drain_events(struct up *u)
 	pthread_mutex_unlock(&u->qmu);
 	for (i = 0; i < n; i++)
 		chan_event(u, &ev[i]);
+	drain_olist(u);
 }
 
 /*
@@ -288,7 +420,7 @@ static void client_open(struct up *u, int ci, int fd)
 		return;
 	}
 	listed = c->listed; /* a closed client's entry may still be in plist */
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, CLIENT_RESET_SIZE);
 	c->listed = listed;
 	c->fd = fd;
 	c->fw = s->fw;
@@ -374,13 +506,6 @@ static int client_send(struct up *u, struct client *c, uint32_t wait_ms)
 	return 0;
 }
 
-/* @c's socket is read again (1), or not until its message is taken (0). */
-static void client_reading(struct up *u, struct client *c, int on)
-{
-	if (up_watch(u, c->fd, on ? EPOLLIN : 0, EV_TAG(EV_CLIENT, c - u->clients), EPOLL_CTL_MOD))
-		perror("asvirt: epoll");
-}
-
 void up_client_input(struct up *u, struct client *c)
 {
 	struct fwinst *f = &u->fw[c->fw];
@@ -388,8 +513,14 @@ void up_client_input(struct up *u, struct client *c)
 
 	/* a few messages a pass: one busy client does not starve the rest */
 	for (i = 0; i < 16; i++) {
-		ssize_t n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t n;
 
+		if (__atomic_load_n(&c->oq_n, __ATOMIC_RELAXED) >= OUTQ_MAX / 2) {
+			c->throttled = 1; /* read again once it read its answers */
+			client_events(u, c);
+			return;
+		}
+		n = recv(c->fd, c->pend, sizeof(c->pend), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) { /* EOF (a 0-byte packet is also a close for SEQPACKET peers) */
@@ -409,7 +540,7 @@ void up_client_input(struct up *u, struct client *c)
 		c->pend_deadline = asv_posix_now_ms() + SEND_TIMEOUT_MS;
 		c->pending = 1;
 		if (client_send(u, c, 0)) {
-			client_reading(u, c, 0);
+			client_events(u, c);
 			if (!c->listed) {
 				c->listed = 1;
 				u->plist[u->nplist++] = (int)(c - u->clients);
@@ -435,7 +566,7 @@ void up_send_pending(struct up *u)
 		}
 		c->listed = 0;
 		if (c->used)
-			client_reading(u, c, 1);
+			client_events(u, c);
 	}
 	u->nplist = j;
 }

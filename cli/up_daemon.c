@@ -131,8 +131,14 @@ static void poll_once(struct up *u, int ms)
 			if (k < MAX_CHAN && u->chans[k].used)
 				up_accept_client(u, (int)k);
 		} else if (kind == EV_CLIENT && k < (uint32_t)u->max_clients &&
-			   u->clients[k].used && !u->clients[k].pending) {
-			up_client_input(u, &u->clients[k]);
+			   u->clients[k].used) {
+			struct client *c = &u->clients[k];
+
+			if ((ev[i].events & EPOLLOUT) && c->want_out)
+				up_client_output(u, c);
+			if (c->used && !c->pending &&
+			    (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+				up_client_input(u, c);
 		}
 	}
 	if (u->nplist)
@@ -275,8 +281,11 @@ static void teardown(struct up *u)
 	close(u->wake_fd);
 	close(u->sig_fd);
 	close(u->ep);
+	for (i = 0; u->clients && i < u->max_clients; i++)
+		pthread_mutex_destroy(&u->clients[i].oq_mu);
 	free(u->clients);
 	free(u->plist);
+	free(u->olist);
 	up_emit(u, "stopped", event_json("stopped"));
 }
 
@@ -289,6 +298,7 @@ static int fit_clients(struct up *u, int nfws)
 {
 	long reserve = 64 + 16L * nfws + MAX_CHAN;
 	struct rlimit rl;
+	int i;
 
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
 		if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < (rlim_t)(u->max_clients + reserve)) {
@@ -309,7 +319,12 @@ static int fit_clients(struct up *u, int nfws)
 	}
 	u->clients = calloc((size_t)u->max_clients, sizeof(*u->clients));
 	u->plist = calloc((size_t)u->max_clients, sizeof(*u->plist));
-	return u->clients && u->plist ? 0 : -1;
+	u->olist = calloc((size_t)u->max_clients, sizeof(*u->olist));
+	if (!u->clients || !u->plist || !u->olist)
+		return -1;
+	for (i = 0; i < u->max_clients; i++)
+		pthread_mutex_init(&u->clients[i].oq_mu, NULL);
+	return 0;
 }
 
 int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc, int ready_fd)

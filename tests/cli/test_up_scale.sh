@@ -6,6 +6,7 @@
 # in flight together and every answer checked. Then the limit: one
 # connection more than --max-clients gets one packet saying why and the
 # end of the connection, and the log says it too; never a silent close.
+# And answers a client does not read: kept up to a limit, then counted.
 # The per-round-trip figures are printed, not asserted.
 # Usage: test_up_scale.sh PATH/TO/asvirt FIRMWARE_DIR
 set -u
@@ -109,4 +110,41 @@ check "refusal logged with its reason" grep -q \
 "$ASVIRT" stop >/dev/null 2>&1
 check "stop exits 0" test $? -eq 0
 check "no sanitizer reports" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
+
+# The other limit: answers a client does not read. The firmware sends
+# 3000 unasked messages to a client that reads none for a while: the
+# daemon keeps what its queue holds, and the rest are counted in the log,
+# so that what was received plus what was dropped is all that was sent.
+timeout 60 "$ASVIRT" up -d "$FW/asvirt-bench-source.so" >"$out" 2>&1
+check "up -d bench-source exits 0" test $? -eq 0
+python3 - "$ASVIRT_RUNTIME_DIR" >"$out" 2>&1 <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1] + "/bench-source/rpmsg-bench-source")
+# struct asv_bench_req: magic "ABRQ", count, size, nept 0 (the requester), dst, copy
+s.send(struct.pack("<6I", 0x51524241, 3000, 64, 0, 0, 0))
+time.sleep(2) # the firmware sends all of them meanwhile
+s.settimeout(2)
+got = 0
+try:
+    while True:
+        r = s.recv(1024)
+        assert len(r) == 64, len(r)
+        got += 1
+except socket.timeout:
+    pass
+print("received %d" % got)
+PY
+cat "$out"
+got=$(sed -n 's/^received //p' "$out")
+dropped=$(python3 -c "
+import re, sys
+print(sum(int(n) for n in re.findall(r'warning: (\d+) answers on rpmsg-bench-source dropped: '
+      r'the client did not read \(1024 queued\)', open(sys.argv[1]).read())))" \
+	"$ASVIRT_RUNTIME_DIR/asvirt.log")
+echo "dropped (logged): ${dropped:-none}"
+check "more answers kept than its socket holds" test "${got:-0}" -gt 1024
+check "every answer received or logged as dropped" test "$((${got:-0} + ${dropped:-0}))" -eq 3000
+"$ASVIRT" stop >/dev/null 2>&1
+check "stop exits 0 (bench-source)" test $? -eq 0
 summary
