@@ -236,19 +236,38 @@ static int up_start(struct upchild *u, const struct bench_paths *paths, unsigned
 	return -ASV_ETIMEDOUT;
 }
 
-static void up_stop(struct upchild *u)
+/* Stop the daemon: 0, or -ASV_EIO when it failed or its log holds a
+ * sanitizer's report (then printed: the log goes with the directory). */
+static int up_stop(struct upchild *u)
 {
-	char path[128];
+	char path[128], buf[4096];
+	int st = 0, err = 0;
+	FILE *f;
 
 	if (!u->dir[0])
-		return; /* never started */
+		return 0; /* never started */
 	if (u->pid > 0) {
 		kill(u->pid, SIGTERM);
-		waitpid(u->pid, NULL, 0);
+		waitpid(u->pid, &st, 0);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			err = -ASV_EIO;
 	}
 	snprintf(path, sizeof(path), "%s.log", u->dir);
+	f = fopen(path, "r");
+	while (f && fgets(buf, sizeof(buf), f))
+		if (strstr(buf, "Sanitizer"))
+			err = -ASV_EIO;
+	if (f && err) {
+		fprintf(stderr, "asvirt bench: asvirt up failed; its log:\n");
+		rewind(f);
+		while (fgets(buf, sizeof(buf), f))
+			fputs(buf, stderr);
+	}
+	if (f)
+		fclose(f);
 	unlink(path);
 	rmdir(u->dir); /* the daemon removed what it made in it */
+	return err;
 }
 
 /* A blocking connection to firmware @k's echo channel (echo, echo-2, ...). */
@@ -318,7 +337,8 @@ static int single_rtt(const struct bench_paths *paths, size_t len, const struct 
 		close(fd);
 	if (r.fd >= 0)
 		relay_stop(&r);
-	up_stop(&u);
+	if (up_stop(&u) && !err)
+		err = -ASV_EIO;
 	if (!err) {
 		lat_from_samples(fs, per * SOCK_WINDOWS, &out->floor);
 		lat_from_samples(us, per * SOCK_WINDOWS, &out->up);
@@ -446,7 +466,8 @@ static int scale_rtt(const struct bench_paths *paths, size_t len, const struct b
 	for (k = 0; k < nconn; k++)
 		if (c[k].fd >= 0)
 			close(c[k].fd);
-	up_stop(&u);
+	if (up_stop(&u) && !err)
+		err = -ASV_EIO;
 	if (!err)
 		lat_from_samples(s, out->scale_rtts, &out->scale);
 	out->scale_fw = nfw;
