@@ -125,7 +125,8 @@ struct up {
 	int nplist;
 	int *olist; /* (qmu) clients whose answers started to queue */
 	int nolist;
-	int ep; /* epoll: everything the loop waits for (EV_* tags) */
+	int *oscratch; /* the loop's copy of olist */
+	int ep;	       /* epoll: everything the loop waits for (EV_* tags) */
 	pthread_mutex_t qmu;
 	struct chev q[MAX_EVENTS];
 	int nq;

@@ -178,20 +178,24 @@ static void drain_olist(struct up *u)
 {
 	int k, n;
 
+	/* taken out under the lock, served without it */
 	pthread_mutex_lock(&u->qmu);
 	n = u->nolist;
 	for (k = 0; k < n; k++) {
-		struct client *c = &u->clients[u->olist[k]];
+		u->oscratch[k] = u->olist[k];
+		u->clients[u->olist[k]].oq_listed = 0;
+	}
+	u->nolist = 0;
+	pthread_mutex_unlock(&u->qmu);
+	for (k = 0; k < n; k++) {
+		struct client *c = &u->clients[u->oscratch[k]];
 
-		c->oq_listed = 0;
 		/* (a slot closed and reused since: the new client's queue is empty) */
 		if (c->used && !c->want_out && __atomic_load_n(&c->backlog, __ATOMIC_ACQUIRE)) {
 			c->want_out = 1;
 			client_events(u, c);
 		}
 	}
-	u->nolist = 0;
-	pthread_mutex_unlock(&u->qmu);
 }
 
 int up_listen(const char *path, int type)

@@ -286,6 +286,7 @@ static void teardown(struct up *u)
 	free(u->clients);
 	free(u->plist);
 	free(u->olist);
+	free(u->oscratch);
 	up_emit(u, "stopped", event_json("stopped"));
 }
 
@@ -320,7 +321,8 @@ static int fit_clients(struct up *u, int nfws)
 	u->clients = calloc((size_t)u->max_clients, sizeof(*u->clients));
 	u->plist = calloc((size_t)u->max_clients, sizeof(*u->plist));
 	u->olist = calloc((size_t)u->max_clients, sizeof(*u->olist));
-	if (!u->clients || !u->plist || !u->olist)
+	u->oscratch = calloc((size_t)u->max_clients, sizeof(*u->oscratch));
+	if (!u->clients || !u->plist || !u->olist || !u->oscratch)
 		return -1;
 	for (i = 0; i < u->max_clients; i++)
 		pthread_mutex_init(&u->clients[i].oq_mu, NULL);
