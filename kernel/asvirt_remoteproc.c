@@ -28,13 +28,13 @@
 
 #include "asvirt_mcu.h"
 #include "asvirt_rproc_internal.h"
+#include "asvirt_vq_counts.h"
 
 
 #define ASVIRT_SRAM_DA		0x20000000u
 #define ASVIRT_SRAM_SIZE	SZ_64K
 #define ASVIRT_APP_SECTION	".asvirt_app"
 #define ASVIRT_APP_NAME_LEN	32
-#define ASVIRT_MAX_NOTIFYID	BITS_PER_LONG
 #define ASVIRT_DRV_NAME		"asvirt-rproc"
 
 static unsigned int nr_remotes = 1;
@@ -70,6 +70,8 @@ struct asvirt_rproc {
 	struct dentry *host_pause_file;
 	struct dentry *flood_file;
 	struct dentry *stats_file;
+	struct dentry *vq_counts_file;
+	struct asvirt_vq_counts vq_counts;
 	bool table_race;	/* test: armed for the next start */
 };
 
@@ -83,6 +85,7 @@ static void asvirt_notify_host(void *ctx, u32 notifyid)
 		dev_err_ratelimited(ar->dev, "MCU notified unknown vring %u\n", notifyid);
 		return;
 	}
+	asvirt_vq_count_notify(&ar->vq_counts, notifyid);
 	set_bit(notifyid, &ar->host_pending);
 	up(&ar->host_irq);
 }
@@ -110,7 +113,8 @@ static int asvirt_host_isr(void *data)
 			continue;
 		pending = xchg(&ar->host_pending, 0);
 		for_each_set_bit(id, &pending, ASVIRT_MAX_NOTIFYID)
-			rproc_vq_interrupt(ar->rproc, id);
+			asvirt_vq_count_irq(&ar->vq_counts, id,
+					    rproc_vq_interrupt(ar->rproc, id));
 	}
 	asvirt_wait_for_stop();
 	return 0;
@@ -322,6 +326,8 @@ static void asvirt_kick(struct rproc *rproc, int vqid)
 {
 	struct asvirt_rproc *ar = rproc->priv;
 
+	if (vqid >= 0 && vqid < ASVIRT_MAX_NOTIFYID)
+		asvirt_vq_count_kick(&ar->vq_counts, vqid);
 	asvirt_mcu_kick(&ar->mcu);
 }
 
@@ -559,6 +565,7 @@ static int asvirt_probe(struct platform_device *pdev)
 						     ar, &asvirt_flood_fops);
 		ar->stats_file = debugfs_create_file("asvirt_stats", 0400, rproc->dbg_dir,
 						     ar, &asvirt_stats_fops);
+		ar->vq_counts_file = asvirt_vq_counts_debugfs(&ar->vq_counts, rproc);
 	}
 	dev_info(dev, "virtual remote processor %s, firmware %s\n",
 		 dev_name(&rproc->dev), fwname);
@@ -577,6 +584,7 @@ static int asvirt_remove(struct platform_device *pdev)
 	struct rproc *rproc = ar->rproc;
 	void *sram = ar->sram;
 
+	debugfs_remove(ar->vq_counts_file);
 	debugfs_remove(ar->stats_file);
 	debugfs_remove(ar->flood_file);
 	debugfs_remove(ar->host_pause_file);

@@ -20,6 +20,9 @@ find "$ST" -type l -delete
 # The driver source is linked as asvirt_rproc_main.c: a composite module
 # may not contain an object named like the module itself.
 ln -sf "$ROOT/kernel/asvirt_remoteproc.c" "$ST/asvirt_rproc_main.c"
+for f in "$ROOT"/kernel/*.c; do
+	[ "${f##*/}" = asvirt_remoteproc.c ] || ln -sf "$f" "$ST/"
+done
 ln -sf "$ROOT/kernel/Kbuild" "$ROOT"/kernel/*.h "$ST/"
 ln -sf "$ROOT"/port/linux-kernel/*.[ch] "$ST/port/"
 ln -sf "$ROOT"/core/src/*.[ch] "$ST/core/"
