@@ -1,13 +1,16 @@
 #!/bin/bash
 # make check-qemu: boot the test kernel in QEMU and run tests/qemu/run.sh.
 #
-#   [ARCH=arm] qemu/check.sh [a,b,c,...]      (default: every step)
+#   [ARCH=arm] [ASVIRT_RING=flags|event_idx|flags,event_idx] qemu/check.sh [a,b,c,...]
+#                                             (default: every step)
 #
 # ARCH=x86_64 (default): qemu-system-x86_64 -smp 2; ARCH=arm: qemu-system-arm
 # -M vexpress-a9 -smp 4 with the project's device tree (see qemu/lib.sh).
 # Serial console goes to $OUT/serial.log.  A step that prints nothing new
 # for ASVIRT_STEP_TIMEOUT seconds (default 120, arm 180) kills QEMU and fails with
-# the log tail shown.  Last line: "N passed, N failed".
+# the log tail shown.  Last line: "N passed, N failed".  ASVIRT_RING picks the
+# passes of run.sh: firmware offering the ring flags only, VIRTIO_RING_F_EVENT_IDX
+# as well, or both in turn (default: flags; EVENT_IDX needs the core's support).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +26,7 @@ LOG=$OUT/serial.log
 : >"$LOG"
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 asvirt.mode=check"
 [ -n "$TESTS" ] && append="$append asvirt.tests=$TESTS"
+append="$append asvirt.ring=${ASVIRT_RING:-flags}"
 accel=$(asvirt_accel)
 echo "qemu: $ARCH, accelerator $accel"
 t0=$(date +%s)
@@ -32,13 +36,13 @@ qpid=$!
 
 # Watch the log: every new marker restarts the step clock (a long step
 # prints ASVIRT-PROGRESS lines, so a slow TCG guest on a loaded host is
-# not taken for a hung one).
+# not taken for a hung one; ASVIRT-INFO lines are results worth showing).
 seen=0
 step_t=$(date +%s)
 timed_out=0
 while kill -0 $qpid 2>/dev/null; do
 	sleep 1
-	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS)' "$LOG")
+	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS|INFO)' "$LOG")
 	n=$(printf '%s' "$marks" | grep -c '^' || true)
 	if [ "$n" -gt "$seen" ]; then
 		printf '%s\n' "$marks" | tail -n +$((seen + 1)) |

@@ -41,14 +41,16 @@ asvirt_need_pkgs() {	# install Debian packages that are missing
 	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >&2
 }
 
-# Firmware images: one per app, plus one with a corrupt resource table.
+# Firmware images: one per app, the same offering VIRTIO_RING_F_EVENT_IDX
+# too (asvirt-APP-event-idx.elf), plus one with a corrupt resource table.
 asvirt_firmware() {
 	local dir=$1 app f
 	mkdir -p "$dir"
-	for app in echo client-sample corrupt; do
-		f=$app
-		if [ $app = corrupt ]; then set -- -DCORRUPT -DAPP='"echo"'
+	for f in echo client-sample echo-event-idx client-sample-event-idx corrupt; do
+		app=${f%-event-idx}
+		if [ $f = corrupt ]; then set -- -DCORRUPT -DAPP='"echo"'
 		else set -- -DAPP="\"$app\""; fi
+		[ $f = $app ] || set -- "$@" -DEVENT_IDX
 		"${CROSS}gcc" -O2 -c -fno-asynchronous-unwind-tables "${FW_CFLAGS[@]}" "$@" \
 			"$ROOT/tests/qemu/firmware.c" -o "$OUT/fw-$f.o"
 		"${CROSS}ld" -T "$ROOT/tests/qemu/firmware.ld" -e 0 --build-id=none -z noexecstack \

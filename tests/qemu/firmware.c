@@ -7,13 +7,23 @@
  *   gcc -c -DAPP='"echo"' firmware.c && ld -T firmware.ld -e 0 ...
  *
  * -DCORRUPT makes a table whose second offset points outside the table, which
- * the kernel must refuse.
+ * the kernel must refuse. -DEVENT_IDX offers VIRTIO_RING_F_EVENT_IDX as well:
+ * Linux then uses used_event/avail_event instead of the ring flags (6.1
+ * remoteproc_virtio.c rproc_virtio_get_features() hands dfeatures to virtio,
+ * virtio_ring.c vring_transport_features() keeps bit 29).
  */
 #include <stdint.h>
 
 #define RSC_TRACE 2
 #define RSC_VDEV 3
 #define VIRTIO_ID_RPMSG 7
+#define VIRTIO_RPMSG_F_NS 0
+#define VIRTIO_RING_F_EVENT_IDX 29
+#ifdef EVENT_IDX
+#define DFEATURES ((1u << VIRTIO_RPMSG_F_NS) | (1u << VIRTIO_RING_F_EVENT_IDX))
+#else
+#define DFEATURES (1u << VIRTIO_RPMSG_F_NS)
+#endif
 #define FW_RSC_ADDR_ANY 0xffffffffu
 #define SRAM_DA 0x20000000u
 #define TRACE_DA (SRAM_DA + 0x8000u) /* inside the MCU SRAM */
@@ -54,7 +64,7 @@ const struct fw_table resource_table = {
 	.trace_name = "trace0",
 	.vdev_type = RSC_VDEV,
 	.id = VIRTIO_ID_RPMSG,
-	.dfeatures = 1,			/* VIRTIO_RPMSG_F_NS */
+	.dfeatures = DFEATURES,
 	.num_of_vrings = 2,
 	.vring = {
 		{ FW_RSC_ADDR_ANY, 4096, 256, 0, 0 },	/* remote -> host */

@@ -4,18 +4,35 @@
 #   ASVIRT-STEP: name     a step starts (the host times each step)
 #   ASVIRT-PASS: name     ASVIRT-FAIL: name: reason
 # ASVIRT_TESTS (kernel command line asvirt.tests=a,b,...) selects steps.
+# asvirt.ring=flags,event_idx (default: both) selects the passes: the steps
+# run once per pass, with firmware that offers the ring flags only
+# (asvirt-APP.elf) or VIRTIO_RING_F_EVENT_IDX as well
+# (asvirt-APP-event-idx.elf); the event_idx pass's steps are named STEP@event-idx.
 
 M=/lib/modules
 RP=/sys/class/remoteproc
 DBG=/sys/kernel/debug/remoteproc
 SEL=$(sed -n 's/.*asvirt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
+RINGS=$(sed -n 's/.*asvirt\.ring=\([^ ]*\).*/\1/p' /proc/cmdline)
+RINGS=${RINGS:-flags,event_idx}
+RING=flags	# this pass; TAG names its steps, ECHO and CLIENT its firmware
+TAG=
+ECHO=asvirt-echo.elf
+CLIENT=asvirt-client-sample.elf
 
-step() { CUR=$1; echo "ASVIRT-STEP: $1"; }
+step() { CUR=$1$TAG; echo "ASVIRT-STEP: $CUR"; }
 pass() { echo "ASVIRT-PASS: $CUR"; }
 fail() { echo "ASVIRT-FAIL: $CUR: $*"; dmesg | tail -30; }
-want() { [ -z "$SEL" ] || echo ",$SEL," | grep -q ",$1,"; }
+# Steps of the life cycle (h, c) and the table parser (e), not the ring:
+# the flags pass only. A pass whose firmware does not boot (r) runs no more.
+RING_INDEPENDENT=h,c,e
+in_pass() {
+	[ $RING_UP = 1 ] || return 1
+	[ $RING = flags ] || ! echo ",$RING_INDEPENDENT," | grep -q ",$1,"
+}
+want() { in_pass $1 && { [ -z "$SEL" ] || echo ",$SEL," | grep -q ",$1,"; }; }
 # want_dt STEP: by default only with device-tree nodes (ARM), else if selected.
-want_dt() { if [ -z "$SEL" ]; then [ $DT = 1 ]; else want $1; fi; }
+want_dt() { in_pass $1 && if [ -z "$SEL" ]; then [ $DT = 1 ]; else want $1; fi; }
 
 # wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
 wait_for() {
@@ -76,6 +93,51 @@ unload() { rmmod asvirt_remoteproc; }
 
 insmod $M/rpmsg_client_sample.ko || echo "ASVIRT-FAIL: setup: rpmsg_client_sample"
 
+# vq VRING FIELD: a counter of remoteproc0's vdev 0 (asvirt_vq_counts).
+vq() {
+	awk -v v=$1 -v k=$2 '$1 == "vdev" && $2 == 0 && $3 == "vring" && $4 == v {
+		for (i = 5; i < NF; i += 2) if ($i == k) print $(i + 1) }' \
+		$DBG/remoteproc0/asvirt_vq_counts
+}
+per_msg() { awk -v a=$1 -v n=$2 'BEGIN { printf "%.3f", a / n }'; }
+# remoteproc0 runs, or its MCU refused the table since rf0 was counted.
+running_or_refused() {
+	state_is 0 running || [ "$(count 'resource table refused')" -gt "$rf0" ]
+}
+guest_features() {
+	sed -n 's/.*Guest features \(0x[0-9a-f]*\).*/\1/p' $DBG/remoteproc0/resource_table | head -1
+}
+
+suite() {
+RING_UP=1
+# (r) the ring features Linux negotiated with this pass's firmware: the
+# guest features in the loaded table (remoteproc's debugfs resource_table;
+# 6.1 remoteproc_virtio.c rproc_virtio_finalize_features() writes them) hold
+# VIRTIO_RING_F_EVENT_IDX (bit 29) exactly when the firmware offers it. A
+# firmware the MCU refuses fails here with the MCU's log line, and the rest
+# of the pass is skipped.
+step r-ring-features
+rf0=$(count 'resource table refused')
+load $ECHO
+if ! wait_for 10 running_or_refused; then
+	RING_UP=0; fail "$ECHO neither started nor refused"
+elif [ "$(count 'resource table refused')" -gt "$rf0" ]; then
+	RING_UP=0
+	dmesg | grep 'mcu: ' | tail -3
+	fail "the MCU refuses $ECHO: $(dmesg | grep 'mcu: .*feature' | tail -1 | sed 's/^.*mcu: //')"
+elif ! wait_for 10 trace_has 0 'link up'; then RING_UP=0; fail "MCU link not up"
+else
+	gf=$(guest_features)
+	echo "$ECHO: $(grep -m1 'Device features' $DBG/remoteproc0/resource_table | sed 's/^ *//'), guest features $gf"
+	if [ -z "$gf" ]; then RING_UP=0; fail "no guest features in resource_table"
+	elif [ $RING = event_idx ] && [ $((gf & 0x20000000)) = 0 ]; then
+		RING_UP=0; fail "Linux did not take EVENT_IDX: guest features $gf"
+	elif [ $RING = flags ] && [ $((gf & 0x20000000)) != 0 ]; then
+		RING_UP=0; fail "EVENT_IDX negotiated without being offered: $gf"
+	else pass; fi
+fi
+unload
+
 # (h) device tree: the remotes come from the two as,virtual-rproc nodes,
 # each with its fwname, and module parameters create nothing more.
 if want_dt h; then
@@ -112,7 +174,7 @@ if want a; then
 	step a-client-sample
 	g0=$(count 'goodbye!')
 	i0=$(count 'rpmsg_client_sample.*incoming msg')
-	if ! load asvirt-client-sample.elf; then fail insmod
+	if ! load $CLIENT; then fail insmod
 	elif ! wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]"; then
 		fail "no goodbye!"
 	else
@@ -125,7 +187,7 @@ fi
 # (b) user space through /dev/rpmsg_ctrl0: 10,000 echo round trips.
 if want b; then
 	step b-rpmsg-char
-	load asvirt-echo.elf
+	load $ECHO
 	if ! wait_for 10 has_ctrl 0; then fail "no rpmsg_ctrl for remoteproc0"
 	elif ! wait_for 10 trace_has 0 'link up'; then fail "MCU link not up"
 	elif ! rtest 0 10000; then fail "rpmsg_test"
@@ -139,7 +201,7 @@ fi
 if want c; then
 	step c-cycles
 	ok=1
-	load asvirt-echo.elf
+	load $ECHO
 	wait_for 10 state_is 0 running || { ok=0; fail "not running"; }
 	i=0
 	while [ $ok = 1 ] && [ $i -lt 50 ]; do
@@ -186,12 +248,12 @@ fi
 if want d; then
 	step d-switch-crash-trace
 	ok=1
-	load asvirt-echo.elf auto_boot=0
+	load $ECHO auto_boot=0
 	g0=$(count 'goodbye!')
-	set_fw 0 asvirt-client-sample.elf || { ok=0; fail "start client-sample"; }
+	set_fw 0 $CLIENT || { ok=0; fail "start client-sample"; }
 	[ $ok = 1 ] && { wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]" || { ok=0; fail "client-sample: no goodbye!"; }; }
 	[ $ok = 1 ] && { trace_has 0 "app 'client-sample'" || { ok=0; fail "trace0 lacks client-sample"; }; }
-	[ $ok = 1 ] && { set_fw 0 asvirt-echo.elf || { ok=0; fail "start echo"; }; }
+	[ $ok = 1 ] && { set_fw 0 $ECHO || { ok=0; fail "start echo"; }; }
 	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 100 || { ok=0; fail "echo after switch"; }; }
 	if [ $ok = 1 ]; then
 		r0=$(count 'recovering virtual')
@@ -212,11 +274,11 @@ fi
 # (e) a corrupt resource table is refused; a good firmware still starts.
 if want e; then
 	step e-corrupt-table
-	load asvirt-echo.elf auto_boot=0
+	load $ECHO auto_boot=0
 	if set_fw 0 asvirt-corrupt.elf 2>/dev/null; then fail "corrupt firmware started"
 	elif ! dmesg | tail -20 | grep -q "rsc table is truncated\|Failed to process resources\|Boot failed"; then
 		fail "no clear error in the log"
-	elif ! set_fw 0 asvirt-echo.elf; then fail "good firmware refused afterwards"
+	elif ! set_fw 0 $ECHO; then fail "good firmware refused afterwards"
 	elif ! wait_for 10 has_ctrl 0 || ! rtest 0 100; then fail "echo after refusal"
 	else pass; fi
 	unload
@@ -227,7 +289,7 @@ fi
 # recovers it and the channels come back.
 if want g; then
 	step g-bad-address
-	load asvirt-echo.elf
+	load $ECHO
 	c0=$(count 'crash detected')
 	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then fail "not up"
 	else
@@ -251,7 +313,7 @@ fi
 # the kernel recovers it (fresh table) and echo works.
 if want t; then
 	step t-table-race
-	load asvirt-echo.elf auto_boot=0
+	load $ECHO auto_boot=0
 	c0=$(count 'crash detected')
 	echo 1 >$DBG/remoteproc0/asvirt_table_race
 	if ! echo start >$RP/remoteproc0/state; then fail "start"
@@ -296,7 +358,7 @@ stopped_cleanly() {
 if want k; then
 	step k-stop-while-sending
 	ok=1
-	load asvirt-echo.elf
+	load $ECHO
 	{ wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up'; } || { ok=0; fail "not up"; }
 	[ $ok = 1 ] && { block_senders || { ok=0; fail "senders not blocked"; }; }
 	if [ $ok = 1 ]; then
@@ -335,7 +397,7 @@ fi
 # (f) two virtual remotes at once, each with its own channels.
 if want f; then
 	step f-two-remotes
-	load2 asvirt-echo.elf
+	load2 $ECHO
 	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 has_ctrl 1; then fail "no two ctrl devices"
 	else
 		rtest 0 2000 >/tmp/r0 2>&1 &
@@ -358,7 +420,7 @@ fi
 if want_dt s; then
 	step s-stress
 	N=4000
-	load2 asvirt-echo.elf
+	load2 $ECHO
 	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 has_ctrl 1 ||
 	   ! wait_for 10 trace_has 0 'link up' || ! wait_for 10 trace_has 1 'link up'; then
 		fail "two remotes not up"
@@ -378,6 +440,64 @@ if want_dt s; then
 	fi
 	unload
 fi
+
+# (n) notifications per message against Linux: a rpmsg_char flood (one
+# endpoint, its writer and reader at once, at most 24 messages unanswered:
+# rpmsg_test -s 1 N), then the module's per-vring counters (debugfs
+# asvirt_vq_counts, reset before the flood): kicks and interrupts per
+# message in each direction. Only sanity bounds, no rates: interrupts came
+# and found work, no counter exceeds one per message plus a constant
+# (a little traffic besides the flood: the endpoint's creation, ...), and
+# irqs_work <= irqs <= notifies.
+if want n; then
+	step n-notify-counts
+	N=2000
+	C=16
+	load $ECHO
+	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then fail "not up"
+	elif ! echo 0 >$DBG/remoteproc0/asvirt_vq_counts; then fail "reset the counters"
+	elif ! rtest 0 -s 1 $N; then fail "flood"
+	else
+		cat $DBG/remoteproc0/asvirt_vq_counts
+		bad=
+		for v in 0 1; do
+			k=$(vq $v kicks); no=$(vq $v notifies); i=$(vq $v irqs); w=$(vq $v irqs_work)
+			[ -n "$k" ] && [ -n "$no" ] && [ -n "$i" ] && [ -n "$w" ] ||
+				{ bad="no counters for vring $v"; break; }
+			[ $k -le $((N + C)) ] || bad="$bad vring$v: $k kicks for $N messages;"
+			[ $no -le $((N + C)) ] || bad="$bad vring$v: $no notifies for $N messages;"
+			[ $w -le $i ] && [ $i -le $no ] || bad="$bad vring$v: not irqs_work $w <= irqs $i <= notifies $no;"
+		done
+		[ -z "$bad" ] && [ $(($(vq 0 irqs_work) + $(vq 1 irqs_work))) -lt 1 ] &&
+			bad="no interrupt found work"
+		[ -z "$bad" ] && [ $(vq 1 kicks) -lt 1 ] && bad="no kick for $N messages"
+		if [ -n "$bad" ]; then fail "$bad"
+		else
+			echo "ASVIRT-INFO: $CUR: $N messages each way, per message:" \
+				"host->MCU (vring1) $(per_msg $(vq 1 kicks) $N) kicks," \
+				"$(per_msg $(vq 1 irqs) $N) irqs (tx buffers back);" \
+				"MCU->host (vring0) $(per_msg $(vq 0 irqs) $N) irqs" \
+				"($(per_msg $(vq 0 irqs_work) $N) with work, $(per_msg $(vq 0 notifies) $N) notifies)," \
+				"$(per_msg $(vq 0 kicks) $N) kicks (rx buffers back)"
+			pass
+		fi
+	fi
+	unload
+fi
+}
+
+for RING in $(echo $RINGS | tr , ' '); do
+	case $RING in
+	flags) TAG=; sfx= ;;
+	event_idx) TAG=@event-idx; sfx=-event-idx ;;
+	*) echo "ASVIRT-FAIL: setup: unknown ring mode $RING"; continue ;;
+	esac
+	ECHO=asvirt-echo$sfx.elf
+	CLIENT=asvirt-client-sample$sfx.elf
+	echo "asvirt tests: pass $RING ($ECHO, $CLIENT)"
+	suite
+done
+TAG=
 
 # Any checker report anywhere in the log fails the run.
 step kernel-log
