@@ -10,7 +10,7 @@
 # for ASVIRT_STEP_TIMEOUT seconds (default 120, arm 180) kills QEMU and fails with
 # the log tail shown.  Last line: "N passed, N failed".  ASVIRT_RING picks the
 # passes of run.sh: firmware offering the ring flags only, VIRTIO_RING_F_EVENT_IDX
-# as well, or both in turn (default: flags; EVENT_IDX needs the core's support).
+# as well, or both in turn (default: both).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +26,7 @@ LOG=$OUT/serial.log
 : >"$LOG"
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 asvirt.mode=check"
 [ -n "$TESTS" ] && append="$append asvirt.tests=$TESTS"
-append="$append asvirt.ring=${ASVIRT_RING:-flags}"
+append="$append asvirt.ring=${ASVIRT_RING:-flags,event_idx}"
 accel=$(asvirt_accel)
 echo "qemu: $ARCH, accelerator $accel"
 t0=$(date +%s)
