@@ -24,20 +24,51 @@ struct floors {
 	double xcore_bps;   /* SPSC ring of 512-byte records across cores, bytes/s */
 };
 
+/* One throughput window of a remote -> host stream. */
 struct tput {
 	double msg_s;
 	double bytes_s;
 	double host_cpu_ns;   /* host CPU time per message */
 	double remote_cpu_ns; /* remote CPU time per message (sender + ISR) */
+	/* notifications per message: the remote's kicks (the host's wake-ups,
+	 * sender -> receiver) and the host's (receiver -> sender) */
+	double remote_kicks;
+	double host_kicks;
 	unsigned long msgs;
 };
 
 /* Effort: counts and durations. quick = tiny, for tests under TSan. */
 struct bench_effort {
-	unsigned long rtt_count; /* round trips per latency figure */
+	unsigned long rtt_count; /* round trips per latency batch */
 	unsigned long floor_rtt; /* round trips per floor */
-	double tput_seconds;	 /* duration of each throughput figure */
+	double tput_seconds;	 /* duration of each throughput window */
+	unsigned int warmup_ms;	 /* a stream runs this long before its window */
 };
+
+/* A figure measured in several windows: their median and min-max. */
+struct fig {
+	double med, min, max;
+	unsigned int n;
+};
+
+/* The median and min-max of @n values (@v is sorted in place). */
+void fig_from(double *v, unsigned int n, struct fig *out);
+/* Has a floor moved between @before and @after? When their medians differ by
+ * more than the larger of either side's relative spread and 25%. */
+int fig_moved(const struct fig *before, const struct fig *after);
+
+/* The floors a row can be compared with, each measurable in a short window. */
+enum floor_kind {
+	FLOOR_SEM,    /* semaphore ping-pong round trip, p50 ns */
+	FLOOR_SPIN,   /* spin ping-pong round trip, p50 ns */
+	FLOOR_SPSC,   /* SPSC ring of 16-byte records, records/s */
+	FLOOR_XCORE,  /* SPSC ring of 512-byte records across cores, bytes/s */
+	FLOOR_MEMCPY, /* memcpy of 512-byte chunks, bytes/s */
+	NFLOORS
+};
+/* One short window of floor @k (a few ms; sem: ~20 ms). */
+double bench_floor_window(enum floor_kind k, const struct bench_effort *e);
+const char *bench_floor_name(enum floor_kind k);
 
 /* Where the separate-process transport finds its runner and firmware. */
 struct bench_paths {
@@ -49,6 +80,15 @@ int bench_floors(struct floors *f, const struct bench_effort *e);
 /* The spin ping-pong alone (n round trips): measured again next to each
  * adaptive figure, since a VM's core-to-core latency can change mid-run. */
 void bench_floor_spin(unsigned long n, struct lat *out);
+
+/*
+ * Every stream and round trip below boots its own system from one config
+ * (bench_vsys_config): a switch that changes how the rings are set up
+ * (features, sizes) goes there.
+ */
+struct asv_vsys_config;
+struct asv_app;
+void bench_vsys_config(struct asv_vsys_config *cfg, const struct asv_app *app, uint32_t spin_ns);
 
 /* Round-trip latency host -> remote echo -> host for @payload bytes. */
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out);

@@ -186,53 +186,67 @@ void bench_floor_spin(unsigned long n, struct lat *out)
 
 #define RING 1024u
 
+/*
+ * The rings run for a time, not a count: on a loaded machine a count can
+ * take seconds. The producer publishes its last index in @end (ULONG_MAX
+ * until then) after the head, so a consumer that sees @end sees the head.
+ */
 struct spsc {
 	_Alignas(64) unsigned long head;
 	_Alignas(64) unsigned long tail;
 	_Alignas(64) uint64_t rec[RING][2];
-	unsigned long n;
+	unsigned long end;
 	uint64_t sum;
 };
 
 static void *spsc_consumer(void *arg)
 {
 	struct spsc *q = arg;
-	unsigned long i = 0, h;
+	unsigned long i = 0, h, end;
 	uint64_t sum = 0;
 
-	while (i < q->n) {
+	asv_posix_pin_self(ASV_VSYS_HOST_CPU);
+	do {
+		end = __atomic_load_n(&q->end, __ATOMIC_ACQUIRE);
 		h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
 		for (; i < h; i++)
 			sum += q->rec[i % RING][0] ^ q->rec[i % RING][1];
 		__atomic_store_n(&q->tail, i, __ATOMIC_RELEASE);
-	}
+	} while (i < end);
 	q->sum = sum;
 	return NULL;
 }
 
-static double floor_spsc(unsigned long n)
+static double floor_spsc(double seconds)
 {
 	struct spsc *q = aligned_alloc(64, sizeof(*q));
 	pthread_t th;
 	unsigned long i = 0;
-	uint64_t t0;
+	uint64_t t0, stop;
 	double r;
 
+	if (!q)
+		return 0;
 	memset(q, 0, sizeof(*q));
-	q->n = n;
+	q->end = ~0ul;
+	/* on the two CPUs of the adaptive ISR threads, as the spin floor */
+	asv_posix_pin_self(ASV_VSYS_REMOTE_CPU);
 	pthread_create(&th, NULL, spsc_consumer, q);
 	t0 = asv_posix_now_ns();
-	while (i < n) {
+	stop = t0 + (uint64_t)(seconds * 1e9);
+	while (asv_posix_now_ns() < stop) {
 		unsigned long t = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
 
-		for (; i < n && i - t < RING; i++) {
+		for (; i - t < RING; i++) {
 			q->rec[i % RING][0] = i;
 			q->rec[i % RING][1] = ~i;
 		}
 		__atomic_store_n(&q->head, i, __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&q->end, i, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	r = (double)n * 1e9 / (double)(asv_posix_now_ns() - t0);
+	r = (double)i * 1e9 / (double)(asv_posix_now_ns() - t0);
+	unpin_self();
 	free(q);
 	return r;
 }
@@ -242,7 +256,8 @@ static double floor_spsc(unsigned long n)
  * The same SPSC ring with rpmsg-buffer-sized records, the producer writing
  * and the consumer reading every byte, on the two CPUs the throughput runs
  * use: what moving a full payload from one core to the other costs with no
- * protocol at all.
+ * protocol at all. Timed from the producer's first record to the
+ * consumer's last, so that thread start-up is not in it.
  */
 
 #define XREC 512u
@@ -252,19 +267,22 @@ struct xring {
 	_Alignas(64) unsigned long head;
 	_Alignas(64) unsigned long tail;
 	_Alignas(64) uint8_t rec[XRING][XREC];
-	unsigned long n;
+	unsigned long end;
+	uint64_t ns; /* how long the producer runs */
+	uint64_t t0, t1;
 	uint64_t sum;
 };
 
 static void *xring_consumer(void *arg)
 {
 	struct xring *q = arg;
-	unsigned long i = 0, h;
+	unsigned long i = 0, h, end;
 	uint64_t sum = 0, w;
 	unsigned int k;
 
 	asv_posix_pin_self(ASV_VSYS_HOST_CPU);
-	while (i < q->n) {
+	do {
+		end = __atomic_load_n(&q->end, __ATOMIC_ACQUIRE);
 		h = __atomic_load_n(&q->head, __ATOMIC_ACQUIRE);
 		for (; i < h; i++) {
 			for (k = 0; k < XREC; k += 8) {
@@ -273,7 +291,8 @@ static void *xring_consumer(void *arg)
 			}
 			__atomic_store_n(&q->tail, i + 1, __ATOMIC_RELEASE);
 		}
-	}
+	} while (i < end);
+	q->t1 = asv_posix_now_ns();
 	q->sum = sum;
 	return NULL;
 }
@@ -282,36 +301,39 @@ static void *xring_producer(void *arg)
 {
 	struct xring *q = arg;
 	unsigned long i = 0;
+	uint64_t stop;
 
 	asv_posix_pin_self(ASV_VSYS_REMOTE_CPU);
-	while (i < q->n) {
+	q->t0 = asv_posix_now_ns();
+	stop = q->t0 + q->ns;
+	while (asv_posix_now_ns() < stop) {
 		unsigned long t = __atomic_load_n(&q->tail, __ATOMIC_ACQUIRE);
 
-		for (; i < q->n && i - t < XRING; i++) {
+		for (; i - t < XRING; i++) {
 			memset(q->rec[i % XRING], (int)(i & 0xff), XREC);
 			__atomic_store_n(&q->head, i + 1, __ATOMIC_RELEASE);
 		}
 	}
+	__atomic_store_n(&q->end, i, __ATOMIC_RELEASE);
 	return NULL;
 }
 
-static double floor_xcore(unsigned long n)
+static double floor_xcore(double seconds)
 {
 	struct xring *q = aligned_alloc(64, sizeof(*q));
 	pthread_t c, p;
-	uint64_t t0;
 	double r;
 
 	if (!q)
 		return 0;
 	memset(q, 0, sizeof(*q));
-	q->n = n;
-	t0 = asv_posix_now_ns();
+	q->end = ~0ul;
+	q->ns = (uint64_t)(seconds * 1e9);
 	pthread_create(&c, NULL, xring_consumer, q);
 	pthread_create(&p, NULL, xring_producer, q);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
-	r = (double)n * XREC * 1e9 / (double)(asv_posix_now_ns() - t0);
+	r = (double)q->end * XREC * 1e9 / (double)(q->t1 - q->t0);
 	free(q);
 	return r;
 }
@@ -340,13 +362,51 @@ static double floor_memcpy(double seconds)
 	return (double)bytes * 1e9 / (double)(t - t0);
 }
 
+/*
+ * One short window of a floor, taken right before and after each row so
+ * that the row is compared with the floor of its own phase of the machine.
+ * The rings and memcpy run a few milliseconds whatever the effort: shorter,
+ * they would measure the start of their threads, not the steady state.
+ */
+double bench_floor_window(enum floor_kind k, const struct bench_effort *e)
+{
+	unsigned long n = e->floor_rtt;
+	struct lat l;
+
+	switch (k) {
+	case FLOOR_SEM:
+		/* ~20 ms at 40 us a round trip */
+		floor_sem(n / 40 > 20 ? n / 40 : 20, &l);
+		return l.p50;
+	case FLOOR_SPIN:
+		bench_floor_spin(n, &l);
+		return l.p50;
+	case FLOOR_SPSC: /* a few ms whatever the effort */
+		return floor_spsc(0.005);
+	case FLOOR_XCORE:
+		return floor_xcore(0.005);
+	case FLOOR_MEMCPY:
+		return floor_memcpy(0.002);
+	default:
+		return 0;
+	}
+}
+
+const char *bench_floor_name(enum floor_kind k)
+{
+	static const char *const names[NFLOORS] = { "semaphore", "spin", "spsc", "xcore",
+						    "memcpy" };
+
+	return k < NFLOORS ? names[k] : "?";
+}
+
 int bench_floors(struct floors *f, const struct bench_effort *e)
 {
 	floor_sem(e->floor_rtt, &f->sem);
 	floor_eventfd(e->floor_rtt, &f->eventfd);
 	bench_floor_spin(e->floor_rtt * 10, &f->spin);
-	f->spsc_rec_s = floor_spsc(e->floor_rtt * 1000);
+	f->spsc_rec_s = floor_spsc(e->tput_seconds > 0.005 ? e->tput_seconds : 0.005);
 	f->memcpy_bps = floor_memcpy(e->tput_seconds);
-	f->xcore_bps = floor_xcore(e->floor_rtt * 100);
+	f->xcore_bps = floor_xcore(e->tput_seconds > 0.005 ? e->tput_seconds : 0.005);
 	return 0;
 }

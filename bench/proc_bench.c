@@ -18,6 +18,7 @@
 #include "asvirt/app.h"
 #include "asvirt/errors.h"
 #include "asvirt/proc.h"
+#include "asvirt/shmctl.h"
 #include "asvirt/vsys.h"
 #include "bench.h"
 #include "rtt.h"
@@ -143,8 +144,12 @@ struct stream {
 	struct asv_proc *proc; /* NULL: in-process (no monitor to lock out) */
 	pthread_t host_isr;
 	double (*remote_cpu_ns)(const struct stream *st);
-	pthread_t remote_isr; /* in-process */
-	pid_t pid;	      /* process */
+	/* the remote's notifications so far (kicks of the host) */
+	unsigned long (*remote_kicks)(const struct stream *st);
+	pthread_t remote_isr;	       /* in-process */
+	struct asv_rpmsg_dev *rdev;    /* in-process */
+	pid_t pid;		       /* process */
+	const uint32_t *host_doorbell; /* process: bumped by each of its raises */
 };
 
 static double stream_proc_cpu(const struct stream *st)
@@ -157,12 +162,29 @@ static double stream_thread_cpu(const struct stream *st)
 	return bench_thread_cpu_ns(st->remote_isr);
 }
 
+/* The runner's stats are in its process: its doorbell counter counts what
+ * it raised (a statistic only: any value the peer writes is harmless). */
+static unsigned long stream_proc_kicks(const struct stream *st)
+{
+	return __atomic_load_n(st->host_doorbell, __ATOMIC_RELAXED);
+}
+
+static unsigned long stream_thread_kicks(const struct stream *st)
+{
+	struct asv_stats rs;
+
+	asv_get_stats(st->rdev, &rs);
+	return rs.notifies;
+}
+
 /* @c: the receive side's state, alive until the remote has stopped. */
 static int stream_run(const struct stream *st, struct ptput *c, size_t payload, unsigned int nept,
 		      int zero_copy, const struct bench_effort *e, struct tput *out)
 {
 	struct asv_endpoint *ept[8] = { 0 };
 	struct asv_bench_req req;
+	struct asv_stats hs0, hs1;
+	unsigned long k0, k1;
 	double h0, r0, h1, r1;
 	unsigned long rx0, rx1;
 	uint64_t t0, t1, end;
@@ -195,12 +217,14 @@ static int stream_run(const struct stream *st, struct ptput *c, size_t payload, 
 		usleep(1000);
 	}
 	if (!err) {
-		struct timespec warm = { 0, 20 * 1000000L };
+		struct timespec warm = { 0, (long)e->warmup_ms * 1000000L };
 		uint64_t ns = (uint64_t)(e->tput_seconds * 1e9);
 		struct timespec run = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 
 		nanosleep(&warm, NULL);
 		rx0 = rx_now(c);
+		asv_get_stats(&st->host->dev, &hs0);
+		k0 = st->remote_kicks(st);
 		h0 = bench_thread_cpu_ns(st->host_isr);
 		r0 = st->remote_cpu_ns(st);
 		t0 = asv_posix_now_ns();
@@ -209,6 +233,8 @@ static int stream_run(const struct stream *st, struct ptput *c, size_t payload, 
 		while (rx_now(c) - rx0 < 64 && asv_posix_now_ns() - t0 < 10000000000ull)
 			usleep(1000);
 		rx1 = rx_now(c);
+		asv_get_stats(&st->host->dev, &hs1);
+		k1 = st->remote_kicks(st);
 		h1 = bench_thread_cpu_ns(st->host_isr);
 		r1 = st->remote_cpu_ns(st);
 		t1 = asv_posix_now_ns();
@@ -219,6 +245,9 @@ static int stream_run(const struct stream *st, struct ptput *c, size_t payload, 
 		if (out->msgs) {
 			out->host_cpu_ns = (h1 - h0) / (double)out->msgs;
 			out->remote_cpu_ns = (r1 - r0) / (double)out->msgs;
+			/* the doorbell counter is 32 bits and wraps */
+			out->remote_kicks = (double)((k1 - k0) & 0xffffffffu) / (double)out->msgs;
+			out->host_kicks = (double)(hs1.notifies - hs0.notifies) / (double)out->msgs;
 		}
 	}
 	/* the stream ends when the caller stops the remote; the endpoints go
@@ -241,7 +270,9 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 				      .proc = p,
 				      .host_isr = p->host_role.isr_thread,
 				      .remote_cpu_ns = stream_proc_cpu,
-				      .pid = p->pid };
+				      .remote_kicks = stream_proc_kicks,
+				      .pid = p->pid,
+				      .host_doorbell = &p->ctl->host_db.word };
 		err = stream_run(&st, c, payload, nept, zero_copy, e, out);
 	}
 	if (p && c) {
@@ -256,19 +287,23 @@ int bench_proc_tput(const struct bench_paths *paths, size_t payload, unsigned in
 int bench_src_tput(size_t payload, unsigned int nept, int zero_copy, const struct bench_effort *e,
 		   struct tput *out)
 {
-	struct asv_vsys_config cfg = { .app = &asv_app_bench_source };
+	struct asv_vsys_config cfg;
 	struct asv_vsys *s = calloc(1, sizeof(*s));
 	struct ptput *c = calloc(1, sizeof(*c));
 	struct stream st;
-	int err = s && c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
+	int err;
 
+	bench_vsys_config(&cfg, &asv_app_bench_source, 0);
+	err = s && c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
 	if (!err)
 		err = asv_vsys_wait_link(s, 5000);
 	if (!err) {
 		st = (struct stream){ .host = &s->host,
 				      .host_isr = s->host_role.isr_thread,
 				      .remote_cpu_ns = stream_thread_cpu,
-				      .remote_isr = s->remote_role.isr_thread };
+				      .remote_kicks = stream_thread_kicks,
+				      .remote_isr = s->remote_role.isr_thread,
+				      .rdev = &s->remote.dev };
 		err = stream_run(&st, c, payload, nept, zero_copy, e, out);
 	}
 	if (s && c)

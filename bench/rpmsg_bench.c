@@ -39,18 +39,30 @@ uint8_t bench_fold(const void *data, size_t n)
 	return (uint8_t)(x ^ (x >> 32) ^ (x >> 16) ^ (x >> 8));
 }
 
+/*
+ * The one place the in-process systems of the bench are configured: the
+ * adaptive interrupt pins each side's ISR thread to its own CPU.
+ */
+void bench_vsys_config(struct asv_vsys_config *cfg, const struct asv_app *app, uint32_t spin_ns)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->app = app;
+	cfg->spin_ns = spin_ns;
+	cfg->pin = spin_ns != 0;
+}
+
 /* ---- round trip through the echo firmware (rtt.c) ---- */
 
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out)
 {
-	struct asv_vsys_config cfg = { .app = &asv_app_echo,
-				       .spin_ns = spin_ns,
-				       .pin = spin_ns != 0 };
+	struct asv_vsys_config cfg;
 	struct asv_vsys *s = calloc(1, sizeof(*s));
 	struct rtt_ctx *c = rtt_new(payload, e);
 	struct asv_endpoint *ept;
-	int err = c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
+	int err;
 
+	bench_vsys_config(&cfg, &asv_app_echo, spin_ns);
+	err = c ? asv_vsys_start(s, &cfg) : -ASV_ENOMEM;
 	if (!err)
 		err = asv_vsys_wait_link(s, 5000);
 	if (!err) {
@@ -154,8 +166,9 @@ static void *tput_sender(void *arg)
 int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_copy,
 	       const struct bench_effort *e, struct tput *out)
 {
-	struct asv_vsys_config cfg = { .spin_ns = spin_ns, .pin = spin_ns != 0 };
+	struct asv_vsys_config cfg;
 	struct tput_ctx *c = aligned_alloc(CACHELINE, sizeof(*c));
+	struct asv_stats hs0, rs0, hs1, rs1;
 	double h0, r0, s0, h1, r1, s1;
 	unsigned long rx0, rx1;
 	uint64_t t0, t1, drain_end;
@@ -175,6 +188,7 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 	c->nept = nept;
 	c->len = payload;
 	c->zero_copy = zero_copy;
+	bench_vsys_config(&cfg, NULL, spin_ns);
 	err = asv_vsys_start(c->s, &cfg);
 	if (!err)
 		err = asv_vsys_wait_link(c->s, 5000);
@@ -187,12 +201,14 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 	if (!err && pthread_create(&c->sender, NULL, tput_sender, c))
 		err = -ASV_ENOMEM;
 	if (!err) {
-		struct timespec warm = { 0, 20 * 1000000L };
+		struct timespec warm = { 0, (long)e->warmup_ms * 1000000L };
 		uint64_t ns = (uint64_t)(e->tput_seconds * 1e9);
 		struct timespec run = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
 
 		nanosleep(&warm, NULL);
 		rx0 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
+		asv_get_stats(&c->s->host.dev, &hs0);
+		asv_get_stats(&c->s->remote.dev, &rs0);
 		h0 = bench_thread_cpu_ns(c->s->host_role.isr_thread);
 		r0 = bench_thread_cpu_ns(c->s->remote_role.isr_thread);
 		s0 = bench_thread_cpu_ns(c->sender);
@@ -206,6 +222,8 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 			nanosleep(&ms, NULL);
 		}
 		rx1 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
+		asv_get_stats(&c->s->host.dev, &hs1);
+		asv_get_stats(&c->s->remote.dev, &rs1);
 		h1 = bench_thread_cpu_ns(c->s->host_role.isr_thread);
 		r1 = bench_thread_cpu_ns(c->s->remote_role.isr_thread);
 		s1 = bench_thread_cpu_ns(c->sender);
@@ -239,6 +257,9 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 		if (out->msgs) {
 			out->host_cpu_ns = (h1 - h0) / (double)out->msgs;
 			out->remote_cpu_ns = (r1 - r0 + s1 - s0) / (double)out->msgs;
+			out->remote_kicks =
+			    (double)(rs1.notifies - rs0.notifies) / (double)out->msgs;
+			out->host_kicks = (double)(hs1.notifies - hs0.notifies) / (double)out->msgs;
 		}
 	}
 	for (j = 0; j < nept; j++) {

@@ -1,32 +1,101 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # Smoke test of `asvirt bench --quick`: every figure is measured and
-# printed; --json is valid JSON with every section; usage errors exit 2.
+# printed (as a result or as a measurement fault), each with its spread and
+# its own floor; --json is valid JSON with every section; --compare matches
+# rows by key and says which differ beyond their spreads; usage errors exit 2.
 set -u
 ASVIRT=$1
 . "$(dirname "$0")/checks.sh"
-out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+dir=$(mktemp -d)
+out=$dir/out
+trap 'rm -rf "$dir"' EXIT
 
 "$ASVIRT" bench --quick --quiet >"$out" 2>&1
 check "bench --quick exits 0" test $? -eq 0
 check "floors printed" grep -q 'semaphore ping-pong round trip' "$out"
 check "lock mode printed" grep -qE '^data-path locks: (biased|shared) ' "$out"
-check "15 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+x' "$out")" -eq 15
-check "process rows compared with threads" test "$(grep -cE '^  process .* [0-9.]+x$' "$out")" -eq 25
-check "60 throughput rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[14] (copy|zero-copy) ' "$out")" -eq 60
+# a row is a result (median, then min-max) or a measurement fault
+check "15 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +([0-9]+ [0-9]+-[0-9]+ |measurement fault: )' "$out")" -eq 15
+check "60 throughput rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ [0-9.]+-[0-9.]+ |measurement fault: )' "$out")" -eq 60
+check "process throughput compared with threads" test "$(grep -cE '^  process +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ .* [0-9.]+x( |$)|measurement fault: )' "$out")" -eq 20
 
-"$ASVIRT" bench --quick --quiet --json >"$out" 2>&1
+"$ASVIRT" bench --quick --quiet --json >"$dir/a.json" 2>"$out"
 check "bench --json exits 0" test $? -eq 0
-check "json parses with rtt, throughput, floors" python3 -c '
+check "json rows: keys, figures with spreads, own floors, kicks per message" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
+rows = d["rtt"] + d["throughput"]
 assert len(d["rtt"]) == 15 and len(d["throughput"]) == 60
+assert len({r["key"] for r in rows}) == 75, "keys are unique"
 assert d["floors"]["semaphore_rtt"]["p50_ns"] > 0
 assert d["data_path_locks"] in ("biased", "shared")
-assert all(t["msg_per_s"] > 0 for t in d["throughput"])
-assert all(r["latency"]["p50_ns"] > 0 for r in d["rtt"])
-' "$out"
+assert d["windows"] >= 5
+for r in rows:
+    assert r["tries"] == 1  # --quick measures once
+    if r["fault"] is not None:
+        assert "figure" not in r and r["measured"]["median"] > 0, r["key"]
+        continue
+    f = r["figure"]
+    assert f["windows"] == d["windows"] and 0 < f["min"] <= f["median"] <= f["max"], r["key"]
+for r in d["rtt"]:
+    assert r["floor"]["floor"] == ("semaphore" if r["mode"] == "semaphore" else "spin")
+    assert r["floor"]["before"]["windows"] == r["floor"]["after"]["windows"] >= 3
+    if r["fault"] is None:
+        assert r["latency"]["p50_ns"] == r["figure"]["median"]
+kicks = 0
+for t in d["throughput"]:
+    assert set(t["floors"]) == {"spsc", "xcore", "memcpy"}
+    if t["fault"] is not None:
+        continue
+    assert t["msg_per_s"] > 0
+    assert 0 <= t["remote_kicks_per_msg"] <= 2 and 0 <= t["host_kicks_per_msg"] <= 2, t["key"]
+    if t["mode"] == "semaphore":
+        kicks += t["remote_kicks_per_msg"]
+assert kicks > 0, "the semaphore streams kick the host"
+' "$dir/a.json"
+
+# --compare: a run against itself is the same on every row (or a fault in both)
+"$ASVIRT" bench --compare "$dir/a.json" "$dir/a.json" >"$out" 2>&1
+check "compare exits 0" test $? -eq 0
+check "a run against itself: no row differs" grep -qE '^75 rows: [0-9]+ same, 0 differ, 0 only on one side, [0-9]+ measurement faults$' "$out"
+
+# a hand-made pair: one row within the spreads, one beyond, one fault, one
+# row on each side only
+cat >"$dir/h1.json" <<'EOF'
+{ "rtt": [
+  { "key": "rtt/semaphore/16", "fault": null,
+    "figure": { "name": "p50", "median": 100, "min": 90, "max": 110, "higher_is_better": false } },
+  { "key": "rtt/adaptive/16", "fault": null,
+    "figure": { "name": "p50", "median": 300, "min": 290, "max": 310, "higher_is_better": false } } ],
+  "throughput": [
+  { "key": "tput/adaptive/16/1/copy", "fault": null,
+    "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
+  { "key": "tput/adaptive/496/1/copy", "fault": null,
+    "figure": { "name": "msg_per_s", "median": 8000000, "min": 7000000, "max": 9000000, "higher_is_better": true } } ] }
+EOF
+cat >"$dir/h2.json" <<'EOF'
+{ "rtt": [
+  { "key": "rtt/semaphore/16", "fault": null,
+    "figure": { "name": "p50", "median": 108, "min": 105, "max": 130, "higher_is_better": false } },
+  { "key": "rtt/adaptive/16", "fault": "p50 10 ns is below the spin floor's fastest window (120 ns)",
+    "measured": { "name": "p50", "median": 10, "min": 9, "max": 11, "higher_is_better": false } } ],
+  "throughput": [
+  { "key": "tput/adaptive/16/1/copy", "fault": null,
+    "figure": { "name": "msg_per_s", "median": 5000000, "min": 4000000, "max": 6000000, "higher_is_better": true } },
+  { "key": "tput/process/16/1/copy", "fault": null,
+    "figure": { "name": "msg_per_s", "median": 1000000, "min": 900000, "max": 1100000, "higher_is_better": true } } ] }
+EOF
+"$ASVIRT" bench --compare "$dir/h1.json" "$dir/h2.json" >"$out" 2>&1
+check "compare of the hand-made pair exits 0" test $? -eq 0
+check "within the spreads: same, ratio B/A" grep -qE '^  rtt/semaphore/16 .* 1\.080  same$' "$out"
+check "beyond the spreads: differs, B worse" grep -qE '^  tput/adaptive/16/1/copy .* 0\.500  differs: B worse$' "$out"
+check "a fault is no result" grep -qE '^  rtt/adaptive/16 .*  fault in B$' "$out"
+check "a row only in A" grep -qE '^  tput/adaptive/496/1/copy .*  only in A$' "$out"
+check "a row only in B" grep -qE '^  tput/process/16/1/copy .*  only in B$' "$out"
+check "the tally" grep -qE '^5 rows: 1 same, 1 differ, 2 only on one side, 1 measurement faults$' "$out"
+"$ASVIRT" bench --compare "$dir/h2.json" "$dir/h1.json" >"$out" 2>&1
+check "the other way round: B better" grep -qE '^  tput/adaptive/16/1/copy .* 2\.000  differs: B better$' "$out"
 
 # the socket path: asvirt up as a child, its relay floor, 16 x 64 connections
 "$ASVIRT" bench --sockets --quick --quiet >"$out" 2>&1
@@ -44,9 +113,13 @@ assert d["up"]["p50_ns"] > 0 and d["floor"]["p50_ns"] > 0 and d["ratio"] > 0
 assert d["scale"]["connections"] == 1024 and d["scale"]["round_trips"] > 1024
 ' "$out"
 
+"$ASVIRT" bench --compare "$dir/h1.json" "$dir/missing.json" >"$out" 2>&1
+check "compare with a missing file exits 1" test $? -eq 1
+"$ASVIRT" bench --compare "$dir/h1.json" >"$out" 2>&1
+check "compare with one file exits 2" test $? -eq 2
 "$ASVIRT" bench --bogus >"$out" 2>&1
 check "unknown option exits 2" test $? -eq 2
 "$ASVIRT" bench --plot x.txt --quick --quiet >"$out" 2>&1
-check "--plot with a bad extension fails" test $? -ne 0
+check "--plot with a bad extension exits 2 before measuring" test $? -eq 2
 
 summary

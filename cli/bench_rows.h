@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * asvirt bench's rows: each figure measured in windows (median, min-max)
+ * between two measurements of the floor it is compared with, and checked
+ * against that floor. cmd_bench.c measures, bench_out.c prints (table,
+ * JSON, chart), bench_compare.c compares two JSON runs row by row.
+ */
+#ifndef ASVIRT_CLI_BENCH_ROWS_H
+#define ASVIRT_CLI_BENCH_ROWS_H
+
+#include "../bench/bench.h"
+
+/* Windows (throughput) or batches (latency) per row; floor windows taken
+ * right before and right after each row; measurements of a row at most. */
+#define BENCH_WINDOWS 5
+#define BENCH_FLOOR_WINDOWS 3
+#define BENCH_TRIES 3
+
+#define NSIZES 5
+extern const size_t bench_sizes[NSIZES]; /* 1, 16, 64, 256, 496 bytes */
+
+/* Transports: threads + semaphore interrupts, threads + adaptive
+ * interrupts, and the remote in its own process (futex doorbells). */
+#define NMODES 3
+#define MODE_SEM 0
+#define MODE_ADAPTIVE 1
+#define MODE_PROCESS 2
+
+struct mode {
+	const char *name;
+	uint32_t spin_ns;
+};
+
+/* One floor around one row: its windows before, after, and all of them. */
+struct row_floor {
+	enum floor_kind kind;
+	struct fig before, after, all;
+	int moved; /* fig_moved(before, after) */
+};
+
+/* What the measurement of a row went through. */
+struct row_check {
+	int tries;	 /* measurements of the row (1 + re-measurements) */
+	int moved;	 /* a floor still moved during the last one */
+	char fault[160]; /* non-empty: beyond its physical floor, not a result */
+};
+
+/* Round trip: the p50 of each batch, and the batches' percentiles. */
+struct rtt_row {
+	struct fig p50;
+	struct lat l; /* p50: median batch; p99, p99.9: median of the batches'; max */
+	struct row_floor floor;
+	struct row_check ck;
+};
+
+/* One-way stream: @t holds the median of each field over the windows. */
+#define TPUT_FLOORS 3 /* spsc, xcore, memcpy */
+struct tput_row {
+	struct fig msg_s;
+	struct tput t;
+	struct fig base_msg_s; /* process rows: the same firmware on threads */
+	struct row_floor fl[TPUT_FLOORS];
+	struct row_check ck;
+};
+
+struct results {
+	struct floors f; /* the whole set, at the start of the run */
+	struct mode modes[NMODES];
+	struct rtt_row rtt[NMODES][NSIZES];
+	/* [mode][size][nept 1|4][copy|zero-copy] */
+	struct tput_row tp[NMODES][NSIZES][2][2];
+	struct bench_paths paths;
+	int biased; /* the POSIX port's locks can be biased here */
+};
+
+/* The floor a round trip of mode @m stands on: what wakes each side. */
+static inline enum floor_kind rtt_floor_kind(int m)
+{
+	return m == MODE_SEM ? FLOOR_SEM : FLOOR_SPIN;
+}
+
+/* Stable row keys, shared by the JSON output and --compare. */
+void bench_rtt_key(char *out, size_t n, const char *mode, size_t bytes);
+void bench_tput_key(char *out, size_t n, const char *mode, size_t bytes, int nept, int zero_copy);
+
+void bench_print_table(const struct results *r);
+void bench_print_json(const struct results *r);
+/* 1 when @file ends in .png or .svg, else 0 with a message. */
+int bench_plot_name_ok(const char *file);
+int bench_plot(const struct results *r, const char *file, int quiet);
+/* asvirt bench --compare A.json B.json: 0, or 1 when a file is unusable. */
+int bench_compare(const char *a, const char *b);
+
+#endif
