@@ -23,7 +23,7 @@ build: deps
 demo: build
 	./$(BUILD)/asvirt demo
 
-# asvirt bench with a chart next to the build (under a minute).
+# asvirt bench with a chart next to the build (1-2 minutes).
 bench: build
 	@scripts/deps.sh bench
 	./$(BUILD)/asvirt bench --plot $(BUILD)/bench.png

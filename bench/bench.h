@@ -56,6 +56,9 @@ void fig_from(double *v, unsigned int n, struct fig *out);
 /* Has a floor moved between @before and @after? When their medians differ by
  * more than the larger of either side's relative spread and 25%. */
 int fig_moved(const struct fig *before, const struct fig *after);
+/* Did a floor's windows span more than a factor 2 (the machine changed
+ * phase while it was measured)? */
+int fig_unsteady(const struct fig *f);
 
 /* The floors a row can be compared with, each measurable in a short window. */
 enum floor_kind {

@@ -49,3 +49,8 @@ int fig_moved(const struct fig *before, const struct fig *after)
 		return hi > 0;
 	return (hi - lo) / lo > limit;
 }
+
+int fig_unsteady(const struct fig *f)
+{
+	return f->n && f->max > 2 * f->min;
+}

@@ -13,10 +13,16 @@
 #include "bench_rows.h"
 #include "cli.h"
 
+struct cmp_range {
+	double med, min, max;
+};
+
 struct cmp_row {
 	const char *key;
 	const char *fault; /* NULL: a result */
-	double med, min, max;
+	struct cmp_range fig;
+	struct cmp_range floor; /* its physical floor in the same run, if has_floor */
+	int has_floor;
 	int higher_is_better;
 };
 
@@ -44,6 +50,13 @@ static const char *str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+static void range_read(struct json_object *o, struct cmp_range *out)
+{
+	out->med = num(o, "median");
+	out->min = num(o, "min");
+	out->max = num(o, "max");
+}
+
 /* One row object into @out: 0, or -1 when it is not a row. */
 static int row_read(struct json_object *o, struct cmp_row *out)
 {
@@ -57,9 +70,12 @@ static int row_read(struct json_object *o, struct cmp_row *out)
 	if (!json_object_object_get_ex(o, out->fault ? "measured" : "figure", &fig) ||
 	    !json_object_is_type(fig, json_type_object))
 		return -1;
-	out->med = num(fig, "median");
-	out->min = num(fig, "min");
-	out->max = num(fig, "max");
+	range_read(fig, &out->fig);
+	if (json_object_object_get_ex(o, "floor_figure", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		range_read(v, &out->floor);
+		out->has_floor = 1;
+	}
 	out->higher_is_better =
 	    json_object_object_get_ex(fig, "higher_is_better", &v) && json_object_get_boolean(v);
 	return 0;
@@ -127,17 +143,28 @@ static void side(const struct cmp_row *r)
 		printf(" %8s %-17s", "-", "");
 		return;
 	}
-	snprintf(range, sizeof(range), "%s-%s", fmt(r->min, b, sizeof(b)),
-		 fmt(r->max, c, sizeof(c)));
-	printf(" %8s %-17s", fmt(r->med, a, sizeof(a)), range);
+	snprintf(range, sizeof(range), "%s-%s", fmt(r->fig.min, b, sizeof(b)),
+		 fmt(r->fig.max, c, sizeof(c)));
+	printf(" %8s %-17s", fmt(r->fig.med, a, sizeof(a)), range);
 }
 
-enum verdict { SAME, DIFFERS, MISSING, FAULT, NVERDICTS };
+enum verdict { SAME, DIFFERS, FLOOR_DIFFERS, MISSING, FAULT, NVERDICTS };
 
-/* Same: the two min-max ranges overlap, i.e. the difference is within the
- * spreads of the two runs. */
+/* Within each other's spreads: the two min-max ranges overlap. */
+static int overlap(const struct cmp_range *a, const struct cmp_range *b)
+{
+	return a->min <= b->max && b->min <= a->max;
+}
+
+/*
+ * Same: the difference is within the spreads of the two runs. A row that
+ * differs while its floor differs too was measured on a machine that
+ * changed between the runs: say so, it is no A/B of asvirt.
+ */
 static enum verdict judge(const struct cmp_row *a, const struct cmp_row *b, char *why, size_t n)
 {
+	const char *dir;
+
 	if (!a || !b) {
 		snprintf(why, n, "only in %s", a ? "A" : "B");
 		return MISSING;
@@ -149,27 +176,32 @@ static enum verdict judge(const struct cmp_row *a, const struct cmp_row *b, char
 					      : "B");
 		return FAULT;
 	}
-	if (a->min <= b->max && b->min <= a->max) {
+	if (overlap(&a->fig, &b->fig)) {
 		snprintf(why, n, "same");
 		return SAME;
 	}
-	snprintf(why, n, "differs: B %s",
-		 (b->med > a->med) == (a->higher_is_better != 0) ? "better" : "worse");
+	dir = (b->fig.med > a->fig.med) == (a->higher_is_better != 0) ? "better" : "worse";
+	if (a->has_floor && b->has_floor && !overlap(&a->floor, &b->floor) && a->floor.med > 0) {
+		snprintf(why, n, "differs: B %s; its floor too (B/A %.2f)", dir,
+			 b->floor.med / a->floor.med);
+		return FLOOR_DIFFERS;
+	}
+	snprintf(why, n, "differs: B %s", dir);
 	return DIFFERS;
 }
 
 static void line(const char *key, const struct cmp_row *a, const struct cmp_row *b,
 		 unsigned int *count)
 {
-	char why[32];
+	char why[64];
 	enum verdict v = judge(a, b, why, sizeof(why));
 
 	count[v]++;
 	printf("  %-34s", key);
 	side(a);
 	side(b);
-	if (a && b && a->med > 0)
-		printf(" %6.3f", b->med / a->med);
+	if (a && b && a->fig.med > 0)
+		printf(" %6.3f", b->fig.med / a->fig.med);
 	else
 		printf(" %6s", "-");
 	printf("  %s\n", why);
@@ -184,7 +216,8 @@ int bench_compare(const char *fa, const char *fb)
 	if (run_read(fa, &a) || run_read(fb, &b))
 		goto out;
 	printf("A = %s, B = %s: each row's figure (median, min-max of its windows), B/A,\n"
-	       "and \"same\" when the two min-max ranges overlap\n",
+	       "and \"same\" when the two min-max ranges overlap; a row that differs while its\n"
+	       "physical floor (same run, same phase) differs too says so: the machine changed\n",
 	       fa, fb);
 	printf("  %-34s %8s %-17s %8s %-17s %6s  %s\n", "row", "A", "min-max", "B", "min-max",
 	       "B/A", "verdict");
@@ -193,9 +226,10 @@ int bench_compare(const char *fa, const char *fb)
 	for (i = 0; i < b.n; i++)
 		if (!find(&a, b.rows[i].key))
 			line(b.rows[i].key, NULL, &b.rows[i], count);
-	printf("%u rows: %u same, %u differ, %u only on one side, %u measurement faults\n",
-	       count[SAME] + count[DIFFERS] + count[MISSING] + count[FAULT], count[SAME],
-	       count[DIFFERS], count[MISSING], count[FAULT]);
+	printf("%u rows: %u same, %u differ, %u differ with their floor, %u only on one side, "
+	       "%u measurement faults\n",
+	       count[SAME] + count[DIFFERS] + count[FLOOR_DIFFERS] + count[MISSING] + count[FAULT],
+	       count[SAME], count[DIFFERS], count[FLOOR_DIFFERS], count[MISSING], count[FAULT]);
 	rc = 0;
 out:
 	if (a.doc)

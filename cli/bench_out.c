@@ -153,9 +153,10 @@ static void print_tput(const struct results *r)
 	       " sender's wake-ups); thr/proc: the process figures come from the bench-source\n"
 	       " firmware, which sends from its receive callback; the same firmware on threads\n"
 	       " with semaphore interrupts, measured window by window in turn with it, over the\n"
-	       " process figure: 1.5x = 1.5 times slower. note: \"floor moved\" = a floor\n"
-	       " measured before and after the row differed by more than its own spread and\n"
-	       " 25%% in all its measurements (up to %d).)\n",
+	       " process figure: 1.5x = 1.5 times slower. note: \"floor moved\" = in each of\n"
+	       " the row's measurements (up to %d), a floor's median after the row differed\n"
+	       " from its median before by more than its own spread and 25%%, or its windows\n"
+	       " spanned more than 2x.)\n",
 	       BENCH_TRIES);
 }
 
@@ -231,14 +232,20 @@ static struct json_object *floor_json(const struct row_floor *f, int decimals)
 }
 
 /*
- * The fields every row has: its key, how it was measured, and either its
- * figure or, when it beat its physical floor, the fault and what was
- * measured. Returns whether the row is a result.
+ * The fields every row has: its key, its physical floor (for a stream, the
+ * cross-core ring), how it was measured, and either its figure or, when it
+ * went beyond that floor, the fault and what was measured. Returns whether
+ * the row is a result.
  */
 static int row_json(struct json_object *o, const char *key, const struct row_check *ck,
-		    struct json_object *figure)
+		    struct json_object *figure, const struct row_floor *floor)
 {
+	struct json_object *fl = fig_json(&floor->all, 0);
+
 	add_str(o, "key", key);
+	/* the floor --compare weighs a difference against */
+	add_str(fl, "name", bench_floor_name(floor->kind));
+	json_object_object_add(o, "floor_figure", fl);
 	json_object_object_add(o, "tries", json_object_new_int(ck->tries));
 	json_object_object_add(o, "floor_moved", json_object_new_boolean(ck->moved));
 	if (ck->fault[0]) {
@@ -276,7 +283,7 @@ static struct json_object *rtt_json(const struct results *r, int m, int i)
 	add_str(o, "mode", r->modes[m].name);
 	json_object_object_add(o, "bytes", json_object_new_uint64(bench_sizes[i]));
 	json_object_object_add(o, "floor", floor_json(&row->floor, 0));
-	if (!row_json(o, key, &row->ck, figure_json("p50", "ns", &row->p50, 0, 0)))
+	if (!row_json(o, key, &row->ck, figure_json("p50", "ns", &row->p50, 0, 0), &row->floor))
 		return o;
 	json_object_object_add(o, "latency", lat_json(&row->l));
 	add_num(o, "p50_ratio_to_floor", fl > 0 ? row->l.p50 / fl : 0, 3);
@@ -301,7 +308,8 @@ static struct json_object *tput_json(const struct results *r, int m, int i, int 
 		json_object_object_add(fl, bench_floor_name(row->fl[f].kind),
 				       floor_json(&row->fl[f], 0));
 	json_object_object_add(o, "floors", fl);
-	if (!row_json(o, key, &row->ck, figure_json("msg_per_s", "msg/s", &row->msg_s, 0, 1)))
+	if (!row_json(o, key, &row->ck, figure_json("msg_per_s", "msg/s", &row->msg_s, 0, 1),
+		      &row->fl[1]))
 		return o;
 	add_num(o, "msg_per_s", t->msg_s, 0);
 	add_num(o, "bytes_per_s", t->bytes_s, 0);

@@ -35,7 +35,7 @@ struct mode {
 struct row_floor {
 	enum floor_kind kind;
 	struct fig before, after, all;
-	int moved; /* fig_moved(before, after) */
+	int moved; /* fig_moved(before, after) or fig_unsteady(all) */
 };
 
 /* What the measurement of a row went through. */

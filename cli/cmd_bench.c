@@ -80,7 +80,7 @@ static void floors_measure(struct floor_set *s, int after, const struct bench_ef
 		fig_of(s->v[k], BENCH_FLOOR_WINDOWS, &f->before);
 		fig_of(s->v[k] + BENCH_FLOOR_WINDOWS, BENCH_FLOOR_WINDOWS, &f->after);
 		fig_of(s->v[k], 2 * BENCH_FLOOR_WINDOWS, &f->all);
-		f->moved = fig_moved(&f->before, &f->after);
+		f->moved = fig_moved(&f->before, &f->after) || fig_unsteady(&f->all);
 	}
 }
 

@@ -58,10 +58,11 @@ assert kicks > 0, "the semaphore streams kick the host"
 # --compare: a run against itself is the same on every row (or a fault in both)
 "$ASVIRT" bench --compare "$dir/a.json" "$dir/a.json" >"$out" 2>&1
 check "compare exits 0" test $? -eq 0
-check "a run against itself: no row differs" grep -qE '^75 rows: [0-9]+ same, 0 differ, 0 only on one side, [0-9]+ measurement faults$' "$out"
+check "a run against itself: no row differs" grep -qE '^75 rows: [0-9]+ same, 0 differ, 0 differ with their floor, 0 only on one side, [0-9]+ measurement faults$' "$out"
 
-# a hand-made pair: one row within the spreads, one beyond, one fault, one
-# row on each side only
+# a hand-made pair: one row within the spreads, one beyond (its floor the
+# same), one beyond with its floor beyond too, one fault, one row on each
+# side only
 cat >"$dir/h1.json" <<'EOF'
 { "rtt": [
   { "key": "rtt/semaphore/16", "fault": null,
@@ -70,6 +71,10 @@ cat >"$dir/h1.json" <<'EOF'
     "figure": { "name": "p50", "median": 300, "min": 290, "max": 310, "higher_is_better": false } } ],
   "throughput": [
   { "key": "tput/adaptive/16/1/copy", "fault": null,
+    "floor_figure": { "median": 5000000000, "min": 4000000000, "max": 6000000000 },
+    "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
+  { "key": "tput/adaptive/64/1/copy", "fault": null,
+    "floor_figure": { "median": 5000000000, "min": 4900000000, "max": 5100000000 },
     "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
   { "key": "tput/adaptive/496/1/copy", "fault": null,
     "figure": { "name": "msg_per_s", "median": 8000000, "min": 7000000, "max": 9000000, "higher_is_better": true } } ] }
@@ -82,7 +87,11 @@ cat >"$dir/h2.json" <<'EOF'
     "measured": { "name": "p50", "median": 10, "min": 9, "max": 11, "higher_is_better": false } } ],
   "throughput": [
   { "key": "tput/adaptive/16/1/copy", "fault": null,
+    "floor_figure": { "median": 5500000000, "min": 5000000000, "max": 5800000000 },
     "figure": { "name": "msg_per_s", "median": 5000000, "min": 4000000, "max": 6000000, "higher_is_better": true } },
+  { "key": "tput/adaptive/64/1/copy", "fault": null,
+    "floor_figure": { "median": 1000000000, "min": 900000000, "max": 1100000000 },
+    "figure": { "name": "msg_per_s", "median": 2000000, "min": 1900000, "max": 2100000, "higher_is_better": true } },
   { "key": "tput/process/16/1/copy", "fault": null,
     "figure": { "name": "msg_per_s", "median": 1000000, "min": 900000, "max": 1100000, "higher_is_better": true } } ] }
 EOF
@@ -90,10 +99,11 @@ EOF
 check "compare of the hand-made pair exits 0" test $? -eq 0
 check "within the spreads: same, ratio B/A" grep -qE '^  rtt/semaphore/16 .* 1\.080  same$' "$out"
 check "beyond the spreads: differs, B worse" grep -qE '^  tput/adaptive/16/1/copy .* 0\.500  differs: B worse$' "$out"
+check "beyond the spreads with its floor: the machine changed" grep -qE '^  tput/adaptive/64/1/copy .* 0\.200  differs: B worse; its floor too \(B/A 0\.20\)$' "$out"
 check "a fault is no result" grep -qE '^  rtt/adaptive/16 .*  fault in B$' "$out"
 check "a row only in A" grep -qE '^  tput/adaptive/496/1/copy .*  only in A$' "$out"
 check "a row only in B" grep -qE '^  tput/process/16/1/copy .*  only in B$' "$out"
-check "the tally" grep -qE '^5 rows: 1 same, 1 differ, 2 only on one side, 1 measurement faults$' "$out"
+check "the tally" grep -qE '^6 rows: 1 same, 1 differ, 1 differ with their floor, 2 only on one side, 1 measurement faults$' "$out"
 "$ASVIRT" bench --compare "$dir/h2.json" "$dir/h1.json" >"$out" 2>&1
 check "the other way round: B better" grep -qE '^  tput/adaptive/16/1/copy .* 2\.000  differs: B better$' "$out"
 
