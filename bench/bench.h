@@ -62,11 +62,12 @@ int fig_unsteady(const struct fig *f);
 
 /* The floors a row can be compared with, each measurable in a short window. */
 enum floor_kind {
-	FLOOR_SEM,    /* semaphore ping-pong round trip, p50 ns */
-	FLOOR_SPIN,   /* spin ping-pong round trip, p50 ns */
-	FLOOR_SPSC,   /* SPSC ring of 16-byte records, records/s */
-	FLOOR_XCORE,  /* SPSC ring of 512-byte records across cores, bytes/s */
-	FLOOR_MEMCPY, /* memcpy of 512-byte chunks, bytes/s */
+	FLOOR_SEM_1CPU, /* semaphore ping-pong round trip, both threads on one CPU, p50 ns */
+	FLOOR_SEM_2CPU, /* the same, one thread on each CPU */
+	FLOOR_SPIN,	/* spin ping-pong round trip, p50 ns */
+	FLOOR_SPSC,	/* SPSC ring of 16-byte records, records/s */
+	FLOOR_XCORE,	/* SPSC ring of 512-byte records across cores, bytes/s */
+	FLOOR_MEMCPY,	/* memcpy of 512-byte chunks, bytes/s */
 	NFLOORS
 };
 /* One short window of floor @k (a few ms; sem: ~20 ms). */

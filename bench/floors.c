@@ -43,6 +43,7 @@ void lat_from_samples(uint64_t *ns, unsigned long n, struct lat *out)
 struct sem_pp {
 	sem_t a, b;
 	unsigned long n;
+	int echo_cpu; /* -1: unpinned */
 };
 
 static void *sem_echo(void *arg)
@@ -50,6 +51,8 @@ static void *sem_echo(void *arg)
 	struct sem_pp *p = arg;
 	unsigned long i;
 
+	if (p->echo_cpu >= 0)
+		asv_posix_pin_self(p->echo_cpu);
 	for (i = 0; i < p->n; i++) {
 		sem_wait(&p->a);
 		sem_post(&p->b);
@@ -57,13 +60,33 @@ static void *sem_echo(void *arg)
 	return NULL;
 }
 
-static void floor_sem(unsigned long n, struct lat *out)
+static void unpin_self(void)
+{
+	cpu_set_t all;
+	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&all);
+	for (i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &all);
+	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+}
+
+/*
+ * @cpus: 0 unpinned (the scheduler places the two threads), 1 both on one
+ * CPU (a wake-up is a context switch, ~4 us on this VM), 2 one thread on
+ * each (a wake-up crosses to the other vCPU, ~40 us here when it halted).
+ */
+static void floor_sem(unsigned long n, int cpus, struct lat *out)
 {
 	uint64_t *s = calloc(n, sizeof(*s));
-	struct sem_pp p = { .n = n };
+	struct sem_pp p = { .n = n, .echo_cpu = -1 };
 	pthread_t th;
 	unsigned long i;
 
+	if (cpus) {
+		asv_posix_pin_self(ASV_VSYS_HOST_CPU);
+		p.echo_cpu = cpus == 1 ? ASV_VSYS_HOST_CPU : ASV_VSYS_REMOTE_CPU;
+	}
 	sem_init(&p.a, 0, 0);
 	sem_init(&p.b, 0, 0);
 	pthread_create(&th, NULL, sem_echo, &p);
@@ -75,6 +98,8 @@ static void floor_sem(unsigned long n, struct lat *out)
 		s[i] = asv_posix_now_ns() - t0;
 	}
 	pthread_join(th, NULL);
+	if (cpus)
+		unpin_self();
 	lat_from_samples(s, n, out);
 	sem_destroy(&p.a);
 	sem_destroy(&p.b);
@@ -124,17 +149,6 @@ static void floor_eventfd(unsigned long n, struct lat *out)
 }
 
 /* ---- spin ping-pong on one cache line ---- */
-
-static void unpin_self(void)
-{
-	cpu_set_t all;
-	long i, n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	CPU_ZERO(&all);
-	for (i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &all);
-	pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
-}
 
 struct spin_pp {
 	_Alignas(64) unsigned long ball;
@@ -374,9 +388,10 @@ double bench_floor_window(enum floor_kind k, const struct bench_effort *e)
 	struct lat l;
 
 	switch (k) {
-	case FLOOR_SEM:
+	case FLOOR_SEM_1CPU:
+	case FLOOR_SEM_2CPU:
 		/* ~20 ms at 40 us a round trip */
-		floor_sem(n / 40 > 20 ? n / 40 : 20, &l);
+		floor_sem(n / 40 > 20 ? n / 40 : 20, k == FLOOR_SEM_1CPU ? 1 : 2, &l);
 		return l.p50;
 	case FLOOR_SPIN:
 		bench_floor_spin(n, &l);
@@ -394,15 +409,15 @@ double bench_floor_window(enum floor_kind k, const struct bench_effort *e)
 
 const char *bench_floor_name(enum floor_kind k)
 {
-	static const char *const names[NFLOORS] = { "semaphore", "spin", "spsc", "xcore",
-						    "memcpy" };
+	static const char *const names[NFLOORS] = { "semaphore-1cpu", "semaphore-2cpu", "spin",
+						    "spsc",	      "xcore",		"memcpy" };
 
 	return k < NFLOORS ? names[k] : "?";
 }
 
 int bench_floors(struct floors *f, const struct bench_effort *e)
 {
-	floor_sem(e->floor_rtt, &f->sem);
+	floor_sem(e->floor_rtt, 0, &f->sem);
 	floor_eventfd(e->floor_rtt, &f->eventfd);
 	bench_floor_spin(e->floor_rtt * 10, &f->spin);
 	f->spsc_rec_s = floor_spsc(e->tput_seconds > 0.005 ? e->tput_seconds : 0.005);

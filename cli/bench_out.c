@@ -73,10 +73,12 @@ static void print_rtt(const struct results *r)
 
 	printf("round trip host -> remote (echo) -> host, ns. p50: median of %d batches, with\n"
 	       "the batches' min-max; p99, p99.9: medians over the batches. floor: the row's\n"
-	       "own, in %d windows right before and %d right after it (median, min-max);\n"
-	       "ratio = p50 / floor; vs threads = p50 / semaphore p50 of the same size\n",
+	       "own, in %d windows right before and %d right after it (median, min-max):\n"
+	       "semaphore rows, the semaphore ping-pong with both threads on one CPU or,\n"
+	       "once the p50 reaches it, one on each (the placement the row shows); others,\n"
+	       "the spin ping-pong. ratio = p50 / floor; vs threads = p50 / semaphore p50\n",
 	       BENCH_WINDOWS, BENCH_FLOOR_WINDOWS, BENCH_FLOOR_WINDOWS);
-	printf("  %-10s %5s %8s %-15s %8s %8s %9s  %-9s %8s %-15s %7s %7s  %s\n", "mode", "bytes",
+	printf("  %-10s %5s %8s %-15s %8s %8s %9s  %-14s %8s %-15s %7s %7s  %s\n", "mode", "bytes",
 	       "p50", "min-max", "p99", "p99.9", "max", "floor", "p50", "min-max", "ratio",
 	       "vs thr", "note");
 	for (m = 0; m < NMODES; m++)

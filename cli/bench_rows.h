@@ -73,12 +73,6 @@ struct results {
 	int biased; /* the POSIX port's locks can be biased here */
 };
 
-/* The floor a round trip of mode @m stands on: what wakes each side. */
-static inline enum floor_kind rtt_floor_kind(int m)
-{
-	return m == MODE_SEM ? FLOOR_SEM : FLOOR_SPIN;
-}
-
 /* Stable row keys, shared by the JSON output and --compare. */
 void bench_rtt_key(char *out, size_t n, const char *mode, size_t bytes);
 void bench_tput_key(char *out, size_t n, const char *mode, size_t bytes, int nept, int zero_copy);
