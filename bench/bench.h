@@ -93,6 +93,9 @@ void bench_floor_spin(unsigned long n, struct lat *out);
 struct asv_vsys_config;
 struct asv_app;
 void bench_vsys_config(struct asv_vsys_config *cfg, const struct asv_app *app, uint32_t spin_ns);
+/* VIRTIO_RING_F_EVENT_IDX in every system the bench boots (default on;
+ * asvirt bench --event-idx off: the suppression flags, for an A/B). */
+extern int bench_event_idx;
 
 /* Round-trip latency host -> remote echo -> host for @payload bytes. */
 int bench_rtt(uint32_t spin_ns, size_t payload, const struct bench_effort *e, struct lat *out);

@@ -33,6 +33,9 @@ static int proc_boot(struct asv_proc *p, const struct bench_paths *paths, const 
 	pc.name = fw;
 	pc.runner = paths->runner;
 	pc.max_restarts = 0;
+	/* the image's table offers EVENT_IDX: the host declines it on request */
+	if (!bench_event_idx)
+		pc.host_features = 1u << ASV_VIRTIO_RPMSG_F_NS;
 	err = asv_proc_init(p, &pc, path, why, sizeof(why));
 	if (!err)
 		err = asv_proc_start(p, why, sizeof(why));

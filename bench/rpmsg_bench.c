@@ -43,12 +43,15 @@ uint8_t bench_fold(const void *data, size_t n)
  * The one place the in-process systems of the bench are configured: the
  * adaptive interrupt pins each side's ISR thread to its own CPU.
  */
+int bench_event_idx = 1;
+
 void bench_vsys_config(struct asv_vsys_config *cfg, const struct asv_app *app, uint32_t spin_ns)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->app = app;
 	cfg->spin_ns = spin_ns;
 	cfg->pin = spin_ns != 0;
+	cfg->no_event_idx = !bench_event_idx;
 }
 
 /* ---- round trip through the echo firmware (rtt.c) ---- */

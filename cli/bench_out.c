@@ -169,7 +169,10 @@ void bench_print_table(const struct results *r)
 	uname(&u);
 	printf("asvirt bench on %s %s, %ld CPUs\n", u.sysname, u.machine,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("data-path locks: %s\n\n", lock_mode(r));
+	printf("data-path locks: %s\n", lock_mode(r));
+	printf("notifications: %s\n\n", bench_event_idx
+					    ? "VIRTIO_RING_F_EVENT_IDX (used_event / avail_event)"
+					    : "suppression flags only (--event-idx off)");
 	print_floors(r);
 	print_rtt(r);
 	print_tput(r);
@@ -335,6 +338,7 @@ void bench_print_json(const struct results *r)
 
 	json_object_object_add(o, "data_path_locks",
 			       json_object_new_string(r->biased ? "biased" : "shared"));
+	json_object_object_add(o, "event_idx", json_object_new_boolean(bench_event_idx));
 	json_object_object_add(o, "windows", json_object_new_int(BENCH_WINDOWS));
 	json_object_object_add(o, "floors", floors_json(r));
 	for (m = 0; m < NMODES; m++)

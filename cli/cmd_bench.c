@@ -318,7 +318,7 @@ static int run_all(struct results *r, const struct bench_effort *e)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: asvirt bench [--json] [--plot FILE.png|FILE.svg] [--quick] [--quiet]\n"
-		   "                    [--spin-us N]\n"
+		   "                    [--spin-us N] [--event-idx on|off]\n"
 		   "       asvirt bench --compare A.json B.json\n\n"
 		   "Measures this machine's floors (semaphore, eventfd and spin ping-pong, an\n"
 		   "SPSC ring, memcpy) and asvirt's round-trip latency and one-way throughput\n"
@@ -332,6 +332,8 @@ static void usage(FILE *f)
 		   "  --quick        tiny counts, no re-measurement (a smoke test)\n"
 		   "  --quiet        no progress on stderr\n"
 		   "  --spin-us N    adaptive mode's polling time before blocking (default 50)\n"
+		   "  --event-idx on|off  notify by VIRTIO_RING_F_EVENT_IDX (default) or by\n"
+		   "                 the suppression flags alone, for an A/B with --compare\n"
 		   "  --compare A B  two --json runs row by row: B/A and whether they differ\n"
 		   "                 beyond their spreads\n"
 		   "  --sockets      only the socket path of asvirt up, next to its relay floor\n");
@@ -347,6 +349,7 @@ int cmd_bench(int argc, char **argv)
 		{ "spin-us", required_argument, NULL, 's' },
 		{ "compare", no_argument, NULL, 'c' },
 		{ "sockets", no_argument, NULL, 'S' },
+		{ "event-idx", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -390,6 +393,13 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'S':
 			sockets = 1;
+			break;
+		case 'E':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				fprintf(stderr, "asvirt bench: --event-idx wants on or off\n");
+				return 2;
+			}
+			bench_event_idx = !strcmp(optarg, "on");
 			break;
 		case 'h':
 			usage(stdout);

@@ -382,6 +382,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		err = asv_rproc_host_config_vdev(&p->rproc, k, &hc);
 		if (!err) {
 			hc.timeout_ms = p->cfg.timeout_ms;
+			hc.features = p->cfg.host_features;
 			hc.env = role_of(p, k)->env;
 			hc.on_channel = proc_on_channel;
 			hc.on_channel_priv = p;

@@ -15,13 +15,20 @@ trap 'rm -rf "$dir"' EXIT
 check "bench --quick exits 0" test $? -eq 0
 check "floors printed" grep -q 'semaphore ping-pong round trip' "$out"
 check "lock mode printed" grep -qE '^data-path locks: (biased|shared) ' "$out"
+check "notification mode printed (EVENT_IDX by default)" grep -q '^notifications: VIRTIO_RING_F_EVENT_IDX' "$out"
 # a row is a result (median, then min-max) or a measurement fault
 check "15 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +([0-9]+ [0-9]+-[0-9]+ |measurement fault: )' "$out")" -eq 15
 check "60 throughput rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ [0-9.]+-[0-9.]+ |measurement fault: )' "$out")" -eq 60
 check "process throughput compared with threads" test "$(grep -cE '^  process +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ .* [0-9.]+x( |$)|measurement fault: )' "$out")" -eq 20
 
-"$ASVIRT" bench --quick --quiet --json >"$dir/a.json" 2>"$out"
-check "bench --json exits 0" test $? -eq 0
+# (this run with the flags alone: both notification modes go through the bench)
+"$ASVIRT" bench --quick --quiet --json --event-idx off >"$dir/a.json" 2>"$out"
+check "bench --json --event-idx off exits 0" test $? -eq 0
+check "json says the flags were used" python3 -c '
+import json, sys
+assert json.load(open(sys.argv[1]))["event_idx"] is False' "$dir/a.json"
+"$ASVIRT" bench --event-idx maybe >"$out" 2>&1
+check "--event-idx wants on or off (exit 2)" test $? -eq 2
 check "json rows: keys, figures with spreads, own floors, kicks per message" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))

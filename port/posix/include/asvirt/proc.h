@@ -85,6 +85,9 @@ struct asv_proc_config {
 	asv_proc_event_fn on_event;
 	void *event_priv;
 	const char *runner_log_level; /* passed to the runner; NULL = warning */
+	/* features the host may acknowledge (asv_host_config.features): 0 =
+	 * all it implements; without VIRTIO_RING_F_EVENT_IDX, the flags */
+	uint32_t host_features;
 };
 
 #define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX
