@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # Install the Debian packages asvirt needs, only those missing.
-# Usage: scripts/deps.sh [build|check|qemu|arm|bench]...
+# Usage: scripts/deps.sh [build|check|qemu|arm|cortexm|bench]...
 # (arm: what `make check-qemu ARCH=arm` needs on top of qemu; the armhf
-# busybox-static comes from a private apt configuration, see qemu/lib.sh.)
+# busybox-static comes from a private apt configuration, see qemu/lib.sh;
+# cortexm: the Cortex-M board, firmware images for QEMU's mps2-an386 built
+# with arm-none-eabi-gcc + picolibc, debugged with gdb-multiarch.)
 set -euo pipefail
 
 pkgs_build="build-essential cmake pkg-config libcmocka-dev libjson-c-dev"
 pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck python3"
 pkgs_qemu="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev perl qemu-system-x86 busybox-static cpio kmod xz-utils"
 pkgs_arm="$pkgs_qemu gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm"
+pkgs_cortexm="gcc-arm-none-eabi binutils-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm gdb-multiarch"
 pkgs_bench="gnuplot-nox"
 
 want=""
@@ -19,6 +22,7 @@ for set in "${@:-build}"; do
 	check) want="$want $pkgs_check" ;;
 	qemu) want="$want $pkgs_qemu" ;;
 	arm) want="$want $pkgs_arm" ;;
+	cortexm) want="$want $pkgs_cortexm" ;;
 	bench) want="$want $pkgs_bench" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
