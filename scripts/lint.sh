@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-files=$(git ls-files 'core/*.[ch]' 'port/posix/*.[ch]' 'apps/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.[ch]' 'firmware/*.[ch]' 'fuzz/*.[ch]' 'tests/perf/*.[ch]' 'tests/qemu/*.[ch]' 2>/dev/null || true)
+files=$(git ls-files 'core/*.[ch]' 'port/posix/*.[ch]' 'port/cortex-m/*.[ch]' 'apps/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.[ch]' 'firmware/*.[ch]' 'fuzz/*.[ch]' 'tests/perf/*.[ch]' 'tests/qemu/*.[ch]' 2>/dev/null || true)
 bad=0
 for f in $files; do
 	if ! clang-format --dry-run --Werror "$f" 2>/dev/null; then
@@ -14,7 +14,7 @@ for f in $files; do
 	fi
 done
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
-	--inline-suppr -D__GNUC__ -I core/include -I core/src -I port/posix/include -I apps/include -I firmware/include \
-	core/src port/posix apps cli bench firmware fuzz tests/perf
+	--inline-suppr -D__GNUC__ -I core/include -I core/src -I port/posix/include -I apps/include -I firmware/include -I port/cortex-m/include \
+	core/src port/posix port/cortex-m apps cli bench firmware fuzz tests/perf
 [ $bad -eq 0 ] && echo "lint: clang-format and cppcheck clean"
 exit $bad

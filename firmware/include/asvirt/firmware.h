@@ -119,19 +119,23 @@ struct asv_fw_std_table {
 };
 
 #define ASV_FW_STD_FEATURES ((1u << ASV_VIRTIO_RPMSG_F_NS) | (1u << ASV_VIRTIO_RING_F_EVENT_IDX))
-#define ASV_FW_STD_TABLE_INIT(num_, trace_len_)                                                    \
+#define ASV_FW_STD_TABLE_INIT(num_, trace_len_) \
+	ASV_FW_STD_TABLE_INIT_AT(num_, trace_len_, ASV_RSC_TRACE_DA)
+/* The same table with trace0 (and its carveout) at @trace_da_: a board whose
+ * shared window sits elsewhere (the Cortex-M board, asvirt/cm_board.h). */
+#define ASV_FW_STD_TABLE_INIT_AT(num_, trace_len_, trace_da_)                                      \
 	{                                                                                          \
 		.ver = asv_cpu_to_le32(1), .num = asv_cpu_to_le32(3),                              \
 		.offset = { asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_mem_type)),    \
 			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, trace_type)),        \
 			    asv_cpu_to_le32(offsetof(struct asv_fw_std_table, vdev_type)) },       \
 		.trace_mem_type = asv_cpu_to_le32(ASV_RSC_CARVEOUT),                               \
-		.trace_mem = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                            \
+		.trace_mem = { .da = asv_cpu_to_le32(trace_da_),                                   \
 			       .pa = asv_cpu_to_le32(ASV_FW_RSC_ADDR_ANY),                         \
 			       .len = asv_cpu_to_le32(trace_len_),                                 \
 			       .name = ASV_RSC_TRACE_CARVEOUT },                                   \
 		.trace_type = asv_cpu_to_le32(ASV_RSC_TRACE),                                      \
-		.trace = { .da = asv_cpu_to_le32(ASV_RSC_TRACE_DA),                                \
+		.trace = { .da = asv_cpu_to_le32(trace_da_),                                       \
 			   .len = asv_cpu_to_le32(trace_len_),                                     \
 			   .name = "trace0" },                                                     \
 		.vdev_type = asv_cpu_to_le32(ASV_RSC_VDEV), .id = asv_cpu_to_le32(7),              \

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+# Cortex-M images for the virtual board (QEMU mps2-an386, docs/board.md):
+# the core's remote role, unchanged, with the bare-metal port
+# (port/cortex-m) and one app, built with Debian's arm-none-eabi-gcc and
+# picolibc into ${CMAKE_BINARY_DIR}/firmware/cortex-m/NAME.elf.
+#
+#   asvirt_add_cm_firmware(NAME SOURCES...)
+#
+# ASVIRT_CORTEX_M is ON when the toolchain is there; without it the images
+# and their tests are skipped, saying so (`make check` installs it:
+# scripts/deps.sh cortexm).
+
+find_program(ASVIRT_CM_CC arm-none-eabi-gcc)
+set(ASVIRT_CORTEX_M OFF)
+if(ASVIRT_CM_CC)
+  execute_process(COMMAND ${ASVIRT_CM_CC} -print-file-name=picolibc.specs
+    OUTPUT_VARIABLE _cm_picolibc OUTPUT_STRIP_TRAILING_WHITESPACE RESULT_VARIABLE _cm_rc)
+  if(_cm_rc EQUAL 0 AND EXISTS "${_cm_picolibc}")
+    set(ASVIRT_CORTEX_M ON)
+  endif()
+endif()
+if(NOT ASVIRT_CORTEX_M)
+  message(WARNING "asvirt: arm-none-eabi-gcc with picolibc not found: the Cortex-M images "
+    "and their tests are NOT built (install them: scripts/deps.sh cortexm)")
+  return()
+endif()
+
+set(ASVIRT_CM_DIR ${CMAKE_BINARY_DIR}/firmware/cortex-m)
+set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs
+  -include ${PROJECT_SOURCE_DIR}/port/cortex-m/stdint32.h
+  -std=c11 -Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+  -Wformat=2 -Wvla -Wpointer-arith -fno-strict-aliasing -ffunction-sections -fdata-sections
+  -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
+  -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
+  -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
+  -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld -Wl,--gc-sections)
+# The remote role's files (no host role, no rproc, no ELF reader).
+set(ASVIRT_CM_CORE vring rsc_table rpmsg_core ept send ns remote log trace)
+list(TRANSFORM ASVIRT_CM_CORE PREPEND ${PROJECT_SOURCE_DIR}/core/src/)
+list(TRANSFORM ASVIRT_CM_CORE APPEND .c)
+set(ASVIRT_CM_PORT ${PROJECT_SOURCE_DIR}/port/cortex-m/startup.c
+  ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_main.c ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_atomic.c)
+file(GLOB ASVIRT_CM_HEADERS ${PROJECT_SOURCE_DIR}/core/include/asvirt/*.h
+  ${PROJECT_SOURCE_DIR}/core/src/*.h ${PROJECT_SOURCE_DIR}/apps/include/asvirt/*.h
+  ${PROJECT_SOURCE_DIR}/firmware/include/asvirt/*.h ${PROJECT_SOURCE_DIR}/port/cortex-m/*.h
+  ${PROJECT_SOURCE_DIR}/port/cortex-m/include/asvirt/*.h)
+
+add_custom_target(cortex-m-images ALL)
+
+function(asvirt_add_cm_firmware name)
+  set(out ${ASVIRT_CM_DIR}/${name}.elf)
+  set(srcs)
+  foreach(s ${ARGN})
+    list(APPEND srcs ${PROJECT_SOURCE_DIR}/${s})
+  endforeach()
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}
+    COMMAND ${ASVIRT_CM_CC} ${ASVIRT_CM_FLAGS} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} -o ${out}
+    DEPENDS ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} ${ASVIRT_CM_HEADERS}
+      ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld
+    COMMENT "Cortex-M image ${name}.elf"
+    VERBATIM)
+  add_custom_target(cm-${name} DEPENDS ${out})
+  add_dependencies(cortex-m-images cm-${name})
+endfunction()
+
+asvirt_add_cm_firmware(asvirt-echo apps/echo.c port/cortex-m/fw_echo.c)
+asvirt_add_cm_firmware(asvirt-client-sample apps/client_sample.c port/cortex-m/fw_client_sample.c)
+asvirt_add_cm_firmware(asvirt-bench-source apps/bench_source.c port/cortex-m/fw_bench_source.c)

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * The virtual Cortex-M board (QEMU mps2-an386, Cortex-M4) as both sides
+ * see it: the firmware (port/cortex-m) and the host's board runner
+ * (port/posix/board_qemu_m.c). Plain numbers only, no code. docs/board.md
+ * is the contract in words.
+ *
+ * Memory map (MCU addresses = device addresses in the resource table):
+ *   0x00000000  4 MiB  code (SSRAM1): vectors, .text, .rodata, .data image
+ *   0x20000000  4 MiB  the MCU's private RAM (SSRAM2/3): .data, .bss, stack
+ *   0x21000000 16 MiB  QEMU's main RAM, backed by a memfd the host maps:
+ *                      the shared window is its first ASV_CM_WINDOW_SIZE
+ *                      bytes; the host loads the resource table at its
+ *                      start and places vrings and buffers in it.
+ */
+#ifndef ASVIRT_CM_BOARD_H
+#define ASVIRT_CM_BOARD_H
+
+#define ASV_CM_RAM_BASE 0x21000000u		       /* QEMU main RAM (memfd) */
+#define ASV_CM_RAM_SIZE (16u << 20)		       /* what QEMU's backend must be */
+#define ASV_CM_WINDOW_BASE ASV_CM_RAM_BASE	       /* the loaded resource table */
+#define ASV_CM_WINDOW_SIZE (1u << 20)		       /* table, trace, vrings, buffers */
+#define ASV_CM_TRACE_DA (ASV_CM_WINDOW_BASE + 0x1000u) /* fixed trace0 */
+#define ASV_CM_TRACE_LEN 4096u
+
+/*
+ * Doorbell bytes on UART0 (host <-> MCU). 0x00..0xef: "vring with this
+ * notify id has work" (both ways). From the MCU only, 0xf0..0xff: board
+ * events; ASV_CM_DB_FAULT = the firmware took a fatal fault and stopped
+ * (its trace buffer says which).
+ */
+#define ASV_CM_DB_MAX_NOTIFYID 0xefu
+#define ASV_CM_DB_FAULT 0xffu
+
+/* UART numbers as QEMU's -serial order: 0 = doorbell, 1 = console. */
+#define ASV_CM_UART_DOORBELL 0
+#define ASV_CM_UART_CONSOLE 1
+
+#endif
