@@ -145,7 +145,7 @@ static void poll_once(struct up *u, int ms)
 		up_send_pending(u);
 }
 
-/* The firmware's name: its file name less "asvirt-" and ".so". */
+/* The firmware's name: its file name less "asvirt-" and ".so" or ".elf". */
 static void fw_name(char *out, size_t n, const char *path)
 {
 	const char *b = strrchr(path, '/');
@@ -159,6 +159,8 @@ static void fw_name(char *out, size_t n, const char *path)
 	l = strlen(tmp);
 	if (l > 3 && !strcmp(tmp + l - 3, ".so"))
 		tmp[l - 3] = 0;
+	else if (l > 4 && !strcmp(tmp + l - 4, ".elf"))
+		tmp[l - 4] = 0; /* a Cortex-M image */
 	up_sanitize(out, n, tmp);
 }
 

@@ -12,9 +12,11 @@ target_sources(asvirt PRIVATE
   ${PROJECT_SOURCE_DIR}/port/posix/notifier_futex.c
   ${PROJECT_SOURCE_DIR}/port/posix/fw_image.c
   ${PROJECT_SOURCE_DIR}/port/posix/proc.c
+  ${PROJECT_SOURCE_DIR}/port/posix/board_qemu_m.c
   ${PROJECT_SOURCE_DIR}/port/posix/shmctl.c
   ${PROJECT_SOURCE_DIR}/firmware/fw_abi.c)
-target_include_directories(asvirt PUBLIC ${PROJECT_SOURCE_DIR}/firmware/include)
+target_include_directories(asvirt PUBLIC ${PROJECT_SOURCE_DIR}/firmware/include
+  ${PROJECT_SOURCE_DIR}/port/cortex-m/include)
 
 set(ASVIRT_FIRMWARE_DIR ${CMAKE_BINARY_DIR}/firmware)
 

@@ -334,6 +334,7 @@ void cm_main(void)
 	/* The host may have set DRIVER_OK and kicked before we listened:
 	 * run the handler once (pended, so it never runs twice at a time). */
 	NVIC_ISPR0 = 1u << UART_RX_IRQ(ASV_CM_UART_DOORBELL);
+	doorbell_send(ASV_CM_DB_BOOTED);
 	for (;;) {
 		cm_irq_off();
 		cm_wfi();

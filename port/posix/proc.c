@@ -19,6 +19,7 @@
 #include "asvirt/posix.h"
 #include "asvirt/firmware.h"
 #include "asvirt/proc.h"
+#include "asvirt/board_qemu_m.h"
 #include "why_log.h"
 
 #define SHM_DA 0x10000000u
@@ -203,6 +204,8 @@ static void teardown(struct asv_proc *p, bool crashed)
 	if (p->remote_irq)
 		p->remote_irq->destroy(p->remote_irq);
 	p->host_irq = p->remote_irq = NULL;
+	if (p->board)
+		asv_board_qm_close(p);
 	p->efd_host = p->efd_remote = -1;
 	if (p->pidfd >= 0)
 		close(p->pidfd);
@@ -283,6 +286,12 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	p->pidfd = -1;
 	p->efd_host = p->efd_remote = -1;
 	p->state = ASV_PROC_BOOTING;
+	if (p->board) { /* a Cortex-M image: QEMU's RAM and UART0 instead */
+		err = asv_board_qm_setup(p, why, whylen);
+		if (err)
+			goto fail;
+		goto shared_ready;
+	}
 	region = (region + 4095) & ~(size_t)4095;
 	p->map_size = ASV_SHM_CTL_SIZE + region;
 	p->memfd = memfd_create(p->name, MFD_CLOEXEC);
@@ -316,6 +325,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		err = asv_whyf(why, whylen, -ASV_ENOMEM, "doorbells: %s", strerror(errno));
 		goto fail;
 	}
+shared_ready:
 	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
 			    asv_posix_log_level(p->cfg.log_level, p->cfg.errors_only));
 	p->role_ready = 1;
@@ -332,7 +342,8 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		if (err)
 			goto fail;
 	}
-	p->ctl->table_size = (uint32_t)p->rproc.table_size;
+	if (p->ctl)
+		p->ctl->table_size = (uint32_t)p->rproc.table_size;
 	/* a role per further rpmsg vdev, on vdev 0's doorbell and ISR thread */
 	p->nvdevs = p->rproc.nrpmsg < ASV_RPROC_MAX_RPMSG ? p->rproc.nrpmsg : ASV_RPROC_MAX_RPMSG;
 	for (i = 1; i < p->nvdevs; i++) {
@@ -341,8 +352,10 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		asv_posix_role_share_isr(role_of(p, i), &p->host_role);
 		p->role_ready++;
 	}
+	if (p->board && (err = asv_board_qm_bind(p, why, whylen)))
+		goto fail;
 	/* ops->start(): the firmware process */
-	p->pid = spawn_runner(p);
+	p->pid = p->board ? asv_board_qm_spawn(p) : spawn_runner(p);
 	if (p->pid < 0) {
 		p->pid = 0;
 		err = asv_whyf(why, whylen, -ASV_ENOMEM, "fork: %s", strerror(errno));
@@ -350,8 +363,11 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	}
 	p->pidfd = pidfd_open_(p->pid);
 	end = asv_posix_now_ms() + (p->cfg.boot_timeout_ms ? p->cfg.boot_timeout_ms : 10000);
+	if (p->board && (err = asv_board_qm_wait_booted(p, end, why, whylen)))
+		goto fail;
 	/* The runner's state: one read per look, checked, then used. */
-	while ((rstate = __atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
+	while (!p->board &&
+	       (rstate = __atomic_load_n(&p->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
 		if (rstate == ASV_RUNNER_FAILED) {
 			err = asv_whyf(why, whylen, -ASV_EIO, "firmware failed to start (error %d)",
 				       (int)__atomic_load_n(&p->ctl->error, __ATOMIC_RELAXED));
@@ -407,7 +423,7 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 	}
 	/* Kick once more now that the ISR thread runs (harmless if early). */
 	p->host_irq->raise(p->host_irq);
-	p->last_hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
+	p->last_hb = p->ctl ? __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED) : 0;
 	p->last_hb_ms = asv_posix_now_ms();
 	p->started_ms = p->last_hb_ms;
 	p->state = ASV_PROC_RUNNING;
@@ -495,6 +511,11 @@ static void *monitor_main(void *arg)
 			else
 				crashed(p, "firmware process exited with status %d",
 					WEXITSTATUS(status));
+		} else if (p->board) {
+			char why[160];
+
+			if (asv_board_qm_failed(p, why, sizeof(why)))
+				crashed(p, "%s", why);
 		} else {
 			uint32_t hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
 
@@ -524,7 +545,13 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 		return asv_whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
 	p->cfg = *cfg;
 	err = asv_fw_image_load(&p->img, fw_path, why, whylen);
-	if (!err && p->img.entry_err) {
+	if (!err && asv_board_qm_image(&p->img)) {
+		p->board = calloc(1, sizeof(*p->board));
+		if (!p->board)
+			err = asv_whyf(why, whylen, -ASV_ENOMEM, "out of memory");
+		else
+			p->board->gdb_port = cfg->gdb_port;
+	} else if (!err && p->img.entry_err) {
 		err = asv_whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
 		asv_fw_image_free(&p->img);
 	}
@@ -605,6 +632,8 @@ void asv_proc_destroy(struct asv_proc *p)
 {
 	asv_proc_stop(p);
 	asv_fw_image_free(&p->img);
+	free(p->board);
+	p->board = NULL;
 	free(p->last_trace);
 	p->last_trace = NULL;
 	pthread_mutex_destroy(&p->mu);

@@ -26,10 +26,12 @@
 /*
  * Doorbell bytes on UART0 (host <-> MCU). 0x00..0xef: "vring with this
  * notify id has work" (both ways). From the MCU only, 0xf0..0xff: board
- * events; ASV_CM_DB_FAULT = the firmware took a fatal fault and stopped
- * (its trace buffer says which).
+ * events: ASV_CM_DB_BOOTED = the firmware initialised its remote and
+ * listens on the doorbell (sent once per boot); ASV_CM_DB_FAULT = it took a
+ * fatal fault and stopped (its trace buffer and console say which).
  */
 #define ASV_CM_DB_MAX_NOTIFYID 0xefu
+#define ASV_CM_DB_BOOTED 0xf0u
 #define ASV_CM_DB_FAULT 0xffu
 
 /* UART numbers as QEMU's -serial order: 0 = doorbell, 1 = console. */

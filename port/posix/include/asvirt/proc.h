@@ -31,6 +31,8 @@
 #include "asvirt/rproc.h"
 #include "asvirt/shmctl.h"
 
+struct asv_board_qm;
+
 #define ASV_PROC_MAX_DRIVERS 16
 #define ASV_FW_MAX_FILE (64u << 20)
 
@@ -88,6 +90,7 @@ struct asv_proc_config {
 	/* features the host may acknowledge (asv_host_config.features): 0 =
 	 * all it implements; without VIRTIO_RING_F_EVENT_IDX, the flags */
 	uint32_t host_features;
+	unsigned int gdb_port; /* Cortex-M board: QEMU's gdb stub, CPU halted */
 };
 
 #define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX
@@ -105,6 +108,8 @@ struct asv_proc_status {
 
 struct asv_proc {
 	struct asv_proc_config cfg;
+	/* A Cortex-M image: the QEMU board runs it (asvirt/board_qemu_m.h) */
+	struct asv_board_qm *board;
 	char name[64];
 	struct asv_fw_image img;
 	/* held while the link is (re)built and by users touching host */
