@@ -61,3 +61,11 @@ set_tests_properties(test_up_stalled PROPERTIES TIMEOUT 120)
 add_test(NAME test_up_scale COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_scale.sh
   $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_up_scale PROPERTIES TIMEOUT 180)
+
+# The Cortex-M board (cmake/cortex-m.cmake): only with the cross toolchain,
+# which `make check` installs (scripts/deps.sh cortexm).
+if(ASVIRT_CORTEX_M)
+  add_test(NAME test_up_cortex_m COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_cortex_m.sh
+    $<TARGET_FILE:asvirt_cli> ${ASVIRT_CM_DIR})
+  set_tests_properties(test_up_cortex_m PROPERTIES TIMEOUT 240)
+endif()

@@ -339,15 +339,45 @@ int asv_board_qm_wait_booted(struct asv_proc *p, uint64_t end_ms, char *why, siz
 	return 0;
 }
 
+/* The trace's last "fatal: " line (the port's fault report): the shared
+ * buffer copied once (asv_proc_trace reads each byte once, bounded). */
+static void fault_line(struct asv_proc *p, char *out, size_t n)
+{
+	char *t = malloc((size_t)p->rproc.trace_len + 1);
+	const char *line, *last = NULL;
+	size_t k;
+
+	out[0] = 0;
+	if (!t)
+		return;
+	/* monitor thread, proc lock held: copy without asv_proc_trace's lock */
+	for (k = 0; k < p->rproc.trace_len && p->rproc.trace_va; k++) {
+		t[k] = __atomic_load_n((const char *)p->rproc.trace_va + k, __ATOMIC_RELAXED);
+		if (!t[k])
+			break;
+	}
+	t[k] = 0;
+	for (line = t; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, "fatal: ", 7))
+			last = line + 7;
+	for (k = 0; last && last[k] && last[k] != '\n' && k + 1 < n; k++)
+		out[k] = last[k] >= 0x20 && last[k] < 0x7f ? last[k] : '?';
+	if (last)
+		out[k] = 0;
+	free(t);
+}
+
 int asv_board_qm_failed(struct asv_proc *p, char *why, size_t whylen)
 {
 	struct asv_board_qm *b = p->board;
 
-	if (__atomic_load_n(&b->fault, __ATOMIC_ACQUIRE)) {
-		snprintf(why, whylen, "the MCU stopped on a fault (its trace says which)");
-		return 1;
-	}
-	return 0;
+	char fatal[160] = "";
+
+	if (!__atomic_load_n(&b->fault, __ATOMIC_ACQUIRE))
+		return 0;
+	fault_line(p, fatal, sizeof(fatal));
+	snprintf(why, whylen, "the MCU stopped: %s", fatal[0] ? fatal : "fault (see its trace)");
+	return 1;
 }
 
 void asv_board_qm_close(struct asv_proc *p)

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+# End to end on the Cortex-M board (QEMU mps2-an386, docs/board.md): the
+# echo and client-sample apps built as Cortex-M4 images under `asvirt up`,
+# driven through their channel sockets; QEMU killed and a bus fault in the
+# firmware both seen as crashes and recovered; nothing left behind (QEMU
+# processes, memfds, sockets) after recovery, stop, or asvirt itself killed.
+# Usage: test_up_cortex_m.sh PATH/TO/asvirt CORTEX_M_FIRMWARE_DIR
+set -u
+ASVIRT=$1
+FW=$2
+. "$(dirname "$0")/checks.sh"
+
+RT=$(mktemp -d /tmp/asvirt-cm-test.XXXXXX)
+export ASVIRT_RUNTIME_DIR=$RT/rt
+out=$RT/out
+cleanup() {
+	"$ASVIRT" stop >/dev/null 2>&1
+	rm -rf "$RT"
+}
+trap cleanup EXIT
+
+# fw NAME -> its pid (QEMU's) from status --json
+fw_pid() {
+	"$ASVIRT" status --json | python3 -c "
+import json,sys; d=json.load(sys.stdin)
+print([f['pid'] for f in d['firmware'] if f['name']=='$1'][0])"
+}
+# the daemon's QEMU children and memfds: one each per firmware
+count_qemu() { pgrep -P "$1" -f qemu-system-arm | wc -l; }
+count_memfd() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'memfd:'; }
+# wait until NAME is running again after its Nth restart
+wait_restarted() {
+	for _ in $(seq 200); do
+		"$ASVIRT" status --json >"$out" 2>/dev/null
+		python3 -c "
+import json; d=json.load(open('$out'))
+f=[f for f in d['firmware'] if f['name']=='$1'][0]
+assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+timeout 60 "$ASVIRT" up -d "$FW/asvirt-echo.elf" "$FW/asvirt-client-sample.elf" \
+	"$FW/asvirt-cm-fault.elf" >"$out" 2>&1
+check "up -d: three Cortex-M images exit 0" test $? -eq 0
+check "up: loaded as ELF32" grep -q "echo: loaded .*asvirt-echo.elf (ELF32" "$out"
+check "up: ready, 3 firmware, 3 channels" grep -q "^asvirt: ready: 3 firmware, 3 channels" "$out"
+check "up: echo socket" test -S "$ASVIRT_RUNTIME_DIR/echo/rpmsg-echo"
+check "up: client-sample socket" test -S "$ASVIRT_RUNTIME_DIR/client-sample/rpmsg-client-sample"
+daemon=$(cat "$ASVIRT_RUNTIME_DIR/asvirt.pid")
+check "up: one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
+check "up: one memfd per firmware" test "$(count_memfd "$daemon")" -eq 3
+check "console: UART1 lines in the log" \
+	grep -q "echo: console: asvirt cortex-m4: firmware 'echo' booting" "$ASVIRT_RUNTIME_DIR/asvirt.log"
+
+# 10,000 echo round trips, sizes 1..496, each checked by length and CRC
+python3 - "$ASVIRT_RUNTIME_DIR" >"$out" 2>&1 <<'PY'
+import socket, sys, time, zlib
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/echo/rpmsg-echo")
+lat = []
+for i in range(10000):
+    n = 1 + i % 496
+    m = bytes((i * 7 + k) & 0xff for k in range(n))
+    t = time.perf_counter()
+    s.send(m)
+    r = s.recv(1024)
+    lat.append(time.perf_counter() - t)
+    assert len(r) == n and zlib.crc32(r) == zlib.crc32(m), "round trip %d (%d bytes)" % (i, n)
+lat.sort()
+print("echo: 10000 round trips ok: p50 %.0f us, p99 %.0f us (python client)"
+      % (lat[5000] * 1e6, lat[9900] * 1e6))
+PY
+check "echo: 10,000 round trips of 1..496 bytes, checksums match" grep -q "round trips ok" "$out"
+cat "$out"
+
+# Linux's rpmsg_client_sample against the Cortex-M client-sample
+python3 - "$ASVIRT_RUNTIME_DIR" >"$out" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/client-sample/rpmsg-client-sample")
+for i in range(1, 101):
+    s.send(b"hello world!")
+    assert s.recv(1024) == b"hello world!", "reply %d" % i
+    print("incoming msg %d" % i)
+print("goodbye!")
+PY
+check "client-sample: 100 messages answered" grep -q "^incoming msg 100$" "$out"
+check "client-sample: goodbye" grep -q "^goodbye!$" "$out"
+"$ASVIRT" status --json >"$out"
+check "status: the board's counters" python3 -c "
+import json; d=json.load(open('$out'))
+f={f['name']:f for f in d['firmware']}
+assert f['echo']['rx_msgs']>=10000 and f['client-sample']['rx_msgs']>=100, f"
+"$ASVIRT" log echo >"$out"
+check "log: the MCU's trace" grep -q "cortex-m4: firmware echo starting" "$out"
+check "log: link up in the trace" grep -q "link up" "$out"
+
+# QEMU killed: a crash, recovered, nothing of the old instance left
+old=$(fw_pid echo)
+kill -9 "$old"
+check "crash: QEMU killed, echo restarted" wait_restarted echo 1
+"$ASVIRT" status --json >"$out"
+check "crash: seen as QEMU killed by signal 9" python3 -c "
+import json; d=json.load(open('$out'))
+f=[f for f in d['firmware'] if f['name']=='echo'][0]
+assert f['crashes']==1 and 'signal 9' in f['last_crash'], f"
+check "crash: the old QEMU is gone" bash -c "! kill -0 $old 2>/dev/null"
+check "crash: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
+check "crash: still one memfd per firmware" test "$(count_memfd "$daemon")" -eq 3
+python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/echo/rpmsg-echo")
+s.send(b"after crash")
+assert s.recv(1024) == b"after crash"
+PY
+check "crash: channel works again" test $? -eq 0
+
+# A bus fault in the firmware: the port's fault report ends the instance
+python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/cm-fault/rpmsg-echo")
+s.send(b"before")
+assert s.recv(1024) == b"before"
+s.send(b"fault")
+PY
+check "fault: cm-fault restarted" wait_restarted cm-fault 1
+"$ASVIRT" status --json >"$out"
+check "fault: the crash names the fault and its address" python3 -c "
+import json; d=json.load(open('$out'))
+f=[f for f in d['firmware'] if f['name']=='cm-fault'][0]
+assert f['crashes']==1 and 'the MCU stopped: fault' in f['last_crash'], f
+assert 'bfar 0x30000000' in f['last_crash'], f"
+"$ASVIRT" log --last cm-fault >"$out"
+check "fault: reported in the trace" grep -q "^fatal: fault (exception" "$out"
+check "fault: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
+
+qemus=$(pgrep -P "$daemon" -f qemu-system-arm | tr '\n' ' ')
+"$ASVIRT" stop >"$out" 2>&1
+check "stop exits 0" test $? -eq 0
+# stop returns when the control socket is gone; the daemon exits just after
+for _ in $(seq 100); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.02; done
+check "stop: the daemon is gone" bash -c "! kill -0 $daemon 2>/dev/null"
+check "stop: its QEMUs are gone" bash -c "test -n '$qemus' || exit 1
+for q in $qemus; do ! kill -0 \$q 2>/dev/null || exit 1; done"
+check "stop: sockets removed" test ! -e "$ASVIRT_RUNTIME_DIR/echo/rpmsg-echo"
+check "stop: control socket removed" test ! -e "$ASVIRT_RUNTIME_DIR/ctl"
+
+# asvirt itself killed: its QEMU does not outlive it
+"$ASVIRT" up "$FW/asvirt-echo.elf" >"$out" 2>&1 &
+up=$!
+for _ in $(seq 200); do grep -q "ready" "$out" && break; sleep 0.05; done
+qemu=$(pgrep -P $up -f qemu-system-arm)
+kill -9 $up
+wait $up 2>/dev/null
+for _ in $(seq 100); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.02; done
+check "asvirt killed: its QEMU goes too" bash -c "test -n '$qemu' && ! kill -0 $qemu 2>/dev/null"
+rm -rf "$ASVIRT_RUNTIME_DIR"
+summary
