@@ -69,3 +69,18 @@ asvirt_add_cm_firmware(asvirt-client-sample apps/client_sample.c port/cortex-m/f
 asvirt_add_cm_firmware(asvirt-bench-source apps/bench_source.c port/cortex-m/fw_bench_source.c)
 # test-only: a bus fault on request (tests/cli/test_up_cortex_m.sh)
 asvirt_add_cm_firmware(asvirt-cm-fault tests/firmware/cm_fault.c)
+# bench_cm's floor: a firmware that only answers the doorbell byte
+set(_floor ${ASVIRT_CM_DIR}/cm-doorbell-floor.elf)
+add_custom_command(OUTPUT ${_floor}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}
+  COMMAND ${ASVIRT_CM_CC} ${ASVIRT_CM_FLAGS} ${PROJECT_SOURCE_DIR}/port/cortex-m/startup.c
+    ${PROJECT_SOURCE_DIR}/tests/perf/cm_doorbell_floor.c -o ${_floor}
+  DEPENDS ${PROJECT_SOURCE_DIR}/port/cortex-m/startup.c
+    ${PROJECT_SOURCE_DIR}/tests/perf/cm_doorbell_floor.c ${ASVIRT_CM_HEADERS}
+  COMMENT "Cortex-M image cm-doorbell-floor.elf" VERBATIM)
+add_custom_target(cm-doorbell-floor DEPENDS ${_floor})
+add_dependencies(cortex-m-images cm-doorbell-floor)
+# the board's figures (not a test: prints numbers)
+add_executable(bench_cm tests/perf/bench_cm.c)
+target_link_libraries(bench_cm PRIVATE asvirt)
+add_dependencies(bench_cm cortex-m-images)
