@@ -19,21 +19,26 @@
 
 static void up_usage(FILE *f)
 {
-	fprintf(f, "usage: asvirt up [options] FIRMWARE.so...\n\n"
-		   "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
-		   "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
-		   "RUNDIR/FW/CHANNEL (one packet = one message). Crashed or hung firmware\n"
-		   "is restarted. Stop with 'asvirt stop' or Ctrl-C.\n\n"
-		   "  -d, --detach          run in the background once every firmware is up\n"
-		   "      --json            progress as JSON lines\n"
-		   "      --runtime-dir D   default $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt\n"
-		   "                        or /tmp/asvirt-UID\n"
-		   "      --doorbell K      futex (default) or eventfd\n"
-		   "      --watchdog MS     a firmware silent this long is restarted (2000)\n"
-		   "      --max-restarts N  per firmware, -1 = unlimited (default)\n"
-		   "      --log-level L     error|warning|info|debug (default warning)\n"
-		   "      --max-clients N   connections in all (default 4096); one more gets\n"
-		   "                        one packet \"asvirt: error: ...\" and is closed\n");
+	fprintf(
+	    f,
+	    "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n\n"
+	    "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
+	    "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
+	    "RUNDIR/FW/CHANNEL (one packet = one message). A Cortex-M image runs on\n"
+	    "QEMU's mps2-an386 board (docs/board.md). Crashed or hung firmware\n"
+	    "is restarted. Stop with 'asvirt stop' or Ctrl-C.\n\n"
+	    "  -d, --detach          run in the background once every firmware is up\n"
+	    "      --json            progress as JSON lines\n"
+	    "      --runtime-dir D   default $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt\n"
+	    "                        or /tmp/asvirt-UID\n"
+	    "      --doorbell K      futex (default) or eventfd\n"
+	    "      --watchdog MS     a firmware silent this long is restarted (2000)\n"
+	    "      --max-restarts N  per firmware, -1 = unlimited (default)\n"
+	    "      --log-level L     error|warning|info|debug (default warning)\n"
+	    "      --max-clients N   connections in all (default 4096); one more gets\n"
+	    "                        one packet \"asvirt: error: ...\" and is closed\n"
+	    "      --gdb PORT        a Cortex-M image (FW.elf) starts halted, QEMU's gdb\n"
+	    "                        stub on PORT; the line to attach gdb-multiarch is printed\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -47,6 +52,7 @@ int cmd_up(int argc, char **argv)
 		{ "max-restarts", required_argument, NULL, 'm' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "max-clients", required_argument, NULL, 'c' },
+		{ "gdb", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -109,6 +115,13 @@ int cmd_up(int argc, char **argv)
 			u.max_clients = (int)n;
 			break;
 		}
+		case 'g':
+			pc.gdb_port = (unsigned int)strtoul(optarg, NULL, 10);
+			if (!pc.gdb_port || pc.gdb_port > 65535) {
+				fprintf(stderr, "asvirt up: --gdb takes a TCP port\n");
+				return 2;
+			}
+			break;
 		case 'h':
 			up_usage(stdout);
 			return 0;
@@ -120,6 +133,10 @@ int cmd_up(int argc, char **argv)
 	if (optind >= argc || argc - optind > MAX_FW) {
 		fprintf(stderr, "asvirt up: give 1..%d firmware files\n", MAX_FW);
 		up_usage(stderr);
+		return 2;
+	}
+	if (pc.gdb_port && argc - optind != 1) {
+		fprintf(stderr, "asvirt up: --gdb debugs one firmware: give one\n");
 		return 2;
 	}
 	if (cli_find_runner(runner, sizeof(runner))) {

@@ -212,6 +212,17 @@ static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 	json_object_object_add(ev, "file", json_object_new_string(f->proc.img.path));
 	json_object_object_add(ev, "table_size", json_object_new_uint64(f->proc.img.table_size));
 	up_emit(u, human, ev);
+	if (pc->gdb_port && !f->proc.board) {
+		up_emit_fw_event(u, f->name, "error", "--gdb debugs Cortex-M images (FW.elf) only");
+		return -1;
+	}
+	if (pc->gdb_port) {
+		/* The MCU waits halted at reset: the boot goes on under gdb. */
+		snprintf(human, sizeof(human),
+			 "halted for gdb; attach with: gdb-multiarch %s -ex 'target remote :%u'",
+			 f->proc.img.path, pc->gdb_port);
+		up_emit_fw_event(u, f->name, "gdb", human);
+	}
 	if (asv_proc_start(&f->proc, why, sizeof(why))) {
 		up_emit_fw_event(u, f->name, "error", why);
 		return -1;

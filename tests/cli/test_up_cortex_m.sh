@@ -164,4 +164,26 @@ wait $up 2>/dev/null
 for _ in $(seq 100); do kill -0 "$qemu" 2>/dev/null || break; sleep 0.02; done
 check "asvirt killed: its QEMU goes too" bash -c "test -n '$qemu' && ! kill -0 $qemu 2>/dev/null"
 rm -rf "$ASVIRT_RUNTIME_DIR"
+
+# --gdb: QEMU halted with its gdb stub; a gdb batch run breaks in the
+# doorbell's interrupt handler and backtraces through the exception frame
+port=$(python3 -c "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])")
+"$ASVIRT" up --gdb "$port" "$FW/asvirt-echo.elf" >"$out" 2>&1 &
+up=$!
+for _ in $(seq 200); do grep -q "gdb-multiarch" "$out" && break; sleep 0.05; done
+check "gdb: the line to attach is printed" \
+	grep -q "halted for gdb; attach with: gdb-multiarch $FW/asvirt-echo.elf -ex 'target remote :$port'" "$out"
+check "gdb: halted, no channel yet" bash -c "! grep -q ready '$out'"
+timeout 60 gdb-multiarch -batch -nx "$FW/asvirt-echo.elf" -ex "target remote :$port" \
+	-ex 'break cm_doorbell_isr' -ex continue -ex bt -ex delete -ex detach >"$RT/gdb" 2>&1
+check "gdb: breaks in the doorbell ISR" grep -q "^Breakpoint 1, cm_doorbell_isr ()" "$RT/gdb"
+check "gdb: backtrace through the exception frame" \
+	grep -q "<signal handler called>" "$RT/gdb"
+for _ in $(seq 200); do grep -q "ready" "$out" && break; sleep 0.05; done
+check "gdb: detached, the firmware comes up" grep -q "^asvirt: ready: 1 firmware, 1 channel" "$out"
+"$ASVIRT" stop >/dev/null 2>&1
+wait $up
+check "gdb: asvirt up exits 0" test $? -eq 0
+"$ASVIRT" up --gdb "$port" "$FW/asvirt-echo.elf" "$FW/asvirt-echo.elf" >"$out" 2>&1
+check "gdb: one firmware only" test $? -eq 2
 summary
