@@ -36,6 +36,8 @@ int cli_find_runner(char *out, size_t n);
 /* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
  * firmware/ next to this binary. */
 int cli_find_firmware(const char *app, char *out, size_t n);
+/* The built-in Cortex-M image of @app (FIRMWARE_DIR/cortex-m/asvirt-APP.elf). */
+int cli_find_cm_firmware(const char *app, char *out, size_t n);
 /* asvirt up's runtime directory: $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt
  * or /tmp/asvirt-UID. */
 void cli_default_rundir(char *out, size_t n);

@@ -98,20 +98,22 @@ static void sample_remove(struct asv_channel *ch)
 
 static void usage(FILE *f)
 {
-	fprintf(
-	    f,
-	    "usage: asvirt demo [--process] [-n COUNT] [-v] [--log-level LEVEL] [--timeout MS]\n\n"
-	    "Boots a virtual AMP system (host and remote as threads of this process,\n"
-	    "semaphores as interrupts; or, with --process, the remote as firmware in its\n"
-	    "own process over shared memory and doorbells), runs the client-sample\n"
-	    "firmware on the remote and the equivalent of Linux's rpmsg_client_sample\n"
-	    "on the host.\n\n"
-	    "  -p, --process       the remote in its own process (asvirt-client-sample.so)\n"
-	    "  -n, --count N       messages before goodbye (default 100, like Linux)\n"
-	    "  -v, --verbose       hex-dump every message\n"
-	    "      --log-level L   error|warning|info|debug (default warning)\n"
-	    "      --timeout MS    give up after MS milliseconds (default 10000)\n"
-	    "  -h, --help          this text\n");
+	fprintf(f, "usage: asvirt demo [--process | --target cortex-m4] [-n COUNT] [-v] "
+		   "[--log-level LEVEL]\n"
+		   "                   [--timeout MS]\n\n"
+		   "Boots a virtual AMP system (host and remote as threads of this process,\n"
+		   "semaphores as interrupts; or, with --process, the remote as firmware in its\n"
+		   "own process over shared memory and doorbells), runs the client-sample\n"
+		   "firmware on the remote and the equivalent of Linux's rpmsg_client_sample\n"
+		   "on the host.\n\n"
+		   "  -p, --process       the remote in its own process (asvirt-client-sample.so)\n"
+		   "      --target cortex-m4  the remote a Cortex-M4 on QEMU's mps2-an386 board\n"
+		   "                      (cortex-m/asvirt-client-sample.elf, docs/board.md)\n"
+		   "  -n, --count N       messages before goodbye (default 100, like Linux)\n"
+		   "  -v, --verbose       hex-dump every message\n"
+		   "      --log-level L   error|warning|info|debug (default warning)\n"
+		   "      --timeout MS    give up after MS milliseconds (default 10000)\n"
+		   "  -h, --help          this text\n");
 }
 
 /* Wait for goodbye (or a failure, or the timeout): exit status 0 or 1. */
@@ -134,7 +136,7 @@ static int wait_goodbye(struct sample *s, long timeout_ms)
 
 /* The same demo with the remote as firmware in its own process. */
 static int demo_process(struct sample *s, struct asv_host_driver *drv,
-			const struct asv_vsys_config *cfg, long timeout_ms)
+			const struct asv_vsys_config *cfg, long timeout_ms, int cortex_m)
 {
 	static char runner[4096], fw[4096];
 	struct asv_proc_config pc = { 0 };
@@ -145,10 +147,12 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 	if (!p)
 		return 1;
 	if (cli_find_runner(runner, sizeof(runner)) ||
-	    cli_find_firmware("client-sample", fw, sizeof(fw))) {
+	    (cortex_m ? cli_find_cm_firmware("client-sample", fw, sizeof(fw))
+		      : cli_find_firmware("client-sample", fw, sizeof(fw)))) {
 		fprintf(stderr,
-			"asvirt demo: asvirt-fw-runner or asvirt-client-sample.so not found "
-			"(set ASVIRT_RUNNER / ASVIRT_FIRMWARE_DIR)\n");
+			"asvirt demo: asvirt-fw-runner or %s not found "
+			"(set ASVIRT_RUNNER / ASVIRT_FIRMWARE_DIR)\n",
+			cortex_m ? "cortex-m/asvirt-client-sample.elf" : "asvirt-client-sample.so");
 		free(p);
 		return 1;
 	}
@@ -159,8 +163,12 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 	pc.errors_only = cfg->errors_only;
 	pc.runner_log_level =
 	    asv_log_level_name(asv_posix_log_level(cfg->log_level, cfg->errors_only));
-	printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate process, "
-	       "shared memory, doorbells)\n");
+	if (cortex_m)
+		printf("asvirt: virtual AMP system: host + remote \"client-sample\" (Cortex-M4 on "
+		       "QEMU mps2-an386, shared RAM, UART doorbells)\n");
+	else
+		printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate "
+		       "process, shared memory, doorbells)\n");
 	err = asv_proc_init(p, &pc, fw, why, sizeof(why));
 	if (!err)
 		err = asv_proc_add_driver(p, drv);
@@ -184,6 +192,7 @@ int cmd_demo(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "process", no_argument, NULL, 'p' },
+		{ "target", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
@@ -201,13 +210,21 @@ int cmd_demo(int argc, char **argv)
 	struct asv_vsys sys;
 	long timeout_ms = 10000;
 	char *end;
-	int c, err, rc, process = 0;
+	int c, err, rc, process = 0, cortex_m = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:pvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			process = 1;
+			break;
+		case 'T':
+			if (strcmp(optarg, "cortex-m4")) {
+				fprintf(stderr, "asvirt demo: --target is cortex-m4, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			cortex_m = 1;
 			break;
 		case 'n':
 			s.limit = (unsigned int)strtoul(optarg, &end, 0);
@@ -253,8 +270,8 @@ int cmd_demo(int argc, char **argv)
 	pthread_mutex_init(&s.mu, NULL);
 	asv_posix_cond_init(&s.cv);
 	drv.priv = &s;
-	if (process) {
-		rc = demo_process(&s, &drv, &cfg, timeout_ms);
+	if (process || cortex_m) {
+		rc = demo_process(&s, &drv, &cfg, timeout_ms, cortex_m);
 	} else {
 		cfg.app = &asv_app_client_sample;
 		printf("asvirt: virtual AMP system: host + remote \"%s\" (threads, semaphore "

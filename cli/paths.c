@@ -67,6 +67,23 @@ int cli_find_firmware(const char *app, char *out, size_t n)
 	return try_path(out, n, self, rel);
 }
 
+int cli_find_cm_firmware(const char *app, char *out, size_t n)
+{
+	const char *e = getenv("ASVIRT_FIRMWARE_DIR");
+	char self[PATH_MAX], rel[128];
+
+	snprintf(rel, sizeof(rel), "cortex-m/asvirt-%s.elf", app);
+	if (e && *e)
+		return try_path(out, n, e, rel);
+	if (self_dir(self, sizeof(self)))
+		return -1;
+	snprintf(rel, sizeof(rel), "firmware/cortex-m/asvirt-%s.elf", app);
+	if (!try_path(out, n, self, rel))
+		return 0;
+	snprintf(rel, sizeof(rel), "../lib/asvirt/firmware/cortex-m/asvirt-%s.elf", app);
+	return try_path(out, n, self, rel);
+}
+
 void cli_default_rundir(char *out, size_t n)
 {
 	const char *e = getenv("ASVIRT_RUNTIME_DIR"), *x = getenv("XDG_RUNTIME_DIR");

@@ -71,16 +71,31 @@ static void take_bytes(struct asv_board_qm *b)
 		__atomic_store_n(&b->hup, 1, __ATOMIC_RELEASE);
 }
 
-/* One console line to stderr in one write (the log's lines stay whole). */
+/*
+ * One console line to stderr in one write (the log's lines stay whole).
+ * QEMU's own messages come down the same pipe: its warning that the
+ * board's Ethernet has no network and its note that we stopped it say
+ * nothing, the others are kept as "qemu: ...".
+ */
 static void console_flush(struct asv_board_qm *b)
 {
+	static const char qemu[] = "qemu-system-arm: ";
 	char out[sizeof(b->con_line) + 80];
-	int n;
+	const char *what = "console", *line = b->con_line;
+	int n, len = (int)b->con_len;
 
 	if (!b->con_len)
 		return;
-	n = snprintf(out, sizeof(out), "asvirt: %s: console: %.*s\n", b->name, (int)b->con_len,
-		     b->con_line);
+	b->con_line[b->con_len] = 0; /* room kept: console_take() */
+	if (!strncmp(line, qemu, sizeof(qemu) - 1)) {
+		b->con_len = 0;
+		if (strstr(line, "has no peer") || strstr(line, "terminating on signal"))
+			return;
+		what = "qemu";
+		line += sizeof(qemu) - 1;
+		len -= (int)sizeof(qemu) - 1;
+	}
+	n = snprintf(out, sizeof(out), "asvirt: %s: %s: %.*s\n", b->name, what, len, line);
 	if (n > 0)
 		(void)!write(2, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
 	b->con_len = 0;
@@ -94,7 +109,7 @@ static void console_take(struct asv_board_qm *b)
 
 	while ((n = read(b->con, buf, sizeof(buf))) > 0)
 		for (i = 0; i < n; i++) {
-			if (buf[i] == '\n' || b->con_len == sizeof(b->con_line))
+			if (buf[i] == '\n' || b->con_len == sizeof(b->con_line) - 1)
 				console_flush(b);
 			if (buf[i] == '\n')
 				continue;
@@ -294,6 +309,7 @@ pid_t asv_board_qm_spawn(struct asv_proc *p)
 		if (nul > 2)
 			close(nul);
 	}
+	dup2(QEMU_FD_UART1, 2); /* QEMU's own messages: through the console pipe */
 	execvp(qemu, argv);
 	_exit(127);
 }

@@ -42,6 +42,16 @@ assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/nul
 	return 1
 }
 
+# asvirt demo on the board: Linux's rpmsg_client_sample against the MCU
+ASVIRT_FIRMWARE_DIR=$(dirname "$FW") timeout 60 "$ASVIRT" demo --target cortex-m4 >"$out" 2>&1
+check "demo --target cortex-m4 exits 0" test $? -eq 0
+check "demo: on the Cortex-M4 board" grep -q 'remote "client-sample" (Cortex-M4 on QEMU mps2-an386' "$out"
+check "demo: new channel" grep -q "rpmsg_client_sample virtio0.rpmsg-client-sample.-1.1024: new channel: 0x400 -> 0x400!" "$out"
+check "demo: incoming msg 100" grep -q "incoming msg 100 (src: 0x400)" "$out"
+check "demo: goodbye" grep -q "rpmsg_client_sample virtio0.rpmsg-client-sample.-1.1024: goodbye!" "$out"
+"$ASVIRT" demo --target cortex-m7 >"$out" 2>&1
+check "demo: unknown target refused" test $? -eq 2
+
 timeout 60 "$ASVIRT" up -d "$FW/asvirt-echo.elf" "$FW/asvirt-client-sample.elf" \
 	"$FW/asvirt-cm-fault.elf" >"$out" 2>&1
 check "up -d: three Cortex-M images exit 0" test $? -eq 0
