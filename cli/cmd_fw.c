@@ -15,6 +15,7 @@
 #include "asvirt/elf.h"
 #include "asvirt/errors.h"
 #include "asvirt/firmware.h"
+#include "asvirt/board_qemu_m.h"
 #include "asvirt/proc.h"
 #include "cli.h"
 
@@ -194,6 +195,13 @@ int cmd_fw_check(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "asvirt: %s\n", why);
 		return 1;
+	}
+	if (asv_board_qm_image(&img)) {
+		printf("%s: ELF32 ARM executable, resource table %zu bytes: a Cortex-M image for "
+		       "the mps2-an386 board (docs/board.md): ok\n",
+		       argv[1], img.table_size);
+		asv_fw_image_free(&img);
+		return 0;
 	}
 	if (img.entry_err) { /* built against another asvirt: it must not run */
 		fprintf(stderr, "asvirt: %s: %s\n", argv[1], img.entry_why);

@@ -22,15 +22,16 @@
 #include "asvirt/proc.h"
 
 #define EM_ARM_ 40
+#define ET_EXEC_ 2
 #define QEMU_FD_RAM 3
 #define QEMU_FD_UART0 4
 #define QEMU_FD_UART1 5
 
 bool asv_board_qm_image(const struct asv_fw_image *img)
 {
-	/* An asvirt .so image for 32-bit ARM Linux carries its entry; a
-	 * Cortex-M image does not (nothing is dlopen()ed). */
-	return img->machine == EM_ARM_ && img->elf_class == 1 && img->entry_err == -ASV_EPROTO;
+	/* An executable: an asvirt image for 32-bit ARM Linux is a .so
+	 * (ET_DYN), dlopen()ed by the runner; this one QEMU loads. */
+	return img->machine == EM_ARM_ && img->elf_class == 1 && img->elf_type == ET_EXEC_;
 }
 
 /* ---- the doorbell, both ways --------------------------------------------- */

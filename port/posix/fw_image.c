@@ -129,6 +129,7 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 		return asv_whyf(why, whylen, err, "%s: bad resource table: %s", path, rwhy);
 	}
 	img->machine = info.machine;
+	img->elf_type = info.type;
 	img->elf_class = info.elf_class;
 	return 0;
 }

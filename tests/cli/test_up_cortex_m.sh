@@ -42,6 +42,11 @@ assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/nul
 	return 1
 }
 
+"$ASVIRT" fw-check "$FW/asvirt-echo.elf" >"$out" 2>&1
+check "fw-check: a Cortex-M image" grep -q "a Cortex-M image for the mps2-an386 board (docs/board.md): ok" "$out"
+"$ASVIRT" fw-check --linux "$FW/asvirt-echo.elf" >"$out" 2>&1
+check "fw-check --linux: Linux boots its table" grep -q "^result: Linux boots it" "$out"
+
 # asvirt demo on the board: Linux's rpmsg_client_sample against the MCU
 ASVIRT_FIRMWARE_DIR=$(dirname "$FW") timeout 60 "$ASVIRT" demo --target cortex-m4 >"$out" 2>&1
 check "demo --target cortex-m4 exits 0" test $? -eq 0

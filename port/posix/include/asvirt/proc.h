@@ -42,6 +42,7 @@ struct asv_fw_image {
 	void *table; /* copy of its .resource_table (validated) */
 	size_t table_size;
 	uint16_t machine;
+	uint16_t elf_type; /* ET_EXEC 2 (a Cortex-M image), ET_DYN 3 (.so) */
 	uint8_t elf_class;
 	/* Its asvirt_firmware entry against this build (asvirt/fw_abi.h):
 	 * 0, or -ASV_E* and why; only running the image needs it. */
