@@ -26,7 +26,7 @@ if(NOT ASVIRT_CORTEX_M)
 endif()
 
 set(ASVIRT_CM_DIR ${CMAKE_BINARY_DIR}/firmware/cortex-m)
-set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs
+set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs -DASVIRT_CORTEX_M
   -include ${PROJECT_SOURCE_DIR}/port/cortex-m/stdint32.h
   -std=c11 -Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
   -Wformat=2 -Wvla -Wpointer-arith -fno-strict-aliasing -ffunction-sections -fdata-sections
@@ -45,6 +45,18 @@ file(GLOB ASVIRT_CM_HEADERS ${PROJECT_SOURCE_DIR}/core/include/asvirt/*.h
   ${PROJECT_SOURCE_DIR}/firmware/include/asvirt/*.h ${PROJECT_SOURCE_DIR}/port/cortex-m/*.h
   ${PROJECT_SOURCE_DIR}/port/cortex-m/include/asvirt/*.h)
 
+# Everything but the app, as a gcc response file: the images below and
+# `asvirt fw-build --target cortex-m4` compile with the same one.
+set(ASVIRT_CM_RSP ${ASVIRT_CM_DIR}/cortex-m4.rsp)
+set(_rsp "")
+foreach(a ${ASVIRT_CM_FLAGS} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT})
+  string(APPEND _rsp "\"${a}\"\n")
+endforeach()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/cortex-m4.rsp.tmp "${_rsp}")
+configure_file(${CMAKE_CURRENT_BINARY_DIR}/cortex-m4.rsp.tmp ${ASVIRT_CM_RSP} COPYONLY)
+target_compile_definitions(asvirt_cli PRIVATE ASVIRT_CM_CC="${ASVIRT_CM_CC}"
+  ASVIRT_CM_RSP="${ASVIRT_CM_RSP}")
+
 add_custom_target(cortex-m-images ALL)
 
 function(asvirt_add_cm_firmware name)
@@ -55,8 +67,8 @@ function(asvirt_add_cm_firmware name)
   endforeach()
   add_custom_command(OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}
-    COMMAND ${ASVIRT_CM_CC} ${ASVIRT_CM_FLAGS} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} -o ${out}
-    DEPENDS ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} ${ASVIRT_CM_HEADERS}
+    COMMAND ${ASVIRT_CM_CC} @${ASVIRT_CM_RSP} ${srcs} -o ${out}
+    DEPENDS ${ASVIRT_CM_RSP} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} ${ASVIRT_CM_HEADERS}
       ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld
     COMMENT "Cortex-M image ${name}.elf"
     VERBATIM)

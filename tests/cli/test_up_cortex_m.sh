@@ -47,6 +47,48 @@ check "fw-check: a Cortex-M image" grep -q "a Cortex-M image for the mps2-an386 
 "$ASVIRT" fw-check --linux "$FW/asvirt-echo.elf" >"$out" 2>&1
 check "fw-check --linux: Linux boots its table" grep -q "^result: Linux boots it" "$out"
 
+# fw-build --target cortex-m4: the same source as a .so image, for the board
+cat >"$RT/my.c" <<'C'
+#include "asvirt/firmware.h"
+struct state { struct asv_endpoint ept; };
+static int cb(struct asv_endpoint *e, void *data, size_t len, uint32_t src, void *priv)
+{
+	(void)priv;
+	return asv_sendto(e, src, data, len);
+}
+static int start(struct asv_remote *r, void *st)
+{
+	asv_remote_printf(r, "my firmware up\n");
+	return asv_create_ept(&r->dev, &((struct state *)st)->ept, "my-service",
+			      ASV_RPMSG_ADDR_ANY, cb, NULL);
+}
+static void stop(struct asv_remote *r, void *st)
+{
+	(void)r;
+	asv_destroy_ept(&((struct state *)st)->ept);
+}
+static const struct asv_app app = { .name = "mine", .state_size = sizeof(struct state),
+				    .start = start, .stop = stop };
+ASV_FIRMWARE(app);
+C
+"$ASVIRT" fw-build --target cortex-m4 "$RT/my.c" -o "$RT/my.elf" >"$out" 2>&1
+check "fw-build --target cortex-m4: built and checked" grep -q "my.elf: ELF32 ARM executable" "$out"
+"$ASVIRT" fw-build --target cortex-m7 "$RT/my.c" -o "$RT/my.elf" >/dev/null 2>&1
+check "fw-build: unknown target refused" test $? -eq 2
+timeout 60 "$ASVIRT" up -d "$RT/my.elf" >"$out" 2>&1
+python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/my/my-service")
+s.send(b"mine")
+assert s.recv(1024) == b"mine"
+PY
+check "fw-build: the user's image answers on the board" test $? -eq 0
+"$ASVIRT" log my >"$out"
+check "fw-build: its trace line" grep -q "my firmware up" "$out"
+"$ASVIRT" stop >/dev/null 2>&1
+
 # asvirt demo on the board: Linux's rpmsg_client_sample against the MCU
 ASVIRT_FIRMWARE_DIR=$(dirname "$FW") timeout 60 "$ASVIRT" demo --target cortex-m4 >"$out" 2>&1
 check "demo --target cortex-m4 exits 0" test $? -eq 0

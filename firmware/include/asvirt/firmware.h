@@ -151,7 +151,13 @@ struct asv_fw_std_table {
 		},                                                                                 \
 	}
 
-/* Declare @app_ (a struct asv_app object) as this image's firmware. */
+/* Declare @app_ (a struct asv_app object) as this image's firmware. A
+ * Cortex-M build (-DASVIRT_CORTEX_M, asvirt fw-build --target cortex-m4)
+ * makes it the board's image instead: asvirt/cm_firmware.h. */
+#ifdef ASVIRT_CORTEX_M
+#include "asvirt/cm_firmware.h"
+#define ASV_FIRMWARE(app_) ASV_CM_FIRMWARE(app_)
+#else
 #define ASV_FIRMWARE(app_)                                                                      \
 	__attribute__((section(".resource_table"), used))                                       \
 	const struct asv_fw_std_table asvirt_resource_table = ASV_FW_STD_TABLE_INIT(256, 4096); \
@@ -164,5 +170,6 @@ struct asv_fw_std_table {
 		{ ASV_FW_LAYOUT_ITEMS(ASV_FW_LAYOUT_VALUE_) },                                  \
 		&(app_)                                                                         \
 	}
+#endif
 
 #endif /* ASVIRT_FIRMWARE_H */
