@@ -99,6 +99,7 @@ static void doorbell_take(void)
 void cm_systick_isr(void)
 {
 	ticks_ms++;
+	CM_REG(ASV_CM_BOARD_PAGE + ASV_CM_HEARTBEAT_OFF)++; /* the host's watchdog */
 }
 
 void cm_doorbell_isr(void)

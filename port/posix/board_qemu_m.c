@@ -397,6 +397,16 @@ int asv_board_qm_failed(struct asv_proc *p, char *why, size_t whylen)
 	return 1;
 }
 
+uint32_t asv_board_qm_heartbeat(struct asv_proc *p)
+{
+	const uint32_t *hb =
+	    (const uint32_t *)((const char *)p->map + ASV_CM_WINDOW_SIZE + ASV_CM_HEARTBEAT_OFF);
+
+	if (p->board->gdb_port)
+		return p->last_hb + 1;
+	return __atomic_load_n(hb, __ATOMIC_RELAXED);
+}
+
 void asv_board_qm_close(struct asv_proc *p)
 {
 	struct asv_board_qm *b = p->board;

@@ -219,6 +219,13 @@ static void teardown(struct asv_proc *p, bool crashed)
 	p->memfd = -1;
 }
 
+/* The firmware's heartbeat: the runner's, or the Cortex-M board's. */
+static uint32_t heartbeat(struct asv_proc *p)
+{
+	return p->board ? asv_board_qm_heartbeat(p)
+			: __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
+}
+
 /* The doorbell kind, from our config: the runner can rewrite ctl.doorbell. */
 static uint32_t doorbell_kind(const struct asv_proc *p)
 {
@@ -423,7 +430,7 @@ shared_ready:
 	}
 	/* Kick once more now that the ISR thread runs (harmless if early). */
 	p->host_irq->raise(p->host_irq);
-	p->last_hb = p->ctl ? __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED) : 0;
+	p->last_hb = heartbeat(p);
 	p->last_hb_ms = asv_posix_now_ms();
 	p->started_ms = p->last_hb_ms;
 	p->state = ASV_PROC_RUNNING;
@@ -478,6 +485,7 @@ static void *monitor_main(void *arg)
 		uint64_t now;
 		unsigned int k;
 		int status, broken;
+		char why[160];
 
 		pthread_mutex_lock(&p->mu);
 		pfd[1].fd = p->state == ASV_PROC_RUNNING ? p->pidfd : -1;
@@ -511,13 +519,10 @@ static void *monitor_main(void *arg)
 			else
 				crashed(p, "firmware process exited with status %d",
 					WEXITSTATUS(status));
-		} else if (p->board) {
-			char why[160];
-
-			if (asv_board_qm_failed(p, why, sizeof(why)))
-				crashed(p, "%s", why);
+		} else if (p->board && asv_board_qm_failed(p, why, sizeof(why))) {
+			crashed(p, "%s", why);
 		} else {
-			uint32_t hb = __atomic_load_n(&p->ctl->heartbeat, __ATOMIC_RELAXED);
+			uint32_t hb = heartbeat(p);
 
 			if (hb != p->last_hb) {
 				p->last_hb = hb;

@@ -99,7 +99,7 @@ check "demo: goodbye" grep -q "rpmsg_client_sample virtio0.rpmsg-client-sample.-
 "$ASVIRT" demo --target cortex-m7 >"$out" 2>&1
 check "demo: unknown target refused" test $? -eq 2
 
-timeout 60 "$ASVIRT" up -d "$FW/asvirt-echo.elf" "$FW/asvirt-client-sample.elf" \
+timeout 60 "$ASVIRT" up -d --watchdog 1000 "$FW/asvirt-echo.elf" "$FW/asvirt-client-sample.elf" \
 	"$FW/asvirt-cm-fault.elf" >"$out" 2>&1
 check "up -d: three Cortex-M images exit 0" test $? -eq 0
 check "up: loaded as ELF32" grep -q "echo: loaded .*asvirt-echo.elf (ELF32" "$out"
@@ -199,6 +199,24 @@ assert 'bfar 0x30000000' in f['last_crash'], f"
 "$ASVIRT" log --last cm-fault >"$out"
 check "fault: reported in the trace" grep -q "^fatal: fault (exception" "$out"
 check "fault: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
+
+# A callback that never returns (interrupts masked): the board's heartbeat
+# stops, the watchdog ends the instance
+python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/cm-fault/rpmsg-echo")
+s.send(b"hang")
+PY
+check "hang: cm-fault restarted" wait_restarted cm-fault 2
+"$ASVIRT" status --json >"$out"
+check "hang: seen by the watchdog" python3 -c "
+import json; d=json.load(open('$out'))
+f=[f for f in d['firmware'] if f['name']=='cm-fault'][0]
+assert f['crashes']==2 and 'watchdog: no heartbeat' in f['last_crash'], f"
+check "hang: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
+check "hang: still one memfd per firmware" test "$(count_memfd "$daemon")" -eq 3
 
 qemus=$(pgrep -P "$daemon" -f qemu-system-arm | tr '\n' ' ')
 "$ASVIRT" stop >"$out" 2>&1

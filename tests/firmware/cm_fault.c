@@ -4,7 +4,8 @@
  * "fault", loads from an address nothing answers on the board (a bus
  * fault, as a stray pointer in real firmware), so the board port's fault
  * handler must report it (trace, console, doorbell code) and asvirt up
- * must see the crash and boot the image again.
+ * must see the crash and boot the image again. On "hang" it never returns
+ * (interrupts masked, as a callback runs): only the watchdog can tell.
  */
 #include <string.h>
 
@@ -21,6 +22,9 @@ static int fault_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t s
 	(void)priv;
 	if (len == 5 && !memcmp(data, "fault", 5))
 		(void)*(volatile uint32_t *)CM_FAULT_ADDR;
+	if (len == 4 && !memcmp(data, "hang", 4))
+		for (;;) /* with the receive lock held: interrupts masked */
+			__asm__ volatile("" ::: "memory");
 	return asv_sendto(ept, src, data, len);
 }
 

@@ -11,7 +11,8 @@
  *   0x21000000 16 MiB  QEMU's main RAM, backed by a memfd the host maps:
  *                      the shared window is its first ASV_CM_WINDOW_SIZE
  *                      bytes; the host loads the resource table at its
- *                      start and places vrings and buffers in it.
+ *                      start and places vrings and buffers in it. The
+ *                      board page follows the window (ASV_CM_BOARD_PAGE).
  */
 #ifndef ASVIRT_CM_BOARD_H
 #define ASVIRT_CM_BOARD_H
@@ -22,6 +23,14 @@
 #define ASV_CM_WINDOW_SIZE (1u << 20)		       /* table, trace, vrings, buffers */
 #define ASV_CM_TRACE_DA (ASV_CM_WINDOW_BASE + 0x1000u) /* fixed trace0 */
 #define ASV_CM_TRACE_LEN 4096u
+/*
+ * The board page, right after the window: words the firmware writes and
+ * the host only reads. heartbeat: bumped by every SysTick (1 kHz), so it
+ * stops when the MCU hangs with interrupts masked (a callback that never
+ * returns: callbacks run with the receive lock, i.e. PRIMASK, held).
+ */
+#define ASV_CM_BOARD_PAGE (ASV_CM_WINDOW_BASE + ASV_CM_WINDOW_SIZE)
+#define ASV_CM_HEARTBEAT_OFF 0u /* uint32_t, from the board page */
 
 /*
  * Doorbell bytes on UART0 (host <-> MCU). 0x00..0xef: "vring with this

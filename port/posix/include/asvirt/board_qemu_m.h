@@ -59,6 +59,9 @@ pid_t asv_board_qm_spawn(struct asv_proc *p);
 int asv_board_qm_wait_booted(struct asv_proc *p, uint64_t end_ms, char *why, size_t whylen);
 /* The MCU stopped on a fault (or QEMU closed the doorbell): why, 1; else 0. */
 int asv_board_qm_failed(struct asv_proc *p, char *why, size_t whylen);
+/* The firmware's heartbeat (the board page); under gdb a value that always
+ * moves (a halted MCU is not a hung one). */
+uint32_t asv_board_qm_heartbeat(struct asv_proc *p);
 /* Close the doorbells (after the roles stopped using them). */
 void asv_board_qm_close(struct asv_proc *p);
 
