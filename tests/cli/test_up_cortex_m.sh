@@ -228,6 +228,7 @@ check "stop: its QEMUs are gone" bash -c "test -n '$qemus' || exit 1
 for q in $qemus; do ! kill -0 \$q 2>/dev/null || exit 1; done"
 check "stop: sockets removed" test ! -e "$ASVIRT_RUNTIME_DIR/echo/rpmsg-echo"
 check "stop: control socket removed" test ! -e "$ASVIRT_RUNTIME_DIR/ctl"
+check "stop: no sanitizer reports in the log" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
 
 # asvirt itself killed: its QEMU does not outlive it
 "$ASVIRT" up "$FW/asvirt-echo.elf" >"$out" 2>&1 &
