@@ -68,4 +68,8 @@ if(ASVIRT_CORTEX_M)
   add_test(NAME test_up_cortex_m COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_cortex_m.sh
     $<TARGET_FILE:asvirt_cli> ${ASVIRT_CM_DIR})
   set_tests_properties(test_up_cortex_m PROPERTIES TIMEOUT 240)
+  # the firmware on the MCU against a host that corrupts its own ring
+  asv_test(test_board_qm)
+  target_compile_definitions(test_board_qm PRIVATE CM_DIR="${ASVIRT_CM_DIR}")
+  add_dependencies(test_board_qm cortex-m-images)
 endif()

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * The Cortex-M board (QEMU mps2-an386) against a hostile host: asvirt's
+ * host role brings the echo image's link up, then this test rewrites the
+ * host's own ring in the shared window as a broken or malicious host
+ * would. The firmware on the MCU must refuse each corruption with the
+ * error in its trace (what `asvirt log` shows), and go on running: no
+ * fault, no stray access (a bus fault would end QEMU's instance).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "asvirt/app.h"
+#include "asvirt/proc.h"
+#include "asvirt/wire.h"
+
+#ifndef CM_DIR
+#error CM_DIR
+#endif
+
+struct echo {
+	pthread_mutex_t mu;
+	int replies;
+};
+
+static struct echo E = { PTHREAD_MUTEX_INITIALIZER, 0 };
+
+static int reply_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	(void)e, (void)d, (void)n, (void)src, (void)priv;
+	pthread_mutex_lock(&E.mu);
+	E.replies++;
+	pthread_mutex_unlock(&E.mu);
+	return 0;
+}
+
+static int replies(void)
+{
+	int v;
+
+	pthread_mutex_lock(&E.mu);
+	v = E.replies;
+	pthread_mutex_unlock(&E.mu);
+	return v;
+}
+
+/* Boot the echo image and run one round trip through it. */
+static void boot(struct asv_proc *p, struct asv_endpoint **ept)
+{
+	struct asv_proc_config pc = { .runner = "/nonexistent", .max_restarts = 0 };
+	char why[256] = "";
+	uint64_t end;
+	int err = 0;
+
+	assert_int_equal(asv_proc_init(p, &pc, CM_DIR "/asvirt-echo.elf", why, sizeof(why)), 0);
+	assert_non_null(p->board);
+	assert_int_equal(asv_proc_start(p, why, sizeof(why)), 0);
+	end = asv_posix_now_ms() + 10000;
+	while (!__atomic_load_n(&p->nchannels, __ATOMIC_ACQUIRE) && asv_posix_now_ms() < end)
+		usleep(1000);
+	assert_true(__atomic_load_n(&p->nchannels, __ATOMIC_ACQUIRE) > 0);
+	asv_proc_lock(p);
+	*ept = asv_host_create_ept(&p->host, NULL, ASV_RPMSG_ADDR_ANY, reply_cb, NULL, &err);
+	asv_proc_unlock(p);
+	assert_non_null(*ept);
+	E.replies = 0;
+	assert_int_equal(asv_sendto(*ept, ASV_ECHO_ADDR, "ping", 4), 0);
+	end = asv_posix_now_ms() + 5000;
+	while (replies() < 1 && asv_posix_now_ms() < end)
+		usleep(1000);
+	assert_int_equal(replies(), 1);
+}
+
+/* Wait until the MCU's trace holds @needle. */
+static int trace_has(struct asv_proc *p, const char *needle)
+{
+	uint64_t end = asv_posix_now_ms() + 5000;
+	static char buf[8192];
+
+	do {
+		if (asv_proc_trace(p, buf, sizeof(buf), false) > 0 && strstr(buf, needle))
+			return 1;
+		usleep(2000);
+	} while (asv_posix_now_ms() < end);
+	fprintf(stderr, "trace:\n%s\n", buf);
+	return 0;
+}
+
+/* vring[1] (host -> MCU), as the host placed it in the window. */
+struct ring {
+	struct asv_vring_desc *desc;
+	uint16_t *avail_idx, *avail_ring;
+	uint32_t num;
+};
+
+static void host_ring(struct asv_proc *p, struct ring *r)
+{
+	struct asv_host_config hc;
+
+	memset(&hc, 0, sizeof(hc));
+	assert_int_equal(asv_rproc_host_config_vdev(&p->rproc, 0, &hc), 0);
+	r->num = hc.vring_num[1];
+	r->desc = hc.vring_va[1];
+	r->avail_idx = (uint16_t *)((char *)hc.vring_va[1] + 16u * r->num) + 1;
+	r->avail_ring = r->avail_idx + 1;
+}
+
+/* Publish descriptor @id in vring[1]'s avail ring and ring the doorbell. */
+static void post_and_kick(struct asv_proc *p, struct ring *r, uint16_t id, uint16_t step)
+{
+	uint16_t idx = asv_le16(__atomic_load_n(r->avail_idx, __ATOMIC_ACQUIRE));
+
+	r->avail_ring[idx % r->num] = asv_cpu_to_le16(id);
+	__atomic_store_n(r->avail_idx, asv_cpu_to_le16((uint16_t)(idx + step)), __ATOMIC_RELEASE);
+	p->remote_irq->raise(p->remote_irq);
+}
+
+static void still_running(struct asv_proc *p)
+{
+	struct asv_proc_status st;
+
+	usleep(100000);
+	asv_proc_get_status(p, &st);
+	assert_int_equal(st.state, ASV_PROC_RUNNING);
+	assert_int_equal(st.crashes, 0);
+}
+
+/* Linux's virtqueue never lets avail idx run more than num ahead of the
+ * device (virtio_ring.c virtqueue_add_split: num_free); the firmware must
+ * refuse a jump of num + 44, not walk a ring it does not have. */
+static void test_avail_jump(void **state)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct asv_endpoint *ept;
+	struct ring r;
+
+	(void)state;
+	boot(p, &ept);
+	host_ring(p, &r);
+	post_and_kick(p, &r, 0, (uint16_t)(r.num + 44));
+	assert_true(trace_has(p, "link shut down (EPROTO): vring1: corrupt avail index"));
+	still_running(p);
+	asv_proc_destroy(p);
+	free(p);
+}
+
+/* A descriptor pointing outside the window (the MCU's code at 0x10): the
+ * firmware must not read or write there. */
+static void test_desc_outside_window(void **state)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct asv_endpoint *ept;
+	struct ring r;
+
+	(void)state;
+	boot(p, &ept);
+	host_ring(p, &r);
+	r.desc[0].addr = asv_cpu_to_le64(0x10);
+	r.desc[0].len = asv_cpu_to_le32(64);
+	r.desc[0].flags = 0;
+	post_and_kick(p, &r, 0, 1);
+	assert_true(trace_has(p, "link shut down (EFAULT): vring1: bad buffer address"));
+	still_running(p);
+	asv_proc_destroy(p);
+	free(p);
+}
+
+/* A descriptor id past the ring: refused before it indexes anything. */
+static void test_desc_id_out_of_range(void **state)
+{
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct asv_endpoint *ept;
+	struct ring r;
+
+	(void)state;
+	boot(p, &ept);
+	host_ring(p, &r);
+	post_and_kick(p, &r, (uint16_t)(r.num + 7), 1);
+	assert_true(
+	    trace_has(p, "link shut down (EPROTO): vring1: corrupt avail index or descriptor id"));
+	still_running(p);
+	asv_proc_destroy(p);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_avail_jump),
+		cmocka_unit_test(test_desc_outside_window),
+		cmocka_unit_test(test_desc_id_out_of_range),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
