@@ -256,7 +256,7 @@ pid_t asv_board_qm_spawn(struct asv_proc *p)
 		 "memory-backend-file,id=ram,mem-path=/proc/self/fd/%d,share=on,size=%u",
 		 QEMU_FD_RAM, ASV_CM_RAM_SIZE);
 	snprintf(uart0, sizeof(uart0), "socket,id=doorbell,fd=%d", QEMU_FD_UART0);
-	snprintf(gdb, sizeof(gdb), "tcp::%u", b->gdb_port);
+	snprintf(gdb, sizeof(gdb), "tcp:127.0.0.1:%u", b->gdb_port); /* not the network */
 	argv[n++] = (char *)qemu;
 	argv[n++] = "-M";
 	argv[n++] = "mps2-an386";

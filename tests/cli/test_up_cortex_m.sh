@@ -250,6 +250,13 @@ for _ in $(seq 200); do grep -q "gdb-multiarch" "$out" && break; sleep 0.05; don
 check "gdb: the line to attach is printed" \
 	grep -q "halted for gdb; attach with: gdb-multiarch $FW/asvirt-echo.elf -ex 'target remote :$port'" "$out"
 check "gdb: halted, no channel yet" bash -c "! grep -q ready '$out'"
+check "gdb: the stub listens on 127.0.0.1 only" python3 -c "
+port = '%04X' % $port
+ls = [l.split() for l in open('/proc/net/tcp').readlines()[1:]]
+ls = [l[1] for l in ls if l[3] == '0A' and l[1].endswith(':' + port)]
+assert ls == ['0100007F:' + port], ls
+assert not any(l[3] == '0A' and l[1].endswith(':' + port) for l in
+    (x.split() for x in open('/proc/net/tcp6').readlines()[1:])), 'tcp6'"
 timeout 60 gdb-multiarch -batch -nx "$FW/asvirt-echo.elf" -ex "target remote :$port" \
 	-ex 'break cm_doorbell_isr' -ex continue -ex bt -ex delete -ex detach >"$RT/gdb" 2>&1
 check "gdb: breaks in the doorbell ISR" grep -q "^Breakpoint 1, cm_doorbell_isr ()" "$RT/gdb"
