@@ -6,6 +6,8 @@
  *          announcement (the host's channel), over several boots;
  *   rtt    echo round trips host -> MCU -> host, sizes 1..496 in turn,
  *          each reply checked, in this process (no socket bridge);
+ *   stream one-way MCU -> host: bench-source sends N messages of 64 and
+ *          of 496 bytes from its receive handler, waiting for buffers;
  *   floor  the same machine's doorbell alone: a byte to UART0 and the byte
  *          the floor firmware sends back from its receive interrupt.
  *
@@ -93,14 +95,14 @@ static int rtt_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void 
 	return 0;
 }
 
-static int boot_echo(struct asv_proc *p, const char *dir, uint64_t *ns)
+static int boot_image(struct asv_proc *p, const char *dir, const char *image, uint64_t *ns)
 {
 	struct asv_proc_config pc = { .runner = "/nonexistent", .max_restarts = 0 };
 	char path[4200], why[256] = "";
 	uint64_t t0;
 	int err;
 
-	snprintf(path, sizeof(path), "%s/asvirt-echo.elf", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, image);
 	err = asv_proc_init(p, &pc, path, why, sizeof(why));
 	t0 = asv_posix_now_ns();
 	if (!err)
@@ -141,6 +143,57 @@ static int bench_rtt(struct asv_proc *p, unsigned int n)
 	if (!err)
 		report("rtt", r.ns, n);
 	free(r.ns);
+	return err;
+}
+
+static unsigned long stream_rx; /* atomic: the host's ISR thread counts */
+
+static int stream_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *priv)
+{
+	(void)e, (void)d, (void)n, (void)src, (void)priv;
+	__atomic_add_fetch(&stream_rx, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* bench-source streams @n messages of @size to us; messages per second. */
+static int bench_stream(const char *dir, unsigned int n)
+{
+	static const uint32_t sizes[] = { 64, 496 };
+	struct asv_proc *p = calloc(1, sizeof(*p));
+	struct asv_endpoint *ept = NULL;
+	unsigned int k;
+	uint64_t t0, ns;
+	int err = p ? 0 : -ASV_ENOMEM;
+
+	if (!err)
+		err = boot_image(p, dir, "asvirt-bench-source.elf", &ns);
+	if (!err) {
+		asv_proc_lock(p);
+		ept =
+		    asv_host_create_ept(&p->host, NULL, ASV_RPMSG_ADDR_ANY, stream_cb, NULL, &err);
+		asv_proc_unlock(p);
+	}
+	for (k = 0; k < 2 && ept && !err; k++) {
+		struct asv_bench_req req = { .magic = asv_cpu_to_le32(ASV_BENCH_REQ_MAGIC),
+					     .count = asv_cpu_to_le32(n),
+					     .size = asv_cpu_to_le32(sizes[k]) };
+
+		__atomic_store_n(&stream_rx, 0, __ATOMIC_RELAXED);
+		t0 = asv_posix_now_ns();
+		err = asv_sendto(ept, ASV_BENCH_SOURCE_ADDR, &req, sizeof(req));
+		while (!err && __atomic_load_n(&stream_rx, __ATOMIC_RELAXED) < n) {
+			if (asv_posix_now_ns() - t0 > 60000000000ull)
+				err = -ASV_ETIMEDOUT;
+			usleep(200);
+		}
+		ns = asv_posix_now_ns() - t0;
+		if (!err)
+			printf("stream n %-6u %3u B  %8.0f msgs/s  %6.1f MB/s (MCU -> host)\n", n,
+			       sizes[k], n / (ns / 1e9), n * (double)sizes[k] / (ns / 1e3));
+	}
+	if (p)
+		asv_proc_destroy(p);
+	free(p);
 	return err;
 }
 
@@ -205,7 +258,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (k = 0; k < BOOTS && !err; k++) {
-		err = boot_echo(p, argv[1], &boot[k]);
+		err = boot_image(p, argv[1], "asvirt-echo.elf", &boot[k]);
 		if (!err && k == BOOTS - 1)
 			err = bench_rtt(p, n);
 		asv_proc_destroy(p);
@@ -215,7 +268,9 @@ int main(int argc, char **argv)
 		printf("boot   n %-6u min %7.1f ms  median %5.1f ms  max %5.1f ms (start to first "
 		       "name-service announcement)\n",
 		       BOOTS, boot[0] / 1e6, boot[BOOTS / 2] / 1e6, boot[BOOTS - 1] / 1e6);
-		err = bench_floor(argv[1], n);
+		err = bench_stream(argv[1], n * 10);
+		if (!err)
+			err = bench_floor(argv[1], n);
 	}
 	free(p);
 	if (err)
