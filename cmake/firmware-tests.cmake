@@ -63,8 +63,14 @@ add_test(NAME test_up_scale COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_scal
 set_tests_properties(test_up_scale PROPERTIES TIMEOUT 180)
 
 # The Cortex-M board (cmake/cortex-m.cmake): only with the cross toolchain,
-# which `make check` installs (scripts/deps.sh cortexm).
-if(ASVIRT_CORTEX_M)
+# QEMU and gdb-multiarch, which `make check` installs (scripts/deps.sh cortexm).
+find_program(ASVIRT_QEMU_ARM_BIN qemu-system-arm)
+find_program(ASVIRT_GDB_MULTIARCH gdb-multiarch)
+if(ASVIRT_CORTEX_M AND NOT (ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH))
+  message(WARNING "asvirt: qemu-system-arm or gdb-multiarch not found: the Cortex-M board's "
+    "tests are NOT run (install them: scripts/deps.sh cortexm)")
+endif()
+if(ASVIRT_CORTEX_M AND ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH)
   add_test(NAME test_up_cortex_m COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_cortex_m.sh
     $<TARGET_FILE:asvirt_cli> ${ASVIRT_CM_DIR})
   set_tests_properties(test_up_cortex_m PROPERTIES TIMEOUT 240)
