@@ -552,10 +552,12 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 	err = asv_fw_image_load(&p->img, fw_path, why, whylen);
 	if (!err && asv_board_qm_image(&p->img)) {
 		p->board = calloc(1, sizeof(*p->board));
-		if (!p->board)
+		if (!p->board) {
 			err = asv_whyf(why, whylen, -ASV_ENOMEM, "out of memory");
-		else
+			asv_fw_image_free(&p->img);
+		} else {
 			p->board->gdb_port = cfg->gdb_port;
+		}
 	} else if (!err && p->img.entry_err) {
 		err = asv_whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
 		asv_fw_image_free(&p->img);
