@@ -12,14 +12,7 @@ RUNNER=$2
 FW=$3
 . "$(dirname "$0")/checks.sh"
 
-RT=$(mktemp -d /tmp/asvirt-abi-test.XXXXXX)
-export ASVIRT_RUNTIME_DIR=$RT/rt
-out=$RT/out
-cleanup() {
-	"$ASVIRT" stop >/dev/null 2>&1
-	rm -rf "$RT"
-}
-trap cleanup EXIT
+up_sandbox abi
 skewed=$FW/asvirt-test-skewed.so
 abi1=$FW/asvirt-test-abi1.so
 # what this build's struct asv_endpoint is, from the good image's record

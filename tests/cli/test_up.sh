@@ -8,14 +8,7 @@ ASVIRT=$1
 FW=$2
 . "$(dirname "$0")/checks.sh"
 
-RT=$(mktemp -d /tmp/asvirt-up-test.XXXXXX)
-export ASVIRT_RUNTIME_DIR=$RT/rt
-out=$RT/out
-cleanup() {
-	"$ASVIRT" stop >/dev/null 2>&1
-	rm -rf "$RT"
-}
-trap cleanup EXIT
+up_sandbox up
 
 # bad firmware: a clear error, nothing left running
 printf "not an ELF file, just text: %064d\n" 0 >"$RT/bad.so"

@@ -11,14 +11,7 @@ ASVIRT=$1
 FW=$2
 . "$(dirname "$0")/checks.sh"
 
-RT=$(mktemp -d /tmp/asvirt-cm-test.XXXXXX)
-export ASVIRT_RUNTIME_DIR=$RT/rt
-out=$RT/out
-cleanup() {
-	"$ASVIRT" stop >/dev/null 2>&1
-	rm -rf "$RT"
-}
-trap cleanup EXIT
+up_sandbox cm
 
 # fw NAME -> its pid (QEMU's) from status --json
 fw_pid() {

@@ -14,14 +14,7 @@ ASVIRT=$1
 FW=$2
 . "$(dirname "$0")/checks.sh"
 
-RT=$(mktemp -d /tmp/asvirt-scale-test.XXXXXX)
-export ASVIRT_RUNTIME_DIR=$RT/rt
-out=$RT/out
-cleanup() {
-	"$ASVIRT" stop >/dev/null 2>&1
-	rm -rf "$RT"
-}
-trap cleanup EXIT
+up_sandbox scale
 
 fws=()
 for _ in $(seq 16); do fws+=("$FW/asvirt-echo.so"); done
