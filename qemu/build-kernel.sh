@@ -103,9 +103,11 @@ test -f samples/rpmsg/rpmsg_client_sample.ko
 touch "$STAMP"
 echo "build-kernel: built in $(( $(date +%s) - start )) s" >&2
 # Trees of older fragments are 2-3 GB each: drop them unless asked not to.
+# Only finished ones: a tree without its stamp is another build in progress
+# (another checkout with another fragment), which must not lose its files.
 if [ "${ASVIRT_KEEP_OLD_KERNELS:-0}" != 1 ]; then
 	for old in "$CACHE"/kernel-"$ARCH"-*; do
-		[ "$old" = "$KDIR" ] || rm -rf "$old"
+		[ "$old" = "$KDIR" ] || [ ! -f "$old/.asvirt-built" ] || rm -rf "$old"
 	done
 fi
 echo "$KDIR"

@@ -26,7 +26,7 @@ LOG=$OUT/serial.log
 : >"$LOG"
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 asvirt.mode=check"
 [ -n "$TESTS" ] && append="$append asvirt.tests=$TESTS"
-append="$append asvirt.ring=${ASVIRT_RING:-flags,event_idx}"
+append="$append asvirt.ring=${ASVIRT_RING:-flags,event_idx} asvirt.cpus=$SMP"
 accel=$(asvirt_accel)
 echo "qemu: $ARCH, accelerator $accel"
 t0=$(date +%s)

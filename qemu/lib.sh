@@ -14,6 +14,7 @@ x86_64)
 	CROSS=""
 	FW_CFLAGS=(-fcf-protection=none)
 	CONSOLE=ttyS0
+	SMP=2
 	PKGS="qemu-system-x86 busybox-static cpio gzip gcc binutils libc6-dev"
 	;;
 arm)
@@ -21,6 +22,7 @@ arm)
 	CROSS=arm-linux-gnueabihf-
 	FW_CFLAGS=(-marm)
 	CONSOLE=ttyAMA0
+	SMP=4 # the Cortex-A9 MPCore the design comes from
 	PKGS="qemu-system-arm gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf"
 	PKGS="$PKGS libc6-dev-armhf-cross cpio gzip dpkg apt"
 	;;
@@ -177,14 +179,14 @@ asvirt_qemu() {
 	local accel=$1
 	shift
 	if [ "$ARCH" = arm ]; then
-		# vexpress-a9 has 1 GB max; -smp 4 is the Cortex-A9 MPCore the
-		# design comes from. No audio (the board's codec wants a backend).
-		exec qemu-system-arm -M vexpress-a9 -smp 4 -m 512 -nographic -no-reboot \
+		# vexpress-a9 has 1 GB max. No audio (the board's codec wants a
+		# backend).
+		exec qemu-system-arm -M vexpress-a9 -smp $SMP -m 512 -nographic -no-reboot \
 			-audiodev none,id=snd0 -global pl041.audiodev=snd0 \
 			-kernel "$BZIMAGE" -dtb "$DTB" \
 			-initrd "$INITRD" "$@"
 	else
-		exec qemu-system-x86_64 -accel "$accel" -smp 2 -m 512 -nographic -no-reboot \
+		exec qemu-system-x86_64 -accel "$accel" -smp $SMP -m 512 -nographic -no-reboot \
 			-kernel "$BZIMAGE" -initrd "$INITRD" "$@"
 	fi
 }

@@ -490,6 +490,16 @@ if want n; then
 fi
 }
 
+# (cpus) the guest runs on every CPU QEMU gives it (x86 -smp 2, ARM -smp 4):
+# the module's MCU threads, Linux's ISR thread and user space meet on
+# different CPUs only then (without ACPI an x86 kernel saw one CPU).
+step cpus
+want_cpus=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^asvirt.cpus=//p')
+online=$(grep -c '^processor' /proc/cpuinfo)
+if [ -n "$want_cpus" ] && [ "$online" -lt "$want_cpus" ]; then
+	fail "$online CPU(s) online, QEMU gave $want_cpus"
+else echo "$online CPUs online"; pass; fi
+
 for RING in $(echo $RINGS | tr , ' '); do
 	case $RING in
 	flags) TAG=; sfx= ;;
