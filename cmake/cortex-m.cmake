@@ -27,7 +27,6 @@ endif()
 
 set(ASVIRT_CM_DIR ${CMAKE_BINARY_DIR}/firmware/cortex-m)
 set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs -DASVIRT_CORTEX_M
-  -include ${PROJECT_SOURCE_DIR}/port/cortex-m/stdint32.h
   -std=c11 -Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
   -Wformat=2 -Wvla -Wpointer-arith -fno-strict-aliasing -ffunction-sections -fdata-sections
   -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src

@@ -26,9 +26,20 @@
 #define asv_atomic_add(p, v) __atomic_add_fetch(p, v, __ATOMIC_SEQ_CST)
 #define asv_container_of(p, type, member) container_of(p, type, member)
 #define ASV_ALWAYS_INLINE __always_inline
+/*
+ * The kernel has no <inttypes.h>. Its uint32_t is u32 (unsigned int) and
+ * its uint64_t u64 (unsigned long long) on every architecture
+ * (include/uapi/asm-generic/int-ll64.h), so these are the conversions.
+ */
+#define PRId32 "d"
+#define PRIu32 "u"
+#define PRIx32 "x"
+#define PRIu64 "llu"
+#define PRIx64 "llx"
 #else
 #include <stdarg.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -97,19 +97,20 @@ static int parse_header(struct elf_ctx *c, struct asv_elf_info *info)
 	if (!c->shoff || !c->shnum)
 		return fail(c, "no section header table (stripped of sections?)");
 	if (c->shentsize < (c->is64 ? 64u : 40u))
-		return fail(c, "section header entry size %u too small", c->shentsize);
+		return fail(c, "section header entry size %" PRIu32 " too small", c->shentsize);
 	/* shnum 0 with shoff set means "count in section 0"; we refuse that. */
 	if (c->shnum > ASV_ELF_MAX_SECTIONS)
-		return fail(c, "too many sections (%u, at most %u)", c->shnum,
+		return fail(c, "too many sections (%" PRIu32 ", at most %u)", c->shnum,
 			    ASV_ELF_MAX_SECTIONS);
 	if (!in_image(c, c->shoff, (uint64_t)c->shentsize * c->shnum))
 		return fail(c,
-			    "section header table (offset 0x%llx, %u x %u bytes) outside the "
+			    "section header table (offset 0x%llx, %" PRIu32 " x %" PRIu32
+			    " bytes) outside the "
 			    "%zu-byte file",
 			    (unsigned long long)c->shoff, c->shnum, c->shentsize, c->size);
 	if (c->shstrndx == SHN_UNDEF || c->shstrndx >= c->shnum ||
 	    (c->shstrndx >= SHN_LORESERVE && c->shstrndx <= SHN_XINDEX))
-		return fail(c, "bad section name string table index %u", c->shstrndx);
+		return fail(c, "bad section name string table index %" PRIu32, c->shstrndx);
 	if (info)
 		info->shnum = c->shnum;
 	return 0;

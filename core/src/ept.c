@@ -145,7 +145,7 @@ int asv_create_ept(struct asv_rpmsg_dev *d, struct asv_endpoint *ept, const char
 	ept->ns_state = d->is_remote && ept->name[0] ? ASV_NS_PENDING : ASV_NS_NONE;
 	err = ept_add(d, ept, addr);
 	if (err) {
-		asv_dev_log(d, ASV_LOG_WARN, "endpoint '%s' at 0x%x: %s", ept->name, addr,
+		asv_dev_log(d, ASV_LOG_WARN, "endpoint '%s' at 0x%" PRIx32 ": %s", ept->name, addr,
 			    asv_strerror(err));
 		return err;
 	}

@@ -65,8 +65,8 @@ static void channel_create(struct asv_host *h, const char *name, uint32_t dst)
 	struct asv_channel *c;
 
 	if (find_channel(h, name, dst)) {
-		asv_dev_log(&h->dev, ASV_LOG_ERR, "channel %s:0x%x already exists (EEXIST)", name,
-			    dst);
+		asv_dev_log(&h->dev, ASV_LOG_ERR,
+			    "channel %s:0x%" PRIx32 " already exists (EEXIST)", name, dst);
 		return;
 	}
 	if (h->nchannels >= ASV_HOST_MAX_CHANNELS) {
@@ -84,7 +84,7 @@ static void channel_create(struct asv_host *h, const char *name, uint32_t dst)
 	c->next = h->channels;
 	h->channels = c;
 	h->nchannels++;
-	asv_dev_log(&h->dev, ASV_LOG_INFO, "creating channel %s addr 0x%x", name, dst);
+	asv_dev_log(&h->dev, ASV_LOG_INFO, "creating channel %s addr 0x%" PRIx32, name, dst);
 	if (h->on_channel)
 		h->on_channel(h, c, true, h->on_channel_priv);
 	for (drv = h->drivers; drv; drv = drv->next) {
@@ -126,11 +126,12 @@ void asv_host_ns_rx(struct asv_rpmsg_dev *d, const void *msg, size_t len, uint32
 	if (flags & ASV_RPMSG_NS_DESTROY) {
 		c = find_channel(h, name, addr);
 		if (!c) {
-			asv_dev_log(&h->dev, ASV_LOG_WARN, "destroy of unknown channel %s:0x%x",
-				    name, addr);
+			asv_dev_log(&h->dev, ASV_LOG_WARN,
+				    "destroy of unknown channel %s:0x%" PRIx32, name, addr);
 			return;
 		}
-		asv_dev_log(&h->dev, ASV_LOG_INFO, "destroying channel %s addr 0x%x", name, addr);
+		asv_dev_log(&h->dev, ASV_LOG_INFO, "destroying channel %s addr 0x%" PRIx32, name,
+			    addr);
 		channel_free(h, c);
 	} else {
 		channel_create(h, name, addr);

@@ -127,8 +127,8 @@ static int host_rx_next(struct asv_rpmsg_dev *d, uint16_t *idp, struct asv_rpmsg
 	if (len > ASV_RPMSG_BUF_SIZE) {
 		asv_stat_inc(&d->stats.rx_malformed);
 		asv_dev_log(d, ASV_LOG_ERR,
-			    "vring0: used len %u exceeds the %u-byte buffer (EBADMSG)", len,
-			    ASV_RPMSG_BUF_SIZE);
+			    "vring0: used len %" PRIu32 " exceeds the %u-byte buffer (EBADMSG)",
+			    len, ASV_RPMSG_BUF_SIZE);
 	} else {
 		*hdr = (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
 		*lenp = len;
@@ -245,7 +245,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	if (n > cfg->vring_num[0] || n > cfg->vring_num[1] ||
 	    cfg->bufs.size / (2u * ASV_RPMSG_BUF_SIZE) < n) {
 		asv_dev_log(&h->dev, ASV_LOG_ERR,
-			    "%u buffers per direction do not fit the vrings (%u/%u) or %zu bytes",
+			    "%u buffers per direction do not fit the vrings (%" PRIu32 "/%" PRIu32
+			    ") or %zu bytes",
 			    n, cfg->vring_num[0], cfg->vring_num[1], cfg->bufs.size);
 		return -ASV_EINVAL;
 	}
@@ -297,7 +298,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	asv_store_release(&h->vdev->status,
 			  (uint8_t)(ASV_VIRTIO_STATUS_ACKNOWLEDGE | ASV_VIRTIO_STATUS_DRIVER |
 				    ASV_VIRTIO_STATUS_DRIVER_OK));
-	asv_dev_log(&h->dev, ASV_LOG_INFO, "DRIVER_OK: %u+%u buffers, features 0x%x", n, n, gfeat);
+	asv_dev_log(&h->dev, ASV_LOG_INFO, "DRIVER_OK: %u+%u buffers, features 0x%" PRIx32, n, n,
+		    gfeat);
 	/* Tell the remote it has receive buffers and may start. */
 	asv_notify(&h->dev, h->rx_notifyid);
 	return 0;
@@ -344,7 +346,8 @@ static void report_lost_tx(struct asv_host *h)
 				     t->len <= ASV_RPMSG_MAX_PAYLOAD ? t->len : 0, -ASV_ECONNRESET);
 		} else {
 			asv_dev_log(d, ASV_LOG_WARN,
-				    "message 0x%x -> 0x%x (%u bytes) lost: the remote went down",
+				    "message 0x%" PRIx32 " -> 0x%" PRIx32
+				    " (%u bytes) lost: the remote went down",
 				    t->src, t->dst, t->len);
 		}
 	}

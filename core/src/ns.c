@@ -19,14 +19,14 @@ static int ns_check(struct asv_rpmsg_dev *d, const void *data, size_t len, uint3
 		    struct asv_rpmsg_ns_msg *msg)
 {
 	if (len != sizeof(*msg)) {
-		asv_dev_log(d, ASV_LOG_ERR, "malformed ns msg (%zu bytes) from 0x%x (EINVAL)", len,
-			    src);
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "malformed ns msg (%zu bytes) from 0x%" PRIx32 " (EINVAL)", len, src);
 		return -ASV_EINVAL;
 	}
 	memcpy(msg, data, sizeof(*msg));
 	if (asv_strnlen(msg->name, ASV_RPMSG_NAME_SIZE) == ASV_RPMSG_NAME_SIZE)
-		asv_dev_log(d, ASV_LOG_WARN, "ns name without NUL from 0x%x: truncated to 31 bytes",
-			    src);
+		asv_dev_log(d, ASV_LOG_WARN,
+			    "ns name without NUL from 0x%" PRIx32 ": truncated to 31 bytes", src);
 	msg->name[ASV_RPMSG_NAME_SIZE - 1] = 0;
 	return 0;
 }

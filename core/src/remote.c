@@ -76,7 +76,8 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 	h = asv_region_to_va(&r->bufs, b.addr, b.len);
 	if (!h || b.len <= ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
 		asv_dev_log(d, ASV_LOG_ERR,
-			    "vring0 descriptor %u: buffer 0x%llx+%u is outside the buffer region, "
+			    "vring0 descriptor %u: buffer 0x%llx+%" PRIu32
+			    " is outside the buffer region, "
 			    "unaligned or too short for a header",
 			    b.id, (unsigned long long)b.addr, b.len);
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring0: bad buffer address");
@@ -163,7 +164,7 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 	h = asv_region_to_va(&r->bufs, b.addr, b.len);
 	if (!h || b.len < ASV_RPMSG_HDR_SIZE || ((uintptr_t)h & 3u)) {
 		asv_dev_log(d, ASV_LOG_ERR,
-			    "vring1 descriptor %u: buffer 0x%llx+%u outside the buffer "
+			    "vring1 descriptor %u: buffer 0x%llx+%" PRIu32 " outside the buffer "
 			    "region or unaligned (EFAULT)",
 			    b.id, (unsigned long long)b.addr, b.len);
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
@@ -330,8 +331,8 @@ static void setup_trace(struct asv_remote *r)
 	if (va)
 		asv_trace_init(&r->trace, va, len);
 	else
-		asv_dev_log(&r->dev, ASV_LOG_WARN, "trace buffer 0x%x+0x%x outside our memory", da,
-			    len);
+		asv_dev_log(&r->dev, ASV_LOG_WARN,
+			    "trace buffer 0x%" PRIx32 "+0x%" PRIx32 " outside our memory", da, len);
 }
 
 int asv_remote_set_buffers(struct asv_remote *r, const struct asv_mem_region *bufs)
@@ -406,7 +407,8 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 	}
 	if (asv_le32(r->vdev->dfeatures) & ~ASV_RPMSG_FEATURES_IMPLEMENTED) {
 		asv_dev_log(&r->dev, ASV_LOG_ERR,
-			    "the table offers feature bits 0x%x the remote does not implement "
+			    "the table offers feature bits 0x%" PRIx32
+			    " the remote does not implement "
 			    "(Linux would use them)",
 			    asv_le32(r->vdev->dfeatures) & ~ASV_RPMSG_FEATURES_IMPLEMENTED);
 		return -ASV_EINVAL;
@@ -454,7 +456,7 @@ static int link_up(struct asv_remote *r)
 		void *va;
 
 		if (num > ASV_REMOTE_MAX_NUM) {
-			asv_dev_log(d, ASV_LOG_ERR, "vring%u: num %u > %u", i, num,
+			asv_dev_log(d, ASV_LOG_ERR, "vring%u: num %" PRIu32 " > %u", i, num,
 				    ASV_REMOTE_MAX_NUM);
 			asv_rpmsg_break(d, -ASV_EINVAL, "vring too large");
 			return -ASV_EINVAL;
@@ -462,8 +464,9 @@ static int link_up(struct asv_remote *r)
 		va = translate_any(r, da, asv_vring_size(num, align));
 		if (!va || asv_vring_init(vr[i], va, num, align, false)) {
 			asv_dev_log(d, ASV_LOG_ERR,
-				    "vring%u: da 0x%x (num %u align %u) outside our memory", i, da,
-				    num, align);
+				    "vring%u: da 0x%" PRIx32 " (num %" PRIu32 " align %" PRIu32
+				    ") outside our memory",
+				    i, da, num, align);
 			asv_rpmsg_break(d, -ASV_EFAULT, "vring outside shared memory");
 			return -ASV_EFAULT;
 		}
@@ -482,8 +485,9 @@ static int link_up(struct asv_remote *r)
 		void *va = translate_any(r, da, len);
 
 		if (!va) {
-			asv_dev_log(d, ASV_LOG_ERR, "%s 0x%x+0x%x outside our memory", bufname, da,
-				    len);
+			asv_dev_log(d, ASV_LOG_ERR,
+				    "%s 0x%" PRIx32 "+0x%" PRIx32 " outside our memory", bufname,
+				    da, len);
 			asv_rpmsg_break(d, -ASV_EFAULT, "buffer carveout outside shared memory");
 			return -ASV_EFAULT;
 		}
@@ -502,7 +506,8 @@ static int link_up(struct asv_remote *r)
 	asv_vring_dev_enable_notify(&r->rx_vr);
 	asv_rpmsg_set_link(d, true);
 	asv_dev_log(d, ASV_LOG_INFO,
-		    "link up: vring0 %u x notify %u, vring1 %u x notify %u, ns %s, event_idx %s",
+		    "link up: vring0 %u x notify %" PRIu32 ", vring1 %u x notify %" PRIu32
+		    ", ns %s, event_idx %s",
 		    r->tx_vr.num, r->tx_notifyid, r->rx_vr.num, r->rx_notifyid,
 		    d->ns_enabled ? "on" : "off", r->tx_vr.event_idx ? "on" : "off");
 	if (d->ns_enabled)

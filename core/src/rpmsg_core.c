@@ -109,18 +109,19 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 
 	if (buf_len < ASV_RPMSG_HDR_SIZE || len > buf_len - ASV_RPMSG_HDR_SIZE) {
 		asv_stat_inc(&d->stats.rx_malformed);
-		asv_dev_log(
-		    d, ASV_LOG_ERR,
-		    "dropped message 0x%x -> 0x%x: len %u exceeds its %u-byte buffer (EBADMSG)",
-		    src, dst, len, buf_len);
+		asv_dev_log(d, ASV_LOG_ERR,
+			    "dropped message 0x%" PRIx32 " -> 0x%" PRIx32
+			    ": len %u exceeds its %" PRIu32 "-byte buffer (EBADMSG)",
+			    src, dst, len, buf_len);
 		return 0;
 	}
 	ept = asv_ept_lookup_locked(d, dst); /* RX held: see asv_ept_lookup_locked() */
 	if (!ept || (ept == &d->ns_ept && !d->ns_enabled)) {
 		asv_stat_inc(&d->stats.rx_unknown_dst);
 		asv_dev_log(d, ASV_LOG_WARN,
-			    "dropped message 0x%x -> 0x%x (%u bytes): no endpoint (ENXIO)", src,
-			    dst, len);
+			    "dropped message 0x%" PRIx32 " -> 0x%" PRIx32
+			    " (%u bytes): no endpoint (ENXIO)",
+			    src, dst, len);
 		return 0;
 	}
 	/* Like OpenAMP, an endpoint without a peer adopts the first sender. */
@@ -134,7 +135,8 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 	if (rc == ASV_RX_HOLD)
 		return ASV_RX_HOLD;
 	if (rc < 0)
-		asv_dev_log(d, ASV_LOG_DEBUG, "endpoint 0x%x callback returned %d", dst, rc);
+		asv_dev_log(d, ASV_LOG_DEBUG, "endpoint 0x%" PRIx32 " callback returned %d", dst,
+			    rc);
 	return 0;
 }
 

@@ -112,8 +112,9 @@ static int place(struct asv_rproc *rp, const struct asv_env *env, const char *wh
 	}
 	*va = asv_region_to_va(&rp->shm, da, len);
 	if (!*va) {
-		asv_logf(env, ASV_LOG_ERR, "rproc: %s at 0x%x+0x%zx is outside the shared block",
-			 what, da, len);
+		asv_logf(env, ASV_LOG_ERR,
+			 "rproc: %s at 0x%" PRIx32 "+0x%zx is outside the shared block", what, da,
+			 len);
 		return -ASV_EFAULT;
 	}
 	err = add_range(rp, env, what, da, len);
@@ -242,7 +243,8 @@ static int place_all(struct asv_rproc *rp, const struct asv_env *env, bool fixed
 			va = asv_region_to_va(&rp->shm, da, len);
 			if (!va) {
 				asv_logf(env, ASV_LOG_WARN,
-					 "rproc: trace buffer at 0x%x+0x%x is outside the shared "
+					 "rproc: trace buffer at 0x%" PRIx32 "+0x%" PRIx32
+					 " is outside the shared "
 					 "block: not available",
 					 da, len);
 				break;
@@ -330,8 +332,8 @@ static int vdev_buffers(struct asv_rproc *rp, struct asv_rproc_vdev *rv, const s
 		return -ASV_EFAULT;
 	}
 	if (alloc_da(rp, len, PAGE, &da) || add_range(rp, env, "the rpmsg buffers", da, len)) {
-		asv_logf(env, ASV_LOG_ERR, "rproc: no room for %u rpmsg buffers of vdev%u", 2 * n,
-			 rv->index);
+		asv_logf(env, ASV_LOG_ERR, "rproc: no room for %" PRIu32 " rpmsg buffers of vdev%u",
+			 2 * n, rv->index);
 		return -ASV_ENOMEM;
 	}
 	rv->bufs.va = asv_region_to_va(&rp->shm, da, len);

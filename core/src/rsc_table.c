@@ -151,16 +151,17 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 		BAD("%zu bytes is smaller than the 16-byte header", size);
 	/* find_table: "unsupported fw ver" */
 	if (asv_le32(t->ver) != 1)
-		BAD("version %u, expected 1", asv_le32(t->ver));
+		BAD("version %" PRIu32 ", expected 1", asv_le32(t->ver));
 	/* find_table: "non zero reserved bytes" */
 	if (t->reserved[0] || t->reserved[1])
 		BAD("non zero reserved bytes in the header");
 	num = asv_le32(t->num);
 	if (num > ASV_RSC_MAX_ENTRIES)
-		BAD("%u entries, at most %u accepted", num, ASV_RSC_MAX_ENTRIES);
+		BAD("%" PRIu32 " entries, at most %u accepted", num, ASV_RSC_MAX_ENTRIES);
 	/* find_table: "resource table incomplete" */
 	if (!fits(size, sizeof(*t), 4u * (size_t)num))
-		BAD("offset array of %u entries runs past the table end (%zu bytes)", num, size);
+		BAD("offset array of %" PRIu32 " entries runs past the table end (%zu bytes)", num,
+		    size);
 	for (i = 0; i < num; i++) {
 		uint32_t off = asv_le32(t->offset[i]), type;
 		const uint8_t *body;
@@ -169,10 +170,12 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 		 * alignment and header checks are ours (Linux reads such
 		 * entries unaligned, or reads the header as an entry). */
 		if ((off & 3u) || !fits(size, off, HDR_SZ))
-			BAD("entry %u: offset 0x%x outside the table (%zu bytes) or unaligned", i,
-			    off, size);
+			BAD("entry %" PRIu32 ": offset 0x%" PRIx32
+			    " outside the table (%zu bytes) or unaligned",
+			    i, off, size);
 		if (off < sizeof(*t) + 4u * (size_t)num)
-			BAD("entry %u: offset 0x%x overlaps the table header", i, off);
+			BAD("entry %" PRIu32 ": offset 0x%" PRIx32 " overlaps the table header", i,
+			    off);
 		type = asv_le32(((const struct asv_fw_rsc_hdr *)(p + off))->type);
 		body = p + off + HDR_SZ;
 		switch (type) {
@@ -182,10 +185,10 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 
 			/* rproc_handle_carveout/devmem: "rsc is truncated" */
 			if (!fits(size, off + HDR_SZ, sizeof(*c)))
-				BAD("entry %u: carveout runs past the table end", i);
+				BAD("entry %" PRIu32 ": carveout runs past the table end", i);
 			/* "carveout rsc has non zero reserved bytes" */
 			if (c->reserved)
-				BAD("entry %u: carveout has non zero reserved bytes", i);
+				BAD("entry %" PRIu32 ": carveout has non zero reserved bytes", i);
 			break;
 		}
 		case ASV_RSC_TRACE: {
@@ -193,10 +196,10 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 
 			/* rproc_handle_trace: "trace rsc is truncated" */
 			if (!fits(size, off + HDR_SZ, sizeof(*tr)))
-				BAD("entry %u: trace runs past the table end", i);
+				BAD("entry %" PRIu32 ": trace runs past the table end", i);
 			/* "trace rsc has non zero reserved bytes" */
 			if (tr->reserved)
-				BAD("entry %u: trace has non zero reserved bytes", i);
+				BAD("entry %" PRIu32 ": trace has non zero reserved bytes", i);
 			break;
 		}
 		case ASV_RSC_VDEV: {
@@ -204,46 +207,50 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 			size_t vsz;
 
 			if (!fits(size, off + HDR_SZ, sizeof(*v)))
-				BAD("entry %u: vdev header runs past the table end", i);
+				BAD("entry %" PRIu32 ": vdev header runs past the table end", i);
 			/* rproc_handle_vdev: "vdev rsc is truncated" (checked
 			 * before the vring count, with the count it has) */
 			vsz = sizeof(*v) + v->num_of_vrings * sizeof(struct asv_fw_rsc_vdev_vring);
 			if (!fits(size, off + HDR_SZ, vsz) ||
 			    !fits(size, off + HDR_SZ + vsz, asv_le32(v->config_len)))
-				BAD("entry %u: vdev vrings or config space (%u bytes) run past the "
+				BAD("entry %" PRIu32 ": vdev vrings or config space (%" PRIu32
+				    " bytes) run past the "
 				    "table end",
 				    i, asv_le32(v->config_len));
 			/* "vdev rsc has non zero reserved bytes" */
 			if (v->reserved[0] || v->reserved[1])
-				BAD("entry %u: vdev has non zero reserved bytes", i);
+				BAD("entry %" PRIu32 ": vdev has non zero reserved bytes", i);
 			/* "too many vrings: %d" (two per rvdev) */
 			if (v->num_of_vrings > ASV_RSC_MAX_VRINGS)
-				BAD("entry %u: too many vrings: %u", i, v->num_of_vrings);
+				BAD("entry %" PRIu32 ": too many vrings: %u", i, v->num_of_vrings);
 			if (asv_le32(v->id) == ASV_VIRTIO_ID_RPMSG) {
 				uint32_t k;
 
 				if (v->num_of_vrings != 2)
-					BAD("entry %u: rpmsg vdev with %u vrings, needs 2", i,
-					    v->num_of_vrings);
+					BAD("entry %" PRIu32 ": rpmsg vdev with %u vrings, needs 2",
+					    i, v->num_of_vrings);
 				for (k = 0; k < 2; k++) {
 					uint32_t n = asv_le32(v->vring[k].num);
 					uint32_t a = asv_le32(v->vring[k].align);
 					uint32_t d = asv_le32(v->vring[k].da);
 
 					if (!n || (n & (n - 1)) || n > 32768)
-						BAD("entry %u: vring %u num %u is not a power of "
+						BAD("entry %" PRIu32 ": vring %" PRIu32
+						    " num %" PRIu32 " is not a power of "
 						    "two <= 32768",
 						    i, k, n);
 					if (!a || (a & (a - 1)))
-						BAD("entry %u: vring %u align %u is not a power of "
+						BAD("entry %" PRIu32 ": vring %" PRIu32
+						    " align %" PRIu32 " is not a power of "
 						    "two",
 						    i, k, a);
 					/* Host and remote each lay the used ring out
 					 * from the ring's address: both agree only
 					 * when it is a multiple of align. */
 					if (d != ASV_FW_RSC_ADDR_ANY && (d & (a - 1)))
-						BAD("entry %u: vring %u da 0x%x is not a multiple "
-						    "of its align %u",
+						BAD("entry %" PRIu32 ": vring %" PRIu32
+						    " da 0x%" PRIx32 " is not a multiple "
+						    "of its align %" PRIu32,
 						    i, k, d, a);
 				}
 			}
@@ -254,7 +261,9 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 			 * RSC_VENDOR_END (inclusive) no handler claims, and
 			 * types >= RSC_LAST, are skipped with a warning. */
 			asv_logf(env, ASV_LOG_WARN,
-				 "resource table: entry %u: unsupported %sresource %u, skipped", i,
+				 "resource table: entry %" PRIu32
+				 ": unsupported %sresource %" PRIu32 ", skipped",
+				 i,
 				 type >= ASV_RSC_VENDOR_START && type <= ASV_RSC_VENDOR_END
 				     ? "vendor "
 				     : "",

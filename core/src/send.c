@@ -173,7 +173,8 @@ static uint32_t max_payload(const struct asv_rpmsg_dev *d)
 static int too_big(struct asv_rpmsg_dev *d, uint32_t src, size_t len, uint32_t cap)
 {
 	asv_dev_log(d, ASV_LOG_WARN,
-		    "send of %zu bytes from 0x%x refused: the buffer holds at most %u (EMSGSIZE)",
+		    "send of %zu bytes from 0x%" PRIx32
+		    " refused: the buffer holds at most %" PRIu32 " (EMSGSIZE)",
 		    len, src, cap);
 	return -ASV_EMSGSIZE;
 }
