@@ -61,6 +61,7 @@ check-qemu:
 	@scripts/deps.sh $(QEMU_DEPS)
 	@ARCH=$(QEMU_ARCH) bash qemu/checkpatch.sh
 	@ARCH=$(QEMU_ARCH) bash qemu/check.sh
+	@if [ $(QEMU_ARCH) = x86_64 ]; then BUILD=$(BUILD) bash qemu/check-bridge.sh; fi
 
 qemu:
 	@scripts/deps.sh $(QEMU_DEPS)

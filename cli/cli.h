@@ -33,6 +33,8 @@ int fw_linux_check(const void *table, size_t size, FILE *out);
 
 /* asvirt-fw-runner: $ASVIRT_RUNNER, next to this binary, or ../libexec. */
 int cli_find_runner(char *out, size_t n);
+/* asvirt up --linux (cli/up_linux.c). */
+int cmd_up_linux(int argc, char **argv);
 /* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
  * firmware/ next to this binary. */
 int cli_find_firmware(const char *app, char *out, size_t n);

@@ -21,7 +21,8 @@ static void up_usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n\n"
+	    "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n"
+	    "       asvirt up --linux [options] FIRMWARE.so   (asvirt up --linux --help)\n\n"
 	    "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
 	    "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
 	    "RUNDIR/FW/CHANNEL (one packet = one message). A Cortex-M image runs on\n"
@@ -62,6 +63,9 @@ int cmd_up(int argc, char **argv)
 	int c, detach = 0, pfd[2], rc;
 	const char *lvl = "warning";
 
+	for (c = 1; c < argc; c++)
+		if (!strcmp(argv[c], "--linux"))
+			return cmd_up_linux(argc, argv); /* up_linux.c */
 	memset(&u, 0, sizeof(u));
 	u.out_fd = 1;
 	u.max_clients = DEF_MAX_CLIENTS;

@@ -14,6 +14,8 @@ target_sources(asvirt PRIVATE
   ${PROJECT_SOURCE_DIR}/port/posix/proc.c
   ${PROJECT_SOURCE_DIR}/port/posix/board_qemu_m.c
   ${PROJECT_SOURCE_DIR}/port/posix/shmctl.c
+  ${PROJECT_SOURCE_DIR}/port/posix/ivshmem_server.c
+  ${PROJECT_SOURCE_DIR}/port/posix/guest_bufs.c
   ${PROJECT_SOURCE_DIR}/firmware/fw_abi.c)
 target_include_directories(asvirt PUBLIC ${PROJECT_SOURCE_DIR}/firmware/include
   ${PROJECT_SOURCE_DIR}/port/cortex-m/include)
@@ -47,7 +49,8 @@ target_link_libraries(asvirt-fw-runner PRIVATE
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_up.c
   ${PROJECT_SOURCE_DIR}/cli/up_daemon.c ${PROJECT_SOURCE_DIR}/cli/up_bridge.c
   ${PROJECT_SOURCE_DIR}/cli/up_ctl.c ${PROJECT_SOURCE_DIR}/cli/up_client.c
-  ${PROJECT_SOURCE_DIR}/cli/cmd_fw.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c)
+  ${PROJECT_SOURCE_DIR}/cli/cmd_fw.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c
+  ${PROJECT_SOURCE_DIR}/cli/up_linux.c)
 target_compile_definitions(asvirt_cli PRIVATE
   ASVIRT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   ASVIRT_CC="${CMAKE_C_COMPILER}")

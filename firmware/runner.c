@@ -12,7 +12,13 @@
  * Started by the host (asvirt up, asv_proc); not meant to be run by hand.
  *
  * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
- *          [--irq-fd N --peer-fd N] [--name NAME] [--log-level L] FIRMWARE.so
+ *          [--irq-fd N --peer-fd N] [--guest-ram-fd N] [--name NAME] [--log-level L]
+ *          FIRMWARE.so
+ *
+ * --guest-ram-fd: the host is Linux in QEMU (asvirt up --linux) and N is
+ * the guest's RAM (a memfd, guest physical address 0 at offset 0): the
+ * rpmsg buffers live there, in the window learned from vring0's
+ * descriptors at DRIVER_OK (asvirt/ivshmem.h), never outside it.
  *
  * Exit status: 0 stopped, 2 usage, 3 no usable shared block or doorbells,
  * 4 no usable image, 5 the app did not start, 6 the image was built
@@ -31,6 +37,7 @@
 #include "asvirt/errors.h"
 #include "asvirt/firmware.h"
 #include "asvirt/fw_abi.h"
+#include "asvirt/ivshmem.h"
 #include "asvirt/posix.h"
 #include "asvirt/proc.h"
 #include "asvirt/remote.h"
@@ -67,8 +74,34 @@ static void hb_destroy(struct asv_notifier *n)
 	(void)n;
 }
 
+/* Linux in QEMU: the guest's RAM (va NULL otherwise). */
+static struct asv_mem_region guest_ram;
+
+/*
+ * Before the link comes up on DRIVER_OK, tell the remote where Linux's
+ * buffers are. A layout we do not trust leaves the window unset: the
+ * link-up then finds every buffer outside the remote's memory and breaks
+ * with a logged error.
+ */
+static void learn_guest_bufs(struct asv_remote *r)
+{
+	struct asv_mem_region bufs;
+	char why[200];
+
+	if (!guest_ram.va || r->bufs_set || r->linked_once || !asv_guest_bufs_ready(r))
+		return;
+	if (asv_guest_bufs_learn(r, &guest_ram, &bufs, why, sizeof(why)) ||
+	    asv_remote_set_buffers(r, &bufs))
+		asv_logf(&r->dev.env, ASV_LOG_ERR, "guest rpmsg buffers: %s", why);
+	else
+		asv_logf(&r->dev.env, ASV_LOG_INFO,
+			 "guest rpmsg buffers: 0x%llx+0x%zx (learned from vring0)",
+			 (unsigned long long)bufs.da, bufs.size);
+}
+
 static int remote_isr(void *arg)
 {
+	learn_guest_bufs(arg);
 	return asv_remote_isr(arg);
 }
 
@@ -84,8 +117,10 @@ static int remote_isr_all(void *arg)
 	(void)arg;
 	do {
 		roles[0].isr_rerun = 0;
-		for (k = 0; k < nvdevs; k++)
+		for (k = 0; k < nvdevs; k++) {
+			learn_guest_bufs(&remotes[k]);
 			asv_remote_isr(&remotes[k]);
+		}
 	} while (roles[0].isr_rerun);
 	return 0;
 }
@@ -119,7 +154,7 @@ static void fail(struct asv_shm_ctl *ctl, int err)
 int main(int argc, char **argv)
 {
 	const char *name = "remote", *fw = NULL, *db = "futex";
-	int shm_fd = -1, irq_fd = -1, peer_fd = -1, level = ASV_LOG_WARN, i, err, sig;
+	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, level = ASV_LOG_WARN, i, err, sig;
 	struct asv_notifier *irq = NULL, *peer = NULL;
 	struct hb_notifier hb = { .n = {
 				      .raise = hb_raise, .wait = hb_wait, .destroy = hb_destroy } };
@@ -150,6 +185,8 @@ int main(int argc, char **argv)
 			irq_fd = atoi(argv[++i]);
 		else if (!strcmp(a, "--peer-fd") && v)
 			peer_fd = atoi(argv[++i]);
+		else if (!strcmp(a, "--guest-ram-fd") && v)
+			ram_fd = atoi(argv[++i]);
 		else if (!strcmp(a, "--doorbell") && v)
 			db = argv[++i];
 		else if (!strcmp(a, "--log-level") && v)
@@ -183,6 +220,19 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	__atomic_store_n(&ctl->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	if (ram_fd >= 0) {
+		struct stat rst;
+		void *ram;
+
+		if (fstat(ram_fd, &rst) || rst.st_size <= 0 ||
+		    (ram = mmap(NULL, (size_t)rst.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+				ram_fd, 0)) == MAP_FAILED) {
+			fprintf(stderr, "asvirt-fw-runner: fd %d is no guest RAM\n", ram_fd);
+			fail(ctl, -ASV_EINVAL);
+			return 3;
+		}
+		guest_ram = (struct asv_mem_region){ ram, 0, (size_t)rst.st_size };
+	}
 	region = (struct asv_mem_region){ (uint8_t *)map + layout.region_off, layout.region_da,
 					  (size_t)layout.region_size };
 	/*

@@ -137,12 +137,16 @@ asvirt_prepare() {
 	mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,lib/modules,lib/firmware,tests}
 	cp "$busybox" "$rootfs/bin/busybox"
 	cp "$ROOT/tests/qemu/init" "$rootfs/init"
-	cp "$ROOT/tests/qemu/run.sh" "$rootfs/tests/run.sh"
+	cp "$ROOT/tests/qemu/run.sh" "$ROOT/tests/qemu/bridge.sh" "$rootfs/tests/"
 	chmod +x "$rootfs/init"
-	cp "$ko" "$KDIR/samples/rpmsg/rpmsg_client_sample.ko" "$rootfs/lib/modules/"
+	cp "$ko" "$(dirname "$ko")/asvirt_ivshmem.ko" "$KDIR/samples/rpmsg/rpmsg_client_sample.ko" \
+		"$rootfs/lib/modules/"
 	"${CROSS}gcc" -O2 -static -pthread -Wall -Wextra -Werror -o "$rootfs/bin/rpmsg_test" \
 		"$ROOT/tests/qemu/rpmsg_test.c"
 	asvirt_firmware "$rootfs/lib/firmware"
+	# asvirt_ivshmem.ko's remoteproc requests a file; the table is in BAR2.
+	echo "asvirt: the firmware runs on the PC (asvirt up --linux)" \
+		>"$rootfs/lib/firmware/asvirt-bridge.fw"
 	(cd "$rootfs" && find . | cpio -o -H newc --quiet | gzip -1) >"$OUT/initramfs.cpio.gz"
 	INITRD=$OUT/initramfs.cpio.gz
 	echo "qemu: initramfs $INITRD ($(($(date +%s) - t1)) s)" >&2

@@ -18,7 +18,8 @@
  * Creates an endpoint with RPMSG_CREATE_EPT_IOCTL on CTRLDEV
  * (/dev/rpmsg_ctrlN), checks poll() and O_NONBLOCK on the new /dev/rpmsgM,
  * sends COUNT messages of sizes 1..496 with a checksum and checks each
- * echo, then destroys the endpoint. Prints "rpmsg_test: PASS ..." or
+ * echo (and the round trip's p50/p99), then destroys the endpoint.
+ * Prints "rpmsg_test: PASS ..." or
  * "rpmsg_test: FAIL ..." and exits 0 or 1.
  */
 #include <dirent.h>
@@ -40,6 +41,18 @@
 #define ECHO_ADDR 0x400
 #define MAX_PAYLOAD 496
 #define MAX_DEVS 64
+
+static double ts_us(const struct timespec *t)
+{
+	return t->tv_sec * 1e6 + t->tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int fail(const char *what)
 {
@@ -451,7 +464,7 @@ int main(int argc, char **argv)
 	long count, i;
 	int ctrl, fd, n;
 	struct pollfd pfd;
-	double secs;
+	double secs, *rtt;
 
 	if (argc == 5 && !strcmp(argv[2], "-s")) {
 		ctrl = open(argv[1], O_RDWR);
@@ -533,12 +546,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	rtt = calloc(count > 0 ? count : 1, sizeof(*rtt));
+	if (!rtt)
+		return fail("calloc");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < count; i++) {
 		size_t len = 1 + i % MAX_PAYLOAD;
 		uint32_t sum = fill(tx, len, (uint32_t)i);
+		struct timespec a, b;
 		ssize_t r;
 
+		clock_gettime(CLOCK_MONOTONIC, &a);
 		if (write(fd, tx, len) != (ssize_t)len)
 			return fail("write");
 		pfd.events = POLLIN;
@@ -552,8 +570,11 @@ int main(int argc, char **argv)
 			       len, r);
 			return fail("echo mismatch");
 		}
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		rtt[i] = ts_us(&b) - ts_us(&a);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	qsort(rtt, count, sizeof(*rtt), cmp_double);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
 	/* All echoes consumed: nothing left to read. */
@@ -564,7 +585,10 @@ int main(int argc, char **argv)
 		return fail("RPMSG_DESTROY_EPT_IOCTL");
 	close(fd);
 	close(ctrl);
-	printf("rpmsg_test: PASS %ld round trips via %s in %.2f s (%.0f/s)\n", count, path, secs,
-	       secs > 0 ? count / secs : 0.0);
+	printf(
+	    "rpmsg_test: PASS %ld round trips via %s in %.2f s (%.0f/s), p50 %.0f us p99 %.0f us\n",
+	    count, path, secs, secs > 0 ? count / secs : 0.0, count > 0 ? rtt[count / 2] : 0.0,
+	    count > 0 ? rtt[count * 99 / 100] : 0.0);
+	free(rtt);
 	return 0;
 }

@@ -44,7 +44,11 @@ struct asv_shm_ctl {
 	uint64_t region_da;
 	uint32_t table_size; /* the loaded table sits at region offset 0 */
 	uint32_t doorbell;   /* enum asv_doorbell_kind */
-	uint32_t pad0[6];
+	/* As QEMU's ivshmem-doorbell BAR2 (asvirt up --linux): the ivshmem peer
+	 * id of the remote, whose doorbell the guest rings (kernel/asvirt_ivshmem.c
+	 * reads the header at these offsets). */
+	uint32_t ivshmem_peer;
+	uint32_t pad0[5];
 	struct asv_shm_futex host_db;	/* raised by the remote */
 	struct asv_shm_futex remote_db; /* raised by the host */
 	/* written by the runner */

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * asvirt up --linux FIRMWARE.so: Linux in QEMU is the host, the firmware
+ * runs on the PC in its own process (asvirt-fw-runner), and asvirt is the
+ * bridge between them:
+ *
+ *   QEMU guest (Linux 6.1)                      PC
+ *   virtio_rpmsg_bus, rpmsg_char                asvirt-fw-runner + FIRMWARE.so
+ *   kernel/asvirt_ivshmem.ko                    (asvirt's remote role)
+ *     BAR2 ---------- shared block memfd ------- control page, table, vrings
+ *     guest RAM ----- guest RAM memfd ---------- rpmsg buffers (checked window)
+ *     doorbell (peer 0, vector 0) -- eventfd --> the runner's interrupt
+ *     MSI-X vector 0 <-------------- eventfd --- the runner's notify
+ *
+ * This process makes the shared block (asvirt/shmctl.h, the firmware's
+ * resource table loaded into it as asvirt's host does), both eventfds and
+ * the guest's RAM, serves QEMU's ivshmem-doorbell over a Unix socket
+ * (asvirt/ivshmem.h), starts the runner, then QEMU, and waits for QEMU.
+ * The firmware is not restarted when it dies (not yet: the guest sees no
+ * more interrupts; the death is reported here).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/ivshmem.h"
+#include "asvirt/posix.h"
+#include "asvirt/proc.h"
+#include "asvirt/rproc.h"
+#include "asvirt/shmctl.h"
+#include "cli.h"
+
+/* BAR2 must be a power of two (QEMU's pci_register_bar). */
+#define SHM_SIZE (2u << 20)
+#define GUEST_ID 1
+#define FW_PEER 0
+/* The runner's fds (as proc.c's, plus the guest's RAM). */
+#define FD_SHM 3
+#define FD_IRQ 4
+#define FD_PEER 5
+#define FD_RAM 6
+/* QEMU's guest RAM fd. */
+#define FD_QEMU_RAM 3
+
+struct linux_up {
+	const char *fw, *kernel, *initrd, *append, *console_log, *accel, *log_level;
+	unsigned int mem_mb;
+	char runner[PATH_MAX];
+	char dir[PATH_MAX], sock[PATH_MAX + 32];
+	int shm_fd, ram_fd, efd_fw, efd_guest, lfd, conn;
+	struct asv_shm_ctl *ctl;
+	pid_t runner_pid, qemu_pid;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: asvirt up --linux [options] FIRMWARE.so\n\n"
+		   "Boots the project's Linux in QEMU (x86_64 pc) with kernel/asvirt_ivshmem.ko,\n"
+		   "whose remote processor is FIRMWARE.so running on this PC in its own process\n"
+		   "(asvirt-fw-runner), bridged over QEMU's ivshmem-doorbell device.\n\n"
+		   "  --kernel BZIMAGE --initrd CPIO  default: built by qemu/prepare.sh\n"
+		   "  --append ARGS       more kernel command line\n"
+		   "  --console-log FILE  the guest's console into FILE (default: this terminal)\n"
+		   "  --accel tcg|kvm     default tcg\n"
+		   "  --mem MB            guest RAM (default 512; at most 2048)\n"
+		   "  --log-level L       the firmware process's (default warning)\n");
+}
+
+/* The kernel and initramfs qemu/prepare.sh builds (cached): its last two lines. */
+static int prepare(struct linux_up *u, char *kernel, char *initrd, size_t n)
+{
+	char cmd[PATH_MAX + 64], line[PATH_MAX];
+	FILE *p;
+	int got = 0;
+
+	snprintf(cmd, sizeof(cmd), "bash '%s/qemu/prepare.sh'", ASVIRT_SOURCE_DIR);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "kernel ", 7))
+			got |= 1, snprintf(kernel, n, "%s", line + 7);
+		else if (!strncmp(line, "initrd ", 7))
+			got |= 2, snprintf(initrd, n, "%s", line + 7);
+	}
+	if (pclose(p) || got != 3)
+		return -1;
+	u->kernel = kernel;
+	u->initrd = initrd;
+	return 0;
+}
+
+/* The shared block: control page, then the region with the loaded table. */
+static int make_block(struct linux_up *u)
+{
+	struct asv_mem_region region;
+	struct asv_fw_image img;
+	struct asv_env env;
+	static struct asv_rproc rp;
+	char why[512];
+	void *map;
+	int err;
+
+	err = asv_fw_image_load(&img, u->fw, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "asvirt up: %s\n", why);
+		return err;
+	}
+	u->shm_fd = memfd_create("asvirt-bar2", MFD_CLOEXEC);
+	if (u->shm_fd < 0 || ftruncate(u->shm_fd, SHM_SIZE) ||
+	    (map = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, u->shm_fd, 0)) ==
+		MAP_FAILED) {
+		perror("asvirt up: shared block");
+		asv_fw_image_free(&img);
+		return -ASV_ENOMEM;
+	}
+	u->ctl = map;
+	region = (struct asv_mem_region){ (uint8_t *)map + ASV_SHM_CTL_SIZE, ASV_SHM_DA_DEFAULT,
+					  SHM_SIZE - ASV_SHM_CTL_SIZE };
+	memset(&env, 0, sizeof(env));
+	env.log = asv_posix_log_stderr;
+	env.log_ctx = "asvirt up";
+	env.log_level = ASV_LOG_WARN;
+	err = asv_rproc_load(&rp, &region, img.table, img.table_size, &env);
+	asv_fw_image_free(&img);
+	if (err)
+		return err;
+	u->ctl->version = ASV_SHM_VERSION;
+	u->ctl->shm_size = SHM_SIZE;
+	u->ctl->region_off = ASV_SHM_CTL_SIZE;
+	u->ctl->region_size = region.size;
+	u->ctl->region_da = region.da;
+	u->ctl->table_size = (uint32_t)rp.table_size;
+	u->ctl->doorbell = ASV_DOORBELL_EVENTFD;
+	u->ctl->ivshmem_peer = FW_PEER;
+	/* the magic last: the guest driver binds only a complete header */
+	__atomic_store_n(&u->ctl->magic, ASV_SHM_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* fork + exec with @fds[i] as fd 3 + i (async-signal-safe in the child). */
+static pid_t spawn(char *const argv[], const int *fds, int nfds)
+{
+	int tmp[8], i;
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	for (i = 0; i < nfds; i++)
+		tmp[i] = fcntl(fds[i], F_DUPFD, 16);
+	for (i = 0; i < nfds; i++)
+		if (tmp[i] < 0 || dup2(tmp[i], 3 + i) < 0)
+			_exit(126);
+	for (i = 0; i < nfds; i++)
+		close(tmp[i]);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+static int start_runner(struct linux_up *u)
+{
+	char *argv[] = { u->runner,	"--name",      (char *)"firmware",
+			 "--shm-fd",	"3",	       "--doorbell",
+			 "eventfd",	"--irq-fd",    "4",
+			 "--peer-fd",	"5",	       "--guest-ram-fd",
+			 "6",		"--log-level", (char *)u->log_level,
+			 (char *)u->fw, NULL };
+	int fds[] = { u->shm_fd, u->efd_fw, u->efd_guest, u->ram_fd };
+	uint64_t end = asv_posix_now_ms() + 10000;
+	uint32_t st;
+
+	u->runner_pid = spawn(argv, fds, 4);
+	if (u->runner_pid < 0)
+		return -ASV_ENOMEM;
+	while ((st = __atomic_load_n(&u->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
+		int status;
+
+		if (st == ASV_RUNNER_FAILED || waitpid(u->runner_pid, &status, WNOHANG) ||
+		    asv_posix_now_ms() > end) {
+			fprintf(stderr, "asvirt up: the firmware process did not start\n");
+			return -ASV_EIO;
+		}
+		usleep(2000);
+	}
+	printf("asvirt up: firmware %s running, pid %d\n", u->fw, (int)u->runner_pid);
+	return 0;
+}
+
+static int start_qemu(struct linux_up *u)
+{
+	char mem[32], ram[160], machine[64], chardev[PATH_MAX + 64], serial[PATH_MAX + 16];
+	char append[2048];
+	char *argv[48];
+	int n = 0, fds[] = { u->ram_fd };
+
+	snprintf(mem, sizeof(mem), "%u", u->mem_mb);
+	snprintf(ram, sizeof(ram),
+		 "memory-backend-file,id=ram,size=%uM,mem-path=/proc/self/fd/%d,share=on",
+		 u->mem_mb, FD_QEMU_RAM);
+	snprintf(machine, sizeof(machine), "pc,memory-backend=ram");
+	snprintf(chardev, sizeof(chardev), "socket,path=%s,id=ivs", u->sock);
+	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=7 asvirt.bridge=1%s%s",
+		 u->append ? " " : "", u->append ? u->append : "");
+	argv[n++] = "qemu-system-x86_64";
+	argv[n++] = "-accel";
+	argv[n++] = (char *)u->accel;
+	argv[n++] = "-smp";
+	argv[n++] = "2";
+	argv[n++] = "-m";
+	argv[n++] = mem;
+	argv[n++] = "-object";
+	argv[n++] = ram;
+	argv[n++] = "-machine";
+	argv[n++] = machine;
+	argv[n++] = "-chardev";
+	argv[n++] = chardev;
+	argv[n++] = "-device";
+	argv[n++] = "ivshmem-doorbell,chardev=ivs,vectors=1";
+	argv[n++] = "-nographic";
+	argv[n++] = "-no-reboot";
+	argv[n++] = "-kernel";
+	argv[n++] = (char *)u->kernel;
+	argv[n++] = "-initrd";
+	argv[n++] = (char *)u->initrd;
+	argv[n++] = "-append";
+	argv[n++] = append;
+	if (u->console_log) {
+		snprintf(serial, sizeof(serial), "file:%s", u->console_log);
+		argv[n++] = "-serial";
+		argv[n++] = serial;
+		argv[n++] = "-monitor";
+		argv[n++] = "none";
+		argv[n++] = "-display";
+		argv[n++] = "none";
+	}
+	argv[n] = NULL;
+	u->qemu_pid = spawn(argv, fds, 1);
+	return u->qemu_pid < 0 ? -ASV_ENOMEM : 0;
+}
+
+/* QEMU connects while it realizes the device and waits for the greeting. */
+static int greet_qemu(struct linux_up *u)
+{
+	struct pollfd p = { .fd = u->lfd, .events = POLLIN };
+	uint64_t end = asv_posix_now_ms() + 30000;
+	int status;
+
+	while (poll(&p, 1, 100) <= 0) {
+		if (waitpid(u->qemu_pid, &status, WNOHANG) == u->qemu_pid) {
+			u->qemu_pid = 0;
+			fprintf(stderr, "asvirt up: QEMU exited before it connected\n");
+			return -ASV_EIO;
+		}
+		if (asv_posix_now_ms() > end) {
+			fprintf(stderr, "asvirt up: QEMU did not connect to %s\n", u->sock);
+			return -ASV_ETIMEDOUT;
+		}
+	}
+	u->conn = accept4(u->lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (u->conn < 0)
+		return -ASV_EIO;
+	return asv_ivshmem_greet(u->conn, GUEST_ID, u->shm_fd, FW_PEER, &u->efd_fw, &u->efd_guest,
+				 1);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Until QEMU exits (or SIGTERM/SIGINT: cleanup() stops QEMU); the
+ * firmware's death is reported, not recovered. */
+static int wait_qemu(struct linux_up *u)
+{
+	int status, rc = 1;
+
+	while (!stop_requested) {
+		if (u->runner_pid > 0 &&
+		    waitpid(u->runner_pid, &status, WNOHANG) == u->runner_pid) {
+			fprintf(stderr, "asvirt up: the firmware process %s %d\n",
+				WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+			u->runner_pid = 0;
+		}
+		if (waitpid(u->qemu_pid, &status, WNOHANG) == u->qemu_pid) {
+			u->qemu_pid = 0;
+			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+			break;
+		}
+		usleep(50000);
+	}
+	return rc;
+}
+
+static void cleanup(struct linux_up *u)
+{
+	int status;
+
+	if (u->qemu_pid > 0) {
+		kill(u->qemu_pid, SIGTERM);
+		waitpid(u->qemu_pid, &status, 0);
+	}
+	if (u->runner_pid > 0) {
+		kill(u->runner_pid, SIGTERM);
+		waitpid(u->runner_pid, &status, 0);
+	}
+	if (u->conn >= 0)
+		close(u->conn);
+	if (u->lfd >= 0) {
+		close(u->lfd);
+		unlink(u->sock);
+	}
+	rmdir(u->dir);
+}
+
+int cmd_up_linux(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "linux", no_argument, NULL, 'L' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
+		{ "console-log", required_argument, NULL, 'c' },
+		{ "accel", required_argument, NULL, 'A' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char kernel[PATH_MAX], initrd[PATH_MAX];
+	static struct linux_up u;
+	char rundir[PATH_MAX - 64];
+	int c, rc = 1;
+
+	memset(&u, 0, sizeof(u));
+	u.shm_fd = u.ram_fd = u.efd_fw = u.efd_guest = u.lfd = u.conn = -1;
+	u.accel = "tcg";
+	u.log_level = "warning";
+	u.mem_mb = 512;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'L':
+			break;
+		case 'k':
+			u.kernel = optarg;
+			break;
+		case 'i':
+			u.initrd = optarg;
+			break;
+		case 'a':
+			u.append = optarg;
+			break;
+		case 'c':
+			u.console_log = optarg;
+			break;
+		case 'A':
+			u.accel = optarg;
+			break;
+		case 'm':
+			u.mem_mb = (unsigned int)strtoul(optarg, NULL, 0);
+			break;
+		case 'l':
+			u.log_level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	/* Guest physical = file offset only below the PCI hole (FACTS.md). */
+	if (optind != argc - 1 || u.mem_mb < 64 || u.mem_mb > 2048 || !u.kernel != !u.initrd) {
+		usage(stderr);
+		return 2;
+	}
+	u.fw = argv[optind];
+	if (cli_find_runner(u.runner, sizeof(u.runner))) {
+		fprintf(stderr, "asvirt up: cannot find asvirt-fw-runner (set ASVIRT_RUNNER)\n");
+		return 1;
+	}
+	if (!u.kernel && prepare(&u, kernel, initrd, sizeof(kernel))) {
+		fprintf(stderr, "asvirt up: qemu/prepare.sh failed (no kernel)\n");
+		return 1;
+	}
+	cli_default_rundir(rundir, sizeof(rundir));
+	if (mkdir(rundir, 0700) && errno != EEXIST) {
+		fprintf(stderr, "asvirt up: cannot create %s: %s\n", rundir, strerror(errno));
+		return 1;
+	}
+	snprintf(u.dir, sizeof(u.dir), "%s/linux-%d", rundir, (int)getpid());
+	snprintf(u.sock, sizeof(u.sock), "%s/ivshmem.sock", u.dir);
+	if (mkdir(u.dir, 0700)) {
+		fprintf(stderr, "asvirt up: cannot create %s: %s\n", u.dir, strerror(errno));
+		return 1;
+	}
+	if (make_block(&u))
+		goto out;
+	u.efd_fw = eventfd(0, EFD_CLOEXEC);
+	u.efd_guest = eventfd(0, EFD_CLOEXEC);
+	u.ram_fd = memfd_create("asvirt-guest-ram", MFD_CLOEXEC);
+	if (u.efd_fw < 0 || u.efd_guest < 0 || u.ram_fd < 0 ||
+	    ftruncate(u.ram_fd, (off_t)u.mem_mb << 20)) {
+		perror("asvirt up");
+		goto out;
+	}
+	u.lfd = asv_ivshmem_listen(u.sock);
+	if (u.lfd < 0) {
+		fprintf(stderr, "asvirt up: %s: %s\n", u.sock, strerror(-u.lfd));
+		goto out;
+	}
+	if (start_runner(&u) || start_qemu(&u) || greet_qemu(&u))
+		goto out;
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	printf("asvirt up: Linux in QEMU (pid %d), ivshmem server %s%s%s\n", (int)u.qemu_pid,
+	       u.sock, u.console_log ? ", console in " : "", u.console_log ? u.console_log : "");
+	fflush(stdout);
+	rc = wait_qemu(&u);
+out:
+	cleanup(&u);
+	return rc;
+}

@@ -1,0 +1,99 @@
+#!/bin/sh
+# asvirt up --linux tests, run inside the guest by /init (asvirt.mode=bridge):
+# Linux's rpmsg stack against a firmware that runs as a process on the PC,
+# through kernel/asvirt_ivshmem.ko (loaded by /init: asvirt.bridge=1).
+# asvirt.fw=client-sample|echo names the firmware the PC runs. Markers as
+# run.sh's, read by qemu/check-bridge.sh. asvirt.count=N: echo round trips.
+RP=/sys/class/remoteproc
+FW=$(sed -n 's/.*asvirt\.fw=\([^ ]*\).*/\1/p' /proc/cmdline)
+N=$(sed -n 's/.*asvirt\.count=\([0-9]*\).*/\1/p' /proc/cmdline)
+N=${N:-10000}
+
+step() { CUR=bridge-$1; echo "ASVIRT-STEP: $CUR"; }
+pass() { echo "ASVIRT-PASS: $CUR"; }
+fail() { echo "ASVIRT-FAIL: $CUR: $*"; dmesg | tail -30; grep -i "CPU\|asvirt" /proc/interrupts; }
+wait_for() {
+	t=$(( $1 * 10 )); shift
+	while [ $t -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		usleep 100000; t=$((t - 1))
+	done
+	return 1
+}
+count() { dmesg | grep -c "$1"; }
+# the remoteproc whose parent is the ivshmem PCI device (asvirt_ivshmem)
+bridge_rproc() {
+	for r in $RP/remoteproc*; do
+		readlink -f $r | grep -q '/pci' && { echo ${r##*/}; return 0; }
+	done
+	return 1
+}
+ctrl_of() {
+	c=$(find "$(readlink -f $RP/$1)/" -name 'rpmsg_ctrl[0-9]*' 2>/dev/null | head -1)
+	[ -n "$c" ] && [ -c /dev/${c##*/} ] && echo /dev/${c##*/}
+}
+has_ctrl() { ctrl_of $1 >/dev/null; }
+running() { [ "$(cat $RP/$1/state)" = running ]; }
+echo "asvirt bridge tests: firmware $FW, $(grep -c ^processor /proc/cpuinfo) CPUs"
+
+step probe
+if ! wait_for 30 bridge_rproc; then
+	fail "no remoteproc on the ivshmem device"; exit 0
+fi
+R=$(bridge_rproc)
+if ! wait_for 30 running $R; then fail "$R is $(cat $RP/$R/state)"; exit 0; fi
+pass
+
+case $FW in
+client-sample)
+	# The kernel's sample against the firmware process: 100 messages, goodbye.
+	step client-sample
+	g0=$(count 'goodbye!')
+	i0=$(count 'rpmsg_client_sample.*incoming msg')
+	insmod /lib/modules/rpmsg_client_sample.ko
+	if ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]"; then
+		fail "no goodbye!"
+	else
+		n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))
+		if [ $n = 100 ]; then pass; else fail "$n messages, not 100"; fi
+	fi
+	rmmod rpmsg_client_sample
+	;;
+echo)
+	# Round trips through /dev/rpmsgN, sizes 1..496, checksummed.
+	step echo
+	if ! wait_for 30 has_ctrl $R; then
+		fail "no rpmsg_ctrl on $R"
+	elif ! rpmsg_test $(ctrl_of $R) $N >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "rpmsg_test"
+	else
+		echo "ASVIRT-INFO: $CUR: firmware process: $(grep PASS /tmp/echo)"
+		pass
+	fi
+	# The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same boot.
+	step echo-in-guest-mcu
+	insmod /lib/modules/asvirt_remoteproc.ko firmware=asvirt-echo.elf
+	M=
+	for r in $RP/remoteproc*; do
+		[ "$(cat $r/name 2>/dev/null)" = asvirt-rproc.0 ] && M=${r##*/}
+	done
+	if [ -z "$M" ] || ! wait_for 30 has_ctrl $M; then
+		fail "no in-guest MCU"
+	elif ! rpmsg_test $(ctrl_of $M) $N >/tmp/mcu 2>&1; then
+		cat /tmp/mcu; fail "rpmsg_test (in-guest MCU)"
+	else
+		echo "ASVIRT-INFO: $CUR: in-guest MCU: $(grep PASS /tmp/mcu)"
+		pass
+	fi
+	rmmod asvirt_remoteproc
+	;;
+*)	step setup; fail "unknown asvirt.fw=$FW" ;;
+esac
+
+step kernel-log
+if dmesg | grep -E -q 'WARNING:|BUG:|possible recursive locking|circular locking|INFO: task|Oops'; then
+	dmesg | grep -E -B2 -A20 'WARNING:|BUG:|possible recursive|circular locking|INFO: task|Oops' | head -80
+	fail "checker report in the kernel log"
+else
+	pass
+fi
