@@ -1,6 +1,6 @@
 #!/bin/bash
-# Build kernel/asvirt_remoteproc.ko and kernel/asvirt_ivshmem.ko (next to it)
-# against the test kernel tree.
+# Build kernel/asvirt_remoteproc.ko and, on a kernel with PCI,
+# kernel/asvirt_ivshmem.ko (next to it) against the test kernel tree.
 #
 #   [ARCH=arm] qemu/build-module.sh KDIR OUTDIR
 #
