@@ -14,6 +14,7 @@
 
 #include "asvirt/elf.h"
 #include "asvirt/errors.h"
+#include "asvirt/board.h"
 #include "asvirt/firmware.h"
 #include "asvirt/board_qemu_m.h"
 #include "asvirt/proc.h"
@@ -142,7 +143,10 @@ static void fw_check_usage(FILE *f)
 {
 	fprintf(f, "usage: asvirt fw-check FIRMWARE.so\n"
 		   "       asvirt fw-check --linux FILE\n\n"
-		   "Without options: load and check a firmware image as `asvirt up` would.\n\n"
+		   "Without options: load and check a firmware image as `asvirt up` would,\n"
+		   "and say which kind it is: an app on asvirt's remote API (exports\n"
+		   "asvirt_firmware) or a board-level image bringing its own RPMsg stack\n"
+		   "(exports asvirt_board_firmware; docs/board.md).\n\n"
 		   "--linux FILE: read the .resource_table of any ELF firmware (asvirt's or\n"
 		   "anyone's) and say, rule by rule, what Linux 6.1's remoteproc does with it:\n"
 		   "table header (version 1, reserved words, offsets in bounds), each entry's\n"
@@ -246,9 +250,19 @@ int cmd_fw_check(int argc, char **argv)
 		asv_fw_image_free(&img);
 		return 1;
 	}
-	printf("%s: ELF%u machine %u, resource table %zu bytes, firmware ABI %u with "
-	       "this asvirt's structure layouts: ok\n",
-	       argv[1], img.elf_class == 2 ? 64u : 32u, img.machine, img.table_size, ASV_FW_ABI);
+	if (img.kind == ASV_FW_KIND_BOARD)
+		printf("%s: ELF%u machine %u, resource table %zu bytes: a board-level image "
+		       "(exports " ASV_BOARD_ENTRY_SYMBOL ": the board only, its own RPMsg "
+		       "stack), board ABI %u with this asvirt's layouts: ok\n",
+		       argv[1], img.elf_class == 2 ? 64u : 32u, img.machine, img.table_size,
+		       ASV_BOARD_ABI);
+	else
+		printf("%s: ELF%u machine %u, resource table %zu bytes: an app image "
+		       "(exports " ASV_FW_ENTRY_SYMBOL
+		       ": asvirt's remote API), firmware ABI %u with this "
+		       "asvirt's structure layouts: ok\n",
+		       argv[1], img.elf_class == 2 ? 64u : 32u, img.machine, img.table_size,
+		       ASV_FW_ABI);
 	asv_fw_image_free(&img);
 	return 0;
 }

@@ -205,12 +205,18 @@ static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 	u->nfw = i + 1;
 	snprintf(path, sizeof(path), "%s/%s", u->rundir, f->name);
 	mkdir(path, 0700);
-	snprintf(human, sizeof(human), "%s: loaded %s (ELF%d, resource table %zu bytes)", f->name,
-		 f->proc.img.path, f->proc.img.elf_class == 2 ? 64 : 32, f->proc.img.table_size);
+	snprintf(human, sizeof(human), "%s: loaded %s (ELF%d, resource table %zu bytes%s)", f->name,
+		 f->proc.img.path, f->proc.img.elf_class == 2 ? 64 : 32, f->proc.img.table_size,
+		 f->proc.img.kind == ASV_FW_KIND_BOARD ? ", board-level" : "");
 	ev = event_json("loaded");
 	json_object_object_add(ev, "fw", json_object_new_string(f->name));
 	json_object_object_add(ev, "file", json_object_new_string(f->proc.img.path));
 	json_object_object_add(ev, "table_size", json_object_new_uint64(f->proc.img.table_size));
+	json_object_object_add(ev, "kind",
+			       json_object_new_string(f->proc.board ? "cortex-m"
+						      : f->proc.img.kind == ASV_FW_KIND_BOARD
+							  ? "board"
+							  : "app"));
 	up_emit(u, human, ev);
 	if (pc->gdb_port && !f->proc.board) {
 		up_emit_fw_event(u, f->name, "error", "--gdb debugs Cortex-M images (FW.elf) only");

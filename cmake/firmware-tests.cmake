@@ -79,3 +79,53 @@ if(ASVIRT_CORTEX_M AND ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH)
   target_compile_definitions(test_board_qm PRIVATE CM_DIR="${ASVIRT_CM_DIR}")
   add_dependencies(test_board_qm cortex-m-images)
 endif()
+
+# A board-level image (asvirt/board.h) with asvirt's core as a plain library:
+# the remote role's files compiled position-independent into a static
+# library of its own, linked into the image with its symbols hidden
+# (--exclude-libs) and bound inside it (-Bsymbolic), and nothing left
+# undefined but libc's (--no-undefined): it takes only the board from the
+# runner.
+add_library(asvirt_core_remote_pic STATIC
+  ${PROJECT_SOURCE_DIR}/core/src/vring.c ${PROJECT_SOURCE_DIR}/core/src/rsc_table.c
+  ${PROJECT_SOURCE_DIR}/core/src/rpmsg_core.c ${PROJECT_SOURCE_DIR}/core/src/ept.c
+  ${PROJECT_SOURCE_DIR}/core/src/send.c ${PROJECT_SOURCE_DIR}/core/src/ns.c
+  ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/log.c
+  ${PROJECT_SOURCE_DIR}/core/src/trace.c)
+set_target_properties(asvirt_core_remote_pic PROPERTIES POSITION_INDEPENDENT_CODE ON)
+target_include_directories(asvirt_core_remote_pic PUBLIC ${PROJECT_SOURCE_DIR}/core/include
+  PRIVATE ${PROJECT_SOURCE_DIR}/core/src)
+asvirt_add_firmware(asvirt-board-echo ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_board_echo.c)
+target_link_libraries(asvirt-board-echo PRIVATE asvirt_core_remote_pic Threads::Threads)
+target_link_options(asvirt-board-echo PRIVATE -Wl,--exclude-libs,ALL)
+if(NOT ASVIRT_SANITIZE) # a sanitizer leaves its runtime to the runner
+  target_link_options(asvirt-board-echo PRIVATE -Wl,--no-undefined)
+endif()
+add_dependencies(test_proc asvirt-board-echo)
+
+add_test(NAME test_up_board COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_board.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_up_board PROPERTIES TIMEOUT 180)
+
+# The PC board's semantics (firmware/board_pc.c)
+asv_test(test_board_pc)
+
+# Board-level images that must be refused (test_up_board): one exporting
+# both kinds' entries, and board-echo built against a struct asv_board 8
+# bytes larger (a copy of board.h with one more field first).
+asvirt_add_firmware(asvirt-test-both-kinds ${PROJECT_SOURCE_DIR}/apps/echo.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_both_kinds.c)
+set(board_skew_dir ${CMAKE_CURRENT_BINARY_DIR}/board-skew/include)
+file(READ ${PROJECT_SOURCE_DIR}/firmware/include/asvirt/board.h skew_board)
+string(REPLACE "struct asv_board {\n" "struct asv_board {\n\tuint64_t skew;\n"
+  skew_board "${skew_board}")
+if(NOT skew_board MATCHES "uint64_t skew;")
+  message(FATAL_ERROR "firmware-tests.cmake: no 'struct asv_board {' in board.h")
+endif()
+file(WRITE ${board_skew_dir}/asvirt/board.h "${skew_board}")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+  ${PROJECT_SOURCE_DIR}/firmware/include/asvirt/board.h)
+asvirt_add_firmware(asvirt-test-board-skewed ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_board_echo.c)
+target_include_directories(asvirt-test-board-skewed BEFORE PRIVATE ${board_skew_dir})
+target_link_libraries(asvirt-test-board-skewed PRIVATE asvirt_core_remote_pic Threads::Threads)
+target_link_options(asvirt-test-board-skewed PRIVATE -Wl,--exclude-libs,ALL)

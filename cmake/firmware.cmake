@@ -16,7 +16,8 @@ target_sources(asvirt PRIVATE
   ${PROJECT_SOURCE_DIR}/port/posix/shmctl.c
   ${PROJECT_SOURCE_DIR}/port/posix/ivshmem_server.c
   ${PROJECT_SOURCE_DIR}/port/posix/guest_bufs.c
-  ${PROJECT_SOURCE_DIR}/firmware/fw_abi.c)
+  ${PROJECT_SOURCE_DIR}/firmware/fw_abi.c
+  ${PROJECT_SOURCE_DIR}/firmware/board_pc.c)
 target_include_directories(asvirt PUBLIC ${PROJECT_SOURCE_DIR}/firmware/include
   ${PROJECT_SOURCE_DIR}/port/cortex-m/include)
 
@@ -41,7 +42,7 @@ asvirt_add_firmware(asvirt-hostile firmware/fw_hostile.c)
 target_link_libraries(asvirt-hostile PRIVATE Threads::Threads)
 
 # The firmware runner exports the whole remote API to the images it loads.
-add_executable(asvirt-fw-runner firmware/runner.c)
+add_executable(asvirt-fw-runner firmware/runner.c firmware/runner_board.c)
 set_target_properties(asvirt-fw-runner PROPERTIES ENABLE_EXPORTS ON)
 target_link_libraries(asvirt-fw-runner PRIVATE
   -Wl,--whole-archive asvirt_core -Wl,--no-whole-archive asvirt ${CMAKE_DL_LIBS})

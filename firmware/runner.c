@@ -11,6 +11,10 @@
  * the remote it is given). All share the one doorbell and ISR thread.
  * Started by the host (asvirt up, asv_proc); not meant to be run by hand.
  *
+ * A board-level image (asvirt/board.h, told by the symbol it exports) gets
+ * the board instead: the window, the doorbell and an interrupt thread
+ * (runner_board.c); it brings its own RPMsg stack.
+ *
  * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
  *          [--irq-fd N --peer-fd N] [--guest-ram-fd N] [--name NAME] [--log-level L]
  *          FIRMWARE.so
@@ -22,7 +26,8 @@
  *
  * Exit status: 0 stopped, 2 usage, 3 no usable shared block or doorbells,
  * 4 no usable image, 5 the app did not start, 6 the image was built
- * against another asvirt (firmware ABI or structure layouts differ).
+ * against another asvirt (firmware ABI or structure layouts differ), 7 a
+ * board-level image reported a fatal error (ASV_RUNNER_EXIT_FATAL).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -42,6 +47,7 @@
 #include "asvirt/proc.h"
 #include "asvirt/remote.h"
 #include "asvirt/shmctl.h"
+#include "runner_board.h"
 
 /* Exit status: the image was built against another asvirt (its firmware
  * ABI or a structure layout differs from this runner's). */
@@ -143,7 +149,7 @@ static int parse_level(const char *s)
 	return l < 0 ? ASV_LOG_WARN : l;
 }
 
-static void fail(struct asv_shm_ctl *ctl, int err)
+void asv_runner_fail(struct asv_shm_ctl *ctl, int err)
 {
 	if (ctl) {
 		__atomic_store_n(&ctl->error, err, __ATOMIC_RELAXED);
@@ -151,10 +157,43 @@ static void fail(struct asv_shm_ctl *ctl, int err)
 	}
 }
 
+#define fail asv_runner_fail
+
+void asv_runner_wait_stop(pid_t ppid)
+{
+	struct timespec ts = { 0, 100 * 1000000L };
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	for (;;) {
+		sig = sigtimedwait(&set, NULL, &ts);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		if (getppid() != ppid)
+			break; /* the host went away */
+	}
+}
+
+/* The doorbell ids of a board-level image: the vrings of its rpmsg vdevs,
+ * which the host numbers from 0 in table order (asv_rproc_load). */
+static uint32_t count_vrings(void *table)
+{
+	struct asv_fw_rsc_vdev *v;
+	uint32_t n = 0;
+	unsigned int k;
+
+	for (k = 0; k < ASV_RPROC_MAX_RPMSG && (v = asv_rsc_find_rpmsg_vdev(table, k, NULL)); k++)
+		n += v->num_of_vrings;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = "remote", *fw = NULL, *db = "futex";
-	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, level = ASV_LOG_WARN, i, err, sig;
+	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, level = ASV_LOG_WARN, i, err;
 	struct asv_notifier *irq = NULL, *peer = NULL;
 	struct hb_notifier hb = { .n = {
 				      .raise = hb_raise, .wait = hb_wait, .destroy = hb_destroy } };
@@ -164,8 +203,9 @@ int main(int argc, char **argv)
 	struct asv_mem_region region;
 	struct asv_shm_layout layout;
 	struct asv_shm_ctl *ctl;
-	struct timespec ts = { 0, 100 * 1000000L };
 	struct asv_fw_image img;
+	enum asv_fw_kind kind;
+	uint32_t nvrings;
 	static char logname[ASV_RPROC_MAX_RPMSG][80];
 	char why[600];
 	void *map, *state[ASV_RPROC_MAX_RPMSG] = { 0 }, *dl;
@@ -254,7 +294,18 @@ int main(int argc, char **argv)
 		return err == -ASV_EPROTO ? RUNNER_EXIT_ABI : 4;
 	}
 	nvdevs = count_rpmsg_vdevs(img.table);
+	nvrings = count_vrings(img.table);
+	kind = img.kind;
 	asv_fw_image_free(&img);
+	if (kind == ASV_FW_KIND_BOARD && ram_fd >= 0) {
+		/* Linux's buffers are in guest RAM, outside the board's window */
+		fprintf(stderr,
+			"asvirt-fw-runner: %s: a board-level image cannot serve Linux in "
+			"QEMU (its buffers are outside the shared window)\n",
+			fw);
+		fail(ctl, -ASV_EINVAL);
+		return 4;
+	}
 	if (!nvdevs) {
 		fprintf(stderr, "asvirt-fw-runner: %s: no rpmsg vdev in the table\n", fw);
 		fail(ctl, -ASV_EINVAL);
@@ -274,6 +325,21 @@ int main(int argc, char **argv)
 	}
 	hb.inner = irq;
 	hb.hb = &ctl->heartbeat;
+
+	/* SIGTERM/SIGINT are taken by asv_runner_wait_stop, in this thread only. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if (kind == ASV_FW_KIND_BOARD) {
+		err = asv_runner_board(fw, name, ctl, region.va, &layout, nvrings,
+				       &ctl->remote_kicked, &hb.n, peer, ppid);
+		irq->destroy(irq);
+		peer->destroy(peer);
+		munmap(map, (size_t)st.st_size);
+		return err;
+	}
 
 	dl = dlopen(fw, RTLD_NOW | RTLD_LOCAL);
 	if (!dl) {
@@ -299,12 +365,6 @@ int main(int argc, char **argv)
 		return 4;
 	}
 	app = entry->app;
-
-	/* SIGTERM/SIGINT are taken by sigtimedwait below, in this thread only. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	for (k = 0; k < nvdevs; k++) {
 		if (k)
@@ -353,13 +413,7 @@ int main(int argc, char **argv)
 	/* A kick may have come before the ISR thread ran: look once more. */
 	hb.n.raise(&hb.n);
 
-	for (;;) {
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGTERM || sig == SIGINT)
-			break;
-		if (getppid() != ppid)
-			break; /* the host went away */
-	}
+	asv_runner_wait_stop(ppid);
 	/* Quiesce the ISR thread before the app tears its endpoints down, so
 	 * no callback or announcement runs concurrently with app->stop(). */
 	for (k = 0; k < nvdevs; k++)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 /*
  * Firmware files: read an image, check it is an ELF with a valid resource
- * table and an entry built for this asvirt's structure layouts, and keep a
- * copy of its table. See asv_fw_image_load() in asvirt/proc.h.
+ * table and an entry built for this asvirt's structure layouts, tell its
+ * kind (the entry symbol it exports), and keep a copy of its table. See asv_fw_image_load() in
+ * asvirt/proc.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "asvirt/elf.h"
+#include "asvirt/board.h"
 #include "asvirt/errors.h"
 #include "asvirt/posix.h"
 #include "asvirt/firmware.h"
@@ -20,13 +22,102 @@
 #include "asvirt/proc.h"
 #include "why_log.h"
 
-/* The image's entry, read from its section: what it was built against. */
-static void check_entry(struct asv_fw_image *img, const void *buf, size_t size)
+static uint64_t get_word(const uint8_t *p, unsigned int n, int big_endian)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)p[big_endian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/*
+ * Does the image export @name (a defined global or weak symbol of default
+ * or protected visibility in .dynsym, what dlsym() finds)? 1 or 0; an
+ * image without a dynamic symbol table exports nothing. Every index is
+ * checked against the sections (the file is untrusted).
+ */
+static int exports(const void *buf, size_t size, const struct asv_elf_info *info, const char *name)
+{
+	struct asv_elf_section sym, str;
+	const size_t esz = info->elf_class == 2 ? 24 : 16, nlen = strlen(name);
+	const uint8_t *s, *strs;
+	uint64_t i, n;
+
+	if (asv_elf_find_section(buf, size, ".dynsym", &sym, NULL, 0) ||
+	    asv_elf_find_section(buf, size, ".dynstr", &str, NULL, 0) || !sym.data || !str.data)
+		return 0;
+	n = sym.size / esz;
+	strs = str.data;
+	for (i = 1; i < n; i++) { /* entry 0 is the undefined symbol */
+		uint64_t off;
+		unsigned int bind, vis, shndx;
+
+		s = (const uint8_t *)sym.data + i * esz;
+		off = get_word(s, 4, info->big_endian);
+		/* st_info, st_other, st_shndx: after st_name (ELF64) or after
+		 * st_name, st_value, st_size (ELF32) */
+		s += info->elf_class == 2 ? 4 : 12;
+		bind = s[0] >> 4;
+		vis = s[1] & 3;
+		shndx = (unsigned int)get_word(s + 2, 2, info->big_endian);
+		if (shndx == 0 || (bind != 1 && bind != 2) || (vis != 0 && vis != 3))
+			continue;
+		if (off < str.size && str.size - off > nlen && !memcmp(strs + off, name, nlen) &&
+		    strs[off + nlen] == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A board-level image's entry, read from its section. */
+static void check_board_entry(struct asv_fw_image *img, const void *buf, size_t size)
 {
 	struct asv_elf_section sec;
 	char ewhy[200];
-	int err = asv_elf_find_section(buf, size, ASV_FW_ENTRY_SECTION, &sec, ewhy, sizeof(ewhy));
+	int err =
+	    asv_elf_find_section(buf, size, ASV_BOARD_ENTRY_SECTION, &sec, ewhy, sizeof(ewhy));
 
+	if (err == -ASV_ENOENT) {
+		img->entry_err = -ASV_EPROTO;
+		snprintf(img->entry_why, sizeof(img->entry_why),
+			 "exports %s but has no %s section: declare it with ASV_BOARD_FIRMWARE() "
+			 "(asvirt/board.h)",
+			 ASV_BOARD_ENTRY_SYMBOL, ASV_BOARD_ENTRY_SECTION);
+	} else if (err || !sec.data) {
+		img->entry_err = err ? err : -ASV_EINVAL;
+		snprintf(img->entry_why, sizeof(img->entry_why), "bad %s section: %s",
+			 ASV_BOARD_ENTRY_SECTION, err ? ewhy : "no contents");
+	} else {
+		img->entry_err = asv_board_entry_check(sec.data, (size_t)sec.size, "this asvirt",
+						       img->entry_why, sizeof(img->entry_why));
+	}
+}
+
+/* The image's entry, read from its section: what it was built against.
+ * Its kind is the symbol it exports (asvirt/board.h). */
+static void check_entry(struct asv_fw_image *img, const void *buf, size_t size,
+			const struct asv_elf_info *info)
+{
+	struct asv_elf_section sec;
+	char ewhy[200];
+	int board = exports(buf, size, info, ASV_BOARD_ENTRY_SYMBOL), err;
+
+	if (board && exports(buf, size, info, ASV_FW_ENTRY_SYMBOL)) {
+		img->kind = ASV_FW_KIND_BOARD;
+		img->entry_err = -ASV_EINVAL;
+		snprintf(img->entry_why, sizeof(img->entry_why),
+			 "exports both %s and %s: an image is one kind of firmware",
+			 ASV_FW_ENTRY_SYMBOL, ASV_BOARD_ENTRY_SYMBOL);
+		return;
+	}
+	if (board) {
+		img->kind = ASV_FW_KIND_BOARD;
+		check_board_entry(img, buf, size);
+		return;
+	}
+	err = asv_elf_find_section(buf, size, ASV_FW_ENTRY_SECTION, &sec, ewhy, sizeof(ewhy));
 	if (err == -ASV_ENOENT) {
 		img->entry_err = -ASV_EPROTO;
 		snprintf(img->entry_why, sizeof(img->entry_why),
@@ -115,7 +206,7 @@ int asv_fw_image_load(struct asv_fw_image *img, const char *path, char *why, siz
 	}
 	memcpy(img->table, sec.data, (size_t)sec.size);
 	img->table_size = (size_t)sec.size;
-	check_entry(img, buf, got);
+	check_entry(img, buf, got, &info);
 	free(buf);
 	wb.buf = rwhy;
 	wb.len = sizeof(rwhy);

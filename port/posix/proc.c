@@ -219,6 +219,24 @@ static void teardown(struct asv_proc *p, bool crashed)
 	p->memfd = -1;
 }
 
+/* A board-level firmware's fatal error report from the control page: the
+ * runner wrote it, so it is copied once and terminated here. */
+static const char *fatal_report(struct asv_proc *p)
+{
+	static __thread char text[sizeof(p->ctl->fatal)];
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(text); i++) {
+		char c = __atomic_load_n(&p->ctl->fatal[i], __ATOMIC_RELAXED);
+
+		text[i] = c >= 0x20 && c < 0x7f ? c : c ? '?' : 0;
+		if (!c)
+			break;
+	}
+	text[i] = 0;
+	return text[0] ? text : "(no reason given)";
+}
+
 /* The firmware's heartbeat: the runner's, or the Cortex-M board's. */
 static uint32_t heartbeat(struct asv_proc *p)
 {
@@ -336,6 +354,9 @@ shared_ready:
 	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
 			    asv_posix_log_level(p->cfg.log_level, p->cfg.errors_only));
 	p->role_ready = 1;
+	/* A board-level image's interrupt says which vring was kicked. */
+	if (p->ctl && p->img.kind == ASV_FW_KIND_BOARD)
+		p->host_role.kicked = &p->ctl->remote_kicked;
 	{
 		struct asv_why_buf wb = { why, whylen };
 		struct asv_env env = p->host_role.env;
@@ -357,6 +378,7 @@ shared_ready:
 		asv_posix_role_init(role_of(p, i), p->name, p->host_irq, p->remote_irq, log,
 				    log_ctx, p->host_role.env.log_level);
 		asv_posix_role_share_isr(role_of(p, i), &p->host_role);
+		role_of(p, i)->kicked = p->host_role.kicked;
 		p->role_ready++;
 	}
 	if (p->board && (err = asv_board_qm_bind(p, why, whylen)))
@@ -516,6 +538,9 @@ static void *monitor_main(void *arg)
 			if (WIFSIGNALED(status))
 				crashed(p, "firmware process killed by signal %d (%s)",
 					WTERMSIG(status), strsignal(WTERMSIG(status)));
+			else if (WEXITSTATUS(status) == ASV_RUNNER_EXIT_FATAL && p->ctl &&
+				 p->img.kind == ASV_FW_KIND_BOARD)
+				crashed(p, "firmware reported a fatal error: %s", fatal_report(p));
 			else
 				crashed(p, "firmware process exited with status %d",
 					WEXITSTATUS(status));

@@ -53,7 +53,11 @@ static void env_notify(void *ctx, uint32_t notifyid)
 {
 	struct asv_posix_role *p = ctx;
 
-	(void)notifyid; /* one interrupt line per side; the ISR scans both rings */
+	/* one interrupt line per side; the ISR scans both rings. The id is
+	 * recorded for a peer that wants it, before the raise that makes
+	 * the peer look. */
+	if (p->kicked && notifyid < 32)
+		__atomic_fetch_or(p->kicked, 1u << notifyid, __ATOMIC_RELEASE);
 	p->peer->raise(p->peer);
 }
 

@@ -21,6 +21,10 @@
  */
 int asv_fw_entry_check(const void *entry, size_t len, const char *us, char *why, size_t whylen);
 
+/* The same for a board-level image's entry (struct asv_board_fw_entry,
+ * asvirt/board.h): "board firmware built with ...". */
+int asv_board_entry_check(const void *entry, size_t len, const char *us, char *why, size_t whylen);
+
 /* The layout item @i (0 .. ASV_FW_LAYOUT_N - 1): its name and our value. */
 const char *asv_fw_layout_name(unsigned int i);
 unsigned int asv_fw_layout_value(unsigned int i);

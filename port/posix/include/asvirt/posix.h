@@ -65,6 +65,13 @@ struct asv_posix_role {
 	 * ISR that serves several instances runs them all again.
 	 */
 	int isr_rerun;
+	/*
+	 * When set, notify() records which vring it kicks: bit notifyid
+	 * (ids < 32) is set in *kicked before the line is raised, so a peer
+	 * whose interrupt carries the vring id learns it (a board-level
+	 * firmware, asvirt/board.h). NULL: the line alone.
+	 */
+	uint32_t *kicked;
 };
 
 /* Fill @p->env. @irq and @peer stay owned by the caller. */

@@ -37,6 +37,13 @@ struct asv_board_qm;
 #define ASV_FW_MAX_FILE (64u << 20)
 
 /* A firmware file, read and checked (never executed by the host). */
+/* A .so image's kind, told by the symbol it exports. */
+enum asv_fw_kind {
+	ASV_FW_KIND_APP = 0,   /* "asvirt_firmware": an app on asvirt's remote API */
+	ASV_FW_KIND_BOARD = 1, /* "asvirt_board_firmware": its own stack on the board
+				  (asvirt/board.h) */
+};
+
 struct asv_fw_image {
 	char path[4096];
 	void *table; /* copy of its .resource_table (validated) */
@@ -48,6 +55,7 @@ struct asv_fw_image {
 	 * 0, or -ASV_E* and why; only running the image needs it. */
 	int entry_err;
 	char entry_why[512];
+	enum asv_fw_kind kind;
 };
 
 /* Read @path; 0 or -ASV_E* with the reason in @why ("not an ELF file").

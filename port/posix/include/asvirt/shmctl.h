@@ -48,7 +48,11 @@ struct asv_shm_ctl {
 	 * id of the remote, whose doorbell the guest rings (kernel/asvirt_ivshmem.c
 	 * reads the header at these offsets). */
 	uint32_t ivshmem_peer;
-	uint32_t pad0[5];
+	/* The vrings the host kicked since the runner last looked: bit
+	 * notifyid, set by the host before it raises remote_db, taken (and
+	 * cleared) by the runner of a board-level image (asvirt/board.h). */
+	uint32_t remote_kicked;
+	uint32_t pad0[4];
 	struct asv_shm_futex host_db;	/* raised by the remote */
 	struct asv_shm_futex remote_db; /* raised by the host */
 	/* written by the runner */
@@ -56,7 +60,14 @@ struct asv_shm_ctl {
 	uint32_t state;
 	int32_t pid;
 	int32_t error;
+	/* A board-level firmware's fatal error report (NUL-terminated by the
+	 * runner; the host copies it and terminates its copy), then the
+	 * runner exits with ASV_RUNNER_EXIT_FATAL. */
+	char fatal[160];
 };
+
+/* The runner's exit status after a firmware's fatal error report. */
+#define ASV_RUNNER_EXIT_FATAL 7
 
 /* The layout the host wrote into the control page, as the runner uses it. */
 struct asv_shm_layout {
