@@ -7,8 +7,8 @@
 # struct asv_board (as does up); the image imports nothing of asvirt; under
 # `asvirt up`, next to an app image, 10,000 echo round trips of 1..496 bytes
 # with checksums through its channel socket; killed, and a fatal error it
-# reports through the board, each a crash the host names and recovers
-# from; the trace and console lines; no sanitizer report; the same over
+# reports through the board, and a handler that never returns (the
+# watchdog), each a crash the host names and recovers from; the trace and console lines; no sanitizer report; the same over
 # eventfd doorbells.
 # Usage: test_up_board.sh PATH/TO/asvirt FIRMWARE_DIR
 set -u
@@ -73,7 +73,7 @@ timeout 60 "$ASVIRT" up -d "$FW/asvirt-test-board-skewed.so" >"$out" 2>&1
 check "up: skewed board image refused" test $? -ne 0
 check "up: says what differs" grep -q "board firmware built with sizeof(struct asv_board)" "$out"
 
-timeout 60 "$ASVIRT" up -d "$IMG" "$FW/asvirt-echo.so" >"$out" 2>&1
+timeout 60 "$ASVIRT" up -d --watchdog 1000 "$IMG" "$FW/asvirt-echo.so" >"$out" 2>&1
 check "up -d: a board-level and an app image" grep -q "^asvirt: ready: 2 firmware, 2 channels" "$out"
 check "up: loaded as board-level" grep -q "board-echo: loaded .*asvirt-board-echo.so (ELF64, resource table [0-9]* bytes, board-level)" "$out"
 check "up: the board image's channel" test -S "$ASVIRT_RUNTIME_DIR/board-echo/rpmsg-echo"
@@ -132,6 +132,22 @@ assert f['last_crash']=='firmware reported a fatal error: asked by the test', f"
 check "fatal: on the console" grep -q "board-echo: console: fatal: asked by the test" \
 	"$ASVIRT_RUNTIME_DIR/asvirt.log"
 check "fatal: the channel works again" echo_once board-echo "after fatal"
+# a handler that never returns: the board's heartbeat stops, the watchdog
+# ends the instance
+python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(10)
+s.connect(sys.argv[1] + "/board-echo/rpmsg-echo")
+s.send(b"board-hang")
+PY
+check "hang: board-echo restarted" wait_restarted board-echo 3
+"$ASVIRT" status --json >"$out"
+check "hang: seen by the watchdog" python3 -c "
+import json; d=json.load(open('$out'))
+f=[f for f in d['firmware'] if f['name']=='board-echo'][0]
+assert f['crashes']==3 and 'watchdog: no heartbeat' in f['last_crash'], f"
+check "hang: the channel works again" echo_once board-echo "after hang"
 check "the app image beside it never crashed" python3 -c "
 import json; d=json.load(open('$out'))
 f=[f for f in d['firmware'] if f['name']=='echo'][0]

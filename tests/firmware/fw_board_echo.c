@@ -9,12 +9,14 @@
  * MCU they would mask interrupts). It imports no symbol of the runner.
  *
  * "rpmsg-echo" at 0x400 returns every message; a message
- * "board-fatal:WHY" makes it report a fatal error WHY through the board.
+ * "board-fatal:WHY" makes it report a fatal error WHY through the board,
+ * "board-hang" makes its handler never return (the watchdog's case).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "asvirt/board.h"
 #include "asvirt/errors.h"
@@ -22,6 +24,7 @@
 #include "asvirt/remote.h"
 
 #define FATAL_CMD "board-fatal:"
+#define HANG_CMD "board-hang"
 
 __attribute__((section(".resource_table"), used))
 const struct asv_fw_std_table asvirt_resource_table = ASV_FW_STD_TABLE_INIT(256, 4096);
@@ -142,6 +145,9 @@ static int echo_cb(struct asv_endpoint *e, void *data, size_t len, uint32_t src,
 		why[len - n] = 0;
 		f->b->fatal(f->b, why);
 	}
+	if (len == sizeof(HANG_CMD) - 1 && !memcmp(data, HANG_CMD, len))
+		for (;;)
+			sleep(1); /* in the interrupt handler: the board's heartbeat stops */
 	return asv_sendto(e, src, data, len);
 }
 
