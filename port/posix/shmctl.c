@@ -3,6 +3,9 @@
 #include "asvirt/errors.h"
 #include "asvirt/shmctl.h"
 
+/* The page holds the runner's fields too (fatal[] last): it must fit. */
+_Static_assert(sizeof(struct asv_shm_ctl) <= ASV_SHM_CTL_SIZE, "control page overflows");
+
 int asv_shm_ctl_read(const struct asv_shm_ctl *ctl, uint64_t shm_size, struct asv_shm_layout *out)
 {
 	/* Each field once, then only the copies: the host may rewrite them. */
