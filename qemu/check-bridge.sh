@@ -24,31 +24,13 @@ for fw in client-sample echo; do
 	log=$OUT/bridge-$fw.log
 	: >"$log"
 	echo "qemu: asvirt up --linux asvirt-$fw.so ($accel)"
-	t0=$(date +%s)
 	"$BUILD/asvirt" up --linux "$BUILD/firmware/asvirt-$fw.so" --kernel "$BZIMAGE" \
 		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
 	upid=$!
-	seen=0
-	step_t=$(date +%s)
 	timed_out=0
-	while kill -0 $upid 2>/dev/null; do
-		sleep 1
-		marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|INFO)' "$log")
-		n=$(printf '%s' "$marks" | grep -c '^' || true)
-		if [ "$n" -gt "$seen" ]; then
-			printf '%s\n' "$marks" | tail -n +$((seen + 1)) |
-				sed "s/^/qemu: [$(( $(date +%s) - t0 )) s] /"
-			seen=$n
-			step_t=$(date +%s)
-		elif [ $(( $(date +%s) - step_t )) -gt "$STEP_TIMEOUT" ]; then
-			echo "qemu: TIMEOUT: no progress for $STEP_TIMEOUT s"
-			timed_out=1
-			kill $upid
-			break
-		fi
-	done
+	asvirt_watch $upid "$log" || timed_out=1
 	wait $upid 2>/dev/null
 	p=$(grep -a -c '^ASVIRT-PASS' "$log")
 	f=$(grep -a -c '^ASVIRT-FAIL' "$log")
@@ -59,10 +41,7 @@ for fw in client-sample echo; do
 		tail -40 "$log"
 		f=$((f + 1))
 	fi
-	if sed -n '1,/^ASVIRT-DONE/p' "$log" | grep -a -E -q 'WARNING:|BUG:|Kernel panic|possible recursive locking|circular locking dependency'; then
-		echo "qemu: checker report in $log"
-		f=$((f + 1))
-	fi
+	asvirt_checker_reports "$log" && f=$((f + 1))
 	passed=$((passed + p))
 	failed=$((failed + f))
 done

@@ -34,28 +34,8 @@ asvirt_qemu "$accel" -append "$append" -serial "file:$LOG" -monitor none -displa
 	</dev/null &
 qpid=$!
 
-# Watch the log: every new marker restarts the step clock (a long step
-# prints ASVIRT-PROGRESS lines, so a slow TCG guest on a loaded host is
-# not taken for a hung one; ASVIRT-INFO lines are results worth showing).
-seen=0
-step_t=$(date +%s)
 timed_out=0
-while kill -0 $qpid 2>/dev/null; do
-	sleep 1
-	marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS|INFO)' "$LOG")
-	n=$(printf '%s' "$marks" | grep -c '^' || true)
-	if [ "$n" -gt "$seen" ]; then
-		printf '%s\n' "$marks" | tail -n +$((seen + 1)) |
-			sed "s/^/qemu: [$(( $(date +%s) - t0 )) s] /"
-		seen=$n
-		step_t=$(date +%s)
-	elif [ $(( $(date +%s) - step_t )) -gt "$STEP_TIMEOUT" ]; then
-		echo "qemu: TIMEOUT: no progress for $STEP_TIMEOUT s"
-		timed_out=1
-		kill $qpid
-		break
-	fi
-done
+asvirt_watch $qpid "$LOG" || timed_out=1
 wait $qpid 2>/dev/null
 echo "qemu: guest ran $(( $(date +%s) - t0 )) s, log $LOG"
 
@@ -69,11 +49,7 @@ if [ $timed_out = 1 ] || ! grep -a -q '^ASVIRT-DONE' "$LOG"; then
 fi
 # Checker reports printed before the end marker (the guest's own check
 # may have missed one printed while it ran).
-if sed -n '1,/^ASVIRT-DONE/p' "$LOG" | grep -a -E -q 'WARNING:|BUG:|Kernel panic|possible recursive locking|circular locking dependency|suspected memory leaks'; then
-	echo "qemu: checker report in the serial log:"
-	grep -a -E -A10 'WARNING:|BUG:|Kernel panic|possible recursive|circular locking|suspected memory' "$LOG" | head -40
-	failed=$((failed + 1))
-fi
+asvirt_checker_reports "$LOG" && failed=$((failed + 1))
 [ "$passed" -gt 0 ] || failed=$((failed + 1))
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -6,6 +6,9 @@
 #   x86_64  qemu-system-x86_64 -smp 2, bzImage, native gcc
 #   arm     qemu-system-arm -M vexpress-a9 -smp 4, zImage + device tree,
 #           cross-built with gcc-arm-linux-gnueabihf, armhf busybox-static
+# KVER (environment, default 6.1) picks the kernel: 6.1 or 6.12 (Debian's
+# linux-source-KVER, qemu/build-kernel.sh); a kernel other than 6.1 builds
+# into OUT-KVER.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ARCH=${ARCH:-x86_64}
 case $ARCH in
@@ -28,6 +31,8 @@ arm)
 	;;
 *)	echo "qemu: unsupported ARCH=$ARCH (x86_64, arm)" >&2; exit 1 ;;
 esac
+export KVER=${KVER:-6.1}
+[ -n "${ASVIRT_QEMU_OUT:-}" ] || [ "$KVER" = 6.1 ] || OUT=$OUT-$KVER
 CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 
 asvirt_need_pkgs() {	# install Debian packages that are missing
@@ -137,7 +142,7 @@ asvirt_prepare() {
 	mkdir -p "$rootfs"/{bin,dev,proc,sys,tmp,lib/modules,lib/firmware,tests}
 	cp "$busybox" "$rootfs/bin/busybox"
 	cp "$ROOT/tests/qemu/init" "$rootfs/init"
-	cp "$ROOT/tests/qemu/run.sh" "$ROOT/tests/qemu/bridge.sh" "$rootfs/tests/"
+	cp "$ROOT"/tests/qemu/{guest_lib,run,bridge}.sh "$rootfs/tests/"
 	chmod +x "$rootfs/init"
 	cp "$ko" "$KDIR/samples/rpmsg/rpmsg_client_sample.ko" "$rootfs/lib/modules/"
 	# the bridge's guest driver exists where the kernel has PCI (x86_64)
@@ -196,4 +201,42 @@ asvirt_qemu() {
 		exec qemu-system-x86_64 -accel "$accel" -smp $SMP -m 512 -nographic -no-reboot \
 			-kernel "$BZIMAGE" -initrd "$INITRD" "$@"
 	fi
+}
+
+# asvirt_watch PID LOG: print the guest's markers as they appear in LOG
+# (seconds since the call in front); every new marker restarts the step
+# clock (a long step prints ASVIRT-PROGRESS lines, so a slow TCG guest on a
+# loaded host is not taken for a hung one; ASVIRT-INFO lines are results
+# worth showing). A step silent for STEP_TIMEOUT seconds kills PID and
+# returns 1; otherwise returns 0 when PID has exited.
+asvirt_watch() {
+	local pid=$1 log=$2 t0 step_t seen=0 marks n
+	t0=$(date +%s)
+	step_t=$t0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS|INFO)' "$log")
+		n=$(printf '%s' "$marks" | grep -c '^' || true)
+		if [ "$n" -gt "$seen" ]; then
+			printf '%s\n' "$marks" | tail -n +$((seen + 1)) |
+				sed "s/^/qemu: [$(( $(date +%s) - t0 )) s] /"
+			seen=$n
+			step_t=$(date +%s)
+		elif [ $(( $(date +%s) - step_t )) -gt "$STEP_TIMEOUT" ]; then
+			echo "qemu: TIMEOUT: no progress for $STEP_TIMEOUT s"
+			kill "$pid"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# asvirt_checker_reports LOG: true (and the reports shown) when the kernel's
+# checkers (lockdep, KASAN, kmemleak, WARN/BUG) printed anything before the
+# guest's end marker.
+asvirt_checker_reports() {
+	local re='WARNING:|BUG:|Kernel panic|possible recursive locking|circular locking dependency|suspected memory leaks'
+	sed -n '1,/^ASVIRT-DONE/p' "$1" | grep -a -E -q "$re" || return 1
+	echo "qemu: checker report in $1:"
+	sed -n '1,/^ASVIRT-DONE/p' "$1" | grep -a -E -A10 "$re" | head -40
 }

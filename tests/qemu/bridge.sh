@@ -3,34 +3,21 @@
 # Linux's rpmsg stack against a firmware that runs as a process on the PC,
 # through kernel/asvirt_ivshmem.ko (loaded by /init: asvirt.bridge=1).
 # asvirt.fw=client-sample|echo names the firmware the PC runs. Markers as
-# run.sh's, read by qemu/check-bridge.sh. asvirt.count=N: echo round trips.
-RP=/sys/class/remoteproc
+# run.sh's (guest_lib.sh), read by qemu/check-bridge.sh. asvirt.count=N: echo
+# round trips.
+. /tests/guest_lib.sh
 FW=$(sed -n 's/.*asvirt\.fw=\([^ ]*\).*/\1/p' /proc/cmdline)
 N=$(sed -n 's/.*asvirt\.count=\([0-9]*\).*/\1/p' /proc/cmdline)
 N=${N:-10000}
 
 step() { CUR=bridge-$1; echo "ASVIRT-STEP: $CUR"; }
-pass() { echo "ASVIRT-PASS: $CUR"; }
-fail() { echo "ASVIRT-FAIL: $CUR: $*"; dmesg | tail -30; grep -i "CPU\|asvirt" /proc/interrupts; }
-wait_for() {
-	t=$(( $1 * 10 )); shift
-	while [ $t -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		usleep 100000; t=$((t - 1))
-	done
-	return 1
-}
-count() { dmesg | grep -c "$1"; }
+fail_details() { grep -i "CPU\|asvirt" /proc/interrupts; }
 # the remoteproc whose parent is the ivshmem PCI device (asvirt_ivshmem)
 bridge_rproc() {
 	for r in $RP/remoteproc*; do
 		readlink -f $r | grep -q '/pci' && { echo ${r##*/}; return 0; }
 	done
 	return 1
-}
-ctrl_of() {
-	c=$(find "$(readlink -f $RP/$1)/" -name 'rpmsg_ctrl[0-9]*' 2>/dev/null | head -1)
-	[ -n "$c" ] && [ -c /dev/${c##*/} ] && echo /dev/${c##*/}
 }
 has_ctrl() { ctrl_of $1 >/dev/null; }
 running() { [ "$(cat $RP/$1/state)" = running ]; }

@@ -1,16 +1,14 @@
 #!/bin/sh
 # asvirt QEMU tests, run inside the guest by /init (asvirt.mode=check).
-# Markers on the console, read by qemu/check.sh:
-#   ASVIRT-STEP: name     a step starts (the host times each step)
-#   ASVIRT-PASS: name     ASVIRT-FAIL: name: reason
+# Markers on the console (tests/qemu/guest_lib.sh), read by qemu/check.sh.
 # ASVIRT_TESTS (kernel command line asvirt.tests=a,b,...) selects steps.
 # asvirt.ring=flags,event_idx (default: both) selects the passes: the steps
 # run once per pass, with firmware that offers the ring flags only
 # (asvirt-APP.elf) or VIRTIO_RING_F_EVENT_IDX as well
 # (asvirt-APP-event-idx.elf); the event_idx pass's steps are named STEP@event-idx.
 
+. /tests/guest_lib.sh
 M=/lib/modules
-RP=/sys/class/remoteproc
 DBG=/sys/kernel/debug/remoteproc
 SEL=$(sed -n 's/.*asvirt\.tests=\([^ ]*\).*/\1/p' /proc/cmdline)
 RINGS=$(sed -n 's/.*asvirt\.ring=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -21,8 +19,6 @@ ECHO=asvirt-echo.elf
 CLIENT=asvirt-client-sample.elf
 
 step() { CUR=$1$TAG; echo "ASVIRT-STEP: $CUR"; }
-pass() { echo "ASVIRT-PASS: $CUR"; }
-fail() { echo "ASVIRT-FAIL: $CUR: $*"; dmesg | tail -30; }
 # Steps of the life cycle (h, c) and the table parser (e), not the ring:
 # the flags pass only. A pass whose firmware does not boot (r) runs no more.
 RING_INDEPENDENT=h,c,e
@@ -34,22 +30,7 @@ want() { in_pass $1 && { [ -z "$SEL" ] || echo ",$SEL," | grep -q ",$1,"; }; }
 # want_dt STEP: by default only with device-tree nodes (ARM), else if selected.
 want_dt() { in_pass $1 && if [ -z "$SEL" ]; then [ $DT = 1 ]; else want $1; fi; }
 
-# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.
-wait_for() {
-	t=$(( $1 * 10 )); shift
-	while [ $t -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		usleep 100000; t=$((t - 1))
-	done
-	return 1
-}
-count() { dmesg | grep -c "$1"; }
-# ctrl N: the /dev/rpmsg_ctrlM of remoteprocN (found under its sysfs node:
-# with two remotes booting at once the numbering follows the boot order).
-ctrl() {
-	c=$(find "$(readlink -f $RP/remoteproc$1)/" -name 'rpmsg_ctrl[0-9]*' 2>/dev/null | head -1)
-	[ -n "$c" ] && [ -c /dev/${c##*/} ] && echo /dev/${c##*/}
-}
+ctrl() { ctrl_of remoteproc$1; }	# ctrl N: the rpmsg_ctrl of remoteprocN
 has_ctrl() { ctrl $1 >/dev/null; }
 state_is() { [ "$(cat $RP/remoteproc$1/state)" = "$2" ]; }
 trace_has() { grep -q "$2" $DBG/remoteproc$1/trace0; }
