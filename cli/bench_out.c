@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bench_cm.h"
 #include "bench_rows.h"
 #include "cli.h"
 
@@ -351,6 +352,8 @@ void bench_print_json(const struct results *r)
 				for (z = 0; z < 2; z++)
 					json_object_array_add(tp, tput_json(r, m, i, k, z));
 	json_object_object_add(o, "throughput", tp);
+	if (r->cm)
+		json_object_object_add(o, "cortex_m", bench_cm_json(r->cm));
 	printf("%s\n", cli_json_text(o, 1));
 	json_object_put(o);
 }

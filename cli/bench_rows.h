@@ -10,6 +10,8 @@
 
 #include "../bench/bench.h"
 
+struct cm_results;
+
 /* Windows (throughput) or batches (latency) per row; floor windows taken
  * right before and right after each row; measurements of a row at most. */
 #define BENCH_WINDOWS 5
@@ -71,6 +73,8 @@ struct results {
 	struct tput_row tp[NMODES][NSIZES][2][2];
 	struct bench_paths paths;
 	int biased; /* the POSIX port's locks can be biased here */
+	/* the Cortex-M rows, when measured (cli/bench_cm.c) */
+	struct cm_results *cm;
 };
 
 /* Stable row keys, shared by the JSON output and --compare. */

@@ -20,6 +20,7 @@
 #include "asvirt/biased_lock.h"
 #include "asvirt/errors.h"
 #include "asvirt/posix.h"
+#include "bench_cm.h"
 #include "bench_rows.h"
 #include "cli.h"
 
@@ -337,6 +338,10 @@ static void usage(FILE *f)
 		   "  --compare A B  two --json runs row by row: B/A and whether they differ\n"
 		   "                 beyond their spreads\n"
 		   "  --sockets      only the socket path of asvirt up, next to its relay floor\n");
+	/* the Cortex-M board's rows: cli/bench_cm.c */
+	fprintf(f, "  --cortex-m     only the Cortex-M4 board's rows (QEMU mps2-an386); the\n"
+		   "                 default run has them too when qemu-system-arm and the\n"
+		   "                 images are there (--quick has them only with this flag)\n");
 }
 
 int cmd_bench(int argc, char **argv)
@@ -350,6 +355,7 @@ int cmd_bench(int argc, char **argv)
 		{ "compare", no_argument, NULL, 'c' },
 		{ "sockets", no_argument, NULL, 'S' },
 		{ "event-idx", required_argument, NULL, 'E' },
+		{ "cortex-m", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -358,7 +364,7 @@ int cmd_bench(int argc, char **argv)
 	};
 	struct results *r;
 	const char *plot_file = NULL;
-	int c, json = 0, compare = 0, sockets = 0, err, rc = 0;
+	int c, json = 0, compare = 0, sockets = 0, cortex_m = 0, quick = 0, err, rc = 0;
 	long spin_us = 50;
 	char *end;
 
@@ -377,6 +383,7 @@ int cmd_bench(int argc, char **argv)
 						   .tput_seconds = 0.002,
 						   .warmup_ms = 2 };
 			max_tries = 1;
+			quick = 1;
 			break;
 		case 'Q':
 			quiet = 1;
@@ -393,6 +400,9 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'S':
 			sockets = 1;
+			break;
+		case 'M':
+			cortex_m = 1;
 			break;
 		case 'E':
 			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
@@ -424,6 +434,8 @@ int cmd_bench(int argc, char **argv)
 		return 2;
 	if (!isatty(2))
 		quiet = 1;
+	if (cortex_m) /* cli/bench_cm.c: the board's rows alone */
+		return bench_cm_main(&e, max_tries, json);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return 1;
@@ -445,6 +457,10 @@ int cmd_bench(int argc, char **argv)
 		return rc;
 	}
 	err = run_all(r, &e);
+	if (!err && !quick) {
+		progress("Cortex-M4 board: boot, round trip, streams", 1, 1);
+		r->cm = bench_cm_default(&e, max_tries, &err);
+	}
 	if (err) {
 		fprintf(stderr, "asvirt bench: a measurement failed: %s\n", asv_strerror(err));
 		free(r);
@@ -454,8 +470,11 @@ int cmd_bench(int argc, char **argv)
 		bench_print_json(r);
 	else
 		bench_print_table(r);
+	if (!json && r->cm)
+		bench_cm_print(r->cm);
 	if (plot_file)
 		rc = bench_plot(r, plot_file, quiet);
+	free(r->cm);
 	free(r);
 	return rc;
 }

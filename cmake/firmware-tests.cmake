@@ -78,6 +78,10 @@ if(ASVIRT_CORTEX_M AND ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH)
   asv_test(test_board_qm)
   target_compile_definitions(test_board_qm PRIVATE CM_DIR="${ASVIRT_CM_DIR}")
   add_dependencies(test_board_qm cortex-m-images)
+  # asvirt bench's Cortex-M rows: there and well formed (no timed assertions)
+  add_test(NAME test_bench_cm COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_bench_cm.sh
+    $<TARGET_FILE:asvirt_cli>)
+  set_tests_properties(test_bench_cm PROPERTIES TIMEOUT 180)
 endif()
 
 # A board-level image (asvirt/board.h) with asvirt's core as a plain library:
