@@ -82,6 +82,8 @@ if(ASVIRT_CORTEX_M AND ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH)
   add_test(NAME test_bench_cm COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_bench_cm.sh
     $<TARGET_FILE:asvirt_cli>)
   set_tests_properties(test_bench_cm PROPERTIES TIMEOUT 180)
+  # the core's own unit tests, run on the target
+  include(${PROJECT_SOURCE_DIR}/cmake/cortex-m-tests.cmake)
 endif()
 
 # A board-level image (asvirt/board.h) with asvirt's core as a plain library:

@@ -2,7 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef ASVIRT_CORTEX_M
 #include <sys/mman.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -47,6 +49,23 @@ void logcap_clear(struct logcap *l)
 	pthread_mutex_unlock(&l->mu);
 }
 
+#ifdef ASVIRT_CORTEX_M
+/* The target (tests/target) has no MMU to guard with: plain aligned RAM. */
+void *guarded_alloc(size_t size)
+{
+	void *p = aligned_alloc(4096, (size + 4095) & ~(size_t)4095);
+
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
+void guarded_free(void *p, size_t size)
+{
+	(void)size;
+	free(p);
+}
+#else
 void *guarded_alloc(size_t size)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -78,11 +97,15 @@ int wait_atleast(unsigned int *v, unsigned int want, unsigned int ms)
 	}
 	return 0;
 }
+#endif
 
 unsigned long test_count(unsigned long full)
 {
 	const char *s = getenv("ASVIRT_TEST_SCALE");
 
+#ifdef ASVIRT_CORTEX_M
+	s = "tsan"; /* an emulated MCU, as slow as TSan: a tenth */
+#endif
 	if (s && !strcmp(s, "tsan"))
 		return full / 10 ? full / 10 : 1;
 	return full;
@@ -119,7 +142,11 @@ static int m_wait(void *ctx, uint32_t gen, uint32_t ms)
 {
 	(void)ctx;
 	(void)gen;
+#ifndef ASVIRT_CORTEX_M /* no sleep there: the caller's deadline is SysTick's */
 	usleep(ms * 1000u);
+#else
+	(void)ms;
+#endif
 	return -ASV_ETIMEDOUT;
 }
 
@@ -161,7 +188,7 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	struct msys_opts def = { 0 };
 	struct asv_remote_config rc;
 	struct asv_rsc_config cfg;
-	uint8_t table[512];
+	uint8_t table[512] __attribute__((aligned(8))); /* as a section is */
 	int n, err;
 
 	if (!o)
@@ -225,6 +252,7 @@ bool msys_event_idx_default(void)
 	return !s || strcmp(s, "0") != 0;
 }
 
+#ifndef ASVIRT_CORTEX_M
 int test_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 {
 	struct asv_vsys_config c = *cfg;
@@ -233,6 +261,7 @@ int test_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg)
 		c.no_event_idx = true;
 	return asv_vsys_start(s, &c);
 }
+#endif
 
 bool vring_asks_notify(const struct asv_vring *vr, bool driver)
 {

@@ -22,7 +22,12 @@
 #include "asvirt/host.h"
 #include "asvirt/remote.h"
 #include "asvirt/rproc.h"
+#ifdef ASVIRT_CORTEX_M
+/* On the target (tests/target): no POSIX port; its clock is SysTick. */
+uint64_t asv_posix_now_ms(void);
+#else
 #include "asvirt/vsys.h"
+#endif
 
 /* ---- log capture ---- */
 #define LOGCAP_LINES 64
@@ -63,9 +68,11 @@ bool msys_event_idx_default(void);
  * peer would read it: the flag clear, or under EVENT_IDX its event index at
  * the next entry it has not consumed. @driver: the host's side of the ring.
  */
+#ifndef ASVIRT_CORTEX_M
 /* asv_vsys_start() with the default table offering EVENT_IDX as
  * msys_event_idx_default() says. */
 int test_vsys_start(struct asv_vsys *s, const struct asv_vsys_config *cfg);
+#endif
 bool vring_asks_notify(const struct asv_vring *vr, bool driver);
 
 /* Device address of the msys shared block (1 MiB). */

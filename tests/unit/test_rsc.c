@@ -9,7 +9,7 @@
 #include "asvirt/firmware.h"
 #include "harness.h"
 
-static uint8_t good[512];
+static uint8_t good[512] __attribute__((aligned(8))); /* as a section is */
 static int good_len;
 /* Offsets of the good table's entries: carveout "vdev0buffer", carveout
  * "trace0mem", trace "trace0", vdev. */
