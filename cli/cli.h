@@ -22,6 +22,7 @@ int cmd_stop(int argc, char **argv);
 int cmd_crash(int argc, char **argv);
 int cmd_fw_build(int argc, char **argv);
 int cmd_fw_check(int argc, char **argv);
+int cmd_conform(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 
 /*

@@ -15,6 +15,7 @@ static const struct cli_cmd cmds[] = {
 	{ "crash", "kill a firmware process (recovery test)", cmd_crash },
 	{ "fw-build", "build a firmware image from app sources", cmd_fw_build },
 	{ "fw-check", "check a firmware image", cmd_fw_check },
+	{ "conform", "check a firmware against what Linux expects", cmd_conform },
 	{ "bench", "measure latency, throughput and CPU cost against this machine's floors",
 	  cmd_bench },
 };

@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * asvirt conform's checks. The firmware runs in its own process through
+ * asvirt's process remoteproc (port/posix/proc.c, as asvirt up's daemon
+ * runs it); this side plays Linux's virtio_rpmsg_bus with asvirt's host.
+ * What the host sees is collected (channels from the name service, the
+ * host's own complaints, replies on a host endpoint) and each check turns
+ * it into PASS / FAIL / SKIP with the evidence. Waits bound how long we
+ * collect; no check passes because of a time.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "asvirt/proc.h"
+#include "asvirt/wire.h"
+#include "cli.h"
+#include "conform.h"
+
+#define MAX_CHANS 64
+#define REPLY_WAIT_MS 3000
+#define UNKNOWN_DST 0xc0deu
+#define MAX_PAYLOAD 496u /* 512-byte buffers less the 16-byte header */
+#define BURST_MAX 1024u
+
+struct chan_rec {
+	char name[ASV_RPMSG_NAME_SIZE];
+	uint32_t dst;
+	unsigned int created; /* announcements seen in this boot */
+	int present;
+};
+
+struct conform_state {
+	pthread_mutex_t mu;
+	struct asv_proc p;
+	struct chan_rec ch[MAX_CHANS];
+	unsigned int nch;
+	unsigned int events; /* channel events, to see them settle */
+	/* the host's complaints about the name service (first one kept) */
+	unsigned int ns_dup, ns_nonul;
+	char ns_dup_line[200], ns_nonul_line[200];
+	/* replies on our host endpoint */
+	unsigned int replies;
+	uint8_t reply[512];
+	size_t reply_len;
+	uint8_t seen[BURST_MAX]; /* burst: sequence numbers answered */
+};
+
+const char *conform_result_name(enum conform_result r)
+{
+	return r == CONFORM_PASS ? "PASS" : r == CONFORM_FAIL ? "FAIL" : "SKIP";
+}
+
+static void verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->result = r;
+	c->evidence[0] = 0;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void keep_line(unsigned int *count, char *line, size_t n, const char *msg)
+{
+	if (!(*count)++)
+		snprintf(line, n, "%s", msg);
+}
+
+/* The host's log: its name-service complaints are evidence. */
+static void cap_log(void *ctx, int level, const char *msg)
+{
+	struct conform_state *s = ctx;
+
+	(void)level;
+	pthread_mutex_lock(&s->mu);
+	if (strstr(msg, "already exists"))
+		keep_line(&s->ns_dup, s->ns_dup_line, sizeof(s->ns_dup_line), msg);
+	if (strstr(msg, "without NUL"))
+		keep_line(&s->ns_nonul, s->ns_nonul_line, sizeof(s->ns_nonul_line), msg);
+	pthread_mutex_unlock(&s->mu);
+}
+
+static void on_channel(struct asv_host *h, struct asv_channel *ch, bool created, void *priv)
+{
+	struct conform_state *s = priv;
+	unsigned int i;
+
+	(void)h;
+	pthread_mutex_lock(&s->mu);
+	s->events++;
+	for (i = 0; i < s->nch; i++)
+		if (s->ch[i].dst == ch->dst && !strncmp(s->ch[i].name, ch->name, sizeof(ch->name)))
+			break;
+	if (i == s->nch && i < MAX_CHANS) {
+		memcpy(s->ch[i].name, ch->name, sizeof(s->ch[i].name));
+		s->ch[i].name[sizeof(s->ch[i].name) - 1] = 0;
+		s->ch[i].dst = ch->dst;
+		s->nch++;
+	}
+	if (i < MAX_CHANS) {
+		s->ch[i].present = created;
+		if (created)
+			s->ch[i].created++;
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+static int rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv)
+{
+	struct conform_state *s = priv;
+	uint32_t seq;
+
+	(void)ept;
+	(void)src;
+	pthread_mutex_lock(&s->mu);
+	s->replies++;
+	s->reply_len = len < sizeof(s->reply) ? len : sizeof(s->reply);
+	memcpy(s->reply, data, s->reply_len);
+	if (len == 8 && !memcmp(data, "BRST", 4)) {
+		memcpy(&seq, (uint8_t *)data + 4, 4);
+		if (seq < BURST_MAX && s->seen[seq] < 255)
+			s->seen[seq]++;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static unsigned int get_u(struct conform_state *s, const unsigned int *v)
+{
+	unsigned int x;
+
+	pthread_mutex_lock(&s->mu);
+	x = *v;
+	pthread_mutex_unlock(&s->mu);
+	return x;
+}
+
+static unsigned int present_count(struct conform_state *s)
+{
+	unsigned int i, n = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nch; i++)
+		n += s->ch[i].present ? 1u : 0u;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+/* Collect announcements until @want channels are there (0: at least one)
+ * and nothing changed for 300 ms, or @ms passed. */
+static void settle(struct conform_state *s, unsigned int want, unsigned int ms)
+{
+	uint64_t end = asv_posix_now_ms() + ms, quiet = 0;
+	unsigned int ev = get_u(s, &s->events), n;
+
+	while (asv_posix_now_ms() < end) {
+		usleep(10000);
+		n = present_count(s);
+		if (get_u(s, &s->events) != ev) {
+			ev = get_u(s, &s->events);
+			quiet = 0;
+			continue;
+		}
+		quiet += 10;
+		if (n >= (want ? want : 1u) && quiet >= 300)
+			return;
+	}
+}
+
+/* A host endpoint of our own (freed with the link if we leave it). */
+static struct asv_endpoint *open_ept(struct conform_state *s)
+{
+	struct asv_endpoint *e = NULL;
+	struct asv_host *h;
+	int err;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h)
+		e = asv_host_create_ept(h, "asvirt-conform", ASV_RPMSG_ADDR_ANY, rx_cb, s, &err);
+	asv_proc_unlock(&s->p);
+	return e;
+}
+
+static void close_ept(struct conform_state *s, struct asv_endpoint *e)
+{
+	asv_proc_lock(&s->p);
+	asv_host_destroy_ept(e);
+	asv_proc_unlock(&s->p);
+}
+
+static int send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
+		   size_t len)
+{
+	int err;
+
+	asv_proc_lock(&s->p);
+	err = asv_send_timeout(e, dst, d, len, REPLY_WAIT_MS);
+	asv_proc_unlock(&s->p);
+	return err;
+}
+
+/* Send @len bytes to @dst and wait for the reply: 0 when it is the same
+ * bytes, 1 when it differs (*@got its length), -1 when none came. */
+static int round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		      const uint8_t *d, size_t len, size_t *got)
+{
+	unsigned int before = get_u(s, &s->replies);
+	uint64_t end;
+	int same;
+
+	if (send_to(s, e, dst, d, len))
+		return -2;
+	end = asv_posix_now_ms() + REPLY_WAIT_MS;
+	while (get_u(s, &s->replies) == before) {
+		if (asv_posix_now_ms() > end)
+			return -1;
+		usleep(200);
+	}
+	pthread_mutex_lock(&s->mu);
+	*got = s->reply_len;
+	same = s->reply_len == len && !memcmp(s->reply, d, len);
+	pthread_mutex_unlock(&s->mu);
+	return same ? 0 : 1;
+}
+
+/* The first channel that answers a message with the same bytes. */
+static int find_echo(struct conform_state *s, struct asv_endpoint *e, uint32_t *dst, char *name)
+{
+	static const uint8_t probe[] = "asvirt-conform probe";
+	struct chan_rec ch[MAX_CHANS];
+	unsigned int i, n;
+	size_t got;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->nch;
+	memcpy(ch, s->ch, sizeof(ch));
+	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < n; i++) {
+		if (ch[i].present && !round_trip(s, e, ch[i].dst, probe, sizeof(probe), &got)) {
+			*dst = ch[i].dst;
+			memcpy(name, ch[i].name, ASV_RPMSG_NAME_SIZE);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void fill(uint8_t *b, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)(len * 7 + i);
+}
+
+static void check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c)
+{
+	uint8_t buf[MAX_PAYLOAD];
+	size_t len, got = 0;
+	int r;
+
+	for (len = 0; len <= MAX_PAYLOAD; len++) {
+		fill(buf, len);
+		r = round_trip(s, e, dst, buf, len, &got);
+		if (r == -2) {
+			verdict(c, CONFORM_FAIL, "%zu bytes: no tx buffer came back in %u ms", len,
+				REPLY_WAIT_MS);
+			return;
+		}
+		if (r == -1) {
+			verdict(c, CONFORM_FAIL, "%zu bytes: no answer in %u ms", len,
+				REPLY_WAIT_MS);
+			return;
+		}
+		if (r == 1) {
+			verdict(c, CONFORM_FAIL, "%zu bytes sent, %zu bytes came back%s", len, got,
+				got == len ? " (different bytes)" : "");
+			return;
+		}
+	}
+	verdict(c, CONFORM_PASS, NULL);
+}
+
+static void check_unknown(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			  struct conform_check *c)
+{
+	static const uint8_t lost[] = "to nobody", after[] = "still there?";
+	size_t got;
+	int i, err;
+
+	for (i = 0; i < 16; i++)
+		if ((err = send_to(s, e, UNKNOWN_DST, lost, sizeof(lost)))) {
+			verdict(c, CONFORM_FAIL, "message %d to 0x%x: no tx buffer came back (%s)",
+				i, UNKNOWN_DST, asv_strerror(err));
+			return;
+		}
+	if (round_trip(s, e, dst, after, sizeof(after), &got)) {
+		verdict(c, CONFORM_FAIL,
+			"after 16 messages to 0x%x, the echo channel no longer answers",
+			UNKNOWN_DST);
+		return;
+	}
+	verdict(c, CONFORM_PASS, NULL);
+}
+
+static void check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c)
+{
+	struct asv_host *h;
+	unsigned int n, i, got, missing = BURST_MAX, last = 0, stale = 0;
+	uint8_t m[8];
+	int err;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	n = h ? 2u * h->nbufs : 0;
+	asv_proc_unlock(&s->p);
+	if (n > BURST_MAX)
+		n = BURST_MAX;
+	pthread_mutex_lock(&s->mu);
+	memset(s->seen, 0, sizeof(s->seen));
+	pthread_mutex_unlock(&s->mu);
+	memcpy(m, "BRST", 4);
+	for (i = 0; i < n; i++) {
+		memcpy(m + 4, &i, 4);
+		if ((err = send_to(s, e, dst, m, sizeof(m)))) {
+			verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)", i,
+				n, asv_strerror(err));
+			return;
+		}
+	}
+	/* collect until all answered or no progress for REPLY_WAIT_MS */
+	for (;;) {
+		pthread_mutex_lock(&s->mu);
+		for (i = 0, got = 0, missing = BURST_MAX; i < n; i++) {
+			if (s->seen[i])
+				got++;
+			else if (missing == BURST_MAX)
+				missing = i;
+		}
+		pthread_mutex_unlock(&s->mu);
+		if (got == n)
+			break;
+		stale = got == last ? stale + 10 : 0;
+		last = got;
+		if (stale >= REPLY_WAIT_MS) {
+			verdict(c, CONFORM_FAIL,
+				"%u messages sent back to back, %u answered; first lost: #%u", n,
+				got, missing);
+			return;
+		}
+		usleep(10000);
+	}
+	verdict(c, CONFORM_PASS, NULL);
+}
+
+static void names_of(struct conform_state *s, char *out, size_t n, int present_only)
+{
+	unsigned int i;
+	size_t o = 0;
+
+	out[0] = 0;
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nch && o < n; i++)
+		if (!present_only || s->ch[i].present)
+			o += (size_t)snprintf(out + o, n - o, "%s%s:0x%x", o ? ", " : "",
+					      s->ch[i].name, s->ch[i].dst);
+	pthread_mutex_unlock(&s->mu);
+	if (!out[0])
+		snprintf(out, n, "none");
+}
+
+/* The address the channel @name has now (dynamic ones may change). */
+static uint32_t dst_of(struct conform_state *s, const char *name, uint32_t old)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nch; i++)
+		if (s->ch[i].present && !strcmp(s->ch[i].name, name))
+			old = s->ch[i].dst;
+	pthread_mutex_unlock(&s->mu);
+	return old;
+}
+
+static void check_restart(struct conform_state *s, unsigned int n, const char *echo, uint32_t dst,
+			  struct conform_check *c)
+{
+	static const uint8_t ping[] = "back?";
+	char why[256], names[300];
+	unsigned int want = present_count(s), i;
+	struct asv_endpoint *e;
+	size_t got;
+	int err;
+
+	for (i = 1; i <= n; i++) {
+		/* remoteproc's stop then start: the firmware stopped, the vdev
+		 * status reset, the firmware started, DRIVER_OK again */
+		asv_proc_stop(&s->p);
+		if ((err = asv_proc_start(&s->p, why, sizeof(why)))) {
+			verdict(c, CONFORM_FAIL, "restart %u: %s", i, why);
+			return;
+		}
+		settle(s, want, 5000);
+		if (present_count(s) != want) {
+			names_of(s, names, sizeof(names), 1);
+			{
+				verdict(c, CONFORM_FAIL, "restart %u: %u of %u channels back (%s)",
+					i, present_count(s), want, names);
+				return;
+			}
+		}
+		if (echo) {
+			e = open_ept(s);
+			dst = dst_of(s, echo, dst);
+			err = e ? round_trip(s, e, dst, ping, sizeof(ping), &got) : -3;
+			if (e)
+				close_ept(s, e);
+			if (err) {
+				verdict(c, CONFORM_FAIL,
+					"restart %u: the echo channel does not answer", i);
+				return;
+			}
+		}
+	}
+	verdict(c, CONFORM_PASS, NULL);
+}
+
+static void check_rsc(const char *fw, struct conform_check *c)
+{
+	struct asv_fw_image img;
+	char why[256], *text = NULL, *line, *save = NULL;
+	size_t len = 0, o = 0;
+	FILE *f;
+
+	if (asv_fw_image_load(&img, fw, why, sizeof(why))) {
+		verdict(c, CONFORM_FAIL, "%s", why);
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (!f) {
+		asv_fw_image_free(&img);
+		{
+			verdict(c, CONFORM_SKIP, "out of memory");
+			return;
+		}
+	}
+	fw_linux_check(img.table, img.table_size, f);
+	fclose(f);
+	asv_fw_image_free(&img);
+	c->result = CONFORM_PASS;
+	c->evidence[0] = 0;
+	/* the REFUSE and broken lines are the evidence */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, "REFUSE") && !strstr(line, "broken"))
+			continue;
+		c->result = CONFORM_FAIL;
+		if (o < sizeof(c->evidence))
+			o += (size_t)snprintf(c->evidence + o, sizeof(c->evidence) - o, "%s%s",
+					      o ? "; " : "", line + strspn(line, " "));
+	}
+	free(text);
+}
+
+enum {
+	C_RSC,
+	C_DRIVER_OK,
+	C_NS_ONCE,
+	C_NS_NAME,
+	C_SIZES,
+	C_UNKNOWN,
+	C_BURST,
+	C_RESTART,
+};
+
+static const struct conform_check checks[CONFORM_NCHECKS] = {
+	[C_RSC] = { .id = "boot.rsc_table",
+		    .rule = "the resource table is one Linux boots, every device working",
+		    .source = "drivers/remoteproc/remoteproc_core.c rproc_handle_resources" },
+	[C_DRIVER_OK] = { .id = "boot.driver_ok",
+			  .rule = "nothing is announced or used before the host sets DRIVER_OK",
+			  .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_probe" },
+	[C_NS_ONCE] = { .id = "ns.once",
+			.rule = "each channel is announced once per boot",
+			.source = "drivers/rpmsg/virtio_rpmsg_bus.c __rpmsg_create_channel" },
+	[C_NS_NAME] = { .id = "ns.name",
+			.rule = "channel names are NUL-terminated within 32 bytes",
+			.source = "drivers/rpmsg/rpmsg_ns.c rpmsg_ns_cb" },
+	[C_SIZES] = { .id = "msg.sizes",
+		      .rule = "payloads of 0..496 bytes come back whole (echo channel)",
+		      .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw" },
+	[C_UNKNOWN] = { .id = "msg.unknown_dst",
+			.rule =
+			    "messages to an unknown address are dropped, the ring keeps working",
+			.source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
+	[C_BURST] = { .id = "msg.burst",
+		      .rule = "a burst of twice the buffers loses nothing accepted",
+		      .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw" },
+	[C_RESTART] = { .id = "life.restart",
+			.rule = "after remoteproc's stop/start the channels come back",
+			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
+};
+
+int conform_run(const struct conform_opts *o, struct conform_check *out, char *why, size_t whylen)
+{
+	struct conform_state *s = calloc(1, sizeof(*s));
+	struct asv_proc_config pc;
+	struct asv_endpoint *e = NULL;
+	char names[300], echo_name[ASV_RPMSG_NAME_SIZE];
+	unsigned int i, dup = 0;
+	uint32_t echo_dst = 0;
+	int echo = 0, booted = 0;
+	uint64_t t0;
+
+	if (!s)
+		return snprintf(why, whylen, "out of memory"), -1;
+	memcpy(out, checks, sizeof(checks));
+	pthread_mutex_init(&s->mu, NULL);
+	t0 = asv_posix_now_ms();
+	check_rsc(o->fw, &out[C_RSC]);
+	out[C_RSC].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.runner = o->runner;
+	pc.max_restarts = 0; /* a crash is a result here, not something to hide */
+	pc.log = cap_log;
+	pc.log_ctx = s;
+	pc.log_level = ASV_LOG_WARN;
+	pc.runner_log_level = "error"; /* the firmware's own complaints are not results */
+	pc.on_channel = on_channel;
+	pc.on_channel_priv = s;
+	t0 = asv_posix_now_ms();
+	if (asv_proc_init(&s->p, &pc, o->fw, why, whylen)) {
+		free(s);
+		return -1;
+	}
+	if (asv_proc_start(&s->p, why, whylen) == 0) {
+		booted = 1;
+		settle(s, 0, 5000);
+	}
+	for (i = C_DRIVER_OK; i < CONFORM_NCHECKS; i++)
+		if (!booted)
+			verdict(&out[i], CONFORM_FAIL, "the firmware did not boot: %s", why);
+
+	if (booted) {
+		verdict(
+		    &out[C_DRIVER_OK], CONFORM_SKIP,
+		    "not implemented yet: asvirt's host posts its buffers and sets DRIVER_OK in "
+		    "one step (asv_host_init), the window before it is not observed");
+		pthread_mutex_lock(&s->mu);
+		for (i = 0; i < s->nch; i++)
+			dup += s->ch[i].created > 1;
+		pthread_mutex_unlock(&s->mu);
+		names_of(s, names, sizeof(names), 0);
+		if (s->ns_dup || dup)
+			verdict(&out[C_NS_ONCE], CONFORM_FAIL, "channels %s; host: %s", names,
+				s->ns_dup ? s->ns_dup_line : "a channel announced twice");
+		else if (!present_count(s))
+			verdict(&out[C_NS_ONCE], CONFORM_FAIL, "no channel announced in 5 s");
+		else
+			verdict(&out[C_NS_ONCE], CONFORM_PASS, NULL);
+		if (s->ns_nonul)
+			verdict(&out[C_NS_NAME], CONFORM_FAIL, "channels %s; host: %s", names,
+				s->ns_nonul_line);
+		else
+			verdict(&out[C_NS_NAME], CONFORM_PASS, NULL);
+		out[C_NS_ONCE].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+
+		e = open_ept(s);
+		echo = e && !find_echo(s, e, &echo_dst, echo_name);
+		for (i = C_SIZES; i <= C_BURST; i++) {
+			t0 = asv_posix_now_ms();
+			if (!echo)
+				verdict(&out[i], CONFORM_SKIP,
+					"no channel answers a message with the same bytes");
+			else if (i == C_SIZES)
+				check_sizes(s, e, echo_dst, &out[i]);
+			else if (i == C_UNKNOWN)
+				check_unknown(s, e, echo_dst, &out[i]);
+			else
+				check_burst(s, e, echo_dst, &out[i]);
+			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+		}
+		if (e)
+			close_ept(s, e);
+		t0 = asv_posix_now_ms();
+		check_restart(s, o->restarts, echo ? echo_name : NULL, echo_dst, &out[C_RESTART]);
+		out[C_RESTART].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+	}
+	asv_proc_stop(&s->p);
+	asv_proc_destroy(&s->p);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return 0;
+}

@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+# asvirt conform (cli/cmd_conform.c) and its tests: the built-in images must
+# pass every check, each broken image (tests/firmware/bad_*.c) fail its own.
+target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
+
+if(ASVIRT_TESTS)
+  foreach(bad bad_ns_twice bad_ns_name bad_trunc256)
+    string(REPLACE "_" "-" img "asvirt-test-${bad}")
+    asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
+    target_link_libraries(${img} PRIVATE Threads::Threads)
+    list(APPEND conform_bad_images ${img})
+  endforeach()
+  add_custom_target(conform_test_images ALL DEPENDS ${conform_bad_images})
+  add_test(NAME test_conform COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/test_conform.sh
+    $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+  set_tests_properties(test_conform PROPERTIES TIMEOUT 600)
+endif()
