@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # asvirt: the README's entry points.
 #   make demo    install what is missing, build, run the virtual AMP demo
+#   make install PREFIX=/usr/local DESTDIR=
+#                the command, library, headers, firmware, man pages
 #   make check   every test: lint, unit/protocol/concurrency/hostile/process
 #                tests under the plain, ASan+UBSan and TSan builds, the
 #                fuzzers, and the QEMU kernel suites (x86_64 and ARM)
@@ -8,7 +10,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
+.PHONY: all deps build install demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
 	check-qemu qemu clean fuzz check-fuzz
 
 all: build
@@ -19,6 +21,11 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# CMake's install rules (cmake/install.cmake says what goes where).
+PREFIX ?= /usr/local
+install: build
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
 demo: build
 	./$(BUILD)/asvirt demo

@@ -41,6 +41,10 @@ int cmd_up_linux(int argc, char **argv);
 int cli_find_firmware(const char *app, char *out, size_t n);
 /* The built-in Cortex-M image of @app (FIRMWARE_DIR/cortex-m/asvirt-APP.elf). */
 int cli_find_cm_firmware(const char *app, char *out, size_t n);
+/* The installed public headers (PREFIX/include, next to PREFIX/bin/asvirt,
+ * holding asvirt/firmware.h): 0 with their directory in @out, or -1 (this
+ * asvirt runs from its build tree). */
+int cli_find_include(char *out, size_t n);
 /* asvirt up's runtime directory: $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt
  * or /tmp/asvirt-UID. */
 void cli_default_rundir(char *out, size_t n);

@@ -5,6 +5,7 @@
  * load and check a firmware image as `asvirt up` would.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ static int cm_build_prefix(char **av, int *n)
 int cmd_fw_build(int argc, char **argv)
 {
 	const char *cc = getenv("CC"), *out = NULL;
-	char **av;
+	char **av, inc[PATH_MAX + 2];
 	int i, n = 0, nsrc = 0, st;
 	pid_t pid;
 
@@ -92,9 +93,15 @@ int cmd_fw_build(int argc, char **argv)
 	av[n++] = "-std=gnu11";
 	av[n++] = "-Wall";
 	av[n++] = "-Wl,-Bsymbolic";
-	av[n++] = "-I" ASVIRT_SOURCE_DIR "/core/include";
-	av[n++] = "-I" ASVIRT_SOURCE_DIR "/apps/include";
-	av[n++] = "-I" ASVIRT_SOURCE_DIR "/firmware/include";
+	/* installed: PREFIX/include; in the build tree: the sources' */
+	memcpy(inc, "-I", 2);
+	if (!cli_find_include(inc + 2, sizeof(inc) - 2)) {
+		av[n++] = inc;
+	} else {
+		av[n++] = "-I" ASVIRT_SOURCE_DIR "/core/include";
+		av[n++] = "-I" ASVIRT_SOURCE_DIR "/apps/include";
+		av[n++] = "-I" ASVIRT_SOURCE_DIR "/firmware/include";
+	}
 sources:
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {

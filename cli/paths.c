@@ -84,6 +84,16 @@ int cli_find_cm_firmware(const char *app, char *out, size_t n)
 	return try_path(out, n, self, rel);
 }
 
+int cli_find_include(char *out, size_t n)
+{
+	char self[PATH_MAX], h[PATH_MAX + 32];
+
+	if (self_dir(self, sizeof(self)) ||
+	    try_path(h, sizeof(h), self, "../include/asvirt/firmware.h"))
+		return -1;
+	return snprintf(out, n, "%s/../include", self) < (int)n ? 0 : -1;
+}
+
 void cli_default_rundir(char *out, size_t n)
 {
 	const char *e = getenv("ASVIRT_RUNTIME_DIR"), *x = getenv("XDG_RUNTIME_DIR");

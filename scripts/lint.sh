@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-files=$(git ls-files 'core/*.[ch]' 'port/posix/*.[ch]' 'port/cortex-m/*.[ch]' 'apps/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.[ch]' 'firmware/*.[ch]' 'fuzz/*.[ch]' 'tests/perf/*.[ch]' 'tests/qemu/*.[ch]' 'tests/target/*.[ch]' 2>/dev/null || true)
+files=$(git ls-files 'core/*.[ch]' 'port/posix/*.[ch]' 'port/cortex-m/*.[ch]' 'apps/*.[ch]' 'cli/*.[ch]' 'tests/unit/*.[ch]' 'bench/*.[ch]' 'firmware/*.[ch]' 'fuzz/*.[ch]' 'tests/perf/*.[ch]' 'tests/qemu/*.[ch]' 'tests/target/*.[ch]' 'tests/install/*.[ch]' 2>/dev/null || true)
 bad=0
 for f in $files; do
 	if ! clang-format --dry-run --Werror "$f" 2>/dev/null; then
