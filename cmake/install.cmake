@@ -9,7 +9,7 @@
 #   libexec/asvirt/asvirt-fw-runner, lib/asvirt/firmware/ (cortex-m/)
 #                           where the installed command looks, relative to
 #                           its own directory (cli/paths.c)
-#   share/man/man1/
+#   share/man/man1/, share/bash-completion/completions/asvirt
 #
 # (lib/ is CMAKE_INSTALL_LIBDIR for the libraries, e.g. lib/x86_64-linux-gnu
 # under Debian's /usr; the runner and images stay in lib/asvirt/.)
@@ -100,5 +100,8 @@ if(ASVIRT_CORTEX_M)
   install(FILES ${ASVIRT_CM_DIR}/asvirt-echo.elf ${ASVIRT_CM_DIR}/asvirt-client-sample.elf
     ${ASVIRT_CM_DIR}/asvirt-bench-source.elf DESTINATION lib/asvirt/firmware/cortex-m COMPONENT bin)
 endif()
+
+install(FILES ${PROJECT_SOURCE_DIR}/completion/asvirt
+  DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions COMPONENT bin)
 
 include(${PROJECT_SOURCE_DIR}/cmake/man.cmake)

@@ -38,6 +38,7 @@ if [ "$CM" = ON ]; then
 	check "only the apps' Cortex-M images installed" \
 		test "$(ls "$R/lib/asvirt/firmware/cortex-m" | wc -l)" -eq 3
 fi
+check "bash completion" test -f "$R/share/bash-completion/completions/asvirt"
 
 so=$(find "$R" -name 'libasvirt.so.*.*.*' | head -1)
 LIBDIR=$(dirname "${so:-$R/lib/x}")
