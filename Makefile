@@ -5,13 +5,14 @@
 #                the command, library, headers, firmware, man pages
 #   make check   every test: lint, unit/protocol/concurrency/hostile/process
 #                tests under the plain, ASan+UBSan and TSan builds, the
-#                fuzzers, and the QEMU kernel suites (x86_64 and ARM)
+#                fuzzers, the QEMU kernel suites (x86_64 and ARM) and the
+#                Debian packages (scripts/check-deb.sh)
 JOBS ?= $(shell nproc)
 BUILD ?= build
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build install demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
-	check-qemu qemu clean fuzz check-fuzz
+	check-qemu qemu clean fuzz check-fuzz check-deb
 
 all: build
 
@@ -100,10 +101,16 @@ fuzz: $(addprefix build-fuzz/,$(FUZZERS))
 check-fuzz:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
+# The Debian packages: build, lintian, install (a throwaway root; as root
+# with CHECK_DEB_FLAGS=--dpkg: dpkg -i), asvirt demo from the package, DKMS
+# against the QEMU suite's x86_64 kernel tree (after check-qemu: cached).
+check-deb:
+	@scripts/check-deb.sh $(CHECK_DEB_FLAGS)
+
 check-qemu-arm:
 	@$(MAKE) --no-print-directory check-qemu ARCH=arm
 
-check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm
+check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm check-deb
 	@echo "make check: all suites passed"
 
 clean:

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # Install the Debian packages asvirt needs, only those missing.
-# Usage: scripts/deps.sh [build|check|qemu|arm|cortexm|bench]...
+# Usage: scripts/deps.sh [build|check|qemu|arm|cortexm|bench|deb]...
 # (arm: what `make check-qemu ARCH=arm` needs on top of qemu; the armhf
 # busybox-static comes from a private apt configuration, see qemu/lib.sh;
 # cortexm: the Cortex-M board, firmware images for QEMU's mps2-an386 built
@@ -14,6 +14,7 @@ pkgs_qemu="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev 
 pkgs_arm="$pkgs_qemu gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm"
 pkgs_cortexm="gcc-arm-none-eabi binutils-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm gdb-multiarch"
 pkgs_bench="gnuplot-nox"
+pkgs_deb="$pkgs_build dpkg-dev debhelper dh-dkms dkms lintian fakeroot kmod"
 
 want=""
 for set in "${@:-build}"; do
@@ -24,6 +25,7 @@ for set in "${@:-build}"; do
 	arm) want="$want $pkgs_arm" ;;
 	cortexm) want="$want $pkgs_cortexm" ;;
 	bench) want="$want $pkgs_bench" ;;
+	deb) want="$want $pkgs_deb" ;;
 	*) echo "deps.sh: unknown set '$set'" >&2; exit 2 ;;
 	esac
 done
