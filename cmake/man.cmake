@@ -25,6 +25,7 @@ set(ASVIRT_MAN_COMMANDS
   "crash|kill a firmware process (recovery test)"
   "fw-build|build a firmware image from app sources"
   "fw-check|check a firmware image"
+  "conform|check a firmware against what Linux expects"
   "bench|measure latency, throughput and CPU cost")
 
 set(_pages ${ASVIRT_MAN_DIR}/asvirt.1)

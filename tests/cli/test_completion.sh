@@ -39,7 +39,12 @@ expect() { # name, expected, words...
 	if [ "$got" = "$want" ]; then ok "$name"; else bad "$name: got '$got', want '$want'"; fi
 }
 
-expect "subcommands" "--help apps bench crash demo fw-build fw-check log status stop up" asvirt ""
+# every command `asvirt --help` lists, so a new one cannot be left out
+cmds=$("$ASVIRT" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
+want=$(printf '%s\n' --help $cmds | sort | tr '\n' ' ' | sed 's/ $//')
+check "asvirt --help lists commands" test -n "$cmds"
+expect "subcommands" "$want" asvirt ""
+expect "conform options" "--help --json --junit --quick --restarts" asvirt conform --
 expect "subcommand prefix" "fw-build fw-check" asvirt fw
 expect "demo options" "--count --help --log-level --process --target --timeout --verbose" asvirt demo --
 expect "status options" "--help --json --runtime-dir" asvirt status --
@@ -55,6 +60,7 @@ touch "$RT/fw/a.so" "$RT/fw/b.elf" "$RT/fw/notes.txt" "$RT/fw/c.c"
 expect "up: firmware files" "$RT/fw/a.so $RT/fw/b.elf $RT/fw/sub" asvirt up "$RT/fw/"
 expect "up: after options" "$RT/fw/a.so $RT/fw/b.elf $RT/fw/sub" asvirt up -d --watchdog 500 "$RT/fw/"
 expect "fw-check: firmware files" "$RT/fw/a.so $RT/fw/b.elf $RT/fw/sub" asvirt fw-check "$RT/fw/"
+expect "conform: firmware files" "$RT/fw/a.so $RT/fw/b.elf $RT/fw/sub" asvirt conform "$RT/fw/"
 expect "fw-build: C sources" "$RT/fw/c.c $RT/fw/sub" asvirt fw-build "$RT/fw/"
 expect "--runtime-dir: directories" "$RT/fw/sub" asvirt status --runtime-dir "$RT/fw/"
 
