@@ -5,6 +5,11 @@
  * the ratio B/A, and whether the two differ beyond their spreads. Any
  * array of rows with a "key" and a "figure" (or a "fault" and what was
  * "measured") takes part, so a new kind of row needs nothing here.
+ *
+ * A row whose two figures differ while the machine itself changed between
+ * the runs (its floor moved the same way) is weighed by its "relative"
+ * figure (format 2): each window over the floor measured right around it,
+ * with its spread. A run without it (format 1) is compared as before.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -23,6 +28,8 @@ struct cmp_row {
 	struct cmp_range fig;
 	struct cmp_range floor; /* its physical floor in the same run, if has_floor */
 	int has_floor;
+	struct cmp_range rel; /* figure / floor of the same phase, if has_rel */
+	int has_rel;
 	int higher_is_better;
 };
 
@@ -75,6 +82,11 @@ static int row_read(struct json_object *o, struct cmp_row *out)
 	    json_object_is_type(v, json_type_object)) {
 		range_read(v, &out->floor);
 		out->has_floor = 1;
+	}
+	if (json_object_object_get_ex(o, "relative", &v) &&
+	    json_object_is_type(v, json_type_object)) {
+		range_read(v, &out->rel);
+		out->has_rel = 1;
 	}
 	out->higher_is_better =
 	    json_object_object_get_ex(fig, "higher_is_better", &v) && json_object_get_boolean(v);
@@ -148,7 +160,7 @@ static void side(const struct cmp_row *r)
 	printf(" %8s %-17s", fmt(r->fig.med, a, sizeof(a)), range);
 }
 
-enum verdict { SAME, DIFFERS, FLOOR_DIFFERS, MISSING, FAULT, NVERDICTS };
+enum verdict { SAME, SAME_REL, DIFFERS, FLOOR_DIFFERS, MISSING, FAULT, NVERDICTS };
 
 /* Within each other's spreads: the two min-max ranges overlap. */
 static int overlap(const struct cmp_range *a, const struct cmp_range *b)
@@ -156,10 +168,22 @@ static int overlap(const struct cmp_range *a, const struct cmp_range *b)
 	return a->min <= b->max && b->min <= a->max;
 }
 
+/* Did the floor move from A to B the way the figure did (a machine that got
+ * slower makes round trips longer and streams slower alike)? */
+static int floor_moved_along(const struct cmp_row *a, const struct cmp_row *b)
+{
+	double f = b->floor.med - a->floor.med, g = b->fig.med - a->fig.med;
+
+	return a->has_floor && b->has_floor && a->floor.med > 0 && (f > 0) == (g > 0) && f != 0;
+}
+
 /*
  * Same: the difference is within the spreads of the two runs. A row that
- * differs while its floor differs too was measured on a machine that
- * changed between the runs: say so, it is no A/B of asvirt.
+ * differs while its floor moved the same way was measured on a machine
+ * that changed between the runs: when both runs have each window's ratio
+ * to its own floor and those ranges overlap, asvirt did the same on both
+ * (said so, with the floor's B/A); otherwise, when the floor differs
+ * beyond its spreads, say so: it is no A/B of asvirt.
  */
 static enum verdict judge(const struct cmp_row *a, const struct cmp_row *b, char *why, size_t n)
 {
@@ -181,6 +205,11 @@ static enum verdict judge(const struct cmp_row *a, const struct cmp_row *b, char
 		return SAME;
 	}
 	dir = (b->fig.med > a->fig.med) == (a->higher_is_better != 0) ? "better" : "worse";
+	if (a->has_rel && b->has_rel && floor_moved_along(a, b) && overlap(&a->rel, &b->rel)) {
+		snprintf(why, n, "same relative to its floor (floor B/A %.2f)",
+			 b->floor.med / a->floor.med);
+		return SAME_REL;
+	}
 	if (a->has_floor && b->has_floor && !overlap(&a->floor, &b->floor) && a->floor.med > 0) {
 		snprintf(why, n, "differs: B %s; its floor too (B/A %.2f)", dir,
 			 b->floor.med / a->floor.med);
@@ -193,7 +222,7 @@ static enum verdict judge(const struct cmp_row *a, const struct cmp_row *b, char
 static void line(const char *key, const struct cmp_row *a, const struct cmp_row *b,
 		 unsigned int *count)
 {
-	char why[64];
+	char why[80];
 	enum verdict v = judge(a, b, why, sizeof(why));
 
 	count[v]++;
@@ -217,7 +246,9 @@ int bench_compare(const char *fa, const char *fb)
 		goto out;
 	printf("A = %s, B = %s: each row's figure (median, min-max of its windows), B/A,\n"
 	       "and \"same\" when the two min-max ranges overlap; a row that differs while its\n"
-	       "physical floor (same run, same phase) differs too says so: the machine changed\n",
+	       "physical floor (same run, same phase) differs too says so: the machine changed;\n"
+	       "\"same relative to its floor\": the figures differ, the floor moved the same\n"
+	       "way, and each window's ratio to the floor around it agrees within the spreads\n",
 	       fa, fb);
 	printf("  %-34s %8s %-17s %8s %-17s %6s  %s\n", "row", "A", "min-max", "B", "min-max",
 	       "B/A", "verdict");
@@ -226,10 +257,12 @@ int bench_compare(const char *fa, const char *fb)
 	for (i = 0; i < b.n; i++)
 		if (!find(&a, b.rows[i].key))
 			line(b.rows[i].key, NULL, &b.rows[i], count);
-	printf("%u rows: %u same, %u differ, %u differ with their floor, %u only on one side, "
-	       "%u measurement faults\n",
-	       count[SAME] + count[DIFFERS] + count[FLOOR_DIFFERS] + count[MISSING] + count[FAULT],
-	       count[SAME], count[DIFFERS], count[FLOOR_DIFFERS], count[MISSING], count[FAULT]);
+	printf("%u rows: %u same, %u same relative to their floor, %u differ, %u differ with their "
+	       "floor, %u only on one side, %u measurement faults\n",
+	       count[SAME] + count[SAME_REL] + count[DIFFERS] + count[FLOOR_DIFFERS] +
+		   count[MISSING] + count[FAULT],
+	       count[SAME], count[SAME_REL], count[DIFFERS], count[FLOOR_DIFFERS], count[MISSING],
+	       count[FAULT]);
 	rc = 0;
 out:
 	if (a.doc)

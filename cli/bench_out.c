@@ -72,13 +72,14 @@ static void print_rtt(const struct results *r)
 {
 	int m, i;
 
-	printf("round trip host -> remote (echo) -> host, ns. p50: median of %d batches, with\n"
-	       "the batches' min-max; p99, p99.9: medians over the batches. floor: the row's\n"
-	       "own, in %d windows right before and %d right after it (median, min-max):\n"
-	       "semaphore rows, the semaphore ping-pong with both threads on one CPU or,\n"
-	       "once the p50 reaches it, one on each (the placement the row shows); others,\n"
-	       "the spin ping-pong. ratio = p50 / floor; vs threads = p50 / semaphore p50\n",
-	       BENCH_WINDOWS, BENCH_FLOOR_WINDOWS, BENCH_FLOOR_WINDOWS);
+	printf("round trip host -> remote (echo) -> host, ns. p50: median of %d batches, one\n"
+	       "per pass over all rows (spread over the run), with the batches' min-max;\n"
+	       "p99, p99.9: medians over the batches. floor: the row's own, right before and\n"
+	       "right after each batch (median, min-max): semaphore rows, the semaphore\n"
+	       "ping-pong with both threads on one CPU or, once the p50 reaches it, one on\n"
+	       "each (the placement the row shows); others, the spin ping-pong. ratio: the\n"
+	       "median of each batch's p50 / its own floor; vs threads = p50 / semaphore p50\n",
+	       BENCH_WINDOWS);
 	printf("  %-10s %5s %8s %-15s %8s %8s %9s  %-14s %8s %-15s %7s %7s  %s\n", "mode", "bytes",
 	       "p50", "min-max", "p99", "p99.9", "max", "floor", "p50", "min-max", "ratio",
 	       "vs thr", "note");
@@ -98,8 +99,7 @@ static void print_rtt(const struct results *r)
 			snprintf(b, sizeof(b), "%.0f-%.0f", fl->min, fl->max);
 			printf("%8.0f %-15s %8.0f %8.0f %9.0f  %-9s %8.0f %-15s %6.2fx ",
 			       row->l.p50, a, row->l.p99, row->l.p999, row->l.max,
-			       bench_floor_name(row->floor.kind), fl->med, b,
-			       fl->med > 0 ? row->l.p50 / fl->med : 0);
+			       bench_floor_name(row->floor.kind), fl->med, b, row->rel.med);
 			if (m == MODE_PROCESS && r->rtt[MODE_SEM][i].l.p50 > 0)
 				printf("%6.2fx", row->l.p50 / r->rtt[MODE_SEM][i].l.p50);
 			else
@@ -113,9 +113,11 @@ static void print_tput(const struct results *r)
 	int m, i, k, z;
 
 	printf("\none-way throughput remote -> host (every payload byte written by the sender\n"
-	       "and read by the receiver): median of %d windows, with their min-max; ratios to\n"
-	       "the row's own floors (right before and after it): msg/s to the 16-byte SPSC\n"
-	       "ring, bytes/s to the 512-byte SPSC ring across cores and to memcpy\n",
+	       "and read by the receiver): median of %d windows, one per pass over all rows\n"
+	       "(spread over the run), with their min-max; ratios to the row's own floors\n"
+	       "(right before and after each window): msg/s to the 16-byte SPSC ring, bytes/s\n"
+	       "to the 512-byte SPSC ring across cores (the median of each window's ratio to\n"
+	       "its own) and to memcpy\n",
 	       BENCH_WINDOWS);
 	printf("  %-10s %5s %4s %-9s %8s %-13s %8s %7s %7s %7s %7s %7s %6s %6s %8s  %s\n", "mode",
 	       "bytes", "epts", "buffers", "M msg/s", "min-max", "MB/s", "vs SPSC", "vs xcor",
@@ -142,7 +144,7 @@ static void print_tput(const struct results *r)
 					    "%6.3f %6.3f ",
 					    t->msg_s / 1e6, a, t->bytes_s / 1e6,
 					    100.0 * t->msg_s / row->fl[0].all.med,
-					    100.0 * t->bytes_s / row->fl[1].all.med,
+					    100.0 * row->rel.med,
 					    100.0 * t->bytes_s / row->fl[2].all.med, t->host_cpu_ns,
 					    t->remote_cpu_ns, t->remote_kicks, t->host_kicks);
 					if (m == MODE_PROCESS && t->msg_s > 0)
@@ -156,10 +158,10 @@ static void print_tput(const struct results *r)
 	       " sender's wake-ups); thr/proc: the process figures come from the bench-source\n"
 	       " firmware, which sends from its receive callback; the same firmware on threads\n"
 	       " with semaphore interrupts, measured window by window in turn with it, over the\n"
-	       " process figure: 1.5x = 1.5 times slower. note: \"floor moved\" = in each of\n"
-	       " the row's measurements (up to %d), a floor's median after the row differed\n"
-	       " from its median before by more than its own spread and 25%%, or its windows\n"
-	       " spanned more than 2x.)\n",
+	       " process figure: 1.5x = 1.5 times slower. note: \"floor moved\" = across a\n"
+	       " window of the row, taken up to %d times, a floor right after it differed from\n"
+	       " the floor right before it by more than 25%%; \"N tries\": a window was taken\n"
+	       " N times.)\n",
 	       BENCH_TRIES);
 }
 
@@ -244,11 +246,18 @@ static struct json_object *floor_json(const struct row_floor *f, int decimals)
  * the row is a result.
  */
 static int row_json(struct json_object *o, const char *key, const struct row_check *ck,
-		    struct json_object *figure, const struct row_floor *floor)
+		    struct json_object *figure, const struct row_floor *floor,
+		    const struct fig *rel, int higher_is_better, const struct row_windows *win)
 {
-	struct json_object *fl = fig_json(&floor->all, 0);
+	struct json_object *fl = fig_json(&floor->all, 0), *at = json_object_new_array();
+	struct json_object *re;
+	unsigned int w;
 
 	add_str(o, "key", key);
+	/* when each window ran (s from the start): spread over the run */
+	for (w = 0; w < BENCH_WINDOWS; w++)
+		json_object_array_add(at, cli_json_fixed(win->at_s[w], 3));
+	json_object_object_add(o, "window_at_s", at);
 	/* the floor --compare weighs a difference against */
 	add_str(fl, "name", bench_floor_name(floor->kind));
 	json_object_object_add(o, "floor_figure", fl);
@@ -261,6 +270,11 @@ static int row_json(struct json_object *o, const char *key, const struct row_che
 	}
 	json_object_object_add(o, "fault", NULL);
 	json_object_object_add(o, "figure", figure);
+	/* each window over the floor of its own phase (--compare weighs a row
+	 * against it when the floor moved between two runs) */
+	re = figure_json("ratio_to_floor", "x", rel, 6, higher_is_better);
+	add_str(re, "floor", bench_floor_name(floor->kind));
+	json_object_object_add(o, "relative", re);
 	return 1;
 }
 
@@ -281,7 +295,7 @@ static struct json_object *floors_json(const struct results *r)
 static struct json_object *rtt_json(const struct results *r, int m, int i)
 {
 	const struct rtt_row *row = &r->rtt[m][i];
-	double fl = row->floor.all.med, thr = r->rtt[MODE_SEM][i].l.p50;
+	double thr = r->rtt[MODE_SEM][i].l.p50;
 	struct json_object *o = json_object_new_object();
 	char key[96];
 
@@ -289,10 +303,11 @@ static struct json_object *rtt_json(const struct results *r, int m, int i)
 	add_str(o, "mode", r->modes[m].name);
 	json_object_object_add(o, "bytes", json_object_new_uint64(bench_sizes[i]));
 	json_object_object_add(o, "floor", floor_json(&row->floor, 0));
-	if (!row_json(o, key, &row->ck, figure_json("p50", "ns", &row->p50, 0, 0), &row->floor))
+	if (!row_json(o, key, &row->ck, figure_json("p50", "ns", &row->p50, 0, 0), &row->floor,
+		      &row->rel, 0, &row->win))
 		return o;
 	json_object_object_add(o, "latency", lat_json(&row->l));
-	add_num(o, "p50_ratio_to_floor", fl > 0 ? row->l.p50 / fl : 0, 3);
+	add_num(o, "p50_ratio_to_floor", row->rel.med, 3);
 	add_num(o, "p50_ratio_to_threads", thr > 0 ? row->l.p50 / thr : 0, 3);
 	return o;
 }
@@ -315,12 +330,12 @@ static struct json_object *tput_json(const struct results *r, int m, int i, int 
 				       floor_json(&row->fl[f], 0));
 	json_object_object_add(o, "floors", fl);
 	if (!row_json(o, key, &row->ck, figure_json("msg_per_s", "msg/s", &row->msg_s, 0, 1),
-		      &row->fl[1]))
+		      &row->fl[1], &row->rel, 1, &row->win))
 		return o;
 	add_num(o, "msg_per_s", t->msg_s, 0);
 	add_num(o, "bytes_per_s", t->bytes_s, 0);
 	add_num(o, "ratio_to_spsc", t->msg_s / row->fl[0].all.med, 4);
-	add_num(o, "ratio_to_xcore", t->bytes_s / row->fl[1].all.med, 4);
+	add_num(o, "ratio_to_xcore", row->rel.med, 4);
 	add_num(o, "ratio_to_memcpy", t->bytes_s / row->fl[2].all.med, 4);
 	add_num(o, "host_cpu_ns_per_msg", t->host_cpu_ns, 1);
 	add_num(o, "remote_cpu_ns_per_msg", t->remote_cpu_ns, 1);
@@ -337,6 +352,7 @@ void bench_print_json(const struct results *r)
 			   *tp = json_object_new_array();
 	int m, i, k, z;
 
+	json_object_object_add(o, "format", json_object_new_int(BENCH_JSON_FORMAT));
 	json_object_object_add(o, "data_path_locks",
 			       json_object_new_string(r->biased ? "biased" : "shared"));
 	json_object_object_add(o, "event_idx", json_object_new_boolean(bench_event_idx));

@@ -12,11 +12,20 @@
 
 struct cm_results;
 
-/* Windows (throughput) or batches (latency) per row; floor windows taken
- * right before and right after each row; measurements of a row at most. */
+/*
+ * Windows (throughput) or batches (latency) per row, taken in BENCH_WINDOWS
+ * passes over every row, so that a row's windows are spread over the whole
+ * run and their min-max covers its phases; each window between a
+ * measurement of the row's floors right before and right after it (the
+ * floors after one window serve as those before the next when nothing ran
+ * in between); measurements of one window at most (a window whose floor
+ * moved across it, or that went beyond that floor, is taken again).
+ */
 #define BENCH_WINDOWS 5
-#define BENCH_FLOOR_WINDOWS 3
 #define BENCH_TRIES 3
+/* Version of the JSON (2: interleaved windows, "relative" figures); the
+ * first had no "format" field. --compare reads both. */
+#define BENCH_JSON_FORMAT 2
 
 #define NSIZES 5
 extern const size_t bench_sizes[NSIZES]; /* 1, 16, 64, 256, 496 bytes */
@@ -37,32 +46,47 @@ struct mode {
 struct row_floor {
 	enum floor_kind kind;
 	struct fig before, after, all;
-	int moved; /* fig_moved(before, after) or fig_unsteady(all) */
+	int moved; /* it moved across one of the row's windows (last try) */
 };
 
 /* What the measurement of a row went through. */
 struct row_check {
-	int tries;	 /* measurements of the row (1 + re-measurements) */
-	int moved;	 /* a floor still moved during the last one */
+	int tries;	 /* most measurements of one window (1 + re-measurements) */
+	int moved;	 /* a floor still moved across a window's last one */
 	char fault[160]; /* non-empty: beyond its physical floor, not a result */
+};
+
+/* A row's windows as they were taken: the floors right before and after
+ * each (by the row's floor kinds), and when it ran (s from the start). */
+#define ROW_FLOORS 3
+struct row_windows {
+	double before[ROW_FLOORS][BENCH_WINDOWS], after[ROW_FLOORS][BENCH_WINDOWS];
+	double at_s[BENCH_WINDOWS];
+	int tries[BENCH_WINDOWS], moved[BENCH_WINDOWS];
 };
 
 /* Round trip: the p50 of each batch, and the batches' percentiles. */
 struct rtt_row {
 	struct fig p50;
-	struct lat l; /* p50: median batch; p99, p99.9: median of the batches'; max */
+	struct fig rel; /* each batch's p50 over its own floor (same phase) */
+	struct lat l;	/* p50: median batch; p99, p99.9: median of the batches'; max */
 	struct row_floor floor;
 	struct row_check ck;
+	struct lat wl[BENCH_WINDOWS];
+	struct row_windows win;
 };
 
 /* One-way stream: @t holds the median of each field over the windows. */
 #define TPUT_FLOORS 3 /* spsc, xcore, memcpy */
 struct tput_row {
 	struct fig msg_s;
+	struct fig rel; /* each window's bytes/s over its own cross-core floor */
 	struct tput t;
 	struct fig base_msg_s; /* process rows: the same firmware on threads */
 	struct row_floor fl[TPUT_FLOORS];
 	struct row_check ck;
+	struct tput w[BENCH_WINDOWS], base[BENCH_WINDOWS];
+	struct row_windows win;
 };
 
 struct results {

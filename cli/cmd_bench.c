@@ -6,10 +6,12 @@
  * (PNG or SVG, through gnuplot) for a chart, --compare A.json B.json for
  * an A/B of two runs.
  *
- * Every row is measured in windows (median, min-max) between two short
- * measurements of its own floor, so that a figure is compared with the
- * floor of the same phase of a shared machine; a row whose floor moved, or
- * which beat its physical floor, is measured again (bench_rows.h).
+ * Every row is measured in windows (median, min-max) taken in passes over
+ * all rows, so that its spread covers the whole run's phases, each window
+ * between two short measurements of its own floor, so that a figure is
+ * compared with the floor of the same phase of a shared machine; a window
+ * whose floor moved across it, or which beat its physical floor, is taken
+ * again (bench_rows.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -47,42 +49,41 @@ static void progress(const char *what, int i, int n)
 	fflush(stderr);
 }
 
-/* ---- floors around a row ---- */
+/* ---- floors around a window ---- */
 
-struct floor_set {
-	unsigned int n;
-	struct row_floor f[TPUT_FLOORS];
-	double v[TPUT_FLOORS][2 * BENCH_FLOOR_WINDOWS];
-};
+static uint64_t run_start_ns;
+
+/*
+ * The floor windows measured last, by kind, valid while no row window has
+ * run since: the floors measured right after one window are the floors
+ * right before the next, so consecutive rows with the same floors share
+ * them (each window still has a floor on both sides, in its own phase).
+ */
+static struct {
+	double v[NFLOORS];
+	int fresh[NFLOORS];
+} last_floor;
+
+static double floor_now(enum floor_kind k, const struct bench_effort *e)
+{
+	if (!last_floor.fresh[k]) {
+		last_floor.v[k] = bench_floor_window(k, e);
+		last_floor.fresh[k] = 1;
+	}
+	return last_floor.v[k];
+}
+
+static void floors_stale(void)
+{
+	memset(last_floor.fresh, 0, sizeof(last_floor.fresh));
+}
 
 static void fig_of(const double *v, unsigned int n, struct fig *out)
 {
-	double tmp[2 * BENCH_FLOOR_WINDOWS + BENCH_WINDOWS];
+	double tmp[2 * BENCH_WINDOWS];
 
 	memcpy(tmp, v, n * sizeof(*v));
 	fig_from(tmp, n, out);
-}
-
-/* The windows before (@after = 0) or after the row, the floors' kinds
- * interleaved; after the row, each floor's figures and whether it moved. */
-static void floors_measure(struct floor_set *s, int after, const struct bench_effort *e)
-{
-	unsigned int w, k;
-
-	for (w = 0; w < BENCH_FLOOR_WINDOWS; w++)
-		for (k = 0; k < s->n; k++)
-			s->v[k][after * BENCH_FLOOR_WINDOWS + w] =
-			    bench_floor_window(s->f[k].kind, e);
-	if (!after)
-		return;
-	for (k = 0; k < s->n; k++) {
-		struct row_floor *f = &s->f[k];
-
-		fig_of(s->v[k], BENCH_FLOOR_WINDOWS, &f->before);
-		fig_of(s->v[k] + BENCH_FLOOR_WINDOWS, BENCH_FLOOR_WINDOWS, &f->after);
-		fig_of(s->v[k], 2 * BENCH_FLOOR_WINDOWS, &f->all);
-		f->moved = fig_moved(&f->before, &f->after) || fig_unsteady(&f->all);
-	}
 }
 
 static double median(double *v, unsigned int n)
@@ -93,13 +94,110 @@ static double median(double *v, unsigned int n)
 	return f.med;
 }
 
+/* A floor moved across a window: after differs from before by more than 25%. */
+static int moved_across(double before, double after)
+{
+	struct fig b = { before, before, before, 1 }, a = { after, after, after, 1 };
+
+	return fig_moved(&b, &a);
+}
+
+/* The floor of window @w's phase: the mean of the floor right before and right after it. */
+static double phase_floor(const struct row_windows *win, unsigned int k, unsigned int w)
+{
+	return (win->before[k][w] + win->after[k][w]) / 2;
+}
+
+/*
+ * Take window @w of a row whose floors are @kinds[@nk]: floors before,
+ * @take, floors after, and again (at most max_tries) while a floor moved
+ * across it or @beyond says the window went past its floor. 0 or an error.
+ */
+typedef int (*take_fn)(void *ctx, unsigned int w);
+typedef int (*beyond_fn)(void *ctx, unsigned int w);
+
+static int take_window(struct row_windows *win, const enum floor_kind *kinds, unsigned int nk,
+		       unsigned int w, take_fn take, beyond_fn beyond, void *ctx,
+		       const struct bench_effort *e)
+{
+	unsigned int k;
+	int try, err;
+
+	for (try = 1; try <= max_tries; try++) {
+		for (k = 0; k < nk; k++)
+			win->before[k][w] = floor_now(kinds[k], e);
+		win->at_s[w] = (double)(asv_posix_now_ns() - run_start_ns) / 1e9;
+		err = take(ctx, w);
+		floors_stale();
+		if (err)
+			return err;
+		win->moved[w] = 0;
+		for (k = 0; k < nk; k++) {
+			win->after[k][w] = floor_now(kinds[k], e);
+			win->moved[w] |= moved_across(win->before[k][w], win->after[k][w]);
+		}
+		win->tries[w] = try;
+		if (!win->moved[w] && !beyond(ctx, w))
+			break;
+	}
+	return 0;
+}
+
+/* A row's floors and checks from its windows. */
+static void floors_finish(const struct row_windows *win, const enum floor_kind *kinds,
+			  unsigned int nk, struct row_floor *out, struct row_check *ck)
+{
+	double v[2 * BENCH_WINDOWS];
+	unsigned int k, w;
+
+	ck->tries = 0;
+	ck->moved = 0;
+	for (w = 0; w < BENCH_WINDOWS; w++) {
+		ck->tries = win->tries[w] > ck->tries ? win->tries[w] : ck->tries;
+		ck->moved |= win->moved[w];
+	}
+	for (k = 0; k < nk; k++) {
+		out[k].kind = kinds[k];
+		fig_of(win->before[k], BENCH_WINDOWS, &out[k].before);
+		fig_of(win->after[k], BENCH_WINDOWS, &out[k].after);
+		memcpy(v, win->before[k], sizeof(win->before[k]));
+		memcpy(v + BENCH_WINDOWS, win->after[k], sizeof(win->after[k]));
+		fig_of(v, 2 * BENCH_WINDOWS, &out[k].all);
+		out[k].moved = ck->moved;
+	}
+}
+
 /* ---- round trips ---- */
 
-static int run_rtt(struct results *r, int m, int i, const struct bench_effort *e, struct lat *out)
+struct rtt_ctx {
+	struct results *r;
+	int m, i;
+	const struct bench_effort *e;
+};
+
+static const enum floor_kind sem_kinds[2] = { FLOOR_SEM_1CPU, FLOOR_SEM_2CPU };
+static const enum floor_kind spin_kinds[1] = { FLOOR_SPIN };
+
+static int rtt_take(void *ctx, unsigned int w)
 {
-	if (m == MODE_PROCESS)
-		return bench_proc_rtt(&r->paths, bench_sizes[i], e, out);
-	return bench_rtt(r->modes[m].spin_ns, bench_sizes[i], e, out);
+	struct rtt_ctx *c = ctx;
+	struct lat *out = &c->r->rtt[c->m][c->i].wl[w];
+
+	if (c->m == MODE_PROCESS)
+		return bench_proc_rtt(&c->r->paths, bench_sizes[c->i], c->e, out);
+	return bench_rtt(c->r->modes[c->m].spin_ns, bench_sizes[c->i], c->e, out);
+}
+
+/* A round trip can be no faster than the cheapest ping-pong of its
+ * notifier: a batch below that floor on both sides of it is a fault. */
+static int rtt_beyond(void *ctx, unsigned int w)
+{
+	struct rtt_ctx *c = ctx;
+	const struct rtt_row *row = &c->r->rtt[c->m][c->i];
+	double lo = row->win.before[0][w] < row->win.after[0][w] ? row->win.before[0][w]
+								 : row->win.after[0][w];
+
+	return row->wl[w].p50 < lo;
 }
 
 /*
@@ -109,15 +207,15 @@ static int run_rtt(struct results *r, int m, int i, const struct bench_effort *e
  * placement: of the two floors, the one whose placement the row's p50
  * shows (the cross-CPU one as soon as the p50 reaches its fastest window).
  */
-static unsigned int rtt_floor_of(const struct floor_set *fs, double p50)
+static unsigned int rtt_floor_of(const struct row_floor *fl, unsigned int n, double p50)
 {
-	return fs->n == 2 && p50 >= fs->f[1].all.min ? 1 : 0;
+	return n == 2 && p50 >= fl[1].all.min ? 1 : 0;
 }
 
 /*
  * A round trip can be no faster than the cheapest ping-pong of its
- * notifier (@f): a p50 below that floor's fastest window of the same phase
- * is a measurement fault, not a result.
+ * notifier (@f): a p50 below that floor's fastest window of the run is a
+ * measurement fault, not a result.
  */
 static void rtt_check(struct rtt_row *row, const struct row_floor *f)
 {
@@ -128,50 +226,49 @@ static void rtt_check(struct rtt_row *row, const struct row_floor *f)
 			 row->p50.med, bench_floor_name(f->kind), f->all.min);
 }
 
-static int measure_rtt(struct results *r, int m, int i, const struct bench_effort *e)
+static int rtt_window(struct results *r, int m, int i, unsigned int w, const struct bench_effort *e)
+{
+	struct rtt_ctx c = { r, m, i, e };
+
+	return take_window(&r->rtt[m][i].win, m == MODE_SEM ? sem_kinds : spin_kinds,
+			   m == MODE_SEM ? 2 : 1, w, rtt_take, rtt_beyond, &c, e);
+}
+
+static void rtt_finish(struct results *r, int m, int i)
 {
 	struct rtt_row *row = &r->rtt[m][i];
-	double p50[BENCH_WINDOWS], p99[BENCH_WINDOWS], p999[BENCH_WINDOWS];
-	struct lat l[BENCH_WINDOWS];
-	struct floor_set fs;
-	int b, err, try;
+	double p50[BENCH_WINDOWS], p99[BENCH_WINDOWS], p999[BENCH_WINDOWS], rel[BENCH_WINDOWS];
+	struct row_floor fl[2];
+	unsigned int b, nk = m == MODE_SEM ? 2 : 1, c;
 
-	memset(row, 0, sizeof(*row));
-	for (try = 1; try <= max_tries; try++) {
-		memset(&fs, 0, sizeof(fs));
-		fs.n = m == MODE_SEM ? 2 : 1;
-		fs.f[0].kind = m == MODE_SEM ? FLOOR_SEM_1CPU : FLOOR_SPIN;
-		fs.f[1].kind = FLOOR_SEM_2CPU;
-		floors_measure(&fs, 0, e);
-		for (b = 0; b < BENCH_WINDOWS; b++) {
-			err = run_rtt(r, m, i, e, &l[b]);
-			if (err)
-				return err;
-		}
-		floors_measure(&fs, 1, e);
-		memset(&row->l, 0, sizeof(row->l));
-		for (b = 0; b < BENCH_WINDOWS; b++) {
-			p50[b] = l[b].p50;
-			p99[b] = l[b].p99;
-			p999[b] = l[b].p999;
-			row->l.max = l[b].max > row->l.max ? l[b].max : row->l.max;
-			row->l.n += l[b].n;
-		}
-		fig_of(p50, BENCH_WINDOWS, &row->p50);
-		row->l.p50 = row->p50.med;
-		row->l.p99 = median(p99, BENCH_WINDOWS);
-		row->l.p999 = median(p999, BENCH_WINDOWS);
-		row->floor = fs.f[rtt_floor_of(&fs, row->p50.med)];
-		row->ck.tries = try;
-		row->ck.moved = row->floor.moved;
-		rtt_check(row, &fs.f[0]);
-		if (!row->ck.moved && !row->ck.fault[0])
-			break;
+	memset(fl, 0, sizeof(fl));
+	floors_finish(&row->win, m == MODE_SEM ? sem_kinds : spin_kinds, nk, fl, &row->ck);
+	memset(&row->l, 0, sizeof(row->l));
+	for (b = 0; b < BENCH_WINDOWS; b++) {
+		p50[b] = row->wl[b].p50;
+		p99[b] = row->wl[b].p99;
+		p999[b] = row->wl[b].p999;
+		row->l.max = row->wl[b].max > row->l.max ? row->wl[b].max : row->l.max;
+		row->l.n += row->wl[b].n;
 	}
-	return 0;
+	fig_of(p50, BENCH_WINDOWS, &row->p50);
+	row->l.p50 = row->p50.med;
+	row->l.p99 = median(p99, BENCH_WINDOWS);
+	row->l.p999 = median(p999, BENCH_WINDOWS);
+	c = rtt_floor_of(fl, nk, row->p50.med);
+	row->floor = fl[c];
+	for (b = 0; b < BENCH_WINDOWS; b++) {
+		double f = phase_floor(&row->win, c, b);
+
+		rel[b] = f > 0 ? row->wl[b].p50 / f : 0;
+	}
+	fig_of(rel, BENCH_WINDOWS, &row->rel);
+	rtt_check(row, &fl[0]);
 }
 
 /* ---- one-way throughput ---- */
+
+static const enum floor_kind tput_kinds[TPUT_FLOORS] = { FLOOR_SPSC, FLOOR_XCORE, FLOOR_MEMCPY };
 
 /* The median of each field of @n windows. */
 static void tput_median(const struct tput *w, unsigned int n, struct tput *out)
@@ -200,9 +297,9 @@ static void tput_median(const struct tput *w, unsigned int n, struct tput *out)
 /*
  * A stream can move no more records than the bare SPSC ring nor more
  * bytes than the bare 512-byte ring across the same two cores: a median
- * above the best window of either floor, in the same phase, is a
- * measurement fault (in semaphore mode, nothing pinned, most likely both
- * threads on one core, where the payload never crosses).
+ * above the best window of either floor in the run is a measurement fault
+ * (in semaphore mode, nothing pinned, most likely both threads on one
+ * core, where the payload never crosses).
  */
 static void tput_check(struct tput_row *row)
 {
@@ -219,99 +316,131 @@ static void tput_check(struct tput_row *row)
 			 row->t.msg_s / 1e6, spsc->all.max / 1e6);
 }
 
-/*
- * Mode @m, size @i, 1 or 4 endpoints (@k), copy or zero-copy (@z): the
- * process figure and its baseline (the same firmware on threads) alternate
- * window by window, so both see the same phases.
- */
-static int measure_tput(struct results *r, int m, int i, int k, int z, const struct bench_effort *e)
-{
-	static const enum floor_kind kinds[TPUT_FLOORS] = { FLOOR_SPSC, FLOOR_XCORE, FLOOR_MEMCPY };
-	struct tput_row *row = &r->tp[m][i][k][z];
-	unsigned int nept = k ? 4 : 1;
-	struct tput w[BENCH_WINDOWS], base[BENCH_WINDOWS];
-	double v[BENCH_WINDOWS];
-	struct floor_set fs;
-	int n, f, err = 0, try;
+struct tput_ctx {
+	struct results *r;
+	int m, i, k, z;
+	const struct bench_effort *e;
+};
 
-	memset(row, 0, sizeof(*row));
-	for (try = 1; try <= max_tries; try++) {
-		memset(&fs, 0, sizeof(fs));
-		fs.n = TPUT_FLOORS;
-		for (f = 0; f < TPUT_FLOORS; f++)
-			fs.f[f].kind = kinds[f];
-		floors_measure(&fs, 0, e);
-		for (n = 0; n < BENCH_WINDOWS && !err; n++) {
-			if (m != MODE_PROCESS) {
-				err = bench_tput(r->modes[m].spin_ns, bench_sizes[i], nept, z, e,
-						 &w[n]);
-				continue;
-			}
-			err = bench_src_tput(bench_sizes[i], nept, z, e, &base[n]);
-			if (!err)
-				err = bench_proc_tput(&r->paths, bench_sizes[i], nept, z, e, &w[n]);
-		}
-		if (err)
-			return err;
-		floors_measure(&fs, 1, e);
-		for (n = 0; n < BENCH_WINDOWS; n++)
-			v[n] = w[n].msg_s;
-		fig_of(v, BENCH_WINDOWS, &row->msg_s);
-		tput_median(w, BENCH_WINDOWS, &row->t);
-		if (m == MODE_PROCESS) {
-			for (n = 0; n < BENCH_WINDOWS; n++)
-				v[n] = base[n].msg_s;
-			fig_of(v, BENCH_WINDOWS, &row->base_msg_s);
-		}
-		row->ck.tries = try;
-		row->ck.moved = 0;
-		for (f = 0; f < TPUT_FLOORS; f++) {
-			row->fl[f] = fs.f[f];
-			row->ck.moved |= fs.f[f].moved;
-		}
-		tput_check(row);
-		if (!row->ck.moved && !row->ck.fault[0])
-			break;
+/* The process figure and its baseline (the same firmware on threads) in
+ * one window, one after the other, so both see the same phase. */
+static int tput_take(void *ctx, unsigned int w)
+{
+	struct tput_ctx *c = ctx;
+	struct tput_row *row = &c->r->tp[c->m][c->i][c->k][c->z];
+	unsigned int nept = c->k ? 4 : 1;
+	int err;
+
+	if (c->m != MODE_PROCESS)
+		return bench_tput(c->r->modes[c->m].spin_ns, bench_sizes[c->i], nept, c->z, c->e,
+				  &row->w[w]);
+	err = bench_src_tput(bench_sizes[c->i], nept, c->z, c->e, &row->base[w]);
+	return err ? err
+		   : bench_proc_tput(&c->r->paths, bench_sizes[c->i], nept, c->z, c->e, &row->w[w]);
+}
+
+static int tput_beyond(void *ctx, unsigned int w)
+{
+	struct tput_ctx *c = ctx;
+	const struct tput_row *row = &c->r->tp[c->m][c->i][c->k][c->z];
+	const struct row_windows *win = &row->win;
+	double spsc = win->before[0][w] > win->after[0][w] ? win->before[0][w] : win->after[0][w];
+	double xcore = win->before[1][w] > win->after[1][w] ? win->before[1][w] : win->after[1][w];
+
+	return row->w[w].bytes_s > xcore || row->w[w].msg_s > spsc;
+}
+
+static int tput_window(struct results *r, int m, int i, int k, int z, unsigned int w,
+		       const struct bench_effort *e)
+{
+	struct tput_ctx c = { r, m, i, k, z, e };
+
+	return take_window(&r->tp[m][i][k][z].win, tput_kinds, TPUT_FLOORS, w, tput_take,
+			   tput_beyond, &c, e);
+}
+
+static void tput_finish(struct results *r, int m, int i, int k, int z)
+{
+	struct tput_row *row = &r->tp[m][i][k][z];
+	double v[BENCH_WINDOWS];
+	unsigned int n;
+
+	floors_finish(&row->win, tput_kinds, TPUT_FLOORS, row->fl, &row->ck);
+	for (n = 0; n < BENCH_WINDOWS; n++)
+		v[n] = row->w[n].msg_s;
+	fig_of(v, BENCH_WINDOWS, &row->msg_s);
+	tput_median(row->w, BENCH_WINDOWS, &row->t);
+	for (n = 0; n < BENCH_WINDOWS; n++) {
+		double f = phase_floor(&row->win, 1, n);
+
+		v[n] = f > 0 ? row->w[n].bytes_s / f : 0;
 	}
-	return 0;
+	fig_of(v, BENCH_WINDOWS, &row->rel);
+	if (m == MODE_PROCESS) {
+		for (n = 0; n < BENCH_WINDOWS; n++)
+			v[n] = row->base[n].msg_s;
+		fig_of(v, BENCH_WINDOWS, &row->base_msg_s);
+	}
+	tput_check(row);
 }
 
 /*
- * Size by size, and for each figure the three transports back to back, so
- * the figures a ratio compares (process against threads) are measured
- * under the same load of a shared machine.
+ * BENCH_WINDOWS passes over every row, one window of each row per pass, so
+ * that each row's windows are spread over the whole run and their min-max
+ * covers the phases the machine went through (a row measured back to back
+ * sees one phase, and two runs then disagree beyond their spreads). In a
+ * pass, size by size, and for each figure the three transports back to
+ * back, so the figures a ratio compares (process against threads) are
+ * measured under the same load of a shared machine.
  */
 static int run_all(struct results *r, const struct bench_effort *e)
 {
-	int m, i, k, z, step = 0, steps = 1 + (int)NSIZES * NMODES * 5;
-	char what[96];
+	int m, i, k, z, step = 0, rows = (int)NSIZES * NMODES * 5;
+	int steps = 1 + BENCH_WINDOWS * rows;
+	unsigned int w;
+	char what[112];
 	int err;
 
+	run_start_ns = asv_posix_now_ns();
+	floors_stale();
 	progress("floors: semaphore, eventfd, spin, SPSC rings, memcpy", step++, steps);
 	r->biased = asv_biased_supported();
 	bench_floors(&r->f, e);
-	for (i = 0; i < (int)NSIZES; i++) {
-		for (m = 0; m < NMODES; m++) {
-			snprintf(what, sizeof(what), "%s: round trip, %zu bytes", r->modes[m].name,
-				 bench_sizes[i]);
-			progress(what, step++, steps);
-			err = measure_rtt(r, m, i, e);
-			if (err)
-				return err;
+	for (w = 0; w < BENCH_WINDOWS; w++) {
+		floors_stale();
+		for (i = 0; i < (int)NSIZES; i++) {
+			for (m = 0; m < NMODES; m++) {
+				snprintf(what, sizeof(what),
+					 "pass %u/%d: %s: round trip, %zu bytes", w + 1,
+					 BENCH_WINDOWS, r->modes[m].name, bench_sizes[i]);
+				progress(what, step++, steps);
+				err = rtt_window(r, m, i, w, e);
+				if (err)
+					return err;
+			}
+			for (k = 0; k < 2; k++)
+				for (z = 0; z < 2; z++)
+					for (m = 0; m < NMODES; m++) {
+						snprintf(what, sizeof(what),
+							 "pass %u/%d: %s: throughput, %zu bytes, "
+							 "%d endpoint%s, %s",
+							 w + 1, BENCH_WINDOWS, r->modes[m].name,
+							 bench_sizes[i], k ? 4 : 1, k ? "s" : "",
+							 z ? "zero-copy" : "copy");
+						progress(what, step++, steps);
+						err = tput_window(r, m, i, k, z, w, e);
+						if (err)
+							return err;
+					}
 		}
-		for (k = 0; k < 2; k++)
-			for (z = 0; z < 2; z++)
-				for (m = 0; m < NMODES; m++) {
-					snprintf(what, sizeof(what),
-						 "%s: throughput, %zu bytes, %d endpoint%s, %s",
-						 r->modes[m].name, bench_sizes[i], k ? 4 : 1,
-						 k ? "s" : "", z ? "zero-copy" : "copy");
-					progress(what, step++, steps);
-					err = measure_tput(r, m, i, k, z, e);
-					if (err)
-						return err;
-				}
 	}
+	for (i = 0; i < (int)NSIZES; i++)
+		for (m = 0; m < NMODES; m++) {
+			rtt_finish(r, m, i);
+			for (k = 0; k < 2; k++)
+				for (z = 0; z < 2; z++)
+					tput_finish(r, m, i, k, z);
+		}
 	progress("done", steps, steps);
 	return 0;
 }
@@ -325,9 +454,10 @@ static void usage(FILE *f)
 		   "SPSC ring, memcpy) and asvirt's round-trip latency and one-way throughput\n"
 		   "with the semaphore interrupt, the adaptive (spin-then-block) interrupt and\n"
 		   "the remote in its own process, for payloads of 1, 16, 64, 256 and 496\n"
-		   "bytes. Each figure is the median of 5 windows (min-max printed), next to\n"
-		   "its floor measured right before and after it. The default run takes about\n"
-		   "a minute.\n\n"
+		   "bytes. Each figure is the median of 5 windows (min-max printed), taken in\n"
+		   "5 passes over all rows so that the spread covers the whole run, each window\n"
+		   "next to its floor measured right before and after it. The default run\n"
+		   "takes about a minute and a half.\n\n"
 		   "  --json         machine-readable output on stdout\n"
 		   "  --plot FILE    draw latency percentiles and throughput by size (gnuplot)\n"
 		   "  --quick        tiny counts, no re-measurement (a smoke test)\n"

@@ -38,16 +38,24 @@ assert len({r["key"] for r in rows}) == 75, "keys are unique"
 assert d["floors"]["semaphore_rtt"]["p50_ns"] > 0
 assert d["data_path_locks"] in ("biased", "shared")
 assert d["windows"] >= 5
+assert d["format"] == 2
+# the windows are taken in passes over all rows: the first window of every row
+# comes before the last window of any, so each spread covers the whole run
+assert max(r["window_at_s"][0] for r in rows) < min(r["window_at_s"][-1] for r in rows)
 for r in rows:
+    assert len(r["window_at_s"]) == d["windows"] and r["window_at_s"] == sorted(r["window_at_s"]), r["key"]
     assert r["tries"] == 1  # --quick measures once
     if r["fault"] is not None:
         assert "figure" not in r and r["measured"]["median"] > 0, r["key"]
         continue
     f = r["figure"]
     assert f["windows"] == d["windows"] and 0 < f["min"] <= f["median"] <= f["max"], r["key"]
+    rel = r["relative"]  # each window over the floor around it
+    assert rel["windows"] == d["windows"] and 0 < rel["min"] <= rel["median"] <= rel["max"], r["key"]
+    assert rel["higher_is_better"] == f["higher_is_better"] and rel["floor"] == r["floor_figure"]["name"], r["key"]
 for r in d["rtt"]:
     assert r["floor"]["floor"] in (("semaphore-1cpu", "semaphore-2cpu") if r["mode"] == "semaphore" else ("spin",))
-    assert r["floor"]["before"]["windows"] == r["floor"]["after"]["windows"] >= 3
+    assert r["floor"]["before"]["windows"] == r["floor"]["after"]["windows"] == d["windows"]
     if r["fault"] is None:
         assert r["latency"]["p50_ns"] == r["figure"]["median"]
 kicks = 0
@@ -65,11 +73,13 @@ assert kicks > 0, "the semaphore streams kick the host"
 # --compare: a run against itself is the same on every row (or a fault in both)
 "$ASVIRT" bench --compare "$dir/a.json" "$dir/a.json" >"$out" 2>&1
 check "compare exits 0" test $? -eq 0
-check "a run against itself: no row differs" grep -qE '^75 rows: [0-9]+ same, 0 differ, 0 differ with their floor, 0 only on one side, [0-9]+ measurement faults$' "$out"
+check "a run against itself: no row differs" grep -qE '^75 rows: [0-9]+ same, 0 same relative to their floor, 0 differ, 0 differ with their floor, 0 only on one side, [0-9]+ measurement faults$' "$out"
 
 # a hand-made pair: one row within the spreads, one beyond (its floor the
-# same), one beyond with its floor beyond too, one fault, one row on each
-# side only
+# same), one beyond with its floor beyond too (a run without relative
+# figures: format 1), one beyond with its floor moved the same way and its
+# ratio to that floor the same (format 2), one fault, one row on each side
+# only
 cat >"$dir/h1.json" <<'EOF'
 { "rtt": [
   { "key": "rtt/semaphore/16", "fault": null,
@@ -82,6 +92,10 @@ cat >"$dir/h1.json" <<'EOF'
     "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
   { "key": "tput/adaptive/64/1/copy", "fault": null,
     "floor_figure": { "median": 5000000000, "min": 4900000000, "max": 5100000000 },
+    "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
+  { "key": "tput/adaptive/256/1/copy", "fault": null,
+    "floor_figure": { "median": 5000000000, "min": 4900000000, "max": 5100000000 },
+    "relative": { "median": 0.50, "min": 0.45, "max": 0.55, "higher_is_better": true },
     "figure": { "name": "msg_per_s", "median": 10000000, "min": 9000000, "max": 11000000, "higher_is_better": true } },
   { "key": "tput/adaptive/496/1/copy", "fault": null,
     "figure": { "name": "msg_per_s", "median": 8000000, "min": 7000000, "max": 9000000, "higher_is_better": true } } ] }
@@ -99,6 +113,10 @@ cat >"$dir/h2.json" <<'EOF'
   { "key": "tput/adaptive/64/1/copy", "fault": null,
     "floor_figure": { "median": 1000000000, "min": 900000000, "max": 1100000000 },
     "figure": { "name": "msg_per_s", "median": 2000000, "min": 1900000, "max": 2100000, "higher_is_better": true } },
+  { "key": "tput/adaptive/256/1/copy", "fault": null,
+    "floor_figure": { "median": 1000000000, "min": 900000000, "max": 1100000000 },
+    "relative": { "median": 0.52, "min": 0.50, "max": 0.60, "higher_is_better": true },
+    "figure": { "name": "msg_per_s", "median": 2000000, "min": 1900000, "max": 2100000, "higher_is_better": true } },
   { "key": "tput/process/16/1/copy", "fault": null,
     "figure": { "name": "msg_per_s", "median": 1000000, "min": 900000, "max": 1100000, "higher_is_better": true } } ] }
 EOF
@@ -107,10 +125,11 @@ check "compare of the hand-made pair exits 0" test $? -eq 0
 check "within the spreads: same, ratio B/A" grep -qE '^  rtt/semaphore/16 .* 1\.080  same$' "$out"
 check "beyond the spreads: differs, B worse" grep -qE '^  tput/adaptive/16/1/copy .* 0\.500  differs: B worse$' "$out"
 check "beyond the spreads with its floor: the machine changed" grep -qE '^  tput/adaptive/64/1/copy .* 0\.200  differs: B worse; its floor too \(B/A 0\.20\)$' "$out"
+check "beyond the spreads, the floor moved along, the same ratio to it" grep -qE '^  tput/adaptive/256/1/copy .* 0\.200  same relative to its floor \(floor B/A 0\.20\)$' "$out"
 check "a fault is no result" grep -qE '^  rtt/adaptive/16 .*  fault in B$' "$out"
 check "a row only in A" grep -qE '^  tput/adaptive/496/1/copy .*  only in A$' "$out"
 check "a row only in B" grep -qE '^  tput/process/16/1/copy .*  only in B$' "$out"
-check "the tally" grep -qE '^6 rows: 1 same, 1 differ, 1 differ with their floor, 2 only on one side, 1 measurement faults$' "$out"
+check "the tally" grep -qE '^7 rows: 1 same, 1 same relative to their floor, 1 differ, 1 differ with their floor, 2 only on one side, 1 measurement faults$' "$out"
 "$ASVIRT" bench --compare "$dir/h2.json" "$dir/h1.json" >"$out" 2>&1
 check "the other way round: B better" grep -qE '^  tput/adaptive/16/1/copy .* 2\.000  differs: B better$' "$out"
 

@@ -46,7 +46,7 @@ assert rows[3]["target_ns"] == 500e6
 
 "$ASVIRT" bench --compare "$dir/a.json" "$dir/a.json" >"$out" 2>&1
 check "compare: a run against itself, 4 rows the same" \
-	grep -qE '^4 rows: 4 same, 0 differ, 0 differ with their floor, 0 only on one side, 0 measurement faults$' "$out"
+	grep -qE '^4 rows: 4 same, 0 same relative to their floor, 0 differ, 0 differ with their floor, 0 only on one side, 0 measurement faults$' "$out"
 # B: the round trip 10x slower with its floor unchanged
 python3 -c '
 import json, sys
