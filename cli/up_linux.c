@@ -11,13 +11,17 @@
  *     guest RAM ----- guest RAM memfd ---------- rpmsg buffers (checked window)
  *     doorbell (peer 0, vector 0) -- eventfd --> the runner's interrupt
  *     MSI-X vector 0 <-------------- eventfd --- the runner's notify
+ *     MSI-X vector 1 <-------------- eventfd --- this process: the firmware died
  *
  * This process makes the shared block (asvirt/shmctl.h, the firmware's
  * resource table loaded into it as asvirt's host does), both eventfds and
  * the guest's RAM, serves QEMU's ivshmem-doorbell over a Unix socket
  * (asvirt/ivshmem.h), starts the runner, then QEMU, and waits for QEMU.
- * The firmware is not restarted when it dies (not yet: the guest sees no
- * more interrupts; the death is reported here).
+ * When the firmware process dies (kill -9, a crash), the guest is told
+ * through MSI-X vector 1 and goes through remoteproc's crash recovery
+ * (rproc_report_crash); the vdev's status is cleared here first, and a new
+ * firmware process starts once the recovered vdev reaches DRIVER_OK again
+ * (so it never links up on the dead instance's rings).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +51,8 @@
 #define SHM_SIZE (2u << 20)
 #define GUEST_ID 1
 #define FW_PEER 0
+/* MSI-X vectors: 0 the vrings (both ways), 1 the firmware died. */
+#define NVEC 2
 /* The runner's fds (as proc.c's, plus the guest's RAM). */
 #define FD_SHM 3
 #define FD_IRQ 4
@@ -60,8 +66,12 @@ struct linux_up {
 	unsigned int mem_mb;
 	char runner[PATH_MAX];
 	char dir[PATH_MAX], sock[PATH_MAX + 32];
-	int shm_fd, ram_fd, efd_fw, efd_guest, lfd, conn;
+	int shm_fd, ram_fd, lfd, conn;
+	int efd_fw[NVEC], efd_guest[NVEC];
 	struct asv_shm_ctl *ctl;
+	uint8_t *vdev_status; /* the rpmsg vdev's, in the loaded table */
+	unsigned int restarts;
+	int recovering; /* the firmware died: restart at the next DRIVER_OK */
 	pid_t runner_pid, qemu_pid;
 };
 
@@ -139,6 +149,7 @@ static int make_block(struct linux_up *u)
 	asv_fw_image_free(&img);
 	if (err)
 		return err;
+	u->vdev_status = &rp.vdev->status;
 	u->ctl->version = ASV_SHM_VERSION;
 	u->ctl->shm_size = SHM_SIZE;
 	u->ctl->region_off = ASV_SHM_CTL_SIZE;
@@ -179,7 +190,7 @@ static int start_runner(struct linux_up *u)
 			 "--peer-fd",	"5",	       "--guest-ram-fd",
 			 "6",		"--log-level", (char *)u->log_level,
 			 (char *)u->fw, NULL };
-	int fds[] = { u->shm_fd, u->efd_fw, u->efd_guest, u->ram_fd };
+	int fds[] = { u->shm_fd, u->efd_fw[0], u->efd_guest[0], u->ram_fd };
 	uint64_t end = asv_posix_now_ms() + 10000;
 	uint32_t st;
 
@@ -189,14 +200,16 @@ static int start_runner(struct linux_up *u)
 	while ((st = __atomic_load_n(&u->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
 		int status;
 
-		if (st == ASV_RUNNER_FAILED || waitpid(u->runner_pid, &status, WNOHANG) ||
-		    asv_posix_now_ms() > end) {
+		if (waitpid(u->runner_pid, &status, WNOHANG) == u->runner_pid)
+			u->runner_pid = 0;
+		if (st == ASV_RUNNER_FAILED || !u->runner_pid || asv_posix_now_ms() > end) {
 			fprintf(stderr, "asvirt up: the firmware process did not start\n");
 			return -ASV_EIO;
 		}
 		usleep(2000);
 	}
 	printf("asvirt up: firmware %s running, pid %d\n", u->fw, (int)u->runner_pid);
+	fflush(stdout);
 	return 0;
 }
 
@@ -229,7 +242,7 @@ static int start_qemu(struct linux_up *u)
 	argv[n++] = "-chardev";
 	argv[n++] = chardev;
 	argv[n++] = "-device";
-	argv[n++] = "ivshmem-doorbell,chardev=ivs,vectors=1";
+	argv[n++] = "ivshmem-doorbell,chardev=ivs,vectors=2";
 	argv[n++] = "-nographic";
 	argv[n++] = "-no-reboot";
 	argv[n++] = "-kernel";
@@ -273,8 +286,8 @@ static int greet_qemu(struct linux_up *u)
 	u->conn = accept4(u->lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (u->conn < 0)
 		return -ASV_EIO;
-	return asv_ivshmem_greet(u->conn, GUEST_ID, u->shm_fd, FW_PEER, &u->efd_fw, &u->efd_guest,
-				 1);
+	return asv_ivshmem_greet(u->conn, GUEST_ID, u->shm_fd, FW_PEER, u->efd_fw, u->efd_guest,
+				 NVEC);
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -285,26 +298,49 @@ static void on_stop(int sig)
 	stop_requested = 1;
 }
 
-/* Until QEMU exits (or SIGTERM/SIGINT: cleanup() stops QEMU); the
- * firmware's death is reported, not recovered. */
+/*
+ * The firmware process died: its vdev's status is cleared (so the next
+ * runner cannot link up on the dead instance's rings: it waits for the
+ * DRIVER_OK of the recovered vdev), then the guest is told through MSI-X
+ * vector 1 and goes through remoteproc's crash recovery.
+ */
+static void firmware_died(struct linux_up *u, int status)
+{
+	uint64_t one = 1;
+
+	fprintf(stderr, "asvirt up: the firmware process %s %d\n",
+		WIFSIGNALED(status) ? "was killed by signal" : "exited with",
+		WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	u->runner_pid = 0;
+	__atomic_store_n(u->vdev_status, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->ctl->state, ASV_RUNNER_BOOTING, __ATOMIC_RELEASE);
+	if (write(u->efd_guest[1], &one, sizeof(one)) != sizeof(one))
+		perror("asvirt up: crash vector");
+	u->recovering = 1;
+}
+
+/* Until QEMU exits (or SIGTERM/SIGINT: cleanup() stops QEMU); a firmware
+ * process that dies is restarted once the guest recovered its vdev. */
 static int wait_qemu(struct linux_up *u)
 {
 	int status, rc = 1;
 
 	while (!stop_requested) {
-		if (u->runner_pid > 0 &&
-		    waitpid(u->runner_pid, &status, WNOHANG) == u->runner_pid) {
-			fprintf(stderr, "asvirt up: the firmware process %s %d\n",
-				WIFSIGNALED(status) ? "was killed by signal" : "exited with",
-				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-			u->runner_pid = 0;
+		if (u->runner_pid > 0 && waitpid(u->runner_pid, &status, WNOHANG) == u->runner_pid)
+			firmware_died(u, status);
+		if (u->recovering && (__atomic_load_n(u->vdev_status, __ATOMIC_ACQUIRE) &
+				      ASV_VIRTIO_STATUS_DRIVER_OK)) {
+			u->recovering = 0;
+			u->restarts++;
+			if (start_runner(u))
+				fprintf(stderr, "asvirt up: the firmware did not restart\n");
 		}
 		if (waitpid(u->qemu_pid, &status, WNOHANG) == u->qemu_pid) {
 			u->qemu_pid = 0;
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 			break;
 		}
-		usleep(50000);
+		usleep(u->recovering ? 5000 : 50000);
 	}
 	return rc;
 }
@@ -350,7 +386,7 @@ int cmd_up_linux(int argc, char **argv)
 	int c, rc = 1;
 
 	memset(&u, 0, sizeof(u));
-	u.shm_fd = u.ram_fd = u.efd_fw = u.efd_guest = u.lfd = u.conn = -1;
+	u.shm_fd = u.ram_fd = u.lfd = u.conn = -1;
 	u.accel = "tcg";
 	u.log_level = "warning";
 	u.mem_mb = 512;
@@ -415,11 +451,14 @@ int cmd_up_linux(int argc, char **argv)
 	}
 	if (make_block(&u))
 		goto out;
-	u.efd_fw = eventfd(0, EFD_CLOEXEC);
-	u.efd_guest = eventfd(0, EFD_CLOEXEC);
+	for (c = 0; c < NVEC; c++) {
+		u.efd_fw[c] = eventfd(0, EFD_CLOEXEC);
+		u.efd_guest[c] = eventfd(0, EFD_CLOEXEC);
+		if (u.efd_fw[c] < 0 || u.efd_guest[c] < 0)
+			goto out;
+	}
 	u.ram_fd = memfd_create("asvirt-guest-ram", MFD_CLOEXEC);
-	if (u.efd_fw < 0 || u.efd_guest < 0 || u.ram_fd < 0 ||
-	    ftruncate(u.ram_fd, (off_t)u.mem_mb << 20)) {
+	if (u.ram_fd < 0 || ftruncate(u.ram_fd, (off_t)u.mem_mb << 20)) {
 		perror("asvirt up");
 		goto out;
 	}
@@ -440,3 +479,4 @@ out:
 	cleanup(&u);
 	return rc;
 }
+

@@ -5,7 +5,10 @@
  * ASVIRT_HOSTILE environment variable says:
  *   scribble:SEED:N   write N bursts of random bytes over the shared block
  *                     (table, trace, vrings, buffers), each followed by an
- *                     interrupt, then exit(0)
+ *                     interrupt, then exit(0); scribble:SEED:N:linked
+ *                     waits for the link however long it takes (Linux in
+ *                     QEMU links up seconds after the runner starts: an
+ *                     earlier scribble hits only the table it has not read)
  *   malformed         send a bad name-service message and messages to
  *                     unknown addresses, then echo normally
  *   hang              on the first message, never return from the callback
@@ -27,6 +30,7 @@ struct hostile {
 	int thread_started;
 	int mode;
 	unsigned long seed, n;
+	int wait_linked;
 	volatile int stop;
 };
 
@@ -66,7 +70,7 @@ __attribute__((no_sanitize("thread"))) static void *scribbler(void *arg)
 				      ((16u * num + 6u + 2u * num + align - 1) & ~(align - 1));
 	}
 	/* Let the link come up first, so the scribbles hit live rings. */
-	for (i = 0; i < 200 && !asv_link_ready(&r->dev); i++)
+	for (i = 0; (i < 200 || h->wait_linked) && !h->stop && !asv_link_ready(&r->dev); i++)
 		usleep(1000);
 	for (i = 0; i < h->n && !h->stop; i++) {
 		unsigned int len = 1 + (unsigned int)(rnd(&s) % 16);
@@ -126,7 +130,8 @@ static int hostile_start(struct asv_remote *r, void *state)
 
 		h->mode = M_SCRIBBLE;
 		h->seed = strtoul(m + 9, &end, 0);
-		h->n = *end == ':' ? strtoul(end + 1, NULL, 0) : 1000;
+		h->n = *end == ':' ? strtoul(end + 1, &end, 0) : 1000;
+		h->wait_linked = !strcmp(end, ":linked");
 	} else if (m && !strcmp(m, "malformed")) {
 		h->mode = M_MALFORMED;
 	} else if (m && !strcmp(m, "hang")) {

@@ -17,7 +17,10 @@
  * write of (remote peer << 16 | vector 0) to the doorbell register (BAR0
  * offset 12); the remote's notifies arrive as MSI-X vector 0, whose
  * threaded handler runs rproc_vq_interrupt() for every vring
- * (virtio_rpmsg_bus takes a mutex in its receive path).
+ * (virtio_rpmsg_bus takes a mutex in its receive path). MSI-X vector 1 is
+ * the PC's crash report (the firmware process died): remoteproc's crash
+ * and recovery follow, and the PC side starts a new firmware process once
+ * the recovered vdev reaches DRIVER_OK again.
  *
  * Everything in BAR2 is written by the PC side too: each header field is
  * read once, checked against the BAR's size, and only the local copy used.
@@ -62,7 +65,7 @@ struct asvivs {
 	u32 table_size;
 	u32 peer;
 	unsigned int nvrings;	/* of the running table: notify ids 0.. */
-	int irq;
+	int irq, crash_irq;
 	bool running;		/* the vdevs may take interrupts */
 	struct rproc_subdev quiesce;
 	bool quiesce_added;
@@ -220,6 +223,17 @@ static irqreturn_t asvivs_irq_thread(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
+static irqreturn_t asvivs_crash_thread(int irq, void *data)
+{
+	struct asvivs *ai = data;
+
+	if (!READ_ONCE(ai->running))
+		return IRQ_HANDLED;
+	dev_err(&ai->pdev->dev, "the firmware process on the PC died\n");
+	rproc_report_crash(ai->rproc, RPROC_FATAL_ERROR);
+	return IRQ_HANDLED;
+}
+
 /*
  * Added last at start, so stopped first: no interrupt reaches a vring
  * once remoteproc starts taking the virtio devices down.
@@ -230,6 +244,7 @@ static void asvivs_quiesce(struct rproc_subdev *subdev, bool crashed)
 
 	WRITE_ONCE(ai->running, false);
 	synchronize_irq(ai->irq);
+	synchronize_irq(ai->crash_irq);
 }
 
 static int asvivs_start(struct rproc *rproc)
@@ -251,6 +266,7 @@ static int asvivs_stop(struct rproc *rproc)
 	ai->quiesce_added = false;
 	WRITE_ONCE(ai->running, false);
 	synchronize_irq(ai->irq);
+	synchronize_irq(ai->crash_irq);
 	return 0;
 }
 
@@ -337,22 +353,29 @@ static int asvivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		ret = -ENOMEM;
 		goto free_rproc;
 	}
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	ret = pci_alloc_irq_vectors(pdev, 2, 2, PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto free_rproc;
 	ai->irq = pci_irq_vector(pdev, 0);
+	ai->crash_irq = pci_irq_vector(pdev, 1);
 	ret = request_threaded_irq(ai->irq, NULL, asvivs_irq_thread, IRQF_ONESHOT,
 				   ASVIVS_DRV_NAME, ai);
 	if (ret)
 		goto free_vectors;
+	ret = request_threaded_irq(ai->crash_irq, NULL, asvivs_crash_thread, IRQF_ONESHOT,
+				   ASVIVS_DRV_NAME "-crash", ai);
+	if (ret)
+		goto free_irq;
 	pci_set_drvdata(pdev, ai);
 	ret = rproc_add(rproc);
 	if (ret)
-		goto free_irq;
+		goto free_crash_irq;
 	dev_info(dev, "asvirt shared block: region 0x%llx bytes at da 0x%llx, table %u bytes, remote peer %u\n",
 		 ai->region_size, ai->region_da, ai->table_size, ai->peer);
 	return 0;
 
+free_crash_irq:
+	free_irq(ai->crash_irq, ai);
 free_irq:
 	free_irq(ai->irq, ai);
 free_vectors:
@@ -368,6 +391,7 @@ static void asvivs_remove(struct pci_dev *pdev)
 	struct rproc *rproc = ai->rproc;
 
 	rproc_del(rproc);
+	free_irq(ai->crash_irq, ai);
 	free_irq(ai->irq, ai);
 	pci_free_irq_vectors(pdev);
 	rproc_free(rproc);

@@ -4,11 +4,15 @@
 # through kernel/asvirt_ivshmem.ko (loaded by /init: asvirt.bridge=1).
 # asvirt.fw=client-sample|echo names the firmware the PC runs. Markers as
 # run.sh's (guest_lib.sh), read by qemu/check-bridge.sh. asvirt.count=N: echo
-# round trips.
+# round trips. asvirt.kills=N: the firmware process killed (kill -9, by
+# check-bridge.sh on ASVIRT-KILL-FIRMWARE) N times while Linux runs.
 . /tests/guest_lib.sh
 FW=$(sed -n 's/.*asvirt\.fw=\([^ ]*\).*/\1/p' /proc/cmdline)
 N=$(sed -n 's/.*asvirt\.count=\([0-9]*\).*/\1/p' /proc/cmdline)
 N=${N:-10000}
+KILLS=$(sed -n 's/.*asvirt\.kills=\([0-9]*\).*/\1/p' /proc/cmdline)
+KILLS=${KILLS:-20}
+DIED='the firmware process on the PC died'
 
 step() { CUR=bridge-$1; echo "ASVIRT-STEP: $CUR"; }
 fail_details() { grep -i "CPU\|asvirt" /proc/interrupts; }
@@ -57,6 +61,33 @@ echo)
 		echo "ASVIRT-INFO: $CUR: firmware process: $(grep PASS /tmp/echo)"
 		pass
 	fi
+	# kill -9 of the firmware process, KILLS times, while Linux runs: the
+	# PC tells the guest (MSI-X vector 1), remoteproc recovers, the PC
+	# starts a new firmware process and the channel comes back and echoes.
+	step restart
+	ok=1
+	i=0
+	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
+		i=$((i + 1))
+		c0=$(count 'creating channel rpmsg-echo')
+		r0=$(count "$DIED")
+		echo "ASVIRT-KILL-FIRMWARE: $i"
+		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
+			ok=0; fail "kill $i: no crash reported"
+		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
+			ok=0; fail "kill $i: the channel did not come back"
+		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
+		fi
+	done
+	if [ $ok = 1 ]; then
+		echo "ASVIRT-INFO: $CUR: $KILLS kills, recovered and echoing each time"
+		pass
+	fi
+	# the PC compares what asvirt up holds now with before the first kill
+	echo "ASVIRT-KILLS-DONE"
+	sleep 2
+
 	# The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same boot.
 	step echo-in-guest-mcu
 	insmod /lib/modules/asvirt_remoteproc.ko firmware=asvirt-echo.elf
@@ -73,6 +104,22 @@ echo)
 		pass
 	fi
 	rmmod asvirt_remoteproc
+	;;
+hostile)
+	# asvirt-hostile.so (ASVIRT_HOSTILE=scribble:SEED:N) writes random bytes
+	# over the shared block (table, trace, vrings) while linked, then exits;
+	# each new one does it again. The guest driver and Linux must survive:
+	# each death is reported, remoteproc recovers (its cached table, fresh
+	# vrings), and the kernel log stays free of oops and WARN.
+	step scribble
+	if ! wait_for 120 sh -c "[ \$(dmesg | grep -c '$DIED') -ge 3 ]"; then
+		fail "$(count "$DIED") deaths reported, not 3"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'remote processor .* is now up') -ge 4 ]"; then
+		fail "not recovered: $(count 'is now up') boots"
+	else
+		echo "ASVIRT-INFO: $CUR: $(count "$DIED") deaths, $(count 'is now up') boots, $(dmesg | grep -c 'virtio.*out of range\|not a head\|rpmsg.*too big') ring errors logged"
+		pass
+	fi
 	;;
 *)	step setup; fail "unknown asvirt.fw=$FW" ;;
 esac
