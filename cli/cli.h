@@ -36,6 +36,8 @@ int fw_linux_check(const void *table, size_t size, FILE *out);
 int cli_find_runner(char *out, size_t n);
 /* asvirt up --linux (cli/up_linux.c). */
 int cmd_up_linux(int argc, char **argv);
+/* asvirt status: the live --linux sessions under @rundir; how many. */
+int up_linux_print_sessions(const char *rundir, FILE *out);
 /* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
  * firmware/ next to this binary. */
 int cli_find_firmware(const char *app, char *out, size_t n);

@@ -242,13 +242,17 @@ int cmd_status(int argc, char **argv)
 {
 	char rundir[PATH_MAX];
 	struct json_object *ans, *st;
-	int json = 0, r;
+	int json = 0, r, nlinux;
 
 	r = client_opts(argc, argv, rundir, sizeof(rundir), &json, NULL, NULL,
 			"usage: asvirt status [--json] [--runtime-dir D]\n");
 	if (r >= 0)
 		return r;
-	r = ctl_ask(rundir, request("status", NULL, 0), &ans, 0);
+	/* the --linux sessions (text form only), then the daemon's */
+	nlinux = json ? 0 : up_linux_print_sessions(rundir, stdout);
+	r = ctl_ask(rundir, request("status", NULL, 0), &ans, nlinux > 0);
+	if (r == 3 && nlinux > 0)
+		return 0;
 	if (r == 3 && json) {
 		st = json_object_new_object();
 		json_object_object_add(st, "running", json_object_new_boolean(0));

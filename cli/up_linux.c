@@ -23,6 +23,7 @@
  * firmware process starts once the recovered vdev reaches DRIVER_OK again
  * (so it never links up on the dead instance's rings).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -299,6 +300,29 @@ static void on_stop(int sig)
 }
 
 /*
+ * What `asvirt status` shows of this session (up_linux_print_sessions):
+ * both sides in a small text file in the session's directory, replaced
+ * whole (rename) at every change.
+ */
+static void write_session(const struct linux_up *u, const char *fw_state)
+{
+	char path[PATH_MAX + 48], tmp[PATH_MAX + 48];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/session", u->dir);
+	snprintf(tmp, sizeof(tmp), "%s/session.tmp", u->dir);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "linux: QEMU pid %d (%s accel, %u MB), ivshmem server %s\n", (int)u->qemu_pid,
+		u->accel, u->mem_mb, u->sock);
+	fprintf(f, "firmware %s: pid %d, %s, restarts %u\n", u->fw, (int)u->runner_pid, fw_state,
+		u->restarts);
+	if (fclose(f) || rename(tmp, path))
+		unlink(tmp);
+}
+
+/*
  * The firmware process died: its vdev's status is cleared (so the next
  * runner cannot link up on the dead instance's rings: it waits for the
  * DRIVER_OK of the recovered vdev), then the guest is told through MSI-X
@@ -317,6 +341,7 @@ static void firmware_died(struct linux_up *u, int status)
 	if (write(u->efd_guest[1], &one, sizeof(one)) != sizeof(one))
 		perror("asvirt up: crash vector");
 	u->recovering = 1;
+	write_session(u, "dead, the guest recovers (restart at its DRIVER_OK)");
 }
 
 /* Until QEMU exits (or SIGTERM/SIGINT: cleanup() stops QEMU); a firmware
@@ -332,8 +357,12 @@ static int wait_qemu(struct linux_up *u)
 				      ASV_VIRTIO_STATUS_DRIVER_OK)) {
 			u->recovering = 0;
 			u->restarts++;
-			if (start_runner(u))
+			if (start_runner(u)) {
 				fprintf(stderr, "asvirt up: the firmware did not restart\n");
+				write_session(u, "did not restart");
+			} else {
+				write_session(u, "running");
+			}
 		}
 		if (waitpid(u->qemu_pid, &status, WNOHANG) == u->qemu_pid) {
 			u->qemu_pid = 0;
@@ -347,6 +376,7 @@ static int wait_qemu(struct linux_up *u)
 
 static void cleanup(struct linux_up *u)
 {
+	char path[PATH_MAX + 48];
 	int status;
 
 	if (u->qemu_pid > 0) {
@@ -363,6 +393,8 @@ static void cleanup(struct linux_up *u)
 		close(u->lfd);
 		unlink(u->sock);
 	}
+	snprintf(path, sizeof(path), "%s/session", u->dir);
+	unlink(path);
 	rmdir(u->dir);
 }
 
@@ -474,9 +506,39 @@ int cmd_up_linux(int argc, char **argv)
 	printf("asvirt up: Linux in QEMU (pid %d), ivshmem server %s%s%s\n", (int)u.qemu_pid,
 	       u.sock, u.console_log ? ", console in " : "", u.console_log ? u.console_log : "");
 	fflush(stdout);
+	write_session(&u, "running");
 	rc = wait_qemu(&u);
 out:
 	cleanup(&u);
 	return rc;
 }
 
+/* The live `asvirt up --linux` sessions under @rundir (linux-PID/session
+ * of a PID that still runs), for asvirt status. How many were printed. */
+int up_linux_print_sessions(const char *rundir, FILE *out)
+{
+	char path[PATH_MAX + 300], line[PATH_MAX + 200];
+	struct dirent *e;
+	DIR *d = opendir(rundir);
+	int n = 0, pid;
+	FILE *f;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "linux-%d", &pid) != 1 || pid <= 0 ||
+		    (kill(pid, 0) && errno == ESRCH))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/session", rundir, e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		fprintf(out, "asvirt up --linux (pid %d)\n", pid);
+		while (fgets(line, sizeof(line), f))
+			fprintf(out, "  %s", line);
+		fclose(f);
+		n++;
+	}
+	closedir(d);
+	return n;
+}

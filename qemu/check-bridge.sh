@@ -7,7 +7,8 @@
 # The guest's "ASVIRT-KILL-FIRMWARE: i" lines get the firmware process killed
 # (kill -9 of the last pid asvirt up printed); what asvirt up holds (its fds,
 # QEMU's fds, its children) at the first kill is compared with what it holds
-# at "ASVIRT-KILLS-DONE" (a bridge-leaks result). Last line: "N passed, N failed".
+# at "ASVIRT-KILLS-DONE", and asvirt status must show the session with every
+# restart (a bridge-leaks result). Last line: "N passed, N failed".
 set -uo pipefail
 export ARCH=x86_64
 . "$(dirname "$0")/lib.sh"
@@ -44,8 +45,18 @@ killer() {
 		done
 		if [ ! -e "$res.after" ] && grep -a -q '^ASVIRT-KILLS-DONE' "$log"; then
 			held "$upid" >"$res.after"
-			if cmp -s "$res.before" "$res.after"; then
-				echo "PASS: $done kills, nothing leaked: $(grep -c . "$res.after") fds and processes, as before" >"$res"
+			# asvirt status shows the session: both sides, the restarts
+			for t in 1 2 3 4 5; do
+				"$BUILD/asvirt" status >"$res.status" 2>&1
+				grep -q "running, restarts $done\$" "$res.status" && break
+				sleep 1
+			done
+			if ! grep -q "^asvirt up --linux (pid $upid)" "$res.status" ||
+				! grep -q "QEMU pid $(pgrep -P "$upid" qemu-system)" "$res.status" ||
+				! grep -q "running, restarts $done\$" "$res.status"; then
+				{ echo "FAIL: asvirt status after $done restarts said:"; cat "$res.status"; } >"$res"
+			elif cmp -s "$res.before" "$res.after"; then
+				echo "PASS: $done kills, nothing leaked: $(grep -c . "$res.after") fds and processes, as before; asvirt status: $(grep restarts "$res.status")" >"$res"
 			else
 				echo "FAIL: held after $done kills differs (before vs after):" >"$res"
 				diff "$res.before" "$res.after" >>"$res"
