@@ -94,7 +94,8 @@ endif()
 # runner.
 add_library(asvirt_core_remote_pic STATIC
   ${PROJECT_SOURCE_DIR}/core/src/vring.c ${PROJECT_SOURCE_DIR}/core/src/rsc_table.c
-  ${PROJECT_SOURCE_DIR}/core/src/rpmsg_core.c ${PROJECT_SOURCE_DIR}/core/src/ept.c
+  ${PROJECT_SOURCE_DIR}/core/src/rpmsg_core.c ${PROJECT_SOURCE_DIR}/core/src/event.c
+  ${PROJECT_SOURCE_DIR}/core/src/ept.c
   ${PROJECT_SOURCE_DIR}/core/src/send.c ${PROJECT_SOURCE_DIR}/core/src/ns.c
   ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/log.c
   ${PROJECT_SOURCE_DIR}/core/src/trace.c)

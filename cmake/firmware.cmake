@@ -12,6 +12,7 @@ target_sources(asvirt PRIVATE
   ${PROJECT_SOURCE_DIR}/port/posix/notifier_futex.c
   ${PROJECT_SOURCE_DIR}/port/posix/fw_image.c
   ${PROJECT_SOURCE_DIR}/port/posix/proc.c
+  ${PROJECT_SOURCE_DIR}/port/posix/proc_trace.c
   ${PROJECT_SOURCE_DIR}/port/posix/board_qemu_m.c
   ${PROJECT_SOURCE_DIR}/port/posix/shmctl.c
   ${PROJECT_SOURCE_DIR}/port/posix/ivshmem_server.c

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/evrec.h"
 #include "asvirt/firmware.h"
 #include "asvirt/fw_abi.h"
 #include "asvirt/ivshmem.h"
@@ -131,6 +132,38 @@ static int remote_isr_all(void *arg)
 	return 0;
 }
 
+/*
+ * --trace-fd: record vdev 0's remote events into the ring the host laid out
+ * in that memfd (port/posix/proc_trace.c). Its header is checked against
+ * the file's size; a bad one means no events, not a failed boot.
+ */
+static void open_events(int fd, struct asv_env *env)
+{
+	static struct asv_evlog log;
+	struct asv_evring *r;
+	uint32_t cap, data;
+	struct stat st;
+	void *map;
+
+	if (fstat(fd, &st) || st.st_size < (off_t)sizeof(*r))
+		return;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return;
+	r = map;
+	cap = __atomic_load_n(&r->cap, __ATOMIC_RELAXED);
+	data = __atomic_load_n(&r->data_size, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&r->magic, __ATOMIC_ACQUIRE) != ASV_EVRING_MAGIC || !cap ||
+	    (cap & (cap - 1u)) || data > 0xFFFFu || ASV_EV_UNITS(data) > cap ||
+	    asv_evring_bytes(cap) > (uint64_t)st.st_size) {
+		fprintf(stderr, "asvirt-fw-runner: fd %d is no event ring: no events\n", fd);
+		munmap(map, (size_t)st.st_size);
+		return;
+	}
+	asv_evrec_attach(&log, ASV_EV_REMOTE, map, cap, data);
+	asv_evrec_bind(&log, env);
+}
+
 /* The image's rpmsg vdevs, counted in its own (validated) table. */
 static unsigned int count_rpmsg_vdevs(void *table)
 {
@@ -193,7 +226,9 @@ static uint32_t count_vrings(void *table)
 int main(int argc, char **argv)
 {
 	const char *name = "remote", *fw = NULL, *db = "futex";
-	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, level = ASV_LOG_WARN, i, err;
+	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, trace_fd = -1,
+	    level = ASV_LOG_WARN;
+	int i, err;
 	struct asv_notifier *irq = NULL, *peer = NULL;
 	struct hb_notifier hb = { .n = {
 				      .raise = hb_raise, .wait = hb_wait, .destroy = hb_destroy } };
@@ -227,6 +262,8 @@ int main(int argc, char **argv)
 			peer_fd = atoi(argv[++i]);
 		else if (!strcmp(a, "--guest-ram-fd") && v)
 			ram_fd = atoi(argv[++i]);
+		else if (!strcmp(a, "--trace-fd") && v)
+			trace_fd = atoi(argv[++i]);
 		else if (!strcmp(a, "--doorbell") && v)
 			db = argv[++i];
 		else if (!strcmp(a, "--log-level") && v)
@@ -375,6 +412,8 @@ int main(int argc, char **argv)
 				    logname[k], level);
 		if (k)
 			asv_posix_role_share_isr(&roles[k], &roles[0]);
+		else if (trace_fd >= 0)
+			open_events(trace_fd, &roles[0].env);
 		memset(&rc, 0, sizeof(rc));
 		rc.rsc_table = region.va;
 		rc.rsc_size = layout.table_size;

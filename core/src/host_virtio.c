@@ -35,6 +35,8 @@ static int host_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 			asv_rpmsg_break(d, -ASV_EPROTO, "vring1: used id not in flight");
 			return -ASV_EPROTO;
 		}
+		asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_TAKEN, .vring = 1, .desc = i,
+		       .idx = h->tx_vr.peer_idx);
 	}
 	h->tx_state[i] = TX_TAKEN;
 	*id = i;
@@ -56,6 +58,8 @@ static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 	h->tx_state[id] = TX_INFLIGHT;
 	asv_vring_drv_put(&h->tx_vr, id, h->tx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE, len, 0);
 	asv_vring_drv_publish(&h->tx_vr);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_ADD, .vring = 1, .desc = id,
+	       .idx = h->tx_vr.shadow_idx);
 	if (asv_vring_drv_need_kick(&h->tx_vr))
 		asv_notify(d, h->tx_notifyid);
 }
@@ -122,6 +126,8 @@ static int host_rx_next(struct asv_rpmsg_dev *d, uint16_t *idp, struct asv_rpmsg
 	}
 	/* ours before the callback runs: see ASV_RXB_OURS */
 	asv_store_relaxed(&h->rx_state[id], (uint8_t)ASV_RXB_OURS);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_TAKEN, .vring = 0, .desc = id,
+	       .idx = h->rx_vr.peer_idx);
 	*idp = id;
 	*hdr = NULL;
 	if (len > ASV_RPMSG_BUF_SIZE) {
@@ -152,6 +158,7 @@ static void host_rx_publish(struct asv_rpmsg_dev *d)
 	struct asv_host *h = to_host(d);
 
 	asv_vring_drv_publish(&h->rx_vr);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_IDX_PUB, .vring = 0, .idx = h->rx_vr.shadow_idx);
 	if (asv_vring_drv_need_kick(&h->rx_vr))
 		asv_notify(d, h->rx_notifyid);
 }
@@ -402,7 +409,12 @@ int asv_host_isr(struct asv_host *h)
 	unsigned int work = 0;
 	int ret = host_link_err(h);
 
-	return ret ? ret : asv_rx_drain(&h->dev, &host_rx, true, &work);
+	if (ret)
+		return ret;
+	asv_ev(&h->dev, NULL, 0, .kind = ASV_EV_ISR_START);
+	ret = asv_rx_drain(&h->dev, &host_rx, true, &work);
+	asv_ev(&h->dev, NULL, 0, .kind = ASV_EV_ISR_END, .err = ret, .len = (uint16_t)work);
+	return ret;
 }
 
 int asv_host_poll(struct asv_host *h, unsigned int *work)

@@ -38,8 +38,11 @@ int asv_ns_ept_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src
 	struct asv_rpmsg_ns_msg msg;
 
 	(void)priv;
-	if (!ns_check(ept->dev, data, len, src, &msg))
-		ept->dev->ops->ns_rx(ept->dev, &msg, sizeof(msg), src);
+	if (ns_check(ept->dev, data, len, src, &msg))
+		return 0;
+	asv_ev(ept->dev, msg.name, asv_strnlen(msg.name, ASV_RPMSG_NAME_SIZE), .kind = ASV_EV_NS,
+	       .src = src, .ept = asv_le32(msg.addr), .aux = asv_le32(msg.flags));
+	ept->dev->ops->ns_rx(ept->dev, &msg, sizeof(msg), src);
 	return 0;
 }
 

@@ -89,6 +89,8 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 		return -ASV_EPROTO;
 	}
 	bit_set(r->tx_held, b.id, true);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_TAKEN, .vring = 0, .desc = b.id,
+	       .idx = r->tx_vr.peer_idx);
 	*id = b.id;
 	*buf = h;
 	return 1;
@@ -101,6 +103,8 @@ static void remote_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 	bit_set(r->tx_held, id, false);
 	asv_vring_dev_put_used(&r->tx_vr, id, len);
 	asv_vring_dev_publish(&r->tx_vr);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_USED, .vring = 0, .desc = id,
+	       .idx = r->tx_vr.shadow_idx);
 	if (asv_vring_dev_need_intr(&r->tx_vr))
 		asv_notify(d, r->tx_notifyid);
 }
@@ -180,6 +184,8 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 	r->rx_len[b.id] = b.len;
 	asv_store_relaxed(&r->rx_state[b.id], (uint8_t)ASV_RXB_OURS);
 	asv_store_relaxed(&h->reserved, asv_cpu_to_le32(HINT_MAGIC | b.id));
+	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_TAKEN, .vring = 1, .desc = b.id,
+	       .idx = r->rx_vr.peer_idx);
 	*id = b.id;
 	*hdr = h;
 	*len = b.len;
@@ -199,6 +205,7 @@ static void remote_rx_publish(struct asv_rpmsg_dev *d)
 	struct asv_remote *r = to_remote(d);
 
 	asv_vring_dev_publish(&r->rx_vr);
+	asv_ev(d, NULL, 0, .kind = ASV_EV_IDX_PUB, .vring = 1, .idx = r->rx_vr.shadow_idx);
 	if (asv_vring_dev_need_intr(&r->rx_vr))
 		asv_notify(d, r->rx_notifyid);
 }
@@ -525,12 +532,17 @@ int asv_remote_isr(struct asv_remote *r)
 	ret = asv_load_acquire(&r->dev.broken);
 	if (ret)
 		return ret;
+	asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_START);
 	if (!asv_load_acquire(&r->dev.link_up)) {
 		ret = link_up(r);
-		if (ret)
+		if (ret) {
+			asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_END, .err = ret);
 			return ret;
+		}
 	}
-	return asv_rx_drain(&r->dev, &remote_rx, true, &work);
+	ret = asv_rx_drain(&r->dev, &remote_rx, true, &work);
+	asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_END, .err = ret, .len = (uint16_t)work);
+	return ret;
 }
 
 int asv_remote_poll(struct asv_remote *r, unsigned int *work)

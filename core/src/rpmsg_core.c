@@ -12,14 +12,17 @@ void asv_dev_log(struct asv_rpmsg_dev *d, int level, const char *fmt, ...)
 	static const char *const tag[] = { "error", "warning", "info", "debug" };
 	bool to_env = d->env.log && level <= d->env.log_level;
 	bool to_trace = d->trace && d->trace->buf && level <= ASV_LOG_INFO;
+	bool to_ev = d->env.evlog && level <= ASV_LOG_WARN;
 	char msg[224];
 	va_list ap;
 
-	if (!to_env && !to_trace)
+	if (!to_env && !to_trace && !to_ev)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (to_ev)
+		asv_ev(d, msg, strlen(msg), .kind = ASV_EV_ERROR, .aux = (uint32_t)level);
 	if (to_env)
 		d->env.log(d->env.log_ctx, level, msg);
 	if (to_trace) {
@@ -43,6 +46,9 @@ void asv_rpmsg_wake_senders(struct asv_rpmsg_dev *d)
 void asv_rpmsg_set_link(struct asv_rpmsg_dev *d, bool up)
 {
 	asv_store_release(&d->link_up, up ? 1 : 0);
+	/* a link that goes down was broken first, which recorded why */
+	if (up || !asv_load_acquire(&d->broken))
+		asv_ev(d, NULL, 0, .kind = up ? ASV_EV_LINK_UP : ASV_EV_LINK_DOWN);
 	if (d->env.wake)
 		d->env.wake(d->env.ctx);
 }
@@ -53,6 +59,7 @@ void asv_rpmsg_break(struct asv_rpmsg_dev *d, int err, const char *why)
 
 	if (__atomic_compare_exchange_n(&d->broken, &zero, err, false, __ATOMIC_SEQ_CST,
 					__ATOMIC_SEQ_CST)) {
+		asv_ev(d, why, strlen(why), .kind = ASV_EV_LINK_DOWN, .err = err);
 		asv_dev_log(d, err == -ASV_ESHUTDOWN ? ASV_LOG_INFO : ASV_LOG_ERR,
 			    "link shut down (%s): %s", asv_strerror(err), why);
 	}
@@ -100,7 +107,8 @@ int asv_release_rx_buffer(struct asv_rpmsg_dev *d, void *data)
 	return err;
 }
 
-int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32_t buf_len)
+int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32_t buf_len,
+		      uint16_t id)
 {
 	uint32_t src = asv_le32(hdr->src), dst = asv_le32(hdr->dst);
 	uint16_t len = asv_le16(hdr->len);
@@ -131,6 +139,10 @@ int asv_rpmsg_deliver(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *hdr, uint32
 		ept->dst_learned = 1;
 	}
 	asv_stat_inc(&d->stats.rx_msgs);
+	/* the header as read above, the payload as the callback sees it */
+	asv_ev(d, hdr, ASV_RPMSG_HDR_SIZE + (size_t)len, .kind = ASV_EV_RX,
+	       .vring = d->is_remote ? 1 : 0, .desc = id, .src = src, .dst = dst, .len = len,
+	       .ept = ept->addr);
 	rc = ept->cb(ept, hdr->data, len, src, ept->priv);
 	if (rc == ASV_RX_HOLD)
 		return ASV_RX_HOLD;

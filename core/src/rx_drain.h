@@ -60,6 +60,13 @@ struct asv_rx_role {
 	bool (*rearm)(struct asv_rpmsg_dev *d);
 };
 
+/* Received buffer @id given back: queued in avail (host), in used (remote). */
+static inline void asv_rx_ev_given(struct asv_rpmsg_dev *d, uint16_t id)
+{
+	asv_ev(d, NULL, 0, .kind = d->is_remote ? ASV_EV_DESC_USED : ASV_EV_DESC_ADD,
+	       .vring = d->is_remote ? 1 : 0, .desc = id);
+}
+
 /* Give the batched buffers back under one lock and one index update.
  * RX lock held (the batch belongs to whoever drains the ring). */
 static ASV_ALWAYS_INLINE void asv_rx_flush(struct asv_rpmsg_dev *d, const struct asv_rx_role *role)
@@ -75,6 +82,10 @@ static ASV_ALWAYS_INLINE void asv_rx_flush(struct asv_rpmsg_dev *d, const struct
 		asv_store_relaxed(&q.state[q.ret_id[i]], (uint8_t)ASV_RXB_PEER);
 		role->give_back(d, q.ret_id[i]);
 	}
+	/* one test per batch, not per buffer */
+	if (__builtin_expect(d->env.evlog != NULL, 0))
+		for (i = 0; i < *q.nret; i++)
+			asv_rx_ev_given(d, q.ret_id[i]);
 	role->publish(d);
 	asv_unlock(d, ASV_LOCK_RET);
 	*q.nret = 0;
@@ -85,7 +96,7 @@ static ASV_ALWAYS_INLINE void asv_rx_flush(struct asv_rpmsg_dev *d, const struct
  * buffer is now held, false when a worker released it while the callback
  * ran (it goes back with the batch). RX lock held.
  */
-static inline bool asv_rx_hold(struct asv_rpmsg_dev *d, uint8_t *state)
+static inline bool asv_rx_hold(struct asv_rpmsg_dev *d, uint8_t *state, uint16_t id)
 {
 	bool held;
 
@@ -93,6 +104,9 @@ static inline bool asv_rx_hold(struct asv_rpmsg_dev *d, uint8_t *state)
 	held = asv_load_relaxed(state) == ASV_RXB_OURS;
 	asv_store_relaxed(state, (uint8_t)(held ? ASV_RXB_HELD : ASV_RXB_OURS));
 	asv_unlock(d, ASV_LOCK_RET);
+	if (held)
+		asv_ev(d, NULL, 0, .kind = ASV_EV_BUF_HOLD, .vring = d->is_remote ? 1 : 0,
+		       .desc = id);
 	return held;
 }
 
@@ -126,8 +140,8 @@ static ASV_ALWAYS_INLINE int asv_rx_process(struct asv_rpmsg_dev *d, const struc
 		if (ret < 0)
 			break;
 		(*work)++;
-		if (hdr && asv_rpmsg_deliver(d, hdr, len) == ASV_RX_HOLD &&
-		    asv_rx_hold(d, &q.state[id]))
+		if (hdr && asv_rpmsg_deliver(d, hdr, len, id) == ASV_RX_HOLD &&
+		    asv_rx_hold(d, &q.state[id], id))
 			continue;
 		q.ret_id[(*q.nret)++] = id;
 		if (*q.nret == ASV_RET_BATCH)
@@ -211,12 +225,17 @@ static ASV_ALWAYS_INLINE int asv_rx_release(struct asv_rpmsg_dev *d, const struc
 	role->queue(d, &q);
 	switch (asv_load_relaxed(&q.state[id])) {
 	case ASV_RXB_HELD:
+		asv_ev(d, NULL, 0, .kind = ASV_EV_BUF_RELEASE, .vring = d->is_remote ? 1 : 0,
+		       .desc = id);
 		asv_store_relaxed(&q.state[id], (uint8_t)ASV_RXB_PEER);
 		role->give_back(d, id);
+		asv_rx_ev_given(d, id);
 		role->publish(d);
 		return 0;
 	case ASV_RXB_OURS:
 		/* its callback still runs: the ISR gives it back after it */
+		asv_ev(d, NULL, 0, .kind = ASV_EV_BUF_RELEASE, .vring = d->is_remote ? 1 : 0,
+		       .desc = id);
 		asv_store_relaxed(&q.state[id], (uint8_t)ASV_RXB_RELEASED);
 		return 0;
 	default:

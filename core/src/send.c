@@ -134,10 +134,12 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 }
 
 /* Fill the header of buffer @id and hand it to the peer. TX lock held. */
-static void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id,
-			  uint32_t src, uint32_t dst, size_t len)
+static ASV_ALWAYS_INLINE void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h,
+					    uint16_t id, uint32_t src, uint32_t dst, size_t len)
 {
 	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
+	asv_ev(d, h, ASV_RPMSG_HDR_SIZE + len, .kind = ASV_EV_TX, .vring = d->is_remote ? 0 : 1,
+	       .desc = id, .src = src, .dst = dst, .len = (uint16_t)len);
 	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));
 	asv_stat_inc(&d->stats.tx_msgs);
 }

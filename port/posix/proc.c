@@ -20,6 +20,8 @@
 #include "asvirt/firmware.h"
 #include "asvirt/proc.h"
 #include "asvirt/board_qemu_m.h"
+#include "asvirt/evrec.h"
+#include "proc_trace.h"
 #include "why_log.h"
 
 #define SHM_DA 0x10000000u
@@ -192,6 +194,7 @@ static void teardown(struct asv_proc *p, bool crashed)
 		}
 		p->pid = 0;
 	}
+	asv_proc_trace_writer_gone(p);
 	keep_trace(p);
 	/* each host reports its channels removed and its in-flight messages lost */
 	while (p->host_up > 0)
@@ -252,11 +255,11 @@ static uint32_t doorbell_kind(const struct asv_proc *p)
 
 static pid_t spawn_runner(struct asv_proc *p)
 {
-	char shm_s[16], irq_s[16], peer_s[16];
+	char shm_s[16], irq_s[16], peer_s[16], trace_s[16];
 	const char *db = doorbell_kind(p) == ASV_DOORBELL_EVENTFD ? "eventfd" : "futex";
 	const char *lvl = p->cfg.runner_log_level ? p->cfg.runner_log_level : "warning";
-	char *argv[16];
-	int n = 0, fds[3], i;
+	char *argv[18];
+	int n = 0, fds[4], i;
 	pid_t pid;
 
 	snprintf(shm_s, sizeof(shm_s), "%d", RUNNER_FD_SHM);
@@ -277,19 +280,25 @@ static pid_t spawn_runner(struct asv_proc *p)
 		argv[n++] = "--peer-fd";
 		argv[n++] = peer_s;
 	}
+	if (p->trace_fd >= 0) {
+		snprintf(trace_s, sizeof(trace_s), "%d", ASV_RUNNER_FD_TRACE);
+		argv[n++] = ASV_RUNNER_TRACE_OPT;
+		argv[n++] = trace_s;
+	}
 	argv[n++] = p->img.path;
 	argv[n] = NULL;
 	fds[0] = p->memfd;
 	fds[1] = p->efd_remote;
 	fds[2] = p->efd_host;
+	fds[3] = p->trace_fd;
 	pid = fork();
 	if (pid != 0)
 		return pid;
 	/* child: async-signal-safe calls only until exec */
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (fds[i] >= 0)
 			fds[i] = fcntl(fds[i], F_DUPFD, 10);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		if (fds[i] >= 0 && dup2(fds[i], RUNNER_FD_SHM + i) < 0)
 			_exit(126);
 	execv(p->cfg.runner, argv);
@@ -353,6 +362,8 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 shared_ready:
 	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
 			    asv_posix_log_level(p->cfg.log_level, p->cfg.errors_only));
+	if (p->cfg.host_evlog)
+		asv_evrec_bind(p->cfg.host_evlog, &p->host_role.env);
 	p->role_ready = 1;
 	/* A board-level image's interrupt says which vring was kicked. */
 	if (p->ctl && p->img.kind == ASV_FW_KIND_BOARD)
@@ -569,7 +580,7 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	p->memfd = p->pidfd = p->stop_efd = -1;
+	p->memfd = p->pidfd = p->stop_efd = p->trace_fd = -1;
 	p->efd_host = p->efd_remote = -1;
 	if (!cfg || !cfg->runner || !fw_path)
 		return asv_whyf(why, whylen, -ASV_EINVAL, "no runner or firmware path");
@@ -596,6 +607,14 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 		snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : fw_path);
 	}
 	p->cfg.name = p->name;
+	if (cfg->trace_remote && !p->board) {
+		err = asv_proc_trace_open(p, why, whylen);
+		if (err) {
+			asv_proc_trace_close(p);
+			asv_fw_image_free(&p->img);
+			return err;
+		}
+	}
 	pthread_mutex_init(&p->mu, NULL);
 	return 0;
 }
@@ -668,6 +687,7 @@ void asv_proc_destroy(struct asv_proc *p)
 	p->board = NULL;
 	free(p->last_trace);
 	p->last_trace = NULL;
+	asv_proc_trace_close(p);
 	pthread_mutex_destroy(&p->mu);
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/evrec.h"
 #include "asvirt/vsys.h"
 
 /* Rpmsg vdev k's parts, wherever they live (vdev 0 in struct asv_vsys). */
@@ -197,6 +198,11 @@ static void init_roles(struct asv_vsys *s, unsigned int k, asv_log_fn log, int l
 	if (k) {
 		asv_posix_role_share_isr(v.host_role, &s->host_role);
 		asv_posix_role_share_isr(v.remote_role, &s->remote_role);
+	} else {
+		if (cfg->evlog[0])
+			asv_evrec_bind(cfg->evlog[0], &v.host_role->env);
+		if (cfg->evlog[1])
+			asv_evrec_bind(cfg->evlog[1], &v.remote_role->env);
 	}
 }
 

@@ -31,6 +31,8 @@ enum asv_log_level { ASV_LOG_ERR = 0, ASV_LOG_WARN = 1, ASV_LOG_INFO = 2, ASV_LO
 
 typedef void (*asv_log_fn)(void *ctx, int level, const char *msg);
 
+struct asv_evlog;
+
 struct asv_env {
 	void *ctx;
 	/* Raise the simulated interrupt at the peer for vring @notifyid. */
@@ -72,6 +74,8 @@ struct asv_env {
 	void *log_ctx;
 	/* Messages below or at this level are passed to log(). */
 	int log_level;
+	/* Protocol events (asvirt/event.h) go here; NULL (the default): none. */
+	struct asv_evlog *evlog;
 };
 
 /* "error", "warning", "info", "debug" -> ASV_LOG_*, or -1 if unknown. */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "asvirt/event.h"
 #include "asvirt/host.h"
 #include "asvirt/posix.h"
 #include "asvirt/rproc.h"
@@ -100,6 +101,16 @@ struct asv_proc_config {
 	 * all it implements; without VIRTIO_RING_F_EVENT_IDX, the flags */
 	uint32_t host_features;
 	unsigned int gdb_port; /* Cortex-M board: QEMU's gdb stub, CPU halted */
+	/*
+	 * Protocol events (asvirt/evrec.h): the host's (vdev 0) go to
+	 * @host_evlog when set; with @trace_remote the runner records its
+	 * remote's into a ring of its own (struct asv_proc.remote_evlog, read
+	 * it from there), in a memfd of its own that outlives the instances,
+	 * so a restarted runner writes on and the events of one that crashed
+	 * stay readable (a runner on the Cortex-M board records nothing).
+	 */
+	struct asv_evlog *host_evlog;
+	bool trace_remote;
 };
 
 #define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX
@@ -157,6 +168,11 @@ struct asv_proc {
 	int stop_efd;
 	struct asv_host_driver *drivers[ASV_PROC_MAX_DRIVERS];
 	unsigned int ndrivers;
+	/* cfg.trace_remote: the runners' event ring (proc_trace.c) */
+	int trace_fd;
+	void *trace_map;
+	size_t trace_size;
+	struct asv_evlog remote_evlog;
 };
 
 /* Load and check @fw_path. The reason of a failure is in @why. */

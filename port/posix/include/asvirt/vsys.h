@@ -56,6 +56,9 @@ struct asv_vsys_config {
 	bool pin;
 	/* Start the host later with asv_vsys_start_host() (tests). */
 	bool defer_host;
+	/* Protocol events of vdev 0's host and remote (asvirt/evrec.h), or NULL:
+	 * none recorded (the default). */
+	struct asv_evlog *evlog[2];
 };
 
 /* Rpmsg vdev 1, 2, ...: a host and a remote of its own (vdev 0 is in
