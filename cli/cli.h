@@ -20,6 +20,7 @@ int cmd_status(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_crash(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 int cmd_fw_build(int argc, char **argv);
 int cmd_fw_check(int argc, char **argv);
 int cmd_conform(int argc, char **argv);

@@ -5,6 +5,7 @@
  * client-sample app: on the new channel it sends "hello world!", answers
  * every reply with another, and after 100 incoming messages says goodbye.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,9 +13,11 @@
 #include <string.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/evrec.h"
 #include "asvirt/proc.h"
 #include "asvirt/vsys.h"
 #include "cli.h"
+#include "trace.h"
 
 #define MSG "hello world!"
 
@@ -98,22 +101,27 @@ static void sample_remove(struct asv_channel *ch)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: asvirt demo [--process | --target cortex-m4] [-n COUNT] [-v] "
-		   "[--log-level LEVEL]\n"
-		   "                   [--timeout MS]\n\n"
-		   "Boots a virtual AMP system (host and remote as threads of this process,\n"
-		   "semaphores as interrupts; or, with --process, the remote as firmware in its\n"
-		   "own process over shared memory and doorbells), runs the client-sample\n"
-		   "firmware on the remote and the equivalent of Linux's rpmsg_client_sample\n"
-		   "on the host.\n\n"
-		   "  -p, --process       the remote in its own process (asvirt-client-sample.so)\n"
-		   "      --target cortex-m4  the remote a Cortex-M4 on QEMU's mps2-an386 board\n"
-		   "                      (cortex-m/asvirt-client-sample.elf, docs/board.md)\n"
-		   "  -n, --count N       messages before goodbye (default 100, like Linux)\n"
-		   "  -v, --verbose       hex-dump every message\n"
-		   "      --log-level L   error|warning|info|debug (default warning)\n"
-		   "      --timeout MS    give up after MS milliseconds (default 10000)\n"
-		   "  -h, --help          this text\n");
+	fprintf(f,
+		"usage: asvirt demo [--process | --target cortex-m4] [-n COUNT] [-v] "
+		"[--log-level LEVEL]\n"
+		"                   [--timeout MS] [--trace FILE.json] [--pcap FILE.pcap]\n\n"
+		"Boots a virtual AMP system (host and remote as threads of this process,\n"
+		"semaphores as interrupts; or, with --process, the remote as firmware in its\n"
+		"own process over shared memory and doorbells), runs the client-sample\n"
+		"firmware on the remote and the equivalent of Linux's rpmsg_client_sample\n"
+		"on the host.\n\n"
+		"  -p, --process       the remote in its own process (asvirt-client-sample.so)\n"
+		"      --target cortex-m4  the remote a Cortex-M4 on QEMU's mps2-an386 board\n"
+		"                      (cortex-m/asvirt-client-sample.elf, docs/board.md)\n"
+		"  -n, --count N       messages before goodbye (default 100, like Linux)\n"
+		"  -v, --verbose       hex-dump every message\n"
+		"      --log-level L   error|warning|info|debug (default warning)\n"
+		"      --timeout MS    give up after MS milliseconds (default 10000)\n"
+		"      --trace FILE    record every protocol step of both sides: Chrome/Perfetto\n"
+		"                      trace-event JSON (open in ui.perfetto.dev)\n"
+		"      --pcap FILE     every message as pcap (Wireshark with\n"
+		"                      tools/wireshark/asvirt.lua)\n"
+		"  -h, --help          this text\n");
 }
 
 /* Wait for goodbye (or a failure, or the timeout): exit status 0 or 1. */
@@ -136,7 +144,8 @@ static int wait_goodbye(struct sample *s, long timeout_ms)
 
 /* The same demo with the remote as firmware in its own process. */
 static int demo_process(struct sample *s, struct asv_host_driver *drv,
-			const struct asv_vsys_config *cfg, long timeout_ms, int cortex_m)
+			const struct asv_vsys_config *cfg, long timeout_ms, int cortex_m,
+			struct trace_sink *sink)
 {
 	static char runner[4096], fw[4096];
 	struct asv_proc_config pc = { 0 };
@@ -163,6 +172,8 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 	pc.errors_only = cfg->errors_only;
 	pc.runner_log_level =
 	    asv_log_level_name(asv_posix_log_level(cfg->log_level, cfg->errors_only));
+	pc.host_evlog = cfg->evlog[0];
+	pc.trace_remote = cfg->evlog[0] != NULL;
 	if (cortex_m)
 		printf("asvirt: virtual AMP system: host + remote \"client-sample\" (Cortex-M4 on "
 		       "QEMU mps2-an386, shared RAM, UART doorbells)\n");
@@ -170,20 +181,73 @@ static int demo_process(struct sample *s, struct asv_host_driver *drv,
 		printf("asvirt: virtual AMP system: host + remote \"client-sample\" (separate "
 		       "process, shared memory, doorbells)\n");
 	err = asv_proc_init(p, &pc, fw, why, sizeof(why));
+	if (!err && pc.trace_remote) {
+		/* the runner's ring (none on the Cortex-M board: the host's only) */
+		if (p->trace_map)
+			trace_sink_add(sink, &p->remote_evlog, "remote", 0);
+		if (trace_sink_start(sink))
+			err = -ASV_ENOMEM;
+	}
 	if (!err)
 		err = asv_proc_add_driver(p, drv);
 	if (!err)
 		err = asv_proc_start(p, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "asvirt demo: %s: %s\n", fw, why[0] ? why : asv_strerror(err));
+		trace_sink_stop(sink);
 		asv_proc_destroy(p);
 		free(p);
 		return 1;
 	}
 	rc = wait_goodbye(s, timeout_ms);
 	asv_proc_stop(p);
+	trace_sink_stop(sink); /* the runner's ring goes with p */
 	asv_proc_destroy(p);
 	free(p);
+	return rc;
+}
+
+/* --trace / --pcap: a recorder per role (the host's only when the remote
+ * runs elsewhere), drained by the collector from before the boot. */
+static int trace_start(struct trace_sink *sink, struct asv_evlog evlog[2],
+		       struct asv_vsys_config *cfg, int host_only)
+{
+	int i, n = host_only ? 1 : 2;
+
+	for (i = 0; i < n; i++) {
+		if (asv_evrec_init(&evlog[i], i ? ASV_EV_REMOTE : ASV_EV_HOST, ASV_EVREC_CAP,
+				   ASV_EVREC_DATA)) {
+			fprintf(stderr, "asvirt demo: no memory for the event rings\n");
+			while (i--)
+				asv_evrec_free(&evlog[i]);
+			return 1;
+		}
+		cfg->evlog[i] = &evlog[i];
+		trace_sink_add(sink, &evlog[i], i ? "remote" : "host", 0);
+	}
+	return 0;
+}
+
+static int trace_finish(struct trace_sink *sink, struct asv_evlog evlog[2], int nown,
+			const char *json, const char *pcap)
+{
+	int i, rc = 0;
+
+	trace_sink_stop(sink);
+	if (sink->drops)
+		fprintf(stderr, "asvirt demo: %llu events dropped (rings full)\n",
+			(unsigned long long)sink->drops);
+	if (json && trace_write_json(sink, json)) {
+		fprintf(stderr, "asvirt demo: %s: %s\n", json, strerror(errno));
+		rc = 1;
+	}
+	if (pcap && trace_write_pcap(sink, pcap)) {
+		fprintf(stderr, "asvirt demo: %s: %s\n", pcap, strerror(errno));
+		rc = 1;
+	}
+	for (i = 0; i < nown; i++)
+		asv_evrec_free(&evlog[i]);
+	trace_sink_free(sink);
 	return rc;
 }
 
@@ -196,6 +260,8 @@ int cmd_demo(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "trace", required_argument, NULL, 'J' },
+		{ "pcap", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -209,8 +275,11 @@ int cmd_demo(int argc, char **argv)
 	struct asv_vsys_config cfg = { 0 };
 	struct asv_vsys sys;
 	long timeout_ms = 10000;
+	const char *trace_path = NULL, *pcap_path = NULL;
+	struct trace_sink sink = { 0 };
+	struct asv_evlog evlog[2];
 	char *end;
-	int c, err, rc, process = 0, cortex_m = 0;
+	int c, err, rc, process = 0, cortex_m = 0, nown;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:pvh", opts, NULL)) != -1) {
@@ -253,6 +322,12 @@ int cmd_demo(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'J':
+			trace_path = optarg;
+			break;
+		case 'P':
+			pcap_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -267,27 +342,33 @@ int cmd_demo(int argc, char **argv)
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if ((trace_path || pcap_path) && trace_start(&sink, evlog, &cfg, process || cortex_m))
+		return 1;
+	nown = !(trace_path || pcap_path) ? 0 : process || cortex_m ? 1 : 2;
 	pthread_mutex_init(&s.mu, NULL);
 	asv_posix_cond_init(&s.cv);
 	drv.priv = &s;
 	if (process || cortex_m) {
-		rc = demo_process(&s, &drv, &cfg, timeout_ms, cortex_m);
+		rc = demo_process(&s, &drv, &cfg, timeout_ms, cortex_m, &sink);
 	} else {
 		cfg.app = &asv_app_client_sample;
 		printf("asvirt: virtual AMP system: host + remote \"%s\" (threads, semaphore "
 		       "interrupts)\n",
 		       cfg.app->name);
-		err = asv_vsys_start(&sys, &cfg);
+		err = nown && trace_sink_start(&sink) ? -ASV_ENOMEM : asv_vsys_start(&sys, &cfg);
 		if (err) {
 			fprintf(stderr, "asvirt demo: boot failed: %s\n", asv_strerror(err));
-			return 1;
+			rc = 1;
+		} else {
+			asv_host_register_driver(&sys.host, &drv);
+			rc = wait_goodbye(&s, timeout_ms);
+			asv_host_unregister_driver(&sys.host, &drv);
+			asv_vsys_stop(&sys);
 		}
-		asv_host_register_driver(&sys.host, &drv);
-		rc = wait_goodbye(&s, timeout_ms);
-		asv_host_unregister_driver(&sys.host, &drv);
-		asv_vsys_stop(&sys);
 	}
 	pthread_cond_destroy(&s.cv);
 	pthread_mutex_destroy(&s.mu);
+	if (nown && trace_finish(&sink, evlog, nown, trace_path, pcap_path))
+		rc = 1;
 	return rc;
 }

@@ -20,26 +20,28 @@
 static void up_usage(FILE *f)
 {
 	fprintf(
-	    f,
-	    "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n"
-	    "       asvirt up --linux [options] FIRMWARE.so   (asvirt up --linux --help)\n\n"
-	    "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
-	    "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
-	    "RUNDIR/FW/CHANNEL (one packet = one message). A Cortex-M image runs on\n"
-	    "QEMU's mps2-an386 board (docs/board.md). Crashed or hung firmware\n"
-	    "is restarted. Stop with 'asvirt stop' or Ctrl-C.\n\n"
-	    "  -d, --detach          run in the background once every firmware is up\n"
-	    "      --json            progress as JSON lines\n"
-	    "      --runtime-dir D   default $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt\n"
-	    "                        or /tmp/asvirt-UID\n"
-	    "      --doorbell K      futex (default) or eventfd\n"
-	    "      --watchdog MS     a firmware silent this long is restarted (2000)\n"
-	    "      --max-restarts N  per firmware, -1 = unlimited (default)\n"
-	    "      --log-level L     error|warning|info|debug (default warning)\n"
-	    "      --max-clients N   connections in all (default 4096); one more gets\n"
-	    "                        one packet \"asvirt: error: ...\" and is closed\n"
-	    "      --gdb PORT        a Cortex-M image (FW.elf) starts halted, QEMU's gdb\n"
-	    "                        stub on PORT; the line to attach gdb-multiarch is printed\n");
+	    f, "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n"
+	       "       asvirt up --linux [options] FIRMWARE.so   (asvirt up --linux --help)\n\n"
+	       "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
+	       "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
+	       "RUNDIR/FW/CHANNEL (one packet = one message). A Cortex-M image runs on\n"
+	       "QEMU's mps2-an386 board (docs/board.md). Crashed or hung firmware\n"
+	       "is restarted. Stop with 'asvirt stop' or Ctrl-C.\n\n"
+	       "  -d, --detach          run in the background once every firmware is up\n"
+	       "      --json            progress as JSON lines\n"
+	       "      --runtime-dir D   default $ASVIRT_RUNTIME_DIR, $XDG_RUNTIME_DIR/asvirt\n"
+	       "                        or /tmp/asvirt-UID\n"
+	       "      --doorbell K      futex (default) or eventfd\n"
+	       "      --watchdog MS     a firmware silent this long is restarted (2000)\n"
+	       "      --max-restarts N  per firmware, -1 = unlimited (default)\n"
+	       "      --log-level L     error|warning|info|debug (default warning)\n"
+	       "      --max-clients N   connections in all (default 4096); one more gets\n"
+	       "                        one packet \"asvirt: error: ...\" and is closed\n"
+	       "      --gdb PORT        a Cortex-M image (FW.elf) starts halted, QEMU's gdb\n"
+	       "                        stub on PORT; the line to attach gdb-multiarch is printed\n"
+	       "      --trace FILE      record every protocol step: Chrome/Perfetto JSON written\n"
+	       "                        at 'asvirt trace stop' or 'asvirt stop'\n"
+	       "      --pcap FILE       every message as pcap (tools/wireshark/asvirt.lua)\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -54,6 +56,8 @@ int cmd_up(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "max-clients", required_argument, NULL, 'c' },
 		{ "gdb", required_argument, NULL, 'g' },
+		{ "trace", required_argument, NULL, 'J' },
+		{ "pcap", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -119,6 +123,13 @@ int cmd_up(int argc, char **argv)
 			u.max_clients = (int)n;
 			break;
 		}
+		case 'J':
+		case 'P':
+			if (up_trace_set(&u, c == 'J' ? optarg : NULL, c == 'P' ? optarg : NULL)) {
+				fprintf(stderr, "asvirt up: --trace/--pcap: %s\n", strerror(errno));
+				return 1;
+			}
+			break;
 		case 'g':
 			pc.gdb_port = (unsigned int)strtoul(optarg, NULL, 10);
 			if (!pc.gdb_port || pc.gdb_port > 65535) {

@@ -13,6 +13,7 @@ static const struct cli_cmd cmds[] = {
 	{ "log", "a firmware's trace buffer (live, or --last)", cmd_log },
 	{ "stop", "stop the running system", cmd_stop },
 	{ "crash", "kill a firmware process (recovery test)", cmd_crash },
+	{ "trace", "stop: write asvirt up's --trace/--pcap files", cmd_trace },
 	{ "fw-build", "build a firmware image from app sources", cmd_fw_build },
 	{ "fw-check", "check a firmware image", cmd_fw_check },
 	{ "conform", "check a firmware against what Linux expects", cmd_conform },

@@ -5,7 +5,7 @@
  * server (up_ctl.c) and its client (up_client.c). See docs/firmware-and-up.md.
  *
  * The control protocol on RUNDIR/ctl: the client writes one JSON object on
- * one line, {"request":"status"|"log"|"crash"|"stop"} with "fw":NAME for
+ * one line, {"request":"status"|"log"|"crash"|"stop"|"trace-stop"} with "fw":NAME for
  * log and crash and "last":true for the trace kept at the last crash; the
  * daemon answers with one JSON object, {"status":{...}}, {"text":"..."} or
  * {"error":"..."}, and closes the connection.
@@ -21,6 +21,7 @@
 #include <sys/un.h>
 
 #include "asvirt/proc.h"
+#include "trace.h"
 
 struct json_object;
 
@@ -109,8 +110,19 @@ struct chev {
 	uint32_t dst;
 };
 
+/* --trace / --pcap (up_trace.c) */
+struct up_trace {
+	char json[PATH_MAX];
+	char pcap[PATH_MAX];
+	struct trace_sink sink;
+	struct asv_evlog host[MAX_FW];
+	int nhost;
+	int on; /* the collector runs */
+};
+
 struct up {
 	char rundir[PATH_MAX];
+	struct up_trace *trace; /* NULL: no --trace / --pcap */
 	int json;
 	int out_fd; /* progress: stdout, or the pipe to the waiting parent */
 	int log_fd; /* detached: RUNDIR/asvirt.log, else -1 */
@@ -169,6 +181,18 @@ void up_send_pending(struct up *u);
 /* Send @c's queued answers while its socket has room. */
 void up_client_output(struct up *u, struct client *c);
 void up_chan_close(struct up *u, int i);
+
+/* up_trace.c: --trace / --pcap */
+/* Record into @json and/or @pcap (relative to the current directory). */
+int up_trace_set(struct up *u, const char *json, const char *pcap);
+/* Around asv_proc_init() of firmware @i: its host's recorder, its runner's. */
+int up_trace_before_fw(struct up *u, int i, struct asv_proc_config *pc);
+void up_trace_after_fw(struct up *u, int i);
+int up_trace_start(struct up *u);
+/* Stop recording and write the files; what happened in @msg. 0 or -1. */
+int up_trace_stop(struct up *u, char *msg, size_t n);
+/* After the firmware are destroyed. */
+void up_trace_free(struct up *u);
 
 /* up_ctl.c: the control protocol, the daemon's side */
 void up_ctl_request(struct up *u);

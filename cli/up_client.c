@@ -353,6 +353,23 @@ int cmd_stop(int argc, char **argv)
 	return 0;
 }
 
+int cmd_trace(int argc, char **argv)
+{
+	char rundir[PATH_MAX];
+	int r;
+
+	r = client_opts(argc, argv, rundir, sizeof(rundir), NULL, NULL, NULL,
+			"usage: asvirt trace stop [--runtime-dir D]\n"
+			"  stop recording (asvirt up --trace/--pcap) and write the files\n");
+	if (r >= 0)
+		return r;
+	if (optind + 1 != argc || strcmp(argv[optind], "stop")) {
+		fprintf(stderr, "usage: asvirt trace stop\n");
+		return 2;
+	}
+	return ctl_call(rundir, request("trace-stop", NULL, 0), stdout, 0);
+}
+
 int cmd_crash(int argc, char **argv)
 {
 	char rundir[PATH_MAX];

@@ -151,6 +151,13 @@ static struct json_object *handle(struct up *u, const char *line)
 	} else if (!strcmp(what, "stop")) {
 		u->stopping = 1;
 		ans = answer("text", "stopping\n");
+	} else if (!strcmp(what, "trace-stop")) {
+		char msg[2 * PATH_MAX + 64];
+
+		if (up_trace_stop(u, msg, sizeof(msg)))
+			ans = answer("error", "%s", msg);
+		else
+			ans = answer("text", "%s\n", msg);
 	} else {
 		ans = answer("error", "unknown request '%s'", what);
 	}

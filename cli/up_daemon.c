@@ -197,10 +197,15 @@ static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 	pc->on_channel_priv = f;
 	pc->on_event = on_event;
 	pc->event_priv = f;
+	if (up_trace_before_fw(u, i, pc)) {
+		up_emit_fw_event(u, f->name, "error", "out of memory for the event rings");
+		return -1;
+	}
 	if (asv_proc_init(&f->proc, pc, fws[i], why, sizeof(why))) {
 		up_emit_fw_event(u, f->name, "error", why);
 		return -1;
 	}
+	up_trace_after_fw(u, i);
 	f->inited = 1;
 	u->nfw = i + 1;
 	snprintf(path, sizeof(path), "%s/%s", u->rundir, f->name);
@@ -281,6 +286,13 @@ static void teardown(struct up *u)
 	for (i = 0; i < u->nfw; i++)
 		if (u->fw[i].inited)
 			asv_proc_stop(&u->fw[i].proc);
+	/* the runners' rings go with their procs: write the trace first */
+	if (u->trace && u->trace->on) {
+		char msg[2 * PATH_MAX + 64];
+
+		up_emit_fw_event(u, "asvirt",
+				 up_trace_stop(u, msg, sizeof(msg)) ? "error" : "trace", msg);
+	}
 	up_drain_events(u);
 	for (i = 0; i < MAX_CHAN; i++)
 		if (u->chans[i].used)
@@ -292,6 +304,7 @@ static void teardown(struct up *u)
 		snprintf(path, sizeof(path), "%s/%s", u->rundir, u->fw[i].name);
 		rmdir(path);
 	}
+	up_trace_free(u);
 	snprintf(path, sizeof(path), "%s/%s", u->rundir, CTL_NAME);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/asvirt.pid", u->rundir);
@@ -395,6 +408,11 @@ int up_run_daemon(struct up *u, char **fws, int nfws, struct asv_proc_config *pc
 	up_emit(u, human, ev);
 	for (i = 0; i < nfws && !rc; i++)
 		rc = start_fw(u, fws, i, pc) ? 1 : 0;
+	/* the rings hold what the boots recorded until the collector runs */
+	if (!rc && up_trace_start(u)) {
+		up_emit_fw_event(u, "asvirt", "error", "cannot start the event collector");
+		rc = 1;
+	}
 	if (!rc)
 		wait_ready(u);
 	if (ready_fd >= 0 && !rc) {

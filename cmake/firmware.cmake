@@ -51,6 +51,7 @@ target_link_libraries(asvirt-fw-runner PRIVATE
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_up.c
   ${PROJECT_SOURCE_DIR}/cli/up_daemon.c ${PROJECT_SOURCE_DIR}/cli/up_bridge.c
   ${PROJECT_SOURCE_DIR}/cli/up_ctl.c ${PROJECT_SOURCE_DIR}/cli/up_client.c
+  ${PROJECT_SOURCE_DIR}/cli/up_trace.c
   ${PROJECT_SOURCE_DIR}/cli/cmd_fw.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c
   ${PROJECT_SOURCE_DIR}/cli/up_linux.c)
 target_compile_definitions(asvirt_cli PRIVATE
