@@ -50,7 +50,26 @@ static struct json_object *base(const char *name, const char *ph, const struct a
 	return o;
 }
 
-static void meta(struct json_object *arr, const char *what, int pid, int tid, const char *name)
+/*
+ * The events are written one by one as they are made (a tree of every
+ * event first would take the trace's size several times over in memory
+ * and most of the time).
+ */
+struct jout {
+	FILE *f;
+	size_t n;
+};
+
+static void put(struct jout *w, struct json_object *o)
+{
+	if (w->n++)
+		fputc(',', w->f);
+	fputs(cli_json_text(o, 0), w->f);
+	fputc('\n', w->f);
+	json_object_put(o);
+}
+
+static void meta(struct jout *w, const char *what, int pid, int tid, const char *name)
 {
 	struct json_object *o = json_object_new_object(), *args = json_object_new_object();
 
@@ -60,7 +79,7 @@ static void meta(struct json_object *arr, const char *what, int pid, int tid, co
 	add_int(o, "tid", tid);
 	add_str(args, "name", name);
 	json_object_object_add(o, "args", args);
-	json_object_array_add(arr, o);
+	put(w, o);
 }
 
 /* The record's data as text (error lines, reasons, names): printable only. */
@@ -156,40 +175,37 @@ static const char *name_of(const struct trace_rec *r, char *buf, size_t n)
 	}
 }
 
-static void emit_flow(struct json_object *arr, const struct trace_rec *r, uint64_t t0, size_t id,
-		      int start)
+static void emit_flow(struct jout *w, const struct trace_rec *r, uint64_t t0, size_t id, int start)
 {
 	struct json_object *o = base("message", start ? "s" : "f", &r->e, r->log, t0);
 
 	add_int(o, "id", (int64_t)id);
 	if (!start)
 		add_str(o, "bp", "e");
-	json_object_array_add(arr, o);
+	put(w, o);
 }
 
 int trace_write_json(const struct trace_sink *s, const char *path)
 {
-	struct json_object *doc = json_object_new_object(), *arr = json_object_new_array();
-	struct json_object *other = json_object_new_object();
+	struct json_object *other;
+	struct jout w = { NULL, 0 };
 	size_t *match = calloc(s->nrec ? s->nrec : 1, sizeof(*match));
 	size_t *rx_of = calloc(s->nrec ? s->nrec : 1, sizeof(*rx_of));
 	int(*depth)[3] = calloc(TRACE_MAX_LOGS, sizeof(*depth));
 	uint64_t t0 = s->nrec ? s->recs[0]->e.ts_ns : 0;
 	char name[160];
-	FILE *f;
 	size_t i;
 	int p, rc = 0;
 
-	if (!match || !rx_of || !depth) {
+	if (!match || !rx_of || !depth || !(w.f = fopen(path, "w"))) {
+		if (!match || !rx_of || !depth)
+			errno = ENOMEM;
 		free(match);
 		free(rx_of);
 		free(depth);
-		json_object_put(doc);
-		json_object_put(arr);
-		json_object_put(other);
-		errno = ENOMEM;
 		return -1;
 	}
+	fputs("{\"traceEvents\":[\n", w.f);
 	trace_match_flows(s, match);
 	for (i = 0; i < s->nrec; i++)
 		rx_of[i] = (size_t)-1;
@@ -199,11 +215,11 @@ int trace_write_json(const struct trace_sink *s, const char *path)
 	for (p = 0; p < (int)s->nlogs; p++) {
 		char tn[96];
 
-		meta(arr, "process_name", p + 1, 1, s->label[p]);
+		meta(&w, "process_name", p + 1, 1, s->label[p]);
 		snprintf(tn, sizeof(tn), "%s ISR thread", s->label[p]);
-		meta(arr, "thread_name", p + 1, 1, tn);
+		meta(&w, "thread_name", p + 1, 1, tn);
 		snprintf(tn, sizeof(tn), "%s other threads", s->label[p]);
-		meta(arr, "thread_name", p + 1, 2, tn);
+		meta(&w, "thread_name", p + 1, 2, tn);
 	}
 	for (i = 0; i < s->nrec; i++) {
 		const struct trace_rec *r = s->recs[i];
@@ -233,11 +249,11 @@ int trace_write_json(const struct trace_sink *s, const char *path)
 			break;
 		}
 		json_object_object_add(o, "args", args_of(r));
-		json_object_array_add(arr, o);
+		put(&w, o);
 		if (match[i] != (size_t)-1)
-			emit_flow(arr, r, t0, i, 1);
+			emit_flow(&w, r, t0, i, 1);
 		else if (rx_of[i] != (size_t)-1)
-			emit_flow(arr, r, t0, rx_of[i], 0);
+			emit_flow(&w, r, t0, rx_of[i], 0);
 	}
 	/* an ISR still running when the trace stopped ends with it */
 	for (p = 0; p < (int)s->nlogs; p++) {
@@ -249,27 +265,20 @@ int trace_write_json(const struct trace_sink *s, const char *path)
 				struct asv_event e = { .flags = t == 1 ? ASV_EVF_ISR : 0,
 						       .ts_ns = end };
 
-				json_object_array_add(arr,
-						      base("ISR", "E", &e, (unsigned int)p, t0));
+				put(&w, base("ISR", "E", &e, (unsigned int)p, t0));
 			}
 		}
 	}
-	json_object_object_add(doc, "traceEvents", arr);
-	add_str(doc, "displayTimeUnit", "ns");
+	other = json_object_new_object();
 	add_str(other, "clock", "CLOCK_MONOTONIC");
 	add_int(other, "events", (int64_t)s->nrec);
 	add_int(other, "dropped", (int64_t)s->drops);
-	json_object_object_add(doc, "otherData", other);
-	f = fopen(path, "w");
-	if (!f) {
+	fprintf(w.f, "],\n\"displayTimeUnit\":\"ns\",\"otherData\":%s}\n", cli_json_text(other, 0));
+	json_object_put(other);
+	if (ferror(w.f))
 		rc = -1;
-	} else {
-		fputs(cli_json_text(doc, 0), f);
-		fputc('\n', f);
-		if (fclose(f))
-			rc = -1;
-	}
-	json_object_put(doc);
+	if (fclose(w.f))
+		rc = -1;
 	free(match);
 	free(rx_of);
 	free(depth);
