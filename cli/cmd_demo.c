@@ -104,7 +104,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: asvirt demo [--process | --target cortex-m4] [-n COUNT] [-v] "
 		"[--log-level LEVEL]\n"
-		"                   [--timeout MS] [--trace FILE.json] [--pcap FILE.pcap]\n\n"
+		"                   [--timeout MS] [--trace FILE.json] [--pcap FILE.pcap] "
+		"[--explain]\n\n"
 		"Boots a virtual AMP system (host and remote as threads of this process,\n"
 		"semaphores as interrupts; or, with --process, the remote as firmware in its\n"
 		"own process over shared memory and doorbells), runs the client-sample\n"
@@ -121,6 +122,9 @@ static void usage(FILE *f)
 		"                      trace-event JSON (open in ui.perfetto.dev)\n"
 		"      --pcap FILE     every message as pcap (Wireshark with\n"
 		"                      tools/wireshark/asvirt.lua)\n"
+		"      --explain       the first exchange narrated step by step, the rings\n"
+		"                      drawn after each (both sides in one thread: the same\n"
+		"                      output on every run)\n"
 		"  -h, --help          this text\n");
 }
 
@@ -262,6 +266,7 @@ int cmd_demo(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "trace", required_argument, NULL, 'J' },
 		{ "pcap", required_argument, NULL, 'P' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -279,7 +284,7 @@ int cmd_demo(int argc, char **argv)
 	struct trace_sink sink = { 0 };
 	struct asv_evlog evlog[2];
 	char *end;
-	int c, err, rc, process = 0, cortex_m = 0, nown;
+	int c, err, rc, process = 0, cortex_m = 0, nown, explain = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "n:pvh", opts, NULL)) != -1) {
@@ -325,6 +330,9 @@ int cmd_demo(int argc, char **argv)
 		case 'J':
 			trace_path = optarg;
 			break;
+		case 'E':
+			explain = 1;
+			break;
 		case 'P':
 			pcap_path = optarg;
 			break;
@@ -341,6 +349,8 @@ int cmd_demo(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (explain)
+		return demo_explain(stdout);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((trace_path || pcap_path) && trace_start(&sink, evlog, &cfg, process || cortex_m))
 		return 1;
