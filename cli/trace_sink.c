@@ -74,9 +74,11 @@ static int push(struct trace_sink *s, const struct asv_event *e, const uint8_t *
 	r->data = e->dlen ? s->apos : NULL;
 	r->ord = s->nrec;
 	r->log = log;
-	memcpy(s->apos, data, e->dlen);
-	s->apos += e->dlen;
-	s->aleft -= e->dlen;
+	if (e->dlen) { /* no data block before the first data */
+		memcpy(s->apos, data, e->dlen);
+		s->apos += e->dlen;
+		s->aleft -= e->dlen;
+	}
 	s->nrec++;
 	return 0;
 }
