@@ -23,6 +23,7 @@ set(ASVIRT_MAN_COMMANDS
   "log|a firmware's trace buffer"
   "stop|stop the running system"
   "crash|kill a firmware process (recovery test)"
+  "trace|write asvirt up's --trace and --pcap files"
   "fw-build|build a firmware image from app sources"
   "fw-check|check a firmware image"
   "conform|check a firmware against what Linux expects"

@@ -46,7 +46,7 @@ check "asvirt --help lists commands" test -n "$cmds"
 expect "subcommands" "$want" asvirt ""
 expect "conform options" "--help --json --junit --quick --restarts" asvirt conform --
 expect "subcommand prefix" "fw-build fw-check" asvirt fw
-expect "demo options" "--count --help --log-level --process --target --timeout --verbose" asvirt demo --
+expect "demo options" "--count --explain --help --log-level --pcap --process --target --timeout --trace --verbose" asvirt demo --
 expect "status options" "--help --json --runtime-dir" asvirt status --
 expect "log options" "--follow --help --last --runtime-dir" asvirt log --
 expect "up option prefix" "--detach --doorbell" asvirt up --d
