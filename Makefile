@@ -12,7 +12,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build install demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
-	check-qemu qemu clean fuzz check-fuzz check-deb
+	check-qemu check-qemu-6.12 qemu clean fuzz check-fuzz check-deb
 
 all: build
 
@@ -61,19 +61,22 @@ check-lint:
 	@scripts/lint.sh
 
 # ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 4, device tree):
-# make check-qemu ARCH=arm, make qemu ARCH=arm.
+# make check-qemu ARCH=arm, make qemu ARCH=arm. KVER=6.1 (default) or 6.12:
+# the kernel (Debian's linux-source-KVER), e.g. make check-qemu KVER=6.12.
 QEMU_ARCH = $(or $(ARCH),x86_64)
+QEMU_KVER = $(or $(KVER),6.1)
 QEMU_DEPS = qemu $(if $(filter arm,$(QEMU_ARCH)),arm)
+QEMU_ENV = ARCH=$(QEMU_ARCH) KVER=$(QEMU_KVER)
 
 check-qemu:
 	@scripts/deps.sh $(QEMU_DEPS)
-	@ARCH=$(QEMU_ARCH) bash qemu/checkpatch.sh
-	@ARCH=$(QEMU_ARCH) bash qemu/check.sh
-	@if [ $(QEMU_ARCH) = x86_64 ]; then BUILD=$(BUILD) bash qemu/check-bridge.sh; fi
+	@$(QEMU_ENV) bash qemu/checkpatch.sh
+	@$(QEMU_ENV) bash qemu/check.sh
+	@if [ $(QEMU_ARCH) = x86_64 ]; then $(QEMU_ENV) BUILD=$(BUILD) bash qemu/check-bridge.sh; fi
 
 qemu:
 	@scripts/deps.sh $(QEMU_DEPS)
-	@ARCH=$(QEMU_ARCH) bash qemu/shell.sh
+	@$(QEMU_ENV) bash qemu/shell.sh
 
 # libFuzzer harnesses (fuzz/): each runs FUZZ_SECONDS from its corpus
 # (fuzz/corpus/NAME, seeded from fuzz/regress/NAME); crashes are written
@@ -110,7 +113,12 @@ check-deb:
 check-qemu-arm:
 	@$(MAKE) --no-print-directory check-qemu ARCH=arm
 
-check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm check-deb
+# The module on the other long-term kernel Debian ships (x86_64).
+check-qemu-6.12:
+	@$(MAKE) --no-print-directory check-qemu ARCH=x86_64 KVER=6.12
+
+check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm \
+	check-qemu-6.12 check-deb
 	@echo "make check: all suites passed"
 
 clean:

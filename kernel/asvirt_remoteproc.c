@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "asvirt_kcompat.h"
 #include "asvirt_mcu.h"
 #include "asvirt_rproc_internal.h"
 #include "asvirt_vq_counts.h"
@@ -578,7 +579,7 @@ free_rproc:
 	return ret;
 }
 
-static int asvirt_remove(struct platform_device *pdev)
+static ASVIRT_REMOVE_RET asvirt_remove(struct platform_device *pdev)
 {
 	struct asvirt_rproc *ar = platform_get_drvdata(pdev);
 	struct rproc *rproc = ar->rproc;
@@ -595,7 +596,7 @@ static int asvirt_remove(struct platform_device *pdev)
 	rproc_del(rproc);
 	rproc_free(rproc);
 	vfree(sram);
-	return 0;
+	return ASVIRT_REMOVE_OK;
 }
 
 static const struct of_device_id asvirt_of_match[] = {

@@ -1,21 +1,32 @@
 #!/bin/bash
-# Build the small test kernel for asvirt from Debian's linux-source-6.1 package.
+# Build the small test kernel for asvirt from Debian's linux-source-KVER package.
 #
-#   qemu/build-kernel.sh [ARCH]        (x86_64 (default) or arm: vexpress-a9, cross-built)
+#   [KVER=6.1|6.12] qemu/build-kernel.sh [ARCH]   (x86_64 (default) or arm: vexpress-a9,
+#                                                  cross-built; KVER default 6.1)
 #
-# The tree lives in ${ASVIRT_CACHE:-$HOME/.cache/asvirt}/kernel-ARCH-<key>, where <key>
-# hashes the source package version, the config fragment and this script, so an unchanged
-# kernel costs seconds.  The last line printed on stdout is the tree path.
+# The tree lives in ${ASVIRT_CACHE:-$HOME/.cache/asvirt}/kernel-ARCH-KVER-<key>, where
+# <key> hashes the source package version, the config fragments and this script, so an
+# unchanged kernel costs seconds.  The last line printed on stdout is the tree path.
+# The fragment is qemu/kernel-ARCH.config, plus qemu/kernel-ARCH-KVER.config when a
+# version needs more (options that appeared or changed name since 6.1).
 set -euo pipefail
 
 ARCH=${1:-x86_64}
 HERE=$(cd "$(dirname "$0")" && pwd)
+KVER=${KVER:-6.1}
+case $KVER in
+6.1 | 6.12) ;;
+*)	echo "build-kernel: unsupported KVER $KVER (6.1, 6.12)" >&2; exit 1 ;;
+esac
 FRAG=$HERE/kernel-$ARCH.config
-SRC_PKG=linux-source-6.1
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+FRAG_VER=$HERE/kernel-$ARCH-$KVER.config
+SRC_PKG=linux-source-$KVER
+TARBALL=/usr/src/linux-source-$KVER.tar.xz
 CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 
 [ -f "$FRAG" ] || { echo "build-kernel: no fragment $FRAG" >&2; exit 1; }
+frags=("$FRAG")
+[ -f "$FRAG_VER" ] && frags+=("$FRAG_VER")
 
 # Per-architecture: extra packages, make variables and targets.
 case $ARCH in
@@ -40,8 +51,8 @@ if [ -n "$need" ]; then
 fi
 
 ver=$(dpkg-query -W -f='${Version}' $SRC_PKG)
-key=$( { echo "$ver $ARCH"; cat "$FRAG" "$0"; } | sha256sum | cut -c1-16)
-KDIR=$CACHE/kernel-$ARCH-$key
+key=$( { echo "$ver $ARCH"; cat "${frags[@]}" "$0"; } | sha256sum | cut -c1-16)
+KDIR=$CACHE/kernel-$ARCH-$KVER-$key
 STAMP=$KDIR/.asvirt-built
 
 if [ -f "$STAMP" ]; then
@@ -76,7 +87,7 @@ while IFS= read -r line; do
 	n) args+=(-d "$name") ;;
 	*) args+=(--set-val "$name" "$val") ;;
 	esac
-done <"$FRAG"
+done < <(cat "${frags[@]}")
 scripts/config "${args[@]}"
 make -s "${kmake[@]}" olddefconfig >&2
 
@@ -95,18 +106,25 @@ while IFS= read -r line; do
 		echo "build-kernel: CONFIG_$name=$val was dropped (got: $(grep "CONFIG_$name[= ]" .config || echo unset))" >&2
 		bad=1
 	fi
-done <"$FRAG"
+done < <(cat "${frags[@]}")
 [ $bad = 0 ] || { echo "build-kernel: config check FAILED" >&2; exit 1; }
 
 make -s "${kmake[@]}" -j"$(nproc)" "${targets[@]}" >&2
 test -f samples/rpmsg/rpmsg_client_sample.ko
 touch "$STAMP"
 echo "build-kernel: built in $(( $(date +%s) - start )) s" >&2
-# Trees of older fragments are 2-3 GB each: drop them unless asked not to.
-# Only finished ones: a tree without its stamp is another build in progress
-# (another checkout with another fragment), which must not lose its files.
+# Trees of older fragments of this version are 2-3 GB each: drop them unless
+# asked not to. Only finished ones: a tree without its stamp is another build
+# in progress (another checkout with another fragment), which must not lose
+# its files. Other versions' trees stay (CI keeps 6.1 and 6.12 side by side).
 if [ "${ASVIRT_KEEP_OLD_KERNELS:-0}" != 1 ]; then
+	# (kernel-ARCH-<16 hex> is the naming from before KVER: 6.1 trees.)
 	for old in "$CACHE"/kernel-"$ARCH"-*; do
+		case ${old#"$CACHE"/kernel-"$ARCH"-} in
+		"$KVER"-*) ;;
+		*-*) continue ;;
+		*) [ "$KVER" = 6.1 ] || continue ;;
+		esac
 		[ "$old" = "$KDIR" ] || [ ! -f "$old/.asvirt-built" ] || rm -rf "$old"
 	done
 fi
