@@ -91,6 +91,25 @@ static void fw_wake(void *ctx)
 	pthread_mutex_unlock(&f->wmu);
 }
 
+/*
+ * A reply sent from the interrupt handler that finds no free buffer: the
+ * handler cannot take the host's next kick (the board delivers it after
+ * this call returns, kept pending meanwhile), so wait a slice and let the
+ * core read the ring again; the buffers the host gave back are there.
+ * Without it such a send fails at once and the reply is lost (a burst of
+ * twice the ring's buffers against a slow host: asvirt conform's msg.burst).
+ */
+static int fw_isr_wait(void *ctx, uint32_t timeout_ms)
+{
+	struct timespec ts = { 0, 200000L }; /* 0.2 ms */
+
+	(void)ctx;
+	if (!timeout_ms)
+		return -ASV_ETIMEDOUT;
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
 static bool fw_in_isr(void *ctx)
 {
 	(void)ctx;
@@ -181,6 +200,7 @@ static int board_echo_start(const struct asv_board *b, void **state)
 		.wait_gen = fw_wait_gen,
 		.wait = fw_wait,
 		.wake = fw_wake,
+		.isr_wait = fw_isr_wait,
 		.in_isr = fw_in_isr,
 		.lock = fw_lock,
 		.unlock = fw_unlock,
