@@ -19,23 +19,6 @@ IMG=$FW/asvirt-board-echo.so
 
 up_sandbox board
 
-fw_pid() {
-	"$ASVIRT" status --json | python3 -c "
-import json,sys; d=json.load(sys.stdin)
-print([f['pid'] for f in d['firmware'] if f['name']=='$1'][0])"
-}
-# wait until NAME is running again after its Nth restart
-wait_restarted() {
-	for _ in $(seq 200); do
-		"$ASVIRT" status --json >"$out" 2>/dev/null
-		python3 -c "
-import json; d=json.load(open('$out'))
-f=[f for f in d['firmware'] if f['name']=='$1'][0]
-assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 # one echo round trip through NAME's socket
 echo_once() {
 	python3 - "$ASVIRT_RUNTIME_DIR/$1/rpmsg-echo" "$2" <<'PY'

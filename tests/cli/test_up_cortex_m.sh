@@ -13,27 +13,9 @@ FW=$2
 
 up_sandbox cm
 
-# fw NAME -> its pid (QEMU's) from status --json
-fw_pid() {
-	"$ASVIRT" status --json | python3 -c "
-import json,sys; d=json.load(sys.stdin)
-print([f['pid'] for f in d['firmware'] if f['name']=='$1'][0])"
-}
 # the daemon's QEMU children and memfds: one each per firmware
 count_qemu() { pgrep -P "$1" -f qemu-system-arm | wc -l; }
 count_memfd() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'memfd:'; }
-# wait until NAME is running again after its Nth restart
-wait_restarted() {
-	for _ in $(seq 200); do
-		"$ASVIRT" status --json >"$out" 2>/dev/null
-		python3 -c "
-import json; d=json.load(open('$out'))
-f=[f for f in d['firmware'] if f['name']=='$1'][0]
-assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 
 "$ASVIRT" fw-check "$FW/asvirt-echo.elf" >"$out" 2>&1
 check "fw-check: a Cortex-M image" grep -q "a Cortex-M image for the mps2-an386 board (docs/board.md): ok" "$out"
