@@ -117,9 +117,11 @@ check-qemu-arm:
 check-qemu-6.12:
 	@$(MAKE) --no-print-directory check-qemu ARCH=x86_64 KVER=6.12
 
-check: check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm \
+CHECK_SUITES := check-lint check-unit check-asan check-tsan check-fuzz check-qemu check-qemu-arm \
 	check-qemu-6.12 check-deb
-	@echo "make check: all suites passed"
+
+check:
+	@scripts/check-all.sh $(CHECK_SUITES)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz
