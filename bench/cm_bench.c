@@ -266,6 +266,21 @@ static void row_floor(struct cm_row *r, const double *before, const double *afte
 	    fig_moved(&r->floor_before, &r->floor_after) || fig_unsteady(&r->floor_all);
 }
 
+/* Window @w over its floor: @fv holds the floor windows interleaved with
+ * the row's (fv[w] right before window w, fv[w + 1] right after). */
+static void row_relative(struct cm_row *r, const double *v, const double *fv, unsigned int n)
+{
+	double rel[CM_WINDOWS];
+	unsigned int w;
+
+	for (w = 0; w < n; w++) {
+		double floor = (fv[w] + fv[w + 1]) / 2;
+
+		rel[w] = floor > 0 ? v[w] / floor : 0;
+	}
+	fig_from(rel, n, &r->rel);
+}
+
 /* The floor of a stream: the doorbell's round trips per second. */
 static void rate_of(double *v, unsigned int n)
 {
@@ -337,6 +352,7 @@ static int measure_rtt(struct cm_results *out, struct cm_floor *f, struct asv_en
 		err = interleave(f, e, rtt_window, &rw, fv, fp99);
 		if (err)
 			return err;
+		row_relative(r, rw.p50, fv, CM_WINDOWS);
 		fig_from(rw.p50, CM_WINDOWS, &r->fig);
 		fig_from(rw.p99, CM_WINDOWS, &tmp);
 		out->rtt_p99 = tmp.med;
@@ -381,8 +397,9 @@ static int measure_tput(struct cm_row *r, struct cm_floor *f, struct asv_endpoin
 		err = interleave(f, e, tput_window, &tw, fv, fp99);
 		if (err)
 			return err;
-		fig_from(tw.msg_s, CM_WINDOWS, &r->fig);
 		rate_of(fv, CM_WINDOWS + 1);
+		row_relative(r, tw.msg_s, fv, CM_WINDOWS);
+		fig_from(tw.msg_s, CM_WINDOWS, &r->fig);
 		row_floor(r, fv, fv + CM_WINDOWS + 1 - CM_FLOOR_WINDOWS, fv, CM_WINDOWS + 1);
 		if (!r->floor_moved)
 			break;
@@ -398,7 +415,7 @@ static int measure_boot(struct cm_results *out, const char *dir, struct asv_proc
 			struct cm_floor *f)
 {
 	struct cm_row *r = &out->boot;
-	double v[CM_WINDOWS], fv[CM_WINDOWS];
+	double v[CM_WINDOWS], fv[CM_WINDOWS], rel[CM_WINDOWS];
 	uint64_t ns;
 	int w, err = 0;
 
@@ -415,6 +432,9 @@ static int measure_boot(struct cm_results *out, const char *dir, struct asv_proc
 	}
 	if (err)
 		return err;
+	for (w = 0; w < CM_WINDOWS; w++)
+		rel[w] = fv[w] > 0 ? v[w] / fv[w] : 0;
+	fig_from(rel, CM_WINDOWS, &r->rel);
 	fig_from(v, CM_WINDOWS, &r->fig);
 	/* the floor's boots, each right before one of the row's */
 	row_floor(r, fv, fv + CM_WINDOWS - CM_FLOOR_WINDOWS, fv, CM_WINDOWS);

@@ -38,6 +38,10 @@ struct cm_row {
 	int higher_is_better;
 	struct fig fig;
 	struct fig floor_before, floor_after, floor_all;
+	/* each window over the floor measured right around it (the mean of
+	 * the floor windows before and after it): what --compare weighs when
+	 * the machine changed phase between two runs */
+	struct fig rel;
 	int floor_moved;
 	int tries;
 };

@@ -140,7 +140,7 @@ static struct json_object *row_json(const struct cm_row *r, const char *name,
 				    const char *floor_name)
 {
 	struct json_object *o = json_object_new_object(), *fig = fig_json(&r->fig, 0),
-			   *fl = fig_json(&r->floor_all, 0);
+			   *fl = fig_json(&r->floor_all, 0), *rel;
 
 	json_object_object_add(o, "key", json_object_new_string(r->key));
 	json_object_object_add(fig, "name", json_object_new_string(name));
@@ -155,6 +155,15 @@ static struct json_object *row_json(const struct cm_row *r, const char *name,
 	json_object_object_add(o, "floor_moved", json_object_new_boolean(r->floor_moved));
 	json_object_object_add(o, "fault", NULL); /* as the other rows: none here */
 	json_object_object_add(o, "figure", fig);
+	/* as the threads' rows: each window over its own floor, so --compare
+	 * can tell a change of the machine from a change of the code */
+	rel = fig_json(&r->rel, 6);
+	json_object_object_add(rel, "name", json_object_new_string("ratio_to_floor"));
+	json_object_object_add(rel, "unit", json_object_new_string("x"));
+	json_object_object_add(rel, "higher_is_better",
+			       json_object_new_boolean(r->higher_is_better));
+	json_object_object_add(rel, "floor", json_object_new_string(floor_name));
+	json_object_object_add(o, "relative", rel);
 	return o;
 }
 

@@ -43,6 +43,22 @@ assert rtt["p99_ns"] >= rtt["figure"]["min"] and rtt["target_ratio"] == 1.5
 assert abs(rtt["ratio"] - rtt["figure"]["median"] / rtt["floor_figure"]["median"]) < 0.01
 assert rows[3]["target_ns"] == 500e6
 ' "$dir/a.json"
+check "json rows: each window over its own floor (relative), as the threads' rows" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d["cortex_m"]:
+    re = r["relative"]
+    assert re["name"] == "ratio_to_floor" and re["unit"] == "x", r["key"]
+    assert re["windows"] == d["windows"] and 0 < re["min"] <= re["median"] <= re["max"], r["key"]
+    assert re["floor"] == r["floor_figure"]["name"], r["key"]
+    assert re["higher_is_better"] == r["figure"]["higher_is_better"], r["key"]
+    # a window over a floor between the floor'"'"'s min and max: the ratio of
+    # the medians lies within the windows'"'"' ratios stretched by the
+    # floor'"'"'s spread
+    f, fl = r["figure"], r["floor_figure"]
+    assert f["min"] / fl["max"] <= re["median"] * 1.0001, r["key"]
+    assert re["median"] <= f["max"] / fl["min"] * 1.0001, r["key"]
+' "$dir/a.json"
 
 "$ASVIRT" bench --compare "$dir/a.json" "$dir/a.json" >"$out" 2>&1
 check "compare: a run against itself, 4 rows the same" \
@@ -57,6 +73,24 @@ for k in ("median", "min", "max"):
 json.dump(d, open(sys.argv[2], "w"))' "$dir/a.json" "$dir/b.json"
 "$ASVIRT" bench --compare "$dir/a.json" "$dir/b.json" >"$out" 2>&1
 check "compare: a slower round trip is worse" grep -qE '^  cortex-m/rtt/16 .* 10\.000  differs: B worse$' "$out"
+
+# A2 -> C: the machine 3x slower, the round trip and its floor alike
+# (A2: A with the round trip's and its floor's spreads narrowed to their
+# medians, so that 3x is beyond them; the relative figure is A's)
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["cortex_m"][0]
+for f in (r["figure"], r["floor_figure"]):
+    f["min"] = f["max"] = f["median"]
+json.dump(d, open(sys.argv[2], "w"))
+for f in (r["figure"], r["floor_figure"]):
+    for k in ("median", "min", "max"):
+        f[k] *= 3
+json.dump(d, open(sys.argv[3], "w"))' "$dir/a.json" "$dir/a2.json" "$dir/c.json"
+"$ASVIRT" bench --compare "$dir/a2.json" "$dir/c.json" >"$out" 2>&1
+check "compare: a round trip slower with its floor is the same relative to it" \
+	grep -qE '^  cortex-m/rtt/16 .*same relative to its floor' "$out"
 
 ASVIRT_QEMU_ARM=/nonexistent/qemu "$ASVIRT" bench --cortex-m --quick --quiet >"$out" 2>&1
 check "no QEMU: --cortex-m fails (exit 1), saying why" test $? -eq 1
