@@ -39,8 +39,25 @@ int fw_linux_check(const void *table, size_t size, FILE *out);
 int cli_find_runner(char *out, size_t n);
 /* asvirt up --linux (cli/up_linux.c). */
 int cmd_up_linux(int argc, char **argv);
+/* An asvirt up --linux session, as asvirt status shows it
+ * (cli/up_linux_session.c). */
+struct up_linux_session {
+	int qemu_pid;
+	const char *accel;
+	unsigned int mem_mb;
+	const char *sock; /* the ivshmem server's socket */
+	const char *fw;	  /* the firmware's file */
+	int fw_pid;	  /* 0: not running */
+	const char *fw_state;
+	unsigned int restarts;
+};
+/* Replace @dir/session with @s (written whole, then renamed): 0 or -1. */
+int up_linux_session_write(const char *dir, const struct up_linux_session *s);
 /* asvirt status: the live --linux sessions under @rundir; how many. */
 int up_linux_print_sessions(const char *rundir, FILE *out);
+/* The same as a JSON array of objects (the session file's fields and the
+ * session's "pid"); the caller puts it. */
+struct json_object *up_linux_sessions_json(const char *rundir);
 /* A built-in firmware image (asvirt-NAME.so): $ASVIRT_FIRMWARE_DIR, or
  * firmware/ next to this binary. */
 int cli_find_firmware(const char *app, char *out, size_t n);

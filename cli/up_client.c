@@ -238,6 +238,36 @@ static int client_opts(int argc, char **argv, char *rundir, size_t n, int *json,
 	return -1;
 }
 
+/* --json: the daemon's status object ({"running": false} when none runs)
+ * with the live --linux sessions in "linux_sessions". Exit status 3 when
+ * neither runs, as the text form. */
+static int status_json(const char *rundir)
+{
+	struct json_object *ans = NULL, *st, *out, *linux_s = up_linux_sessions_json(rundir);
+	int r = ctl_ask(rundir, request("status", NULL, 0), &ans, 1);
+
+	if (r == 3) {
+		out = json_object_new_object();
+		json_object_object_add(out, "running", json_object_new_boolean(0));
+		r = json_object_array_length(linux_s) ? 0 : 3;
+	} else if (r) {
+		json_object_put(linux_s);
+		return r;
+	} else if (!json_object_object_get_ex(ans, "status", &st)) {
+		printf("error: %s\n", str_of(ans, "error") ? str_of(ans, "error") : "no status");
+		json_object_put(ans);
+		json_object_put(linux_s);
+		return 1;
+	} else {
+		out = json_object_get(st);
+	}
+	json_object_object_add(out, "linux_sessions", linux_s);
+	printf("%s\n", cli_json_text(out, 0));
+	json_object_put(out);
+	json_object_put(ans);
+	return r;
+}
+
 int cmd_status(int argc, char **argv)
 {
 	char rundir[PATH_MAX];
@@ -248,24 +278,18 @@ int cmd_status(int argc, char **argv)
 			"usage: asvirt status [--json] [--runtime-dir D]\n");
 	if (r >= 0)
 		return r;
-	/* the --linux sessions (text form only), then the daemon's */
-	nlinux = json ? 0 : up_linux_print_sessions(rundir, stdout);
+	if (json)
+		return status_json(rundir);
+	/* the --linux sessions, then the daemon's */
+	nlinux = up_linux_print_sessions(rundir, stdout);
 	r = ctl_ask(rundir, request("status", NULL, 0), &ans, nlinux > 0);
 	if (r == 3 && nlinux > 0)
 		return 0;
-	if (r == 3 && json) {
-		st = json_object_new_object();
-		json_object_object_add(st, "running", json_object_new_boolean(0));
-		printf("%s\n", cli_json_text(st, 0));
-		json_object_put(st);
-	}
 	if (r)
 		return r;
 	if (!json_object_object_get_ex(ans, "status", &st)) {
 		printf("error: %s\n", str_of(ans, "error") ? str_of(ans, "error") : "no status");
 		r = 1;
-	} else if (json) {
-		printf("%s\n", cli_json_text(st, 0));
 	} else {
 		print_status(st, stdout);
 	}

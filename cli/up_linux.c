@@ -306,20 +306,19 @@ static void on_stop(int sig)
  */
 static void write_session(const struct linux_up *u, const char *fw_state)
 {
-	char path[PATH_MAX + 48], tmp[PATH_MAX + 48];
-	FILE *f;
+	const struct up_linux_session s = { .qemu_pid = (int)u->qemu_pid,
+					    .accel = u->accel,
+					    .mem_mb = u->mem_mb,
+					    .sock = u->sock,
+					    .fw = u->fw,
+					    .fw_pid = (int)u->runner_pid,
+					    .fw_state = fw_state,
+					    .restarts = u->restarts };
 
-	snprintf(path, sizeof(path), "%s/session", u->dir);
-	snprintf(tmp, sizeof(tmp), "%s/session.tmp", u->dir);
-	f = fopen(tmp, "w");
-	if (!f)
-		return;
-	fprintf(f, "linux: QEMU pid %d (%s accel, %u MB), ivshmem server %s\n", (int)u->qemu_pid,
-		u->accel, u->mem_mb, u->sock);
-	fprintf(f, "firmware %s: pid %d, %s, restarts %u\n", u->fw, (int)u->runner_pid, fw_state,
-		u->restarts);
-	if (fclose(f) || rename(tmp, path))
-		unlink(tmp);
+	if (up_linux_session_write(u->dir, &s))
+		fprintf(stderr,
+			"asvirt up: %s/session not written: asvirt status will not show it\n",
+			u->dir);
 }
 
 /*
@@ -511,34 +510,4 @@ int cmd_up_linux(int argc, char **argv)
 out:
 	cleanup(&u);
 	return rc;
-}
-
-/* The live `asvirt up --linux` sessions under @rundir (linux-PID/session
- * of a PID that still runs), for asvirt status. How many were printed. */
-int up_linux_print_sessions(const char *rundir, FILE *out)
-{
-	char path[PATH_MAX + 300], line[PATH_MAX + 200];
-	struct dirent *e;
-	DIR *d = opendir(rundir);
-	int n = 0, pid;
-	FILE *f;
-
-	if (!d)
-		return 0;
-	while ((e = readdir(d))) {
-		if (sscanf(e->d_name, "linux-%d", &pid) != 1 || pid <= 0 ||
-		    (kill(pid, 0) && errno == ESRCH))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s/session", rundir, e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		fprintf(out, "asvirt up --linux (pid %d)\n", pid);
-		while (fgets(line, sizeof(line), f))
-			fprintf(out, "  %s", line);
-		fclose(f);
-		n++;
-	}
-	closedir(d);
-	return n;
 }

@@ -53,7 +53,8 @@ target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_up.c
   ${PROJECT_SOURCE_DIR}/cli/up_ctl.c ${PROJECT_SOURCE_DIR}/cli/up_client.c
   ${PROJECT_SOURCE_DIR}/cli/up_trace.c
   ${PROJECT_SOURCE_DIR}/cli/cmd_fw.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c
-  ${PROJECT_SOURCE_DIR}/cli/up_linux.c)
+  ${PROJECT_SOURCE_DIR}/cli/up_linux.c
+  ${PROJECT_SOURCE_DIR}/cli/up_linux_session.c)
 target_compile_definitions(asvirt_cli PRIVATE
   ASVIRT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
   ASVIRT_CC="${CMAKE_C_COMPILER}")
