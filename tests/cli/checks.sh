@@ -8,6 +8,11 @@
 #   fw_pid NAME           a running firmware's pid (asvirt status --json)
 #   wait_restarted NAME N true once NAME runs again, channels up, after its
 #                         Nth restart (10 s at most)
+#   chan_echo FW/CHAN MSG...   each MSG answered with the same bytes on the
+#                         channel socket $ASVIRT_RUNTIME_DIR/FW/CHAN
+#   chan_send FW/CHAN MSG...   each MSG sent there, nothing read
+#   chan_sizes FW/CHAN N  N round trips of 1..496 bytes, length and CRC
+#                         checked (tests/cli/chan.py; p50/p99 on stdout)
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
@@ -42,4 +47,18 @@ assert f['restarts']==$2 and f['state']=='running' and f['channels']" 2>/dev/nul
 		sleep 0.05
 	done
 	return 1
+}
+CHAN_PY=$(dirname "${BASH_SOURCE[0]}")/chan.py
+chan_echo() {
+	local c=$1
+	shift
+	python3 "$CHAN_PY" echo "$ASVIRT_RUNTIME_DIR/$c" "$@" >/dev/null
+}
+chan_send() {
+	local c=$1
+	shift
+	python3 "$CHAN_PY" send "$ASVIRT_RUNTIME_DIR/$c" "$@" >/dev/null
+}
+chan_sizes() {
+	python3 "$CHAN_PY" sizes "$ASVIRT_RUNTIME_DIR/$1" "$2" "${3:-7}"
 }

@@ -20,17 +20,6 @@ IMG=$FW/asvirt-board-echo.so
 up_sandbox board
 
 # one echo round trip through NAME's socket
-echo_once() {
-	python3 - "$ASVIRT_RUNTIME_DIR/$1/rpmsg-echo" "$2" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1])
-s.send(sys.argv[2].encode())
-assert s.recv(1024) == sys.argv[2].encode()
-PY
-}
-
 "$ASVIRT" fw-check "$IMG" >"$out" 2>&1
 check "fw-check: a board-level image" grep -q "a board-level image (exports asvirt_board_firmware" "$out"
 "$ASVIRT" fw-check "$FW/asvirt-echo.so" >"$out" 2>&1
@@ -66,19 +55,7 @@ check "up: the runner names the window and the vrings" grep -q \
 	"board firmware board-echo .* starting: window 0x10000000+0x100000, 2 vrings" \
 	"$ASVIRT_RUNTIME_DIR/asvirt.log"
 
-python3 - "$ASVIRT_RUNTIME_DIR" >"$out" 2>&1 <<'PY'
-import socket, sys, zlib
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/board-echo/rpmsg-echo")
-for i in range(10000):
-    n = 1 + i % 496
-    m = bytes((i * 13 + k) & 0xff for k in range(n))
-    s.send(m)
-    r = s.recv(1024)
-    assert len(r) == n and zlib.crc32(r) == zlib.crc32(m), "round trip %d (%d bytes)" % (i, n)
-print("round trips ok")
-PY
+chan_sizes board-echo/rpmsg-echo 10000 13 >"$out" 2>&1
 check "echo: 10,000 round trips of 1..496 bytes, checksums match" grep -q "round trips ok" "$out"
 cat "$out"
 "$ASVIRT" log board-echo >"$out"
@@ -95,16 +72,10 @@ import json; d=json.load(open('$out'))
 f=[f for f in d['firmware'] if f['name']=='board-echo'][0]
 assert f['crashes']==1 and 'signal 9' in f['last_crash'], f"
 check "crash: the old process is gone" bash -c "! kill -0 $old 2>/dev/null"
-check "crash: the channel works again" echo_once board-echo "after crash"
+check "crash: the channel works again" chan_echo board-echo/rpmsg-echo "after crash"
 
 # a fatal error reported through the board: the host names it and recovers
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/board-echo/rpmsg-echo")
-s.send(b"board-fatal:asked by the test")
-PY
+chan_send board-echo/rpmsg-echo "board-fatal:asked by the test"
 check "fatal: board-echo restarted" wait_restarted board-echo 2
 "$ASVIRT" status --json >"$out"
 check "fatal: the crash carries the firmware's reason" python3 -c "
@@ -114,28 +85,22 @@ assert f['crashes']==2, f
 assert f['last_crash']=='firmware reported a fatal error: asked by the test', f"
 check "fatal: on the console" grep -q "board-echo: console: fatal: asked by the test" \
 	"$ASVIRT_RUNTIME_DIR/asvirt.log"
-check "fatal: the channel works again" echo_once board-echo "after fatal"
+check "fatal: the channel works again" chan_echo board-echo/rpmsg-echo "after fatal"
 # a handler that never returns: the board's heartbeat stops, the watchdog
 # ends the instance
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/board-echo/rpmsg-echo")
-s.send(b"board-hang")
-PY
+chan_send board-echo/rpmsg-echo "board-hang"
 check "hang: board-echo restarted" wait_restarted board-echo 3
 "$ASVIRT" status --json >"$out"
 check "hang: seen by the watchdog" python3 -c "
 import json; d=json.load(open('$out'))
 f=[f for f in d['firmware'] if f['name']=='board-echo'][0]
 assert f['crashes']==3 and 'watchdog: no heartbeat' in f['last_crash'], f"
-check "hang: the channel works again" echo_once board-echo "after hang"
+check "hang: the channel works again" chan_echo board-echo/rpmsg-echo "after hang"
 check "the app image beside it never crashed" python3 -c "
 import json; d=json.load(open('$out'))
 f=[f for f in d['firmware'] if f['name']=='echo'][0]
 assert f['crashes']==0, f"
-check "the app image answers" echo_once echo "app"
+check "the app image answers" chan_echo echo/rpmsg-echo "app"
 
 "$ASVIRT" stop >"$out" 2>&1
 check "stop exits 0" test $? -eq 0

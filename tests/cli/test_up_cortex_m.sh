@@ -51,15 +51,7 @@ check "fw-build --target cortex-m4: built and checked" grep -q "my.elf: ELF32 AR
 "$ASVIRT" fw-build --target cortex-m7 "$RT/my.c" -o "$RT/my.elf" >/dev/null 2>&1
 check "fw-build: unknown target refused" test $? -eq 2
 timeout 60 "$ASVIRT" up -d "$RT/my.elf" >"$out" 2>&1
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/my/my-service")
-s.send(b"mine")
-assert s.recv(1024) == b"mine"
-PY
-check "fw-build: the user's image answers on the board" test $? -eq 0
+check "fw-build: the user's image answers on the board" chan_echo my/my-service mine
 "$ASVIRT" log my >"$out"
 check "fw-build: its trace line" grep -q "my firmware up" "$out"
 "$ASVIRT" stop >/dev/null 2>&1
@@ -88,24 +80,7 @@ check "console: UART1 lines in the log" \
 	grep -q "echo: console: asvirt cortex-m4: firmware 'echo' booting" "$ASVIRT_RUNTIME_DIR/asvirt.log"
 
 # 10,000 echo round trips, sizes 1..496, each checked by length and CRC
-python3 - "$ASVIRT_RUNTIME_DIR" >"$out" 2>&1 <<'PY'
-import socket, sys, time, zlib
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/echo/rpmsg-echo")
-lat = []
-for i in range(10000):
-    n = 1 + i % 496
-    m = bytes((i * 7 + k) & 0xff for k in range(n))
-    t = time.perf_counter()
-    s.send(m)
-    r = s.recv(1024)
-    lat.append(time.perf_counter() - t)
-    assert len(r) == n and zlib.crc32(r) == zlib.crc32(m), "round trip %d (%d bytes)" % (i, n)
-lat.sort()
-print("echo: 10000 round trips ok: p50 %.0f us, p99 %.0f us (python client)"
-      % (lat[5000] * 1e6, lat[9900] * 1e6))
-PY
+chan_sizes echo/rpmsg-echo 10000 >"$out" 2>&1
 check "echo: 10,000 round trips of 1..496 bytes, checksums match" grep -q "round trips ok" "$out"
 cat "$out"
 
@@ -144,26 +119,10 @@ assert f['crashes']==1 and 'signal 9' in f['last_crash'], f"
 check "crash: the old QEMU is gone" bash -c "! kill -0 $old 2>/dev/null"
 check "crash: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
 check "crash: still one memfd per firmware" test "$(count_memfd "$daemon")" -eq 3
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/echo/rpmsg-echo")
-s.send(b"after crash")
-assert s.recv(1024) == b"after crash"
-PY
-check "crash: channel works again" test $? -eq 0
+check "crash: channel works again" chan_echo echo/rpmsg-echo "after crash"
 
 # A bus fault in the firmware: the port's fault report ends the instance
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/cm-fault/rpmsg-echo")
-s.send(b"before")
-assert s.recv(1024) == b"before"
-s.send(b"fault")
-PY
+chan_echo cm-fault/rpmsg-echo before && chan_send cm-fault/rpmsg-echo fault
 check "fault: cm-fault restarted" wait_restarted cm-fault 1
 "$ASVIRT" status --json >"$out"
 check "fault: the crash names the fault and its address" python3 -c "
@@ -177,13 +136,7 @@ check "fault: still one QEMU per firmware" test "$(count_qemu "$daemon")" -eq 3
 
 # A callback that never returns (interrupts masked): the board's heartbeat
 # stops, the watchdog ends the instance
-python3 - "$ASVIRT_RUNTIME_DIR" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.settimeout(10)
-s.connect(sys.argv[1] + "/cm-fault/rpmsg-echo")
-s.send(b"hang")
-PY
+chan_send cm-fault/rpmsg-echo hang
 check "hang: cm-fault restarted" wait_restarted cm-fault 2
 "$ASVIRT" status --json >"$out"
 check "hang: seen by the watchdog" python3 -c "
