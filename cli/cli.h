@@ -63,6 +63,10 @@ struct json_object *up_linux_sessions_json(const char *rundir);
 int cli_find_firmware(const char *app, char *out, size_t n);
 /* The built-in Cortex-M image of @app (FIRMWARE_DIR/cortex-m/asvirt-APP.elf). */
 int cli_find_cm_firmware(const char *app, char *out, size_t n);
+/* The installed Cortex-M4 library, linker script and flags
+ * (PREFIX/lib/asvirt/cortex-m4, next to PREFIX/bin/asvirt): 0 with the
+ * directory in @out, or -1 (not an install). */
+int cli_find_cm_sdk(char *out, size_t n);
 /* The installed public headers (PREFIX/include, next to PREFIX/bin/asvirt,
  * holding asvirt/firmware.h): 0 with their directory in @out, or -1 (this
  * asvirt runs from its build tree). */

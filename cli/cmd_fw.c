@@ -43,17 +43,53 @@ static void fw_build_usage(FILE *f)
 		ASVIRT_CC);
 }
 
-/* The Cortex-M image: the response file holds every flag, the core's and
- * the port's sources (cmake/cortex-m.cmake), the user's sources follow. */
-static int cm_build_prefix(char **av, int *n)
+/*
+ * The Cortex-M image's compiler and everything before the user's sources.
+ * Installed (PREFIX/lib/asvirt/cortex-m4): the flags that carry no path,
+ * the installed headers, the linker script, and the core and board port
+ * as a library taken whole (its members are needed before the user's
+ * objects are read: the reset handler, the app's start). In the build
+ * tree: the response file the images are built with
+ * (cmake/cortex-m.cmake), which compiles the core and the port from their
+ * sources. @buf keeps the strings made here.
+ */
+struct cm_args {
+	char flags[PATH_MAX + 64], inc[PATH_MAX + 2], ld[PATH_MAX + 64], lib[PATH_MAX + 64];
+};
+
+static int cm_build_prefix(char **av, int *n, struct cm_args *buf)
 {
 #ifdef ASVIRT_CM_RSP
-	av[(*n)++] = ASVIRT_CM_CC;
-	av[(*n)++] = "@" ASVIRT_CM_RSP;
+	const char *cc = getenv("ASVIRT_CM_CC");
+	char dir[PATH_MAX];
+
+	av[(*n)++] = (char *)(cc && *cc ? cc : ASVIRT_CM_CC);
+	if (cli_find_cm_sdk(dir, sizeof(dir))) {
+		av[(*n)++] = "@" ASVIRT_CM_RSP;
+		return 0;
+	}
+	memcpy(buf->inc, "-I", 2);
+	if (cli_find_include(buf->inc + 2, sizeof(buf->inc) - 2)) {
+		fprintf(stderr, "asvirt fw-build: %s has no headers beside it (PREFIX/include)\n",
+			dir);
+		return -1;
+	}
+	snprintf(buf->flags, sizeof(buf->flags), "@%s/cortex-m4-flags.rsp", dir);
+	snprintf(buf->ld, sizeof(buf->ld), "-T%s/mps2_an386.ld", dir);
+	snprintf(buf->lib, sizeof(buf->lib), "%s/libasvirt-cm4.a", dir);
+	av[(*n)++] = buf->flags;
+	av[(*n)++] = buf->inc;
+	av[(*n)++] = "-nostartfiles";
+	av[(*n)++] = buf->ld;
+	av[(*n)++] = "-Wl,--gc-sections";
+	av[(*n)++] = "-Wl,--whole-archive";
+	av[(*n)++] = buf->lib;
+	av[(*n)++] = "-Wl,--no-whole-archive";
 	return 0;
 #else
 	(void)av;
 	(void)n;
+	(void)buf;
 	fprintf(stderr, "asvirt fw-build: this asvirt was built without arm-none-eabi-gcc and "
 			"picolibc (scripts/deps.sh cortexm, then rebuild)\n");
 	return -1;
@@ -64,6 +100,7 @@ int cmd_fw_build(int argc, char **argv)
 {
 	const char *cc = getenv("CC"), *out = NULL;
 	char **av, inc[PATH_MAX + 2];
+	struct cm_args cm;
 	int i, n = 0, nsrc = 0, st;
 	pid_t pid;
 
@@ -77,7 +114,7 @@ int cmd_fw_build(int argc, char **argv)
 			free(av);
 			return 2;
 		}
-		if (cm_build_prefix(av, &n)) {
+		if (cm_build_prefix(av, &n, &cm)) {
 			free(av);
 			return 1;
 		}

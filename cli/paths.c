@@ -94,6 +94,16 @@ int cli_find_include(char *out, size_t n)
 	return snprintf(out, n, "%s/../include", self) < (int)n ? 0 : -1;
 }
 
+int cli_find_cm_sdk(char *out, size_t n)
+{
+	char self[PATH_MAX], f[PATH_MAX + 48];
+
+	if (self_dir(self, sizeof(self)) ||
+	    try_path(f, sizeof(f), self, "../lib/asvirt/cortex-m4/libasvirt-cm4.a"))
+		return -1;
+	return snprintf(out, n, "%s/../lib/asvirt/cortex-m4", self) < (int)n ? 0 : -1;
+}
+
 void cli_default_rundir(char *out, size_t n)
 {
 	const char *e = getenv("ASVIRT_RUNTIME_DIR"), *x = getenv("XDG_RUNTIME_DIR");

@@ -58,6 +58,43 @@ target_compile_definitions(asvirt_cli PRIVATE ASVIRT_CM_CC="${ASVIRT_CM_CC}"
 
 add_custom_target(cortex-m-images ALL)
 
+# The same core and port as a library, for `asvirt fw-build --target
+# cortex-m4` from an install (no source tree there): installed with the
+# linker script and the flags that carry no path (cmd_fw.c adds the
+# installed include directory, the script and the library). The
+# path-free flags are ASVIRT_CM_FLAGS' code-generation and warning ones.
+find_program(ASVIRT_CM_AR arm-none-eabi-ar REQUIRED)
+set(ASVIRT_CM_LIB_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs
+  -DASVIRT_CORTEX_M -std=c11 -Os -g -Wall -Wextra -Wformat=2 -fno-strict-aliasing
+  -ffunction-sections -fdata-sections)
+set(ASVIRT_CM_LIB ${ASVIRT_CM_DIR}/sdk/libasvirt-cm4.a)
+set(_cm_objs)
+foreach(src ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT})
+  get_filename_component(_n ${src} NAME_WE)
+  list(APPEND _cm_objs ${ASVIRT_CM_DIR}/sdk/obj/${_n}.o)
+endforeach()
+add_custom_command(OUTPUT ${ASVIRT_CM_LIB}
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}/sdk/obj
+  COMMAND ${CMAKE_COMMAND} -E chdir ${ASVIRT_CM_DIR}/sdk/obj ${ASVIRT_CM_CC} ${ASVIRT_CM_LIB_FLAGS}
+    -Werror -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
+    -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
+    -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
+    -c ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT}
+  COMMAND ${CMAKE_COMMAND} -E remove -f ${ASVIRT_CM_LIB}
+  COMMAND ${ASVIRT_CM_AR} rcs ${ASVIRT_CM_LIB} ${_cm_objs}
+  DEPENDS ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${ASVIRT_CM_HEADERS}
+  COMMENT "Cortex-M library libasvirt-cm4.a"
+  VERBATIM)
+set(_rsp "")
+foreach(a ${ASVIRT_CM_LIB_FLAGS})
+  string(APPEND _rsp "\"${a}\"\n")
+endforeach()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/cortex-m4-flags.rsp.tmp "${_rsp}")
+configure_file(${CMAKE_CURRENT_BINARY_DIR}/cortex-m4-flags.rsp.tmp
+  ${ASVIRT_CM_DIR}/sdk/cortex-m4-flags.rsp COPYONLY)
+add_custom_target(cm-sdk DEPENDS ${ASVIRT_CM_LIB})
+add_dependencies(cortex-m-images cm-sdk)
+
 function(asvirt_add_cm_firmware name)
   set(out ${ASVIRT_CM_DIR}/${name}.elf)
   set(srcs)

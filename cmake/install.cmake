@@ -99,6 +99,10 @@ if(ASVIRT_CORTEX_M)
   # the apps' images, not the test-only ones beside them
   install(FILES ${ASVIRT_CM_DIR}/asvirt-echo.elf ${ASVIRT_CM_DIR}/asvirt-client-sample.elf
     ${ASVIRT_CM_DIR}/asvirt-bench-source.elf DESTINATION lib/asvirt/firmware/cortex-m COMPONENT bin)
+  # what `asvirt fw-build --target cortex-m4` links a user's image with
+  install(FILES ${ASVIRT_CM_LIB} ${ASVIRT_CM_DIR}/sdk/cortex-m4-flags.rsp
+    ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld
+    DESTINATION lib/asvirt/cortex-m4 COMPONENT dev)
 endif()
 
 install(FILES ${PROJECT_SOURCE_DIR}/completion/asvirt

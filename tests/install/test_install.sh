@@ -145,5 +145,32 @@ check "fw-build: the installed headers, not the source tree's" \
 check "the image built from the install runs under the installed asvirt up" test $? -eq 0
 "$R/bin/asvirt" stop --runtime-dir "$T/rt" >/dev/null 2>&1
 
+# fw-build --target cortex-m4 from the install: the installed library,
+# linker script and headers, nothing of the source tree (the compiler's
+# command line and response file recorded by a wrapper)
+if [ "$CM" = ON ]; then
+	check "lib/asvirt/cortex-m4: the library, the linker script, the flags" \
+		test -f "$R/lib/asvirt/cortex-m4/libasvirt-cm4.a" -a -f "$R/lib/asvirt/cortex-m4/mps2_an386.ld" \
+		-a -f "$R/lib/asvirt/cortex-m4/cortex-m4-flags.rsp"
+	printf '#!/bin/sh\necho "$@" >"%s"\ncat "$(echo "$1" | cut -c2-)" >>"%s"\nexec arm-none-eabi-gcc "$@"\n' \
+		"$T/cm.args" "$T/cm.args" >"$T/cm-wrap"
+	chmod +x "$T/cm-wrap"
+	ASVIRT_CM_CC=$T/cm-wrap "$R/bin/asvirt" fw-build --target cortex-m4 "$SRC/apps/echo.c" \
+		"$SRC/port/cortex-m/fw_echo.c" -o "$T/my.elf" >"$T/fw-build-cm.log" 2>&1
+	check "installed asvirt fw-build --target cortex-m4 builds a Cortex-M image" \
+		grep -q "my.elf: ELF32 ARM executable" "$T/fw-build-cm.log"
+	check "fw-build --target cortex-m4: the installed files, not the source tree's" \
+		bash -c "grep -q -- '-I$R/bin/../include' '$T/cm.args' &&
+			grep -q -- '$R/bin/../lib/asvirt/cortex-m4/libasvirt-cm4.a' '$T/cm.args' &&
+			! grep -v -- '$SRC/\(apps/echo\|port/cortex-m/fw_echo\)\.c' '$T/cm.args' | grep -q -- '$SRC'"
+	if command -v qemu-system-arm >/dev/null; then
+		timeout 60 "$R/bin/asvirt" up -d --runtime-dir "$T/rt" "$T/my.elf" >"$T/up-cm.log" 2>&1
+		check "the Cortex-M image built from the install runs under asvirt up" test $? -eq 0
+		ASVIRT_RUNTIME_DIR=$T/rt
+		check "  ... and echoes" chan_echo my/rpmsg-echo "from the install"
+		"$R/bin/asvirt" stop --runtime-dir "$T/rt" >/dev/null 2>&1
+	fi
+fi
+
 [ "$fail" -eq 0 ] || for l in "$T"/*.log "$T"/*.err; do [ -s "$l" ] && { echo "== $l"; tail -20 "$l"; }; done
 summary
