@@ -79,6 +79,11 @@ check "asvirt: the command, runner, images, man pages, completion" bash -c "
 	grep -q ' ./usr/lib/asvirt/firmware/asvirt-echo.so$' '$T/c.asvirt' &&
 	grep -q ' ./usr/share/man/man1/asvirt-up.1.gz$' '$T/c.asvirt' &&
 	grep -q ' ./usr/share/bash-completion/completions/asvirt$' '$T/c.asvirt'"
+if grep -q ' ./usr/lib/asvirt/firmware/cortex-m/asvirt-echo.elf$' "$T/c.asvirt"; then
+	check "asvirt: the Cortex-M images and what fw-build --target cortex-m4 links with" bash -c "
+		grep -q ' ./usr/lib/asvirt/cortex-m4/libasvirt-cm4.a$' '$T/c.asvirt' &&
+		grep -q ' ./usr/lib/asvirt/cortex-m4/mps2_an386.ld$' '$T/c.asvirt'"
+fi
 check "libasvirt0: libasvirt.so.0, nothing else of the library" bash -c "
 	grep -q '/libasvirt.so.0 -> ' '$T/c.lib' && ! grep -qE 'libasvirt.so -> |\.a$|\.h$' '$T/c.lib'"
 check "libasvirt-dev: headers, .so link, .a, .pc, CMake package" bash -c "
@@ -108,6 +113,12 @@ check "installed asvirt demo" bash -c "[ \$? -eq 0 ] && grep -q 'goodbye!$' '$T/
 env -u ASVIRT_RUNNER -u ASVIRT_FIRMWARE_DIR "$R/usr/bin/asvirt" demo --process -n 3 >"$T/demo.log" 2>&1
 check "installed asvirt demo --process (/usr/libexec, /usr/lib/asvirt)" \
 	bash -c "[ \$? -eq 0 ] && grep -q 'goodbye!$' '$T/demo.log'"
+if [ -f "$R/usr/lib/asvirt/cortex-m4/libasvirt-cm4.a" ]; then
+	"$R/usr/bin/asvirt" fw-build --target cortex-m4 "$ROOT/apps/echo.c" \
+		"$ROOT/port/cortex-m/fw_echo.c" -o "$T/echo.elf" >"$T/fw-build-cm.log" 2>&1
+	check_log "installed asvirt fw-build --target cortex-m4" "$T/fw-build-cm.log" \
+		grep -q 'echo.elf: ELF32 ARM executable' "$T/fw-build-cm.log"
+fi
 # an application against libasvirt-dev + libasvirt0
 export PKG_CONFIG_PATH=$R/usr/lib/$MA/pkgconfig
 [ -n "$R" ] && export PKG_CONFIG_SYSROOT_DIR=$R
