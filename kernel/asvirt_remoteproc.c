@@ -28,6 +28,7 @@
 
 #include "asvirt_kcompat.h"
 #include "asvirt_mcu.h"
+#include "asvirt_rings.h"
 #include "asvirt_rproc_internal.h"
 #include "asvirt_vq_counts.h"
 
@@ -72,6 +73,7 @@ struct asvirt_rproc {
 	struct dentry *flood_file;
 	struct dentry *stats_file;
 	struct dentry *vq_counts_file;
+	struct dentry *rings_file;
 	struct asvirt_vq_counts vq_counts;
 	bool table_race;	/* test: armed for the next start */
 };
@@ -567,6 +569,7 @@ static int asvirt_probe(struct platform_device *pdev)
 		ar->stats_file = debugfs_create_file("asvirt_stats", 0400, rproc->dbg_dir,
 						     ar, &asvirt_stats_fops);
 		ar->vq_counts_file = asvirt_vq_counts_debugfs(&ar->vq_counts, rproc);
+		ar->rings_file = asvirt_rings_debugfs(rproc, &ar->mcu);
 	}
 	dev_info(dev, "virtual remote processor %s, firmware %s\n",
 		 dev_name(&rproc->dev), fwname);
@@ -585,6 +588,7 @@ static ASVIRT_REMOVE_RET asvirt_remove(struct platform_device *pdev)
 	struct rproc *rproc = ar->rproc;
 	void *sram = ar->sram;
 
+	debugfs_remove(ar->rings_file);
 	debugfs_remove(ar->vq_counts_file);
 	debugfs_remove(ar->stats_file);
 	debugfs_remove(ar->flood_file);

@@ -34,6 +34,13 @@ ctrl() { ctrl_of remoteproc$1; }	# ctrl N: the rpmsg_ctrl of remoteprocN
 has_ctrl() { ctrl $1 >/dev/null; }
 state_is() { [ "$(cat $RP/remoteproc$1/state)" = "$2" ]; }
 trace_has() { grep -q "$2" $DBG/remoteproc$1/trace0; }
+# rings_at_rest N: remoteprocN's asvirt_rings ("vring0 num 256 avail idx A
+# flags F used idx U ..."): vring1 used == avail, vring0 avail - used == num
+rings_at_rest() {
+	awk '$1 == "vring0" && ($6 - $11 + 65536) % 65536 != $3 { bad = 1 }
+	     $1 == "vring1" && $6 != $11 { bad = 1 }
+	     /^vring/ { n++ } END { exit bad || n != 2 }' $DBG/remoteproc$1/asvirt_rings
+}
 rtest() { _n=$1; shift; rpmsg_test "$(ctrl $_n)" "$@"; }	# rtest N ARGS...
 
 # Device tree (ARM): the as,virtual-rproc nodes define the remotes
@@ -417,7 +424,23 @@ if want_dt s; then
 		wait $p0; r0=$?
 		kill $tick 2>/dev/null; wait $tick 2>/dev/null
 		cat /tmp/s0 /tmp/s1
-		if [ $r0 = 0 ] && [ $r1 = 0 ]; then pass; else fail "r0=$r0 r1=$r1"; fi
+		if [ $r0 = 0 ] && [ $r1 = 0 ]; then
+			# debugfs asvirt_rings at rest: vring1 (host -> MCU) all
+			# consumed, vring0 (host's receive buffers) all posted again
+			if wait_for 5 rings_at_rest 0 && wait_for 5 rings_at_rest 1; then pass; else
+				cat $DBG/remoteproc0/asvirt_rings $DBG/remoteproc1/asvirt_rings
+				fail "rings not at rest after the stress"
+			fi
+		else
+			# where it stalled: each MCU's rings, counters, last trace lines
+			for n in 0 1; do
+				echo "remoteproc$n rings:"; cat $DBG/remoteproc$n/asvirt_rings
+				echo "remoteproc$n stats:"; cat $DBG/remoteproc$n/asvirt_stats
+				cat $DBG/remoteproc$n/asvirt_vq_counts
+				echo "remoteproc$n trace0 (last lines):"; tail -15 $DBG/remoteproc$n/trace0
+			done
+			fail "r0=$r0 r1=$r1"
+		fi
 	fi
 	unload
 fi
