@@ -92,16 +92,11 @@ build-fuzz/%: fuzz/%.c fuzz/fsys.h $(wildcard core/src/*.c core/src/*.h core/inc
 	clang $(FUZZ_CFLAGS) $< $(wildcard core/src/*.c) -o $@
 
 fuzz: $(addprefix build-fuzz/,$(FUZZERS))
-	@set -e; for f in $(FUZZERS); do \
-		mkdir -p fuzz/corpus/$$f; \
-		echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
-		build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
-			-artifact_prefix=build-fuzz/$$f- fuzz/corpus/$$f fuzz/regress/$$f \
-			2>build-fuzz/$$f.log || { tail -40 build-fuzz/$$f.log; exit 1; }; \
-		grep -E 'stat::number_of_executed_units' build-fuzz/$$f.log || true; \
-	done
+	@scripts/fuzz-run.sh $(FUZZ_SECONDS) $(JOBS) $(FUZZERS)
 
+# The fuzzers built JOBS at a time, then run JOBS at a time.
 check-fuzz:
+	@$(MAKE) --no-print-directory -j $(JOBS) $(addprefix build-fuzz/,$(FUZZERS))
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
 # The Debian packages: build, lintian, install (a throwaway root; as root
