@@ -415,12 +415,15 @@ if want_dt s; then
 	else
 		rtest 0 -s 4 $N >/tmp/s0 2>&1 &
 		p0=$!
-		# alive ticks for the host's watchdog on a loaded machine; a
-		# real stall is caught by the test itself (10 s per echo)
-		( while kill -0 $p0 2>/dev/null; do sleep 20; echo "ASVIRT-PROGRESS: $CUR"; done ) &
+		rtest 1 -s 4 $N >/tmp/s1 2>&1 &
+		p1=$!
+		# alive ticks for the host's watchdog on a loaded machine while
+		# either runs; a real stall is caught by the test itself (no
+		# echo on any endpoint for 30 s)
+		( while kill -0 $p0 2>/dev/null || kill -0 $p1 2>/dev/null; do
+			sleep 20; echo "ASVIRT-PROGRESS: $CUR"; done ) &
 		tick=$!
-		rtest 1 -s 4 $N >/tmp/s1 2>&1
-		r1=$?
+		wait $p1; r1=$?
 		wait $p0; r0=$?
 		kill $tick 2>/dev/null; wait $tick 2>/dev/null
 		cat /tmp/s0 /tmp/s1
