@@ -299,6 +299,8 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	h->dev.ns_enabled = !!(gfeat & (1u << ASV_VIRTIO_RPMSG_F_NS));
 	asv_vring_set_event_idx(&h->tx_vr, gfeat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX), true);
 	asv_vring_set_event_idx(&h->rx_vr, gfeat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX), true);
+	if (cfg->before_driver_ok)
+		cfg->before_driver_ok(h, cfg->before_driver_ok_priv);
 	asv_rpmsg_set_link(&h->dev, true);
 	/* A legacy device: Linux sets FEATURES_OK only with VIRTIO_F_VERSION_1,
 	 * which remoteproc's 32-bit features cannot carry. */
@@ -310,6 +312,34 @@ int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg)
 	/* Tell the remote it has receive buffers and may start. */
 	asv_notify(&h->dev, h->rx_notifyid);
 	return 0;
+}
+
+void asv_host_early_look(struct asv_host *h, struct asv_host_early *e)
+{
+	const struct asv_rpmsg_hdr *hdr;
+	const struct asv_rpmsg_ns_msg *ns;
+	uint32_t id, len;
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	e->used_idx[0] = asv_le16(asv_load_acquire(&h->rx_vr.used->idx));
+	e->used_idx[1] = asv_le16(asv_load_acquire(&h->tx_vr.used->idx));
+	if (!e->used_idx[0])
+		return;
+	id = asv_le32(asv_load_relaxed(&h->rx_vr.used->ring[0].id));
+	len = asv_le32(asv_load_relaxed(&h->rx_vr.used->ring[0].len));
+	if (id >= h->nbufs || len < sizeof(*hdr) || len > ASV_RPMSG_BUF_SIZE)
+		return;
+	hdr = (const void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
+	e->msg = true;
+	e->src = asv_le32(asv_load_relaxed(&hdr->src));
+	e->dst = asv_le32(asv_load_relaxed(&hdr->dst));
+	e->len = asv_le16(asv_load_relaxed(&hdr->len));
+	if (e->dst != ASV_RPMSG_NS_ADDR || len < sizeof(*hdr) + sizeof(*ns))
+		return;
+	ns = (const void *)hdr->data;
+	for (i = 0; i + 1 < sizeof(e->name); i++)
+		e->name[i] = asv_load_relaxed(&ns->name[i]);
 }
 
 /*

@@ -442,6 +442,8 @@ shared_ready:
 			hc.env = role_of(p, k)->env;
 			hc.on_channel = proc_on_channel;
 			hc.on_channel_priv = p;
+			hc.before_driver_ok = p->cfg.before_driver_ok;
+			hc.before_driver_ok_priv = p->cfg.before_driver_ok_priv;
 			err = asv_host_init(host_of(p, k), &hc);
 		}
 		if (err) {

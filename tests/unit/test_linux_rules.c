@@ -191,6 +191,94 @@ static void test_destroy_from_linux_unbinds(void **state)
 	msys_fini(&m);
 }
 
+/*
+ * drivers/rpmsg/virtio_rpmsg_bus.c, rpmsg_probe(): the receive buffers go
+ * into the ring (virtqueue_add_inbuf) first, then virtio_device_ready()
+ * sets DRIVER_OK, then virtqueue_notify(). The before_driver_ok hook runs
+ * in between: buffers posted, features written, status still 0, no kick
+ * yet; asv_host_early_look() shows what a remote did in the window (here
+ * a name-service CREATE written by hand, as a remote that does not wait).
+ */
+struct early_seen {
+	struct msys *m;
+	int calls;
+	uint8_t status;
+	uint16_t avail_idx;
+	uint32_t gfeatures;
+	int remote_irqs;
+	struct asv_host_early before, after;
+};
+
+static void early_hook(struct asv_host *h, void *priv)
+{
+	struct early_seen *e = priv;
+	struct asv_rpmsg_hdr *hdr;
+	struct asv_rpmsg_ns_msg *ns;
+	uint16_t id;
+
+	e->calls++;
+	e->status = h->vdev->status;
+	e->gfeatures = asv_le32(h->vdev->gfeatures);
+	e->avail_idx = asv_le16(h->rx_vr.avail->idx);
+	e->remote_irqs = e->m->remote_irqs;
+	asv_host_early_look(h, &e->before);
+	/* a remote that announces now: first posted buffer, used entry 0 */
+	id = asv_le16(h->rx_vr.avail->ring[0]);
+	hdr = (void *)(h->rx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
+	hdr->src = asv_cpu_to_le32(0x400);
+	hdr->dst = asv_cpu_to_le32(ASV_RPMSG_NS_ADDR);
+	hdr->len = asv_cpu_to_le16(sizeof(*ns));
+	ns = (void *)hdr->data;
+	memset(ns, 0, sizeof(*ns));
+	strcpy(ns->name, "too-early");
+	ns->addr = asv_cpu_to_le32(0x400);
+	h->rx_vr.used->ring[0].id = asv_cpu_to_le32(id);
+	h->rx_vr.used->ring[0].len = asv_cpu_to_le32(sizeof(*hdr) + sizeof(*ns));
+	h->rx_vr.used->idx = asv_cpu_to_le16(1);
+	asv_host_early_look(h, &e->after);
+	/* an id past the host's buffers: no message reported */
+	h->rx_vr.used->ring[0].id = asv_cpu_to_le32(h->nbufs);
+	asv_host_early_look(h, &e->before);
+	h->rx_vr.used->ring[0].id = asv_cpu_to_le32(id);
+}
+
+static void test_before_driver_ok_window(void **state)
+{
+	struct early_seen e;
+	struct asv_host_config hc;
+	struct msys m;
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	e.m = &m;
+	assert_int_equal(msys_init_remote(&m, NULL), 0);
+	memset(&hc, 0, sizeof(hc));
+	asv_rproc_host_config(&m.rproc, &hc);
+	hc.env = m.henv;
+	hc.before_driver_ok = early_hook;
+	hc.before_driver_ok_priv = &e;
+	assert_int_equal(asv_host_init(&m.host, &hc), 0);
+	assert_int_equal(e.calls, 1);
+	assert_int_equal(e.status, 0);
+	assert_int_equal(e.avail_idx, m.host.nbufs);
+	assert_true(e.gfeatures & (1u << ASV_VIRTIO_RPMSG_F_NS));
+	assert_int_equal(e.remote_irqs, 0);
+	assert_int_equal(e.before.used_idx[0], 1); /* the bad id, not a message */
+	assert_false(e.before.msg);
+	assert_int_equal(e.after.used_idx[0], 1);
+	assert_int_equal(e.after.used_idx[1], 0);
+	assert_true(e.after.msg);
+	assert_int_equal(e.after.src, 0x400);
+	assert_int_equal(e.after.dst, ASV_RPMSG_NS_ADDR);
+	assert_string_equal(e.after.name, "too-early");
+	/* then DRIVER_OK and the kick, as without the hook */
+	assert_int_equal(m.rproc.vdev->status, ASV_VIRTIO_STATUS_ACKNOWLEDGE |
+						   ASV_VIRTIO_STATUS_DRIVER |
+						   ASV_VIRTIO_STATUS_DRIVER_OK);
+	assert_int_equal(m.remote_irqs, 1);
+	msys_fini(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_host_acks_only_what_it_implements),
 		cmocka_unit_test(test_remote_never_offers_what_it_lacks),
 		cmocka_unit_test(test_destroy_from_linux_unbinds),
+		cmocka_unit_test(test_before_driver_ok_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -73,6 +73,26 @@ struct asv_host_config {
 	struct asv_env env;	    /* alloc/free required */
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
+	/*
+	 * Opt-in (asvirt conform's boot.driver_ok): called once the receive
+	 * buffers are posted and the features written, before DRIVER_OK is
+	 * set and vring[0] kicked: the window of Linux's rpmsg_probe between
+	 * virtqueue_add_inbuf() and virtio_device_ready(). It may look at what
+	 * the remote did meanwhile (asv_host_early_look). NULL: no window.
+	 */
+	void (*before_driver_ok)(struct asv_host *h, void *priv);
+	void *before_driver_ok_priv;
+};
+
+/* What the remote did on the rings before DRIVER_OK (asv_host_early_look). */
+struct asv_host_early {
+	uint16_t used_idx[2]; /* vring[0]'s and vring[1]'s used index as read */
+	/* the first message the remote put in vring[0], if it did (bounds checked) */
+	bool msg;
+	uint32_t src, dst;
+	uint16_t len;
+	/* dst is the name service: the name it announces, cut to fit */
+	char name[ASV_RPMSG_NAME_SIZE];
 };
 
 struct asv_host_txrec {
@@ -110,6 +130,12 @@ struct asv_host {
  * too small a buffer region), -ASV_ENOMEM.
  */
 int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg);
+/*
+ * From a before_driver_ok hook (the link is not up yet): the used indexes
+ * the remote wrote and the first message it put in vring[0], each shared
+ * field read once and checked (an id or length out of range: no message).
+ */
+void asv_host_early_look(struct asv_host *h, struct asv_host_early *e);
 /*
  * Take the link down (the remote stopped or crashed): every message handed
  * to the remote and not given back is reported to its sender's tx_lost

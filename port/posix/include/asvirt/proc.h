@@ -111,6 +111,10 @@ struct asv_proc_config {
 	 */
 	struct asv_evlog *host_evlog;
 	bool trace_remote;
+	/* Opt-in, each rpmsg vdev's host, every boot: asv_host_config's
+	 * before_driver_ok (asvirt conform's boot.driver_ok). NULL: none. */
+	void (*before_driver_ok)(struct asv_host *h, void *priv);
+	void *before_driver_ok_priv;
 };
 
 #define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX
