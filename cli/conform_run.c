@@ -20,52 +20,14 @@
 #include "asvirt/wire.h"
 #include "cli.h"
 #include "conform.h"
-
-#define MAX_CHANS 64
-#define REPLY_WAIT_MS 3000
-#define UNKNOWN_DST 0xc0deu
-#define MAX_PAYLOAD 496u /* 512-byte buffers less the 16-byte header */
-#define BURST_MAX 1024u
-/* boot.driver_ok: how long the first boot's host waits, its buffers
- * posted, before it sets DRIVER_OK (a remote that uses the rings in the
- * window is caught; one that would only later is not) */
-#define EARLY_WATCH_MS 300
-
-struct chan_rec {
-	char name[ASV_RPMSG_NAME_SIZE];
-	uint32_t dst;
-	unsigned int created; /* announcements seen in this boot */
-	int present;
-};
-
-struct conform_state {
-	pthread_mutex_t mu;
-	struct asv_proc p;
-	struct chan_rec ch[MAX_CHANS];
-	unsigned int nch;
-	unsigned int events; /* channel events, to see them settle */
-	/* the host's complaints about the name service (first one kept) */
-	unsigned int ns_dup, ns_nonul;
-	char ns_dup_line[200], ns_nonul_line[200];
-	/* replies on our host endpoint */
-	unsigned int replies;
-	uint8_t reply[512];
-	size_t reply_len;
-	uint8_t seen[BURST_MAX]; /* burst: sequence numbers answered */
-	/* boot.driver_ok: the window is watched on the first boot only */
-	int watch_early, early_seen;
-	char early_line[300];
-};
+#include "conform_state.h"
 
 const char *conform_result_name(enum conform_result r)
 {
 	return r == CONFORM_PASS ? "PASS" : r == CONFORM_FAIL ? "FAIL" : "SKIP";
 }
 
-static void verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
+void conform_verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,26 +85,6 @@ static void on_channel(struct asv_host *h, struct asv_channel *ch, bool created,
 	pthread_mutex_unlock(&s->mu);
 }
 
-static int rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv)
-{
-	struct conform_state *s = priv;
-	uint32_t seq;
-
-	(void)ept;
-	(void)src;
-	pthread_mutex_lock(&s->mu);
-	s->replies++;
-	s->reply_len = len < sizeof(s->reply) ? len : sizeof(s->reply);
-	memcpy(s->reply, data, s->reply_len);
-	if (len == 8 && !memcmp(data, "BRST", 4)) {
-		memcpy(&seq, (uint8_t *)data + 4, 4);
-		if (seq < BURST_MAX && s->seen[seq] < 255)
-			s->seen[seq]++;
-	}
-	pthread_mutex_unlock(&s->mu);
-	return 0;
-}
-
 /*
  * The host's before_driver_ok hook (asvirt/host.h), on the thread that
  * boots the firmware: its buffers posted and features written, wait up to
@@ -185,7 +127,7 @@ static void watch_early(struct asv_host *h, void *priv)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static unsigned int get_u(struct conform_state *s, const unsigned int *v)
+unsigned int conform_get_u(struct conform_state *s, const unsigned int *v)
 {
 	unsigned int x;
 
@@ -211,13 +153,13 @@ static unsigned int present_count(struct conform_state *s)
 static void settle(struct conform_state *s, unsigned int want, unsigned int ms)
 {
 	uint64_t end = asv_posix_now_ms() + ms, quiet = 0;
-	unsigned int ev = get_u(s, &s->events), n;
+	unsigned int ev = conform_get_u(s, &s->events), n;
 
 	while (asv_posix_now_ms() < end) {
 		usleep(10000);
 		n = present_count(s);
-		if (get_u(s, &s->events) != ev) {
-			ev = get_u(s, &s->events);
+		if (conform_get_u(s, &s->events) != ev) {
+			ev = conform_get_u(s, &s->events);
 			quiet = 0;
 			continue;
 		}
@@ -228,7 +170,7 @@ static void settle(struct conform_state *s, unsigned int want, unsigned int ms)
 }
 
 /* A host endpoint of our own (freed with the link if we leave it). */
-static struct asv_endpoint *open_ept(struct conform_state *s)
+struct asv_endpoint *conform_open_ept(struct conform_state *s)
 {
 	struct asv_endpoint *e = NULL;
 	struct asv_host *h;
@@ -237,20 +179,21 @@ static struct asv_endpoint *open_ept(struct conform_state *s)
 	asv_proc_lock(&s->p);
 	h = asv_proc_host(&s->p, 0);
 	if (h)
-		e = asv_host_create_ept(h, "asvirt-conform", ASV_RPMSG_ADDR_ANY, rx_cb, s, &err);
+		e = asv_host_create_ept(h, "asvirt-conform", ASV_RPMSG_ADDR_ANY, conform_rx_cb, s,
+					&err);
 	asv_proc_unlock(&s->p);
 	return e;
 }
 
-static void close_ept(struct conform_state *s, struct asv_endpoint *e)
+void conform_close_ept(struct conform_state *s, struct asv_endpoint *e)
 {
 	asv_proc_lock(&s->p);
 	asv_host_destroy_ept(e);
 	asv_proc_unlock(&s->p);
 }
 
-static int send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
-		   size_t len)
+int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
+		    size_t len)
 {
 	int err;
 
@@ -262,17 +205,17 @@ static int send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst
 
 /* Send @len bytes to @dst and wait for the reply: 0 when it is the same
  * bytes, 1 when it differs (*@got its length), -1 when none came. */
-static int round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
-		      const uint8_t *d, size_t len, size_t *got)
+int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		       const uint8_t *d, size_t len, size_t *got)
 {
-	unsigned int before = get_u(s, &s->replies);
+	unsigned int before = conform_get_u(s, &s->replies);
 	uint64_t end;
 	int same;
 
-	if (send_to(s, e, dst, d, len))
+	if (conform_send_to(s, e, dst, d, len))
 		return -2;
 	end = asv_posix_now_ms() + REPLY_WAIT_MS;
-	while (get_u(s, &s->replies) == before) {
+	while (conform_get_u(s, &s->replies) == before) {
 		if (asv_posix_now_ms() > end)
 			return -1;
 		usleep(200);
@@ -297,123 +240,14 @@ static int find_echo(struct conform_state *s, struct asv_endpoint *e, uint32_t *
 	memcpy(ch, s->ch, sizeof(ch));
 	pthread_mutex_unlock(&s->mu);
 	for (i = 0; i < n; i++) {
-		if (ch[i].present && !round_trip(s, e, ch[i].dst, probe, sizeof(probe), &got)) {
+		if (ch[i].present &&
+		    !conform_round_trip(s, e, ch[i].dst, probe, sizeof(probe), &got)) {
 			*dst = ch[i].dst;
 			memcpy(name, ch[i].name, ASV_RPMSG_NAME_SIZE);
 			return 0;
 		}
 	}
 	return -1;
-}
-
-static void fill(uint8_t *b, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		b[i] = (uint8_t)(len * 7 + i);
-}
-
-static void check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
-			struct conform_check *c)
-{
-	uint8_t buf[MAX_PAYLOAD];
-	size_t len, got = 0;
-	int r;
-
-	for (len = 0; len <= MAX_PAYLOAD; len++) {
-		fill(buf, len);
-		r = round_trip(s, e, dst, buf, len, &got);
-		if (r == -2) {
-			verdict(c, CONFORM_FAIL, "%zu bytes: no tx buffer came back in %u ms", len,
-				REPLY_WAIT_MS);
-			return;
-		}
-		if (r == -1) {
-			verdict(c, CONFORM_FAIL, "%zu bytes: no answer in %u ms", len,
-				REPLY_WAIT_MS);
-			return;
-		}
-		if (r == 1) {
-			verdict(c, CONFORM_FAIL, "%zu bytes sent, %zu bytes came back%s", len, got,
-				got == len ? " (different bytes)" : "");
-			return;
-		}
-	}
-	verdict(c, CONFORM_PASS, NULL);
-}
-
-static void check_unknown(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
-			  struct conform_check *c)
-{
-	static const uint8_t lost[] = "to nobody", after[] = "still there?";
-	size_t got;
-	int i, err;
-
-	for (i = 0; i < 16; i++)
-		if ((err = send_to(s, e, UNKNOWN_DST, lost, sizeof(lost)))) {
-			verdict(c, CONFORM_FAIL, "message %d to 0x%x: no tx buffer came back (%s)",
-				i, UNKNOWN_DST, asv_strerror(err));
-			return;
-		}
-	if (round_trip(s, e, dst, after, sizeof(after), &got)) {
-		verdict(c, CONFORM_FAIL,
-			"after 16 messages to 0x%x, the echo channel no longer answers",
-			UNKNOWN_DST);
-		return;
-	}
-	verdict(c, CONFORM_PASS, NULL);
-}
-
-static void check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
-			struct conform_check *c)
-{
-	struct asv_host *h;
-	unsigned int n, i, got, missing = BURST_MAX, last = 0, stale = 0;
-	uint8_t m[8];
-	int err;
-
-	asv_proc_lock(&s->p);
-	h = asv_proc_host(&s->p, 0);
-	n = h ? 2u * h->nbufs : 0;
-	asv_proc_unlock(&s->p);
-	if (n > BURST_MAX)
-		n = BURST_MAX;
-	pthread_mutex_lock(&s->mu);
-	memset(s->seen, 0, sizeof(s->seen));
-	pthread_mutex_unlock(&s->mu);
-	memcpy(m, "BRST", 4);
-	for (i = 0; i < n; i++) {
-		memcpy(m + 4, &i, 4);
-		if ((err = send_to(s, e, dst, m, sizeof(m)))) {
-			verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)", i,
-				n, asv_strerror(err));
-			return;
-		}
-	}
-	/* collect until all answered or no progress for REPLY_WAIT_MS */
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		for (i = 0, got = 0, missing = BURST_MAX; i < n; i++) {
-			if (s->seen[i])
-				got++;
-			else if (missing == BURST_MAX)
-				missing = i;
-		}
-		pthread_mutex_unlock(&s->mu);
-		if (got == n)
-			break;
-		stale = got == last ? stale + 10 : 0;
-		last = got;
-		if (stale >= REPLY_WAIT_MS) {
-			verdict(c, CONFORM_FAIL,
-				"%u messages sent back to back, %u answered; first lost: #%u", n,
-				got, missing);
-			return;
-		}
-		usleep(10000);
-	}
-	verdict(c, CONFORM_PASS, NULL);
 }
 
 static void names_of(struct conform_state *s, char *out, size_t n, int present_only)
@@ -460,32 +294,33 @@ static void check_restart(struct conform_state *s, unsigned int n, const char *e
 		 * status reset, the firmware started, DRIVER_OK again */
 		asv_proc_stop(&s->p);
 		if ((err = asv_proc_start(&s->p, why, sizeof(why)))) {
-			verdict(c, CONFORM_FAIL, "restart %u: %s", i, why);
+			conform_verdict(c, CONFORM_FAIL, "restart %u: %s", i, why);
 			return;
 		}
 		settle(s, want, 5000);
 		if (present_count(s) != want) {
 			names_of(s, names, sizeof(names), 1);
 			{
-				verdict(c, CONFORM_FAIL, "restart %u: %u of %u channels back (%s)",
-					i, present_count(s), want, names);
+				conform_verdict(c, CONFORM_FAIL,
+						"restart %u: %u of %u channels back (%s)", i,
+						present_count(s), want, names);
 				return;
 			}
 		}
 		if (echo) {
-			e = open_ept(s);
+			e = conform_open_ept(s);
 			dst = dst_of(s, echo, dst);
-			err = e ? round_trip(s, e, dst, ping, sizeof(ping), &got) : -3;
+			err = e ? conform_round_trip(s, e, dst, ping, sizeof(ping), &got) : -3;
 			if (e)
-				close_ept(s, e);
+				conform_close_ept(s, e);
 			if (err) {
-				verdict(c, CONFORM_FAIL,
-					"restart %u: the echo channel does not answer", i);
+				conform_verdict(c, CONFORM_FAIL,
+						"restart %u: the echo channel does not answer", i);
 				return;
 			}
 		}
 	}
-	verdict(c, CONFORM_PASS, NULL);
+	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
 static void check_rsc(const char *fw, struct conform_check *c)
@@ -496,14 +331,14 @@ static void check_rsc(const char *fw, struct conform_check *c)
 	FILE *f;
 
 	if (asv_fw_image_load(&img, fw, why, sizeof(why))) {
-		verdict(c, CONFORM_FAIL, "%s", why);
+		conform_verdict(c, CONFORM_FAIL, "%s", why);
 		return;
 	}
 	f = open_memstream(&text, &len);
 	if (!f) {
 		asv_fw_image_free(&img);
 		{
-			verdict(c, CONFORM_SKIP, "out of memory");
+			conform_verdict(c, CONFORM_SKIP, "out of memory");
 			return;
 		}
 	}
@@ -608,49 +443,52 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	pthread_mutex_unlock(&s->mu);
 	for (i = C_DRIVER_OK; i < CONFORM_NCHECKS; i++)
 		if (!booted)
-			verdict(&out[i], CONFORM_FAIL, "the firmware did not boot: %s", why);
+			conform_verdict(&out[i], CONFORM_FAIL, "the firmware did not boot: %s",
+					why);
 
 	if (booted) {
 		if (s->early_seen)
-			verdict(&out[C_DRIVER_OK], CONFORM_FAIL, "%s", s->early_line);
+			conform_verdict(&out[C_DRIVER_OK], CONFORM_FAIL, "%s", s->early_line);
 		else
-			verdict(&out[C_DRIVER_OK], CONFORM_PASS, NULL);
+			conform_verdict(&out[C_DRIVER_OK], CONFORM_PASS, NULL);
 		pthread_mutex_lock(&s->mu);
 		for (i = 0; i < s->nch; i++)
 			dup += s->ch[i].created > 1;
 		pthread_mutex_unlock(&s->mu);
 		names_of(s, names, sizeof(names), 0);
 		if (s->ns_dup || dup)
-			verdict(&out[C_NS_ONCE], CONFORM_FAIL, "channels %s; host: %s", names,
-				s->ns_dup ? s->ns_dup_line : "a channel announced twice");
+			conform_verdict(&out[C_NS_ONCE], CONFORM_FAIL, "channels %s; host: %s",
+					names,
+					s->ns_dup ? s->ns_dup_line : "a channel announced twice");
 		else if (!present_count(s))
-			verdict(&out[C_NS_ONCE], CONFORM_FAIL, "no channel announced in 5 s");
+			conform_verdict(&out[C_NS_ONCE], CONFORM_FAIL,
+					"no channel announced in 5 s");
 		else
-			verdict(&out[C_NS_ONCE], CONFORM_PASS, NULL);
+			conform_verdict(&out[C_NS_ONCE], CONFORM_PASS, NULL);
 		if (s->ns_nonul)
-			verdict(&out[C_NS_NAME], CONFORM_FAIL, "channels %s; host: %s", names,
-				s->ns_nonul_line);
+			conform_verdict(&out[C_NS_NAME], CONFORM_FAIL, "channels %s; host: %s",
+					names, s->ns_nonul_line);
 		else
-			verdict(&out[C_NS_NAME], CONFORM_PASS, NULL);
+			conform_verdict(&out[C_NS_NAME], CONFORM_PASS, NULL);
 		out[C_NS_ONCE].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 
-		e = open_ept(s);
+		e = conform_open_ept(s);
 		echo = e && !find_echo(s, e, &echo_dst, echo_name);
 		for (i = C_SIZES; i <= C_BURST; i++) {
 			t0 = asv_posix_now_ms();
 			if (!echo)
-				verdict(&out[i], CONFORM_SKIP,
-					"no channel answers a message with the same bytes");
+				conform_verdict(&out[i], CONFORM_SKIP,
+						"no channel answers a message with the same bytes");
 			else if (i == C_SIZES)
-				check_sizes(s, e, echo_dst, &out[i]);
+				conform_check_sizes(s, e, echo_dst, &out[i]);
 			else if (i == C_UNKNOWN)
-				check_unknown(s, e, echo_dst, &out[i]);
+				conform_check_unknown(s, e, echo_dst, &out[i]);
 			else
-				check_burst(s, e, echo_dst, &out[i]);
+				conform_check_burst(s, e, echo_dst, &out[i]);
 			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		}
 		if (e)
-			close_ept(s, e);
+			conform_close_ept(s, e);
 		t0 = asv_posix_now_ms();
 		check_restart(s, o->restarts, echo ? echo_name : NULL, echo_dst, &out[C_RESTART]);
 		out[C_RESTART].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;

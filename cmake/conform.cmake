@@ -2,7 +2,8 @@
 # asvirt conform (cli/cmd_conform.c) and its tests: the built-in images must
 # pass every check, each broken image (tests/firmware/bad_*.c) fail its own.
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
-  ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
+  ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_msg.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
 
 if(ASVIRT_TESTS)
   foreach(bad bad_ns_twice bad_ns_name bad_trunc256)

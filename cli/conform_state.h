@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0 */
+/*
+ * What asvirt conform's check files share (conform_run.c: the firmware,
+ * the boot, name-service and life-cycle checks; conform_msg.c: the
+ * messaging checks): the state collected from the host, and the helpers
+ * that send on a host endpoint of our own.
+ */
+#ifndef ASVIRT_CONFORM_STATE_H
+#define ASVIRT_CONFORM_STATE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "asvirt/proc.h"
+#include "asvirt/wire.h"
+#include "conform.h"
+
+#define MAX_CHANS 64
+#define REPLY_WAIT_MS 3000
+#define UNKNOWN_DST 0xc0deu
+#define MAX_PAYLOAD 496u /* 512-byte buffers less the 16-byte header */
+#define BURST_MAX 1024u
+/* boot.driver_ok: how long the first boot's host waits, its buffers
+ * posted, before it sets DRIVER_OK (a remote that uses the rings in the
+ * window is caught; one that would only later is not) */
+#define EARLY_WATCH_MS 300
+
+struct chan_rec {
+	char name[ASV_RPMSG_NAME_SIZE];
+	uint32_t dst;
+	unsigned int created; /* announcements seen in this boot */
+	int present;
+};
+
+struct conform_state {
+	pthread_mutex_t mu;
+	struct asv_proc p;
+	struct chan_rec ch[MAX_CHANS];
+	unsigned int nch;
+	unsigned int events; /* channel events, to see them settle */
+	/* the host's complaints about the name service (first one kept) */
+	unsigned int ns_dup, ns_nonul;
+	char ns_dup_line[200], ns_nonul_line[200];
+	/* replies on our host endpoint */
+	unsigned int replies;
+	uint8_t reply[512];
+	size_t reply_len;
+	uint8_t seen[BURST_MAX]; /* burst: sequence numbers answered */
+	/* boot.driver_ok: the window is watched on the first boot only */
+	int watch_early, early_seen;
+	char early_line[300];
+};
+
+void conform_verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+unsigned int conform_get_u(struct conform_state *s, const unsigned int *v);
+/* A host endpoint of our own (conform_rx_cb), freed with the link if we leave it. */
+struct asv_endpoint *conform_open_ept(struct conform_state *s);
+void conform_close_ept(struct conform_state *s, struct asv_endpoint *e);
+int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
+		    size_t len);
+/* Send @len bytes to @dst and wait for the reply: 0 when it is the same
+ * bytes, 1 when it differs (*@got its length), -1 when none came, -2 when
+ * the send failed. */
+int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		       const uint8_t *d, size_t len, size_t *got);
+/* Our endpoints' receive callback (conform_msg.c): records each reply. */
+int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv);
+
+/* The messaging checks (conform_msg.c), on the echo channel at @dst. */
+void conform_check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			 struct conform_check *c);
+void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			   struct conform_check *c);
+void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			 struct conform_check *c);
+
+#endif
