@@ -16,6 +16,8 @@
 int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv)
 {
 	struct conform_state *s = priv;
+	enum conform_rx_mode mode;
+	int hold = 0;
 	uint32_t seq;
 
 	(void)ept;
@@ -24,13 +26,129 @@ int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src
 	s->replies++;
 	s->reply_len = len < sizeof(s->reply) ? len : sizeof(s->reply);
 	memcpy(s->reply, data, s->reply_len);
-	if (len == 8 && !memcmp(data, "BRST", 4)) {
+	if (len == 8 && !memcmp(data, s->tag, 4)) {
 		memcpy(&seq, (uint8_t *)data + 4, 4);
 		if (seq < BURST_MAX && s->seen[seq] < 255)
 			s->seen[seq]++;
+		if (s->nseq++ && seq < s->last_seq && !s->ooo++) {
+			s->ooo_seq = seq;
+			s->ooo_after = s->last_seq;
+		}
+		s->last_seq = seq;
+	}
+	mode = s->mode;
+	if (mode == RX_HOLD && s->nheld < BURST_MAX) {
+		s->held[s->nheld++] = data;
+		hold = 1;
 	}
 	pthread_mutex_unlock(&s->mu);
+	if (mode == RX_SLOW)
+		usleep(SLOW_CB_MS * 1000);
+	return hold ? ASV_RX_HOLD : 0;
+}
+
+/* Start a sequence of messages tagged @tag (what comes back is counted). */
+static void seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode)
+{
+	pthread_mutex_lock(&s->mu);
+	memcpy(s->tag, tag, 4);
+	memset(s->seen, 0, sizeof(s->seen));
+	s->nseq = 0;
+	s->ooo = 0;
+	s->nheld = 0;
+	s->mode = mode;
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* Send messages @from..@to - 1 of the sequence: 0, or the send's error
+ * (*@failed the message). */
+static int seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		    unsigned int from, unsigned int to, unsigned int *failed)
+{
+	uint8_t m[8];
+	unsigned int i;
+	int err;
+
+	pthread_mutex_lock(&s->mu);
+	memcpy(m, s->tag, 4);
+	pthread_mutex_unlock(&s->mu);
+	for (i = from; i < to; i++) {
+		memcpy(m + 4, &i, 4);
+		if ((err = conform_send_to(s, e, dst, m, sizeof(m)))) {
+			*failed = i;
+			return err;
+		}
+	}
 	return 0;
+}
+
+/* How many of the sequence's first @n came back (*@missing: the first
+ * not, or BURST_MAX). */
+static unsigned int seq_got(struct conform_state *s, unsigned int n, unsigned int *missing)
+{
+	unsigned int i, got = 0;
+
+	*missing = BURST_MAX;
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < n; i++) {
+		if (s->seen[i])
+			got++;
+		else if (*missing == BURST_MAX)
+			*missing = i;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return got;
+}
+
+/* Wait until the sequence's first @n came back, or none more came for
+ * @quiet_ms: the count that did. */
+static unsigned int seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
+				unsigned int *missing)
+{
+	unsigned int got, last = 0, stale = 0;
+
+	for (;;) {
+		got = seq_got(s, n, missing);
+		if (got == n)
+			return got;
+		stale = got == last ? stale + 10 : 0;
+		last = got;
+		if (stale >= quiet_ms)
+			return got;
+		usleep(10000);
+	}
+}
+
+/* Give back every buffer RX_HOLD kept, and keep no more. */
+static void release_held(struct conform_state *s)
+{
+	struct asv_host *h;
+	unsigned int i, n;
+	void *held[BURST_MAX];
+
+	pthread_mutex_lock(&s->mu);
+	s->mode = RX_PLAIN;
+	n = s->nheld;
+	memcpy(held, s->held, n * sizeof(held[0]));
+	s->nheld = 0;
+	pthread_mutex_unlock(&s->mu);
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	for (i = 0; h && i < n; i++)
+		asv_release_rx_buffer(&h->dev, held[i]);
+	asv_proc_unlock(&s->p);
+}
+
+static unsigned int host_nbufs(struct conform_state *s)
+{
+	struct asv_host *h;
+	unsigned int n;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	n = h ? h->nbufs : 0;
+	asv_proc_unlock(&s->p);
+	return n;
 }
 
 static void fill(uint8_t *b, size_t len)
@@ -97,52 +215,150 @@ void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint
 void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			 struct conform_check *c)
 {
-	struct asv_host *h;
-	unsigned int n, i, got, missing = BURST_MAX, last = 0, stale = 0;
-	uint8_t m[8];
+	unsigned int n = 2u * host_nbufs(s), got, missing, failed = 0;
 	int err;
 
-	asv_proc_lock(&s->p);
-	h = asv_proc_host(&s->p, 0);
-	n = h ? 2u * h->nbufs : 0;
-	asv_proc_unlock(&s->p);
 	if (n > BURST_MAX)
 		n = BURST_MAX;
-	pthread_mutex_lock(&s->mu);
-	memset(s->seen, 0, sizeof(s->seen));
-	pthread_mutex_unlock(&s->mu);
-	memcpy(m, "BRST", 4);
-	for (i = 0; i < n; i++) {
-		memcpy(m + 4, &i, 4);
-		if ((err = conform_send_to(s, e, dst, m, sizeof(m)))) {
-			conform_verdict(c, CONFORM_FAIL,
-					"message %u of %u: no tx buffer came back (%s)", i, n,
-					asv_strerror(err));
-			return;
-		}
+	seq_reset(s, "BRST", RX_PLAIN);
+	if ((err = seq_send(s, e, dst, 0, n, &failed))) {
+		conform_verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)",
+				failed, n, asv_strerror(err));
+		return;
 	}
-	/* collect until all answered or no progress for REPLY_WAIT_MS */
-	for (;;) {
-		pthread_mutex_lock(&s->mu);
-		for (i = 0, got = 0, missing = BURST_MAX; i < n; i++) {
-			if (s->seen[i])
-				got++;
-			else if (missing == BURST_MAX)
-				missing = i;
-		}
+	got = seq_collect(s, n, REPLY_WAIT_MS, &missing);
+	if (got != n) {
+		conform_verdict(c, CONFORM_FAIL,
+				"%u messages sent back to back, %u answered; first lost: #%u", n,
+				got, missing);
+		return;
+	}
+	conform_verdict(c, CONFORM_PASS, NULL);
+}
+
+/*
+ * The host keeps every receive buffer it is given (a zero-copy reader
+ * that holds them, ASV_RX_HOLD) for HOLD_MS, with more messages to answer
+ * than it has buffers: the firmware has to wait for buffers (Linux's own
+ * sender waits up to 15 s), then everything comes back.
+ */
+void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c)
+{
+	unsigned int nbufs = host_nbufs(s), n = nbufs + 8u, got, missing, failed = 0, held;
+	uint64_t end;
+	int err;
+
+	if (n > BURST_MAX)
+		n = BURST_MAX;
+	seq_reset(s, "HOLD", RX_HOLD);
+	err = seq_send(s, e, dst, 0, n, &failed);
+	/* until every buffer is held (or no more come) */
+	end = asv_posix_now_ms() + REPLY_WAIT_MS;
+	while ((held = conform_get_u(s, &s->nheld)) < nbufs && asv_posix_now_ms() < end)
+		usleep(1000);
+	usleep(HOLD_MS * 1000);
+	release_held(s);
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL,
+				"message %u of %u: no tx buffer came back while the host held its "
+				"%u receive buffers (%s)",
+				failed, n, nbufs, asv_strerror(err));
+		return;
+	}
+	got = seq_collect(s, n, REPLY_WAIT_MS, &missing);
+	if (got != n) {
+		conform_verdict(
+		    c, CONFORM_FAIL,
+		    "%u messages, the host holding its %u receive buffers %u ms (%u were "
+		    "filled): %u answered; first lost: #%u",
+		    n, nbufs, HOLD_MS, held, got, missing);
+		return;
+	}
+	conform_verdict(c, CONFORM_PASS, NULL);
+}
+
+/*
+ * The host's callback takes SLOW_CB_MS per message (its receive path is
+ * busy meanwhile, the firmware's interrupts wait): every message answered,
+ * in the order sent.
+ */
+void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c)
+{
+	unsigned int got, missing, failed = 0;
+	int err;
+
+	seq_reset(s, "SLOW", RX_SLOW);
+	err = seq_send(s, e, dst, 0, SLOW_MSGS, &failed);
+	got = err ? 0 : seq_collect(s, SLOW_MSGS, REPLY_WAIT_MS, &missing);
+	pthread_mutex_lock(&s->mu);
+	s->mode = RX_PLAIN;
+	pthread_mutex_unlock(&s->mu);
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)",
+				failed, SLOW_MSGS, asv_strerror(err));
+		return;
+	}
+	if (got != SLOW_MSGS) {
+		conform_verdict(
+		    c, CONFORM_FAIL,
+		    "%u messages, the host taking %u ms per message: %u answered; first "
+		    "lost: #%u",
+		    SLOW_MSGS, SLOW_CB_MS, got, missing);
+		return;
+	}
+	pthread_mutex_lock(&s->mu);
+	if (s->ooo) {
+		conform_verdict(c, CONFORM_FAIL,
+				"the host taking %u ms per message: #%u came back after #%u",
+				SLOW_CB_MS, s->ooo_seq, s->ooo_after);
 		pthread_mutex_unlock(&s->mu);
-		if (got == n)
-			break;
-		stale = got == last ? stale + 10 : 0;
-		last = got;
-		if (stale >= REPLY_WAIT_MS) {
-			conform_verdict(
-			    c, CONFORM_FAIL,
-			    "%u messages sent back to back, %u answered; first lost: #%u", n, got,
-			    missing);
-			return;
-		}
-		usleep(10000);
+		return;
+	}
+	pthread_mutex_unlock(&s->mu);
+	conform_verdict(c, CONFORM_PASS, NULL);
+}
+
+/*
+ * The host endpoint *@e sends DEAD_MSGS messages and is destroyed at once,
+ * their replies due: the host drops what comes for it (no recipient), a
+ * new endpoint, made before (so at another address), is answered.
+ */
+void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
+			    struct conform_check *c)
+{
+	static const uint8_t after[] = "a new endpoint";
+	struct asv_endpoint *fresh = conform_open_ept(s);
+	unsigned int failed = 0;
+	uint32_t old = (*e)->addr;
+	size_t got;
+	int err;
+
+	if (!fresh) {
+		conform_verdict(c, CONFORM_SKIP, "no second host endpoint");
+		return;
+	}
+	seq_reset(s, "DEAD", RX_PLAIN);
+	err = seq_send(s, *e, dst, 0, DEAD_MSGS, &failed);
+	conform_close_ept(s, *e);
+	*e = fresh;
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)",
+				failed, DEAD_MSGS, asv_strerror(err));
+		return;
+	}
+	err = conform_round_trip(s, fresh, dst, after, sizeof(after), &got);
+	if (err) {
+		conform_verdict(
+		    c, CONFORM_FAIL,
+		    "after host endpoint 0x%x was destroyed with %u replies due, endpoint "
+		    "0x%x %s",
+		    old, DEAD_MSGS, fresh->addr,
+		    err == -1	? "got no answer"
+		    : err == -2 ? "could not send"
+				: "got other bytes back");
+		return;
 	}
 	conform_verdict(c, CONFORM_PASS, NULL);
 }

@@ -367,6 +367,9 @@ enum {
 	C_SIZES,
 	C_UNKNOWN,
 	C_BURST,
+	C_HOLD,
+	C_SLOW,
+	C_DEAD_EPT,
 	C_RESTART,
 };
 
@@ -393,6 +396,18 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 	[C_BURST] = { .id = "msg.burst",
 		      .rule = "a burst of twice the buffers loses nothing accepted",
 		      .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw" },
+	[C_HOLD] = { .id = "msg.hold",
+		     .rule =
+			 "the host holding its receive buffers 0.5 s: the firmware waits, loses "
+			 "nothing",
+		     .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw" },
+	[C_SLOW] = { .id = "msg.slow_cb",
+		     .rule = "the host taking 50 ms per message: all answered, in order",
+		     .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
+	[C_DEAD_EPT] = { .id = "msg.dead_ept",
+			 .rule = "replies due to a host endpoint destroyed meanwhile are dropped, "
+				 "a new endpoint is answered",
+			 .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
 	[C_RESTART] = { .id = "life.restart",
 			.rule = "after remoteproc's stop/start the channels come back",
 			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
@@ -474,7 +489,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 
 		e = conform_open_ept(s);
 		echo = e && !find_echo(s, e, &echo_dst, echo_name);
-		for (i = C_SIZES; i <= C_BURST; i++) {
+		for (i = C_SIZES; i <= C_DEAD_EPT; i++) {
 			t0 = asv_posix_now_ms();
 			if (!echo)
 				conform_verdict(&out[i], CONFORM_SKIP,
@@ -483,8 +498,14 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 				conform_check_sizes(s, e, echo_dst, &out[i]);
 			else if (i == C_UNKNOWN)
 				conform_check_unknown(s, e, echo_dst, &out[i]);
-			else
+			else if (i == C_BURST)
 				conform_check_burst(s, e, echo_dst, &out[i]);
+			else if (i == C_HOLD)
+				conform_check_hold(s, e, echo_dst, &out[i]);
+			else if (i == C_SLOW)
+				conform_check_slow(s, e, echo_dst, &out[i]);
+			else
+				conform_check_dead_ept(s, &e, echo_dst, &out[i]);
 			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		}
 		if (e)

@@ -24,6 +24,20 @@
  * posted, before it sets DRIVER_OK (a remote that uses the rings in the
  * window is caught; one that would only later is not) */
 #define EARLY_WATCH_MS 300
+/* msg.hold: how long the host keeps every receive buffer */
+#define HOLD_MS 500
+/* msg.slow_cb: the host's callback time per message, and the messages */
+#define SLOW_CB_MS 50
+#define SLOW_MSGS 8u
+/* msg.dead_ept: messages whose replies go to an endpoint destroyed meanwhile */
+#define DEAD_MSGS 8u
+
+/* What our endpoints' callback does with a reply (conform_msg.c). */
+enum conform_rx_mode {
+	RX_PLAIN = 0, /* record it */
+	RX_HOLD,      /* record it and keep the buffer (ASV_RX_HOLD) */
+	RX_SLOW,      /* record it, then take SLOW_CB_MS */
+};
 
 struct chan_rec {
 	char name[ASV_RPMSG_NAME_SIZE];
@@ -45,7 +59,16 @@ struct conform_state {
 	unsigned int replies;
 	uint8_t reply[512];
 	size_t reply_len;
-	uint8_t seen[BURST_MAX]; /* burst: sequence numbers answered */
+	/* sequenced messages (tag, then a 32-bit number): which came back,
+	 * and the first one that came back after a later one */
+	char tag[4];
+	uint8_t seen[BURST_MAX];
+	uint32_t last_seq;
+	int nseq, ooo;
+	uint32_t ooo_seq, ooo_after;
+	enum conform_rx_mode mode;
+	void *held[BURST_MAX]; /* RX_HOLD: the buffers kept */
+	unsigned int nheld;
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
 	char early_line[300];
@@ -74,5 +97,12 @@ void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint
 			   struct conform_check *c);
 void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			 struct conform_check *c);
+void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c);
+void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			struct conform_check *c);
+/* Destroys *@e (a new endpoint replaces it). */
+void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
+			    struct conform_check *c);
 
 #endif

@@ -77,6 +77,17 @@ check "bad-early-ns: the evidence is the early announcement" \
 conform test-bad-trunc256 msg.sizes 1 $RESTARTS
 check "bad-trunc256: the evidence is the first size cut" \
 	grep -q '257 bytes sent, 256 bytes came back' "$dir/test-bad-trunc256.xml"
+# drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: Linux waits
+# 15 s for a buffer; an echo that gives up after 200 ms loses answers
+conform test-bad-give-up msg.hold 1 $RESTARTS
+check "bad-give-up: the evidence is the first answer lost" \
+	grep -q 'receive buffers 500 ms.*first lost: #' "$dir/test-bad-give-up.xml"
+# drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single: no recipient, dropped;
+# an echo that answers its first peer for good talks to nobody after
+conform test-bad-sticky-peer msg.dead_ept 1 $RESTARTS
+check "bad-sticky-peer: the evidence names the endpoint not answered" \
+	grep -q 'was destroyed with 8 replies due, endpoint 0x[0-9a-f]* got no answer' \
+	"$dir/test-bad-sticky-peer.xml"
 
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null
