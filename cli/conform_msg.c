@@ -48,7 +48,7 @@ int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src
 }
 
 /* Start a sequence of messages tagged @tag (what comes back is counted). */
-static void seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode)
+void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode)
 {
 	pthread_mutex_lock(&s->mu);
 	memcpy(s->tag, tag, 4);
@@ -62,8 +62,8 @@ static void seq_reset(struct conform_state *s, const char *tag, enum conform_rx_
 
 /* Send messages @from..@to - 1 of the sequence: 0, or the send's error
  * (*@failed the message). */
-static int seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
-		    unsigned int from, unsigned int to, unsigned int *failed)
+int conform_seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		     unsigned int from, unsigned int to, unsigned int *failed)
 {
 	uint8_t m[8];
 	unsigned int i;
@@ -102,8 +102,8 @@ static unsigned int seq_got(struct conform_state *s, unsigned int n, unsigned in
 
 /* Wait until the sequence's first @n came back, or none more came for
  * @quiet_ms: the count that did. */
-static unsigned int seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
-				unsigned int *missing)
+unsigned int conform_seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
+				 unsigned int *missing)
 {
 	unsigned int got, last = 0, stale = 0;
 
@@ -220,13 +220,13 @@ void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32
 
 	if (n > BURST_MAX)
 		n = BURST_MAX;
-	seq_reset(s, "BRST", RX_PLAIN);
-	if ((err = seq_send(s, e, dst, 0, n, &failed))) {
+	conform_seq_reset(s, "BRST", RX_PLAIN);
+	if ((err = conform_seq_send(s, e, dst, 0, n, &failed))) {
 		conform_verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)",
 				failed, n, asv_strerror(err));
 		return;
 	}
-	got = seq_collect(s, n, REPLY_WAIT_MS, &missing);
+	got = conform_seq_collect(s, n, REPLY_WAIT_MS, &missing);
 	if (got != n) {
 		conform_verdict(c, CONFORM_FAIL,
 				"%u messages sent back to back, %u answered; first lost: #%u", n,
@@ -251,8 +251,8 @@ void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_
 
 	if (n > BURST_MAX)
 		n = BURST_MAX;
-	seq_reset(s, "HOLD", RX_HOLD);
-	err = seq_send(s, e, dst, 0, n, &failed);
+	conform_seq_reset(s, "HOLD", RX_HOLD);
+	err = conform_seq_send(s, e, dst, 0, n, &failed);
 	/* until every buffer is held (or no more come) */
 	end = asv_posix_now_ms() + REPLY_WAIT_MS;
 	while ((held = conform_get_u(s, &s->nheld)) < nbufs && asv_posix_now_ms() < end)
@@ -266,7 +266,7 @@ void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_
 				failed, n, nbufs, asv_strerror(err));
 		return;
 	}
-	got = seq_collect(s, n, REPLY_WAIT_MS, &missing);
+	got = conform_seq_collect(s, n, REPLY_WAIT_MS, &missing);
 	if (got != n) {
 		conform_verdict(
 		    c, CONFORM_FAIL,
@@ -289,9 +289,9 @@ void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_
 	unsigned int got, missing, failed = 0;
 	int err;
 
-	seq_reset(s, "SLOW", RX_SLOW);
-	err = seq_send(s, e, dst, 0, SLOW_MSGS, &failed);
-	got = err ? 0 : seq_collect(s, SLOW_MSGS, REPLY_WAIT_MS, &missing);
+	conform_seq_reset(s, "SLOW", RX_SLOW);
+	err = conform_seq_send(s, e, dst, 0, SLOW_MSGS, &failed);
+	got = err ? 0 : conform_seq_collect(s, SLOW_MSGS, REPLY_WAIT_MS, &missing);
 	pthread_mutex_lock(&s->mu);
 	s->mode = RX_PLAIN;
 	pthread_mutex_unlock(&s->mu);
@@ -339,8 +339,8 @@ void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, ui
 		conform_verdict(c, CONFORM_SKIP, "no second host endpoint");
 		return;
 	}
-	seq_reset(s, "DEAD", RX_PLAIN);
-	err = seq_send(s, *e, dst, 0, DEAD_MSGS, &failed);
+	conform_seq_reset(s, "DEAD", RX_PLAIN);
+	err = conform_seq_send(s, *e, dst, 0, DEAD_MSGS, &failed);
 	conform_close_ept(s, *e);
 	*e = fresh;
 	if (err) {

@@ -137,7 +137,7 @@ unsigned int conform_get_u(struct conform_state *s, const unsigned int *v)
 	return x;
 }
 
-static unsigned int present_count(struct conform_state *s)
+unsigned int conform_present_count(struct conform_state *s)
 {
 	unsigned int i, n = 0;
 
@@ -150,14 +150,14 @@ static unsigned int present_count(struct conform_state *s)
 
 /* Collect announcements until @want channels are there (0: at least one)
  * and nothing changed for 300 ms, or @ms passed. */
-static void settle(struct conform_state *s, unsigned int want, unsigned int ms)
+void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
 {
 	uint64_t end = asv_posix_now_ms() + ms, quiet = 0;
 	unsigned int ev = conform_get_u(s, &s->events), n;
 
 	while (asv_posix_now_ms() < end) {
 		usleep(10000);
-		n = present_count(s);
+		n = conform_present_count(s);
 		if (conform_get_u(s, &s->events) != ev) {
 			ev = conform_get_u(s, &s->events);
 			quiet = 0;
@@ -267,7 +267,7 @@ static void names_of(struct conform_state *s, char *out, size_t n, int present_o
 }
 
 /* The address the channel @name has now (dynamic ones may change). */
-static uint32_t dst_of(struct conform_state *s, const char *name, uint32_t old)
+uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old)
 {
 	unsigned int i;
 
@@ -284,7 +284,7 @@ static void check_restart(struct conform_state *s, unsigned int n, const char *e
 {
 	static const uint8_t ping[] = "back?";
 	char why[256], names[300];
-	unsigned int want = present_count(s), i;
+	unsigned int want = conform_present_count(s), i;
 	struct asv_endpoint *e;
 	size_t got;
 	int err;
@@ -297,19 +297,19 @@ static void check_restart(struct conform_state *s, unsigned int n, const char *e
 			conform_verdict(c, CONFORM_FAIL, "restart %u: %s", i, why);
 			return;
 		}
-		settle(s, want, 5000);
-		if (present_count(s) != want) {
+		conform_settle(s, want, 5000);
+		if (conform_present_count(s) != want) {
 			names_of(s, names, sizeof(names), 1);
 			{
 				conform_verdict(c, CONFORM_FAIL,
 						"restart %u: %u of %u channels back (%s)", i,
-						present_count(s), want, names);
+						conform_present_count(s), want, names);
 				return;
 			}
 		}
 		if (echo) {
 			e = conform_open_ept(s);
-			dst = dst_of(s, echo, dst);
+			dst = conform_dst_of(s, echo, dst);
 			err = e ? conform_round_trip(s, e, dst, ping, sizeof(ping), &got) : -3;
 			if (e)
 				conform_close_ept(s, e);
@@ -370,6 +370,9 @@ enum {
 	C_HOLD,
 	C_SLOW,
 	C_DEAD_EPT,
+	C_KICK_DROP,
+	C_KICK_DUP,
+	C_BAD_DESC,
 	C_RESTART,
 };
 
@@ -408,10 +411,24 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			 .rule = "replies due to a host endpoint destroyed meanwhile are dropped, "
 				 "a new endpoint is answered",
 			 .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
+	[C_KICK_DROP] = { .id = "host.kick_drop",
+			  .rule = "a kick dropped: one later kick delivers everything",
+			  .source = "drivers/virtio/virtio_ring.c virtqueue_kick_prepare_split" },
+	[C_KICK_DUP] = { .id = "host.kick_dup",
+			 .rule = "every kick sent twice: each message answered once",
+			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify" },
+	[C_BAD_DESC] = { .id = "host.bad_desc",
+			 .rule = "a malformed descriptor (address, length, id) is refused: no "
+				 "crash, no hang",
+			 .source = "drivers/vhost/vringh.c __vringh_get_head, range_check" },
 	[C_RESTART] = { .id = "life.restart",
 			.rule = "after remoteproc's stop/start the channels come back",
 			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
 };
+
+/* The checks on the echo channel, in the order they run. */
+static const unsigned int on_echo[] = { C_SIZES, C_UNKNOWN,   C_BURST,	  C_HOLD,
+					C_SLOW,	 C_KICK_DROP, C_KICK_DUP, C_DEAD_EPT };
 
 int conform_run(const struct conform_opts *o, struct conform_check *out, char *why, size_t whylen)
 {
@@ -419,7 +436,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	struct asv_proc_config pc;
 	struct asv_endpoint *e = NULL;
 	char names[300], echo_name[ASV_RPMSG_NAME_SIZE];
-	unsigned int i, dup = 0;
+	unsigned int i, k, dup = 0;
 	uint32_t echo_dst = 0;
 	int echo = 0, booted = 0;
 	uint64_t t0;
@@ -451,7 +468,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	}
 	if (asv_proc_start(&s->p, why, whylen) == 0) {
 		booted = 1;
-		settle(s, 0, 5000);
+		conform_settle(s, 0, 5000);
 	}
 	pthread_mutex_lock(&s->mu);
 	s->watch_early = 0; /* the restarts are not slowed down */
@@ -475,7 +492,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 			conform_verdict(&out[C_NS_ONCE], CONFORM_FAIL, "channels %s; host: %s",
 					names,
 					s->ns_dup ? s->ns_dup_line : "a channel announced twice");
-		else if (!present_count(s))
+		else if (!conform_present_count(s))
 			conform_verdict(&out[C_NS_ONCE], CONFORM_FAIL,
 					"no channel announced in 5 s");
 		else
@@ -489,7 +506,10 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 
 		e = conform_open_ept(s);
 		echo = e && !find_echo(s, e, &echo_dst, echo_name);
-		for (i = C_SIZES; i <= C_DEAD_EPT; i++) {
+		/* msg.dead_ept last: it leaves a new endpoint, which a firmware
+		 * that failed it does not answer */
+		for (k = 0; k < sizeof(on_echo) / sizeof(on_echo[0]); k++) {
+			i = on_echo[k];
 			t0 = asv_posix_now_ms();
 			if (!echo)
 				conform_verdict(&out[i], CONFORM_SKIP,
@@ -504,12 +524,19 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 				conform_check_hold(s, e, echo_dst, &out[i]);
 			else if (i == C_SLOW)
 				conform_check_slow(s, e, echo_dst, &out[i]);
+			else if (i == C_KICK_DROP)
+				conform_check_kick_drop(s, e, echo_dst, &out[i]);
+			else if (i == C_KICK_DUP)
+				conform_check_kick_dup(s, e, echo_dst, &out[i]);
 			else
 				conform_check_dead_ept(s, &e, echo_dst, &out[i]);
 			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		}
 		if (e)
 			conform_close_ept(s, e);
+		t0 = asv_posix_now_ms();
+		conform_check_bad_desc(s, echo ? echo_name : NULL, echo_dst, &out[C_BAD_DESC]);
+		out[C_BAD_DESC].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		t0 = asv_posix_now_ms();
 		check_restart(s, o->restarts, echo ? echo_name : NULL, echo_dst, &out[C_RESTART]);
 		out[C_RESTART].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;

@@ -67,7 +67,8 @@ struct conform_state {
 	int nseq, ooo;
 	uint32_t ooo_seq, ooo_after;
 	enum conform_rx_mode mode;
-	void *held[BURST_MAX]; /* RX_HOLD: the buffers kept */
+	void *held[BURST_MAX];	     /* RX_HOLD: the buffers kept */
+	struct asv_host_fault fault; /* the host's fault plan while armed */
 	unsigned int nheld;
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
@@ -87,6 +88,12 @@ int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t ds
  * the send failed. */
 int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 		       const uint8_t *d, size_t len, size_t *got);
+unsigned int conform_present_count(struct conform_state *s);
+/* Collect announcements until @want channels are there (0: at least one)
+ * and nothing changed for 300 ms, or @ms passed. */
+void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms);
+/* The address the channel @name has now (dynamic ones may change). */
+uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old);
 /* Our endpoints' receive callback (conform_msg.c): records each reply. */
 int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv);
 
@@ -104,5 +111,20 @@ void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_
 /* Destroys *@e (a new endpoint replaces it). */
 void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
 			    struct conform_check *c);
+
+/* The faulty-host checks (conform_host.c). */
+void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			     struct conform_check *c);
+void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			    struct conform_check *c);
+/* Restarts the firmware for each malformation (and once more after). */
+void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t dst,
+			    struct conform_check *c);
+/* Sequenced messages (conform_msg.c): see conform_state's tag and seen. */
+void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode);
+int conform_seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+		     unsigned int from, unsigned int to, unsigned int *failed);
+unsigned int conform_seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
+				 unsigned int *missing);
 
 #endif

@@ -3,6 +3,7 @@
 # pass every check, each broken image (tests/firmware/bad_*.c) fail its own.
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
   ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_msg.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_host.c
   ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
 
 if(ASVIRT_TESTS)
@@ -12,13 +13,16 @@ if(ASVIRT_TESTS)
     target_link_libraries(${img} PRIVATE Threads::Threads)
     list(APPEND conform_bad_images ${img})
   endforeach()
-  # a board-level broken image (asvirt/board.h, asvirt's core inside, as
+  # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
-  asvirt_add_firmware(asvirt-test-bad-early-ns ${PROJECT_SOURCE_DIR}/tests/firmware/bad_early_ns.c)
-  target_include_directories(asvirt-test-bad-early-ns PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)
-  target_link_libraries(asvirt-test-bad-early-ns PRIVATE asvirt_core_remote_pic Threads::Threads)
-  target_link_options(asvirt-test-bad-early-ns PRIVATE -Wl,--exclude-libs,ALL)
-  list(APPEND conform_bad_images asvirt-test-bad-early-ns)
+  foreach(bad bad_early_ns bad_trust_desc)
+    string(REPLACE "_" "-" img "asvirt-test-${bad}")
+    asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
+    target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)
+    target_link_libraries(${img} PRIVATE asvirt_core_remote_pic Threads::Threads)
+    target_link_options(${img} PRIVATE -Wl,--exclude-libs,ALL)
+    list(APPEND conform_bad_images ${img})
+  endforeach()
   add_custom_target(conform_test_images ALL DEPENDS ${conform_bad_images})
   add_test(NAME test_conform COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/test_conform.sh
     $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})

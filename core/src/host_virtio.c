@@ -14,6 +14,68 @@
 /* Receive buffer states: ASV_RXB_* (rx_drain.h), PEER meaning posted. */
 enum { TX_FREE = 0, TX_TAKEN = 1, TX_INFLIGHT = 2 };
 
+/* Take one from fault counter *@n when it is not zero. */
+static bool fault_take(int32_t *n)
+{
+	if (asv_load_relaxed(n) <= 0)
+		return false;
+	if (asv_atomic_add(n, -1) >= 0)
+		return true;
+	asv_atomic_add(n, 1); /* another thread took the last one */
+	return false;
+}
+
+/* Kick the remote, unless a fault plan drops or doubles the kick. */
+static void host_kick(struct asv_host *h, uint32_t notifyid)
+{
+	struct asv_host_fault *f = asv_load_relaxed(&h->fault);
+
+	if (f) {
+		if (fault_take(&f->drop_kicks)) {
+			asv_dev_log(&h->dev, ASV_LOG_INFO, "fault: kick %" PRIu32 " dropped",
+				    notifyid);
+			return;
+		}
+		if (fault_take(&f->dup_kicks))
+			asv_notify(&h->dev, notifyid);
+	}
+	asv_notify(&h->dev, notifyid);
+}
+
+/* A fault plan's malformed descriptor for the message just queued. */
+static void host_bad_desc(struct asv_host *h, struct asv_host_fault *f)
+{
+	struct asv_vring *vr = &h->tx_vr;
+	uint16_t slot = (uint16_t)(vr->shadow_idx - 1) & vr->mask;
+	uint16_t id = asv_le16(vr->avail->ring[slot]);
+
+	switch (f->bad_desc) {
+	case ASV_HOST_DESC_ADDR: /* 1 GiB past the buffers: no window is that large */
+		vr->desc[id].addr = asv_cpu_to_le64(h->rx_da + (1ull << 30));
+		break;
+	case ASV_HOST_DESC_LEN:
+		vr->desc[id].len = asv_cpu_to_le32(1u << 30);
+		break;
+	case ASV_HOST_DESC_ID:
+		vr->avail->ring[slot] = asv_cpu_to_le16((uint16_t)(vr->num + id));
+		break;
+	default:
+		return;
+	}
+	asv_dev_log(&h->dev, ASV_LOG_INFO, "fault: vring1 descriptor %u malformed (%d)", id,
+		    (int)f->bad_desc);
+}
+
+void asv_host_kick(struct asv_host *h)
+{
+	asv_notify(&h->dev, h->tx_notifyid);
+}
+
+void asv_host_set_fault(struct asv_host *h, struct asv_host_fault *f)
+{
+	asv_store_release(&h->fault, f);
+}
+
 static int host_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 {
 	struct asv_host *h = to_host(d);
@@ -47,6 +109,7 @@ static int host_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 {
 	struct asv_host *h = to_host(d);
+	struct asv_host_fault *f;
 
 	const struct asv_rpmsg_hdr *hdr =
 	    (const void *)(h->tx_base + (size_t)id * ASV_RPMSG_BUF_SIZE);
@@ -57,11 +120,14 @@ static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 	h->tx_rec[id].len = asv_le16(hdr->len);
 	h->tx_state[id] = TX_INFLIGHT;
 	asv_vring_drv_put(&h->tx_vr, id, h->tx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE, len, 0);
+	f = asv_load_relaxed(&h->fault);
+	if (f && fault_take(&f->bad_descs))
+		host_bad_desc(h, f);
 	asv_vring_drv_publish(&h->tx_vr);
 	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_ADD, .vring = 1, .desc = id,
 	       .idx = h->tx_vr.shadow_idx);
 	if (asv_vring_drv_need_kick(&h->tx_vr))
-		asv_notify(d, h->tx_notifyid);
+		host_kick(h, h->tx_notifyid);
 }
 
 static void host_tx_unget(struct asv_rpmsg_dev *d, uint16_t id, void *buf)
@@ -160,7 +226,7 @@ static void host_rx_publish(struct asv_rpmsg_dev *d)
 	asv_vring_drv_publish(&h->rx_vr);
 	asv_ev(d, NULL, 0, .kind = ASV_EV_IDX_PUB, .vring = 0, .idx = h->rx_vr.shadow_idx);
 	if (asv_vring_drv_need_kick(&h->rx_vr))
-		asv_notify(d, h->rx_notifyid);
+		host_kick(h, h->rx_notifyid);
 }
 
 static bool host_rx_has_pending(struct asv_rpmsg_dev *d)

@@ -13,8 +13,10 @@ FWDIR=$2
 . "$(dirname "$0")/checks.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-# the restart loop's default (50) is run once, on the echo image
+# the restart loop's default (50) is run once, on the echo image; the other
+# good images restart 5 times, the broken ones once (they break no restart)
 RESTARTS=--quick
+BAD_RESTARTS="--restarts 1"
 
 well_formed() { # an XML file
 	if command -v xmllint >/dev/null; then
@@ -61,33 +63,39 @@ else
 fi
 # drivers/rpmsg/virtio_rpmsg_bus.c __rpmsg_create_channel: a second
 # announcement of the same channel is refused ("already exist")
-conform test-bad-ns-twice ns.once 1 $RESTARTS
+conform test-bad-ns-twice ns.once 1 $BAD_RESTARTS
 check "bad-ns-twice: the evidence is the host's refusal" \
 	grep -q 'already exists' "$dir/test-bad-ns-twice.xml"
 # drivers/rpmsg/rpmsg_ns.c rpmsg_ns_cb: a name without NUL is cut
-conform test-bad-ns-name ns.name 1 $RESTARTS
+conform test-bad-ns-name ns.name 1 $BAD_RESTARTS
 check "bad-ns-name: the evidence names the truncation" \
 	grep -q 'without NUL' "$dir/test-bad-ns-name.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_probe: buffers posted, then
 # DRIVER_OK; a board-level image that announces in between
-conform test-bad-early-ns boot.driver_ok 1 $RESTARTS
+conform test-bad-early-ns boot.driver_ok 1 $BAD_RESTARTS
 check "bad-early-ns: the evidence is the early announcement" \
 	grep -q 'before DRIVER_OK.*announces .*rpmsg-echo' "$dir/test-bad-early-ns.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: up to 496 B
-conform test-bad-trunc256 msg.sizes 1 $RESTARTS
+conform test-bad-trunc256 msg.sizes 1 $BAD_RESTARTS
 check "bad-trunc256: the evidence is the first size cut" \
 	grep -q '257 bytes sent, 256 bytes came back' "$dir/test-bad-trunc256.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: Linux waits
 # 15 s for a buffer; an echo that gives up after 200 ms loses answers
-conform test-bad-give-up msg.hold 1 $RESTARTS
+conform test-bad-give-up msg.hold 1 $BAD_RESTARTS
 check "bad-give-up: the evidence is the first answer lost" \
 	grep -q 'receive buffers 500 ms.*first lost: #' "$dir/test-bad-give-up.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single: no recipient, dropped;
 # an echo that answers its first peer for good talks to nobody after
-conform test-bad-sticky-peer msg.dead_ept 1 $RESTARTS
+conform test-bad-sticky-peer msg.dead_ept 1 $BAD_RESTARTS
 check "bad-sticky-peer: the evidence names the endpoint not answered" \
 	grep -q 'was destroyed with 8 replies due, endpoint 0x[0-9a-f]* got no answer' \
 	"$dir/test-bad-sticky-peer.xml"
+# drivers/vhost/vringh.c range_check: a device-side ring reader refuses a
+# descriptor outside its memory; a board-level image that trusts it crashes
+conform test-bad-trust-desc host.bad_desc 1 $BAD_RESTARTS
+check "bad-trust-desc: the evidence is the crash on the first malformation" \
+	grep -q 'address outside the shared window: firmware process killed by signal' \
+	"$dir/test-bad-trust-desc.xml"
 
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null

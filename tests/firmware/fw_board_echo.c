@@ -12,7 +12,8 @@
  * "board-fatal:WHY" makes it report a fatal error WHY through the board,
  * "board-hang" makes its handler never return (the watchdog's case).
  *
- * A broken variant includes this file (tests/firmware/bad_early_ns.c):
+ * Broken variants include this file (tests/firmware/bad_early_ns.c,
+ * bad_trust_desc.c):
  * BOARD_ECHO_TABLE(b) is the table the core reads, BOARD_ECHO_NO_ENTRY
  * leaves the entry to it.
  */

@@ -95,6 +95,27 @@ struct asv_host_early {
 	char name[ASV_RPMSG_NAME_SIZE];
 };
 
+/*
+ * A faulty host on purpose (asvirt conform's host.* checks), off unless
+ * asv_host_set_fault() gave one. The counters are taken one at a time
+ * (atomically: kicks come from the sending threads and the ISR thread).
+ */
+enum asv_host_bad_desc {
+	ASV_HOST_DESC_OK = 0,
+	ASV_HOST_DESC_ADDR, /* the buffer address outside the shared window */
+	ASV_HOST_DESC_LEN,  /* a length past the 512-byte buffer (and the window) */
+	ASV_HOST_DESC_ID,   /* an avail entry naming a descriptor beyond the ring */
+};
+
+struct asv_host_fault {
+	int32_t drop_kicks; /* the next this many kicks to the remote are not sent */
+	int32_t dup_kicks;  /* the next this many are sent twice */
+	/* the next this many messages the host sends go out with descriptor
+	 * fault @bad_desc (their tx buffers are not seen again) */
+	int32_t bad_descs;
+	enum asv_host_bad_desc bad_desc;
+};
+
 struct asv_host_txrec {
 	uint32_t src, dst;
 	uint16_t len;
@@ -122,6 +143,7 @@ struct asv_host {
 	unsigned int nchannels;
 	asv_channel_event_fn on_channel;
 	void *on_channel_priv;
+	struct asv_host_fault *fault; /* NULL: a host that behaves */
 };
 
 /*
@@ -130,6 +152,15 @@ struct asv_host {
  * too small a buffer region), -ASV_ENOMEM.
  */
 int asv_host_init(struct asv_host *h, const struct asv_host_config *cfg);
+/*
+ * Kick the remote for vring[1] whatever its suppression says: a spurious
+ * notification is harmless in virtio. The way to make up for a kick the
+ * fault plan dropped: under VIRTIO_RING_F_EVENT_IDX the next message
+ * would not kick (the remote's event index was passed already).
+ */
+void asv_host_kick(struct asv_host *h);
+/* Make @h faulty as @f says (NULL: behave again); @f stays the caller's. */
+void asv_host_set_fault(struct asv_host *h, struct asv_host_fault *f);
 /*
  * From a before_driver_ok hook (the link is not up yet): the used indexes
  * the remote wrote and the first message it put in vring[0], each shared

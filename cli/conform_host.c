@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+/*
+ * asvirt conform's faulty-host checks: asvirt's host made faulty on purpose
+ * through its fault plan (asv_host_set_fault, asvirt/host.h): a kick
+ * dropped (one later kick must deliver everything), kicks sent twice (each
+ * message still answered once), a malformed descriptor (the firmware must
+ * refuse it, not crash: keep working or stop cleanly).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "asvirt/errors.h"
+#include "conform_state.h"
+
+#define DUP_MSGS 8u
+/* bad_desc: how long a firmware has to crash on the malformed message */
+#define BAD_DESC_WAIT_MS 200
+
+/* Arm (@f) or disarm (NULL) the host's fault plan: 0, or -1 without a host. */
+static int set_fault(struct conform_state *s, struct asv_host_fault *f)
+{
+	struct asv_host *h;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h)
+		asv_host_set_fault(h, f);
+	asv_proc_unlock(&s->p);
+	return h ? 0 : -1;
+}
+
+static unsigned long host_kicks(struct conform_state *s)
+{
+	struct asv_host *h;
+	unsigned long n = 0;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h)
+		n = __atomic_load_n(&h->dev.notifies, __ATOMIC_RELAXED);
+	asv_proc_unlock(&s->p);
+	return n;
+}
+
+/*
+ * The kick for message #0 is dropped; #1 is sent with its own kick, or
+ * (EVENT_IDX: the remote's event index was passed, so none is due) the
+ * host kicks once on its own: one kick for two messages, both answered.
+ */
+void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			     struct conform_check *c)
+{
+	unsigned int got, missing, failed = 0;
+	unsigned long kicks;
+	struct asv_host *h;
+	int err;
+
+	conform_seq_reset(s, "KDRP", RX_PLAIN);
+	memset(&s->fault, 0, sizeof(s->fault));
+	s->fault.drop_kicks = 1;
+	if (set_fault(s, &s->fault)) {
+		conform_verdict(c, CONFORM_SKIP, "no host");
+		return;
+	}
+	err = conform_seq_send(s, e, dst, 0, 1, &failed);
+	kicks = host_kicks(s);
+	if (!err)
+		err = conform_seq_send(s, e, dst, 1, 2, &failed);
+	if (!err && host_kicks(s) == kicks) {
+		asv_proc_lock(&s->p);
+		h = asv_proc_host(&s->p, 0);
+		if (h)
+			asv_host_kick(h);
+		asv_proc_unlock(&s->p);
+	}
+	got = err ? 0 : conform_seq_collect(s, 2, REPLY_WAIT_MS, &missing);
+	set_fault(s, NULL);
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL, "message %u of 2: no tx buffer came back (%s)",
+				failed, asv_strerror(err));
+		return;
+	}
+	if (got != 2) {
+		conform_verdict(c, CONFORM_FAIL,
+				"the kick for #0 dropped, one kick for #0 and #1 afterwards: %u of "
+				"2 answered; first lost: #%u",
+				got, missing);
+		return;
+	}
+	conform_verdict(c, CONFORM_PASS, NULL);
+}
+
+/* Every kick for DUP_MSGS messages sent twice: each answered once. */
+void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			    struct conform_check *c)
+{
+	unsigned int got, missing, failed = 0, i;
+	int err;
+
+	conform_seq_reset(s, "KDUP", RX_PLAIN);
+	memset(&s->fault, 0, sizeof(s->fault));
+	s->fault.dup_kicks = 4 * DUP_MSGS;
+	if (set_fault(s, &s->fault)) {
+		conform_verdict(c, CONFORM_SKIP, "no host");
+		return;
+	}
+	err = conform_seq_send(s, e, dst, 0, DUP_MSGS, &failed);
+	got = err ? 0 : conform_seq_collect(s, DUP_MSGS, REPLY_WAIT_MS, &missing);
+	set_fault(s, NULL);
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL, "message %u of %u: no tx buffer came back (%s)",
+				failed, DUP_MSGS, asv_strerror(err));
+		return;
+	}
+	if (got != DUP_MSGS) {
+		conform_verdict(c, CONFORM_FAIL,
+				"every kick sent twice: %u of %u answered; first lost: #%u", got,
+				DUP_MSGS, missing);
+		return;
+	}
+	/* an answer too many would come right behind the others */
+	usleep(100000);
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < DUP_MSGS && s->seen[i] == 1; i++)
+		;
+	got = i < DUP_MSGS ? s->seen[i] : 1;
+	pthread_mutex_unlock(&s->mu);
+	if (i < DUP_MSGS) {
+		conform_verdict(c, CONFORM_FAIL, "every kick sent twice: #%u answered %u times", i,
+				got);
+		return;
+	}
+	conform_verdict(c, CONFORM_PASS, NULL);
+}
+
+/* remoteproc's stop then start, the channels back: 0, or -1 (@why). */
+static int restart(struct conform_state *s, unsigned int want, char *why, size_t n)
+{
+	asv_proc_stop(&s->p);
+	if (asv_proc_start(&s->p, why, n))
+		return -1;
+	conform_settle(s, want, 5000);
+	return 0;
+}
+
+/*
+ * For each malformation, on a fresh boot: one message goes out with it.
+ * The firmware must refuse it and not crash (its process killed by a
+ * signal, ended, or its heartbeat gone); whether it then keeps working or
+ * stops its link cleanly is its choice.
+ */
+void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t dst,
+			    struct conform_check *c)
+{
+	static const struct {
+		enum asv_host_bad_desc kind;
+		const char *what;
+	} cases[] = {
+		{ ASV_HOST_DESC_ADDR, "a buffer address outside the shared window" },
+		{ ASV_HOST_DESC_LEN, "a length past the buffer" },
+		{ ASV_HOST_DESC_ID, "a descriptor id beyond the ring" },
+	};
+	static const uint8_t msg[] = "malformed";
+	unsigned int want = conform_present_count(s), i;
+	struct asv_proc_status st;
+	struct asv_endpoint *e;
+	char why[256];
+	uint64_t end;
+
+	conform_verdict(c, CONFORM_PASS, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (restart(s, want, why, sizeof(why))) {
+			conform_verdict(c, CONFORM_FAIL, "restart before %s: %s", cases[i].what,
+					why);
+			return;
+		}
+		e = conform_open_ept(s);
+		if (!e) {
+			conform_verdict(c, CONFORM_SKIP, "no host endpoint");
+			return;
+		}
+		memset(&s->fault, 0, sizeof(s->fault));
+		s->fault.bad_descs = 1;
+		s->fault.bad_desc = cases[i].kind;
+		set_fault(s, &s->fault);
+		conform_send_to(s, e, echo ? conform_dst_of(s, echo, dst) : dst, msg, sizeof(msg));
+		end = asv_posix_now_ms() + BAD_DESC_WAIT_MS;
+		do {
+			usleep(10000);
+			asv_proc_get_status(&s->p, &st);
+		} while (st.state == ASV_PROC_RUNNING && asv_posix_now_ms() < end);
+		if (st.state == ASV_PROC_RUNNING) {
+			set_fault(s, NULL);
+			conform_close_ept(s, e); /* else freed with the link */
+			continue;
+		}
+		if (c->result == CONFORM_PASS)
+			conform_verdict(c, CONFORM_FAIL, "%s: %s", cases[i].what, st.last_crash);
+	}
+	/* a working firmware again for the checks after */
+	if (restart(s, want, why, sizeof(why)) && c->result == CONFORM_PASS)
+		conform_verdict(c, CONFORM_FAIL, "restart after: %s", why);
+}
