@@ -4,7 +4,8 @@
  * through its fault plan (asv_host_set_fault, asvirt/host.h): a kick
  * dropped (one later kick must deliver everything), kicks sent twice (each
  * message still answered once), a malformed descriptor (the firmware must
- * refuse it, not crash: keep working or stop cleanly).
+ * refuse it, not crash: keep working or stop cleanly); and a host that
+ * negotiates VIRTIO_RING_F_EVENT_IDX off where the firmware offers it.
  */
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@
 #define DUP_MSGS 8u
 /* bad_desc: how long a firmware has to crash on the malformed message */
 #define BAD_DESC_WAIT_MS 200
+/* life.event_idx: one at a time, each answer must interrupt the host */
+#define EVIX_ROUND_TRIPS 8u
 
 /* Arm (@f) or disarm (NULL) the host's fault plan: 0, or -1 without a host. */
 static int set_fault(struct conform_state *s, struct asv_host_fault *f)
@@ -133,13 +136,14 @@ void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uin
 	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
-/* remoteproc's stop then start, the channels back: 0, or -1 (@why). */
-static int restart(struct conform_state *s, unsigned int want, char *why, size_t n)
+/* remoteproc's stop then start, the first boot's channels back: 0, or -1
+ * (@why). Channels announced twice are ns.once's business, not waited for. */
+static int restart(struct conform_state *s, char *why, size_t n)
 {
 	asv_proc_stop(&s->p);
 	if (asv_proc_start(&s->p, why, n))
 		return -1;
-	conform_settle(s, want, 5000);
+	conform_settle_quiet(s, s->nboot_chans, 5000, 20);
 	return 0;
 }
 
@@ -161,7 +165,7 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 		{ ASV_HOST_DESC_ID, "a descriptor id beyond the ring" },
 	};
 	static const uint8_t msg[] = "malformed";
-	unsigned int want = conform_present_count(s), i;
+	unsigned int i;
 	struct asv_proc_status st;
 	struct asv_endpoint *e;
 	char why[256];
@@ -169,7 +173,7 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 
 	conform_verdict(c, CONFORM_PASS, NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (restart(s, want, why, sizeof(why))) {
+		if (restart(s, why, sizeof(why))) {
 			conform_verdict(c, CONFORM_FAIL, "restart before %s: %s", cases[i].what,
 					why);
 			return;
@@ -197,7 +201,85 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 		if (c->result == CONFORM_PASS)
 			conform_verdict(c, CONFORM_FAIL, "%s: %s", cases[i].what, st.last_crash);
 	}
-	/* a working firmware again for the checks after */
-	if (restart(s, want, why, sizeof(why)) && c->result == CONFORM_PASS)
-		conform_verdict(c, CONFORM_FAIL, "restart after: %s", why);
+}
+
+/*
+ * Where the firmware offers EVENT_IDX (the default host takes it), boot
+ * it once with a host that does not: the suppression flags instead of the
+ * event indexes. Round trips one at a time (each answer must interrupt the
+ * host, which asked for it by its flags) and a burst of twice the buffers
+ * must come back. The firmware is left so (the next check restarts it).
+ */
+void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t dst,
+			     struct conform_check *c)
+{
+	uint8_t ping[] = "flags only #.";
+	unsigned int n, got, missing, failed = 0, i;
+	struct asv_endpoint *e;
+	struct asv_host *h;
+	uint32_t dfeat = 0;
+	char why[256];
+	size_t len;
+	int err;
+
+	if (!echo) {
+		conform_verdict(c, CONFORM_SKIP,
+				"no channel answers a message with the same bytes");
+		return;
+	}
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h)
+		dfeat = asv_le32(__atomic_load_n(&h->vdev->dfeatures, __ATOMIC_RELAXED));
+	asv_proc_unlock(&s->p);
+	if (!(dfeat & (1u << ASV_VIRTIO_RING_F_EVENT_IDX))) {
+		conform_verdict(c, CONFORM_SKIP, "the firmware does not offer EVENT_IDX");
+		return;
+	}
+	asv_proc_lock(&s->p);
+	s->p.cfg.host_features =
+	    ASV_RPMSG_FEATURES_IMPLEMENTED & ~(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
+	asv_proc_unlock(&s->p);
+	err = restart(s, why, sizeof(why));
+	asv_proc_lock(&s->p);
+	s->p.cfg.host_features = 0;
+	asv_proc_unlock(&s->p);
+	if (err) {
+		conform_verdict(c, CONFORM_FAIL, "EVENT_IDX off: %s", why);
+		return;
+	}
+	e = conform_open_ept(s);
+	dst = conform_dst_of(s, echo, dst);
+	if (!e)
+		err = -3;
+	for (i = 0; e && !err && i < EVIX_ROUND_TRIPS; i++) {
+		ping[sizeof(ping) - 2] = (uint8_t)('0' + i);
+		if ((err = conform_round_trip(s, e, dst, ping, sizeof(ping), &len)))
+			conform_verdict(c, CONFORM_FAIL, "EVENT_IDX off: round trip %u of %u: %s",
+					i + 1, EVIX_ROUND_TRIPS,
+					err == -1 ? "no answer (no interrupt for it?)"
+						  : "not the same bytes back");
+	}
+	if (e && !err) {
+		n = 2u * conform_host_nbufs(s);
+		if (n > BURST_MAX)
+			n = BURST_MAX;
+		conform_seq_reset(s, "EVIX", RX_PLAIN);
+		err = conform_seq_send(s, e, dst, 0, n, &failed);
+		got = err ? 0 : conform_seq_collect(s, n, REPLY_WAIT_MS, &missing);
+		if (err)
+			conform_verdict(c, CONFORM_FAIL,
+					"EVENT_IDX off: message %u of a burst of %u: no tx buffer "
+					"came back (%s)",
+					failed, n, asv_strerror(err));
+		else if (got != n)
+			conform_verdict(
+			    c, CONFORM_FAIL,
+			    "EVENT_IDX off: a burst of %u, %u answered; first lost: #%u", n, got,
+			    missing);
+	}
+	if (e)
+		conform_close_ept(s, e);
+	if (!err)
+		conform_verdict(c, CONFORM_PASS, NULL);
 }

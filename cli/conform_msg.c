@@ -139,7 +139,7 @@ static void release_held(struct conform_state *s)
 	asv_proc_unlock(&s->p);
 }
 
-static unsigned int host_nbufs(struct conform_state *s)
+unsigned int conform_host_nbufs(struct conform_state *s)
 {
 	struct asv_host *h;
 	unsigned int n;
@@ -215,7 +215,7 @@ void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint
 void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			 struct conform_check *c)
 {
-	unsigned int n = 2u * host_nbufs(s), got, missing, failed = 0;
+	unsigned int n = 2u * conform_host_nbufs(s), got, missing, failed = 0;
 	int err;
 
 	if (n > BURST_MAX)
@@ -245,7 +245,7 @@ void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32
 void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			struct conform_check *c)
 {
-	unsigned int nbufs = host_nbufs(s), n = nbufs + 8u, got, missing, failed = 0, held;
+	unsigned int nbufs = conform_host_nbufs(s), n = nbufs + 8u, got, missing, failed = 0, held;
 	uint64_t end;
 	int err;
 

@@ -149,8 +149,9 @@ unsigned int conform_present_count(struct conform_state *s)
 }
 
 /* Collect announcements until @want channels are there (0: at least one)
- * and nothing changed for 300 ms, or @ms passed. */
-void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
+ * and nothing changed for @quiet_ms, or @ms passed. */
+void conform_settle_quiet(struct conform_state *s, unsigned int want, unsigned int ms,
+			  unsigned int quiet_ms)
 {
 	uint64_t end = asv_posix_now_ms() + ms, quiet = 0;
 	unsigned int ev = conform_get_u(s, &s->events), n;
@@ -164,9 +165,14 @@ void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
 			continue;
 		}
 		quiet += 10;
-		if (n >= (want ? want : 1u) && quiet >= 300)
+		if (n >= (want ? want : 1u) && quiet >= quiet_ms)
 			return;
 	}
+}
+
+void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
+{
+	conform_settle_quiet(s, want, ms, 300);
 }
 
 /* A host endpoint of our own (freed with the link if we leave it). */
@@ -279,12 +285,12 @@ uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old)
 	return old;
 }
 
-static void check_restart(struct conform_state *s, unsigned int n, const char *echo, uint32_t dst,
-			  struct conform_check *c)
+static void check_restart(struct conform_state *s, unsigned int want, unsigned int n,
+			  const char *echo, uint32_t dst, struct conform_check *c)
 {
 	static const uint8_t ping[] = "back?";
 	char why[256], names[300];
-	unsigned int want = conform_present_count(s), i;
+	unsigned int i;
 	struct asv_endpoint *e;
 	size_t got;
 	int err;
@@ -373,6 +379,7 @@ enum {
 	C_KICK_DROP,
 	C_KICK_DUP,
 	C_BAD_DESC,
+	C_EVENT_IDX,
 	C_RESTART,
 };
 
@@ -421,6 +428,10 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			 .rule = "a malformed descriptor (address, length, id) is refused: no "
 				 "crash, no hang",
 			 .source = "drivers/vhost/vringh.c __vringh_get_head, range_check" },
+	[C_EVENT_IDX] = { .id = "life.event_idx",
+			  .rule = "EVENT_IDX offered, a host that negotiates it off: messages "
+				  "still flow (the flags instead)",
+			  .source = "drivers/virtio/virtio.c virtio_dev_probe" },
 	[C_RESTART] = { .id = "life.restart",
 			.rule = "after remoteproc's stop/start the channels come back",
 			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
@@ -473,6 +484,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	pthread_mutex_lock(&s->mu);
 	s->watch_early = 0; /* the restarts are not slowed down */
 	pthread_mutex_unlock(&s->mu);
+	s->nboot_chans = conform_present_count(s);
 	for (i = C_DRIVER_OK; i < CONFORM_NCHECKS; i++)
 		if (!booted)
 			conform_verdict(&out[i], CONFORM_FAIL, "the firmware did not boot: %s",
@@ -535,10 +547,14 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 		if (e)
 			conform_close_ept(s, e);
 		t0 = asv_posix_now_ms();
+		conform_check_event_idx(s, echo ? echo_name : NULL, echo_dst, &out[C_EVENT_IDX]);
+		out[C_EVENT_IDX].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+		t0 = asv_posix_now_ms();
 		conform_check_bad_desc(s, echo ? echo_name : NULL, echo_dst, &out[C_BAD_DESC]);
 		out[C_BAD_DESC].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		t0 = asv_posix_now_ms();
-		check_restart(s, o->restarts, echo ? echo_name : NULL, echo_dst, &out[C_RESTART]);
+		check_restart(s, s->nboot_chans, o->restarts, echo ? echo_name : NULL, echo_dst,
+			      &out[C_RESTART]);
 		out[C_RESTART].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 	}
 	asv_proc_stop(&s->p);

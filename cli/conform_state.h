@@ -69,6 +69,7 @@ struct conform_state {
 	enum conform_rx_mode mode;
 	void *held[BURST_MAX];	     /* RX_HOLD: the buffers kept */
 	struct asv_host_fault fault; /* the host's fault plan while armed */
+	unsigned int nboot_chans;    /* channels after the first boot */
 	unsigned int nheld;
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
@@ -92,6 +93,8 @@ unsigned int conform_present_count(struct conform_state *s);
 /* Collect announcements until @want channels are there (0: at least one)
  * and nothing changed for 300 ms, or @ms passed. */
 void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms);
+void conform_settle_quiet(struct conform_state *s, unsigned int want, unsigned int ms,
+			  unsigned int quiet_ms);
 /* The address the channel @name has now (dynamic ones may change). */
 uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old);
 /* Our endpoints' receive callback (conform_msg.c): records each reply. */
@@ -117,9 +120,16 @@ void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, ui
 			     struct conform_check *c);
 void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			    struct conform_check *c);
-/* Restarts the firmware for each malformation (and once more after). */
+/* Restarts the firmware for each malformation and leaves it as the last
+ * one did (life.restart, next, starts with a restart). */
 void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t dst,
 			    struct conform_check *c);
+/* Where the firmware offers EVENT_IDX: a boot with a host that does not
+ * take it, left running (host.bad_desc, next, starts with a restart). */
+void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t dst,
+			     struct conform_check *c);
+/* The host's receive buffers (as many as its transmit buffers). */
+unsigned int conform_host_nbufs(struct conform_state *s);
 /* Sequenced messages (conform_msg.c): see conform_state's tag and seen. */
 void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode);
 int conform_seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,

@@ -15,7 +15,7 @@ if(ASVIRT_TESTS)
   endforeach()
   # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
-  foreach(bad bad_early_ns bad_trust_desc)
+  foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)

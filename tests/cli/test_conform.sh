@@ -96,6 +96,11 @@ conform test-bad-trust-desc host.bad_desc 1 $BAD_RESTARTS
 check "bad-trust-desc: the evidence is the crash on the first malformation" \
 	grep -q 'address outside the shared window: firmware process killed by signal' \
 	"$dir/test-bad-trust-desc.xml"
+# drivers/virtio/virtio.c virtio_dev_probe: only the features both sides
+# have; a board-level image that uses EVENT_IDX the host turned off
+conform test-bad-forced-event-idx life.event_idx 1 $BAD_RESTARTS
+check "bad-forced-event-idx: the evidence is the round trip not answered" \
+	grep -q 'EVENT_IDX off: round trip 2 of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
 
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null

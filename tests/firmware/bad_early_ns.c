@@ -64,7 +64,7 @@ static int early_start(const struct asv_board *b, void **state)
 {
 	int err;
 
-	if (b->rsc_size != sizeof(struct asv_fw_std_table))
+	if (b->rsc_size < sizeof(struct asv_fw_std_table)) /* ASan pads the section */
 		return -ASV_EINVAL;
 	err = board_echo_start(b, state);
 	if (err)
