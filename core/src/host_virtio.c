@@ -42,12 +42,12 @@ static void host_kick(struct asv_host *h, uint32_t notifyid)
 	asv_notify(&h->dev, notifyid);
 }
 
-/* A fault plan's malformed descriptor for the message just queued. */
-static void host_bad_desc(struct asv_host *h, struct asv_host_fault *f)
+/* A fault plan's malformed descriptor for message @id, just queued (the
+ * id is ours: the avail entry is shared memory, not read back). */
+static void host_bad_desc(struct asv_host *h, struct asv_host_fault *f, uint16_t id)
 {
 	struct asv_vring *vr = &h->tx_vr;
 	uint16_t slot = (uint16_t)(vr->shadow_idx - 1) & vr->mask;
-	uint16_t id = asv_le16(vr->avail->ring[slot]);
 
 	switch (f->bad_desc) {
 	case ASV_HOST_DESC_ADDR: /* 1 GiB past the buffers: no window is that large */
@@ -122,7 +122,7 @@ static void host_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 	asv_vring_drv_put(&h->tx_vr, id, h->tx_da + (uint64_t)id * ASV_RPMSG_BUF_SIZE, len, 0);
 	f = asv_load_relaxed(&h->fault);
 	if (f && fault_take(&f->bad_descs))
-		host_bad_desc(h, f);
+		host_bad_desc(h, f, id);
 	asv_vring_drv_publish(&h->tx_vr);
 	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_ADD, .vring = 1, .desc = id,
 	       .idx = h->tx_vr.shadow_idx);
