@@ -22,7 +22,9 @@
  * --guest-ram-fd: the host is Linux in QEMU (asvirt up --linux) and N is
  * the guest's RAM (a memfd, guest physical address 0 at offset 0): the
  * rpmsg buffers live there, in the window learned from vring0's
- * descriptors at DRIVER_OK (asvirt/ivshmem.h), never outside it.
+ * descriptors at DRIVER_OK (asvirt/ivshmem.h), never outside it. Without
+ * it, a control page with a buffer carveout (ctl.bufs_size: asvirt up
+ * --linux --arch arm) says the buffers are in the shared block instead.
  *
  * Exit status: 0 stopped, 2 usage, 3 no usable shared block or doorbells,
  * 4 no usable image, 5 the app did not start, 6 the image was built
@@ -81,8 +83,10 @@ static void hb_destroy(struct asv_notifier *n)
 	(void)n;
 }
 
-/* Linux in QEMU: the guest's RAM (va NULL otherwise). */
+/* Linux in QEMU: the guest's RAM, or the vdev0buffer carveout in the
+ * shared block (ctl.bufs_size; va NULL otherwise). */
 static struct asv_mem_region guest_ram;
+static struct asv_mem_region guest_carveout;
 
 /*
  * Before the link comes up on DRIVER_OK, tell the remote where Linux's
@@ -95,9 +99,12 @@ static void learn_guest_bufs(struct asv_remote *r)
 	struct asv_mem_region bufs;
 	char why[200];
 
-	if (!guest_ram.va || r->bufs_set || r->linked_once || !asv_guest_bufs_ready(r))
+	if ((!guest_ram.va && !guest_carveout.va) || r->bufs_set || r->linked_once ||
+	    !asv_guest_bufs_ready(r))
 		return;
-	if (asv_guest_bufs_learn(r, &guest_ram, &bufs, why, sizeof(why)) ||
+	if ((guest_carveout.va
+		 ? asv_guest_bufs_learn_carveout(r, &guest_carveout, &bufs, why, sizeof(why))
+		 : asv_guest_bufs_learn(r, &guest_ram, &bufs, why, sizeof(why))) ||
 	    asv_remote_set_buffers(r, &bufs))
 		asv_logf(&r->dev.env, ASV_LOG_ERR, "guest rpmsg buffers: %s", why);
 	else
@@ -309,6 +316,10 @@ int main(int argc, char **argv)
 			return 3;
 		}
 		guest_ram = (struct asv_mem_region){ ram, 0, (size_t)rst.st_size };
+	} else if (layout.bufs_size) {
+		/* Linux's buffers in the block (checked by asv_shm_ctl_read) */
+		guest_carveout = (struct asv_mem_region){ (uint8_t *)map + layout.bufs_off, 0,
+							  layout.bufs_size };
 	}
 	region = (struct asv_mem_region){ (uint8_t *)map + layout.region_off, layout.region_da,
 					  (size_t)layout.region_size };

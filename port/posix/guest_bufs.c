@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 /* Linux's rpmsg buffers in the guest's RAM, for the remote. See asvirt/ivshmem.h. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "asvirt/errors.h"
 #include "asvirt/ivshmem.h"
@@ -21,14 +22,18 @@ int asv_guest_bufs_ready(const struct asv_remote *r)
 	return !!(__atomic_load_n(status, __ATOMIC_ACQUIRE) & ASV_VIRTIO_STATUS_DRIVER_OK);
 }
 
-int asv_guest_bufs_learn(const struct asv_remote *r, const struct asv_mem_region *ram,
-			 struct asv_mem_region *out, char *why, size_t whylen)
+/*
+ * The layout virtio_rpmsg_bus posted (see asvirt/ivshmem.h): every receive
+ * descriptor of vring0, each read once, one buffer after the other. *@base
+ * is the first one's address, *@size the whole window (rx and tx halves).
+ */
+static int posted_window(const struct asv_remote *r, uint64_t *base, uint64_t *size, char *why,
+			 size_t whylen)
 {
 	/* r->vdev is the remote's private copy: its fields do not change. */
 	const struct asv_fw_rsc_vdev_vring *v = &r->vdev->vring[0];
 	uint32_t num = asv_le32(v->num), da = asv_le32(v->da), nrx, i;
 	const struct asv_vring_desc *desc;
-	uint64_t base = 0, size;
 
 	if (num == 0 || num > ASV_REMOTE_MAX_NUM)
 		return asv_whyf(why, whylen, -ASV_EFAULT, "vring0: bad size %u", num);
@@ -43,19 +48,49 @@ int asv_guest_bufs_learn(const struct asv_remote *r, const struct asv_mem_region
 		uint32_t len = asv_le32(__atomic_load_n(&desc[i].len, __ATOMIC_RELAXED));
 
 		if (!i)
-			base = addr;
-		if (addr != base + (uint64_t)i * ASV_RPMSG_BUF_SIZE || len != ASV_RPMSG_BUF_SIZE)
+			*base = addr;
+		if (addr != *base + (uint64_t)i * ASV_RPMSG_BUF_SIZE || len != ASV_RPMSG_BUF_SIZE)
 			return asv_whyf(why, whylen, -ASV_EFAULT,
 					"refusing rx buffer %u at 0x%llx+%u: not in the rpmsg "
 					"buffer window",
 					i, (unsigned long long)addr, len);
 	}
-	size = 2ull * nrx * ASV_RPMSG_BUF_SIZE;
+	*size = 2ull * nrx * ASV_RPMSG_BUF_SIZE;
+	return 0;
+}
+
+int asv_guest_bufs_learn(const struct asv_remote *r, const struct asv_mem_region *ram,
+			 struct asv_mem_region *out, char *why, size_t whylen)
+{
+	uint64_t base = 0, size = 0;
+	int err = posted_window(r, &base, &size, why, whylen);
+
+	if (err)
+		return err;
 	if (base < ram->da || base - ram->da > ram->size || size > ram->size - (base - ram->da))
 		return asv_whyf(why, whylen, -ASV_EFAULT,
 				"refusing buffer window 0x%llx+0x%llx: not in guest RAM",
 				(unsigned long long)base, (unsigned long long)size);
 	out->va = (uint8_t *)ram->va + (base - ram->da);
+	out->da = base;
+	out->size = (size_t)size;
+	return 0;
+}
+
+int asv_guest_bufs_learn_carveout(const struct asv_remote *r, const struct asv_mem_region *co,
+				  struct asv_mem_region *out, char *why, size_t whylen)
+{
+	uint64_t base = 0, size = 0;
+	int err = posted_window(r, &base, &size, why, whylen);
+
+	if (err)
+		return err;
+	if (size > co->size || base > UINT64_MAX - size)
+		return asv_whyf(why, whylen, -ASV_EFAULT,
+				"refusing buffer window 0x%llx+0x%llx: larger than the "
+				"vdev0buffer carveout (0x%zx bytes)",
+				(unsigned long long)base, (unsigned long long)size, co->size);
+	out->va = co->va;
 	out->da = base;
 	out->size = (size_t)size;
 	return 0;

@@ -759,6 +759,55 @@ static void test_ctl_refused(void **state)
 	assert_int_equal(asv_shm_ctl_read(&c, 1u << 20, &out), -ASV_EINVAL);
 }
 
+/*
+ * asvirt up --linux --arch arm: Linux's rpmsg buffers in the block, after
+ * the region (bufs_off, bufs_size). A carveout that overlaps the control
+ * page or the region, or ends past the block, is refused: the remote would
+ * otherwise take the host's table or vrings, or bytes past the mapping,
+ * for buffers.
+ */
+static void test_ctl_bufs(void **state)
+{
+	struct asv_shm_ctl c;
+	struct asv_shm_layout out;
+
+	(void)state;
+	ctl_fill(&c, 4u << 20);
+	c.region_size = (2u << 20) - ASV_SHM_CTL_SIZE;
+	c.bufs_off = 2u << 20;
+	c.bufs_size = 256u << 10;
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), 0);
+	assert_int_equal(out.bufs_off, 2u << 20);
+	assert_int_equal(out.bufs_size, 256u << 10);
+	c.bufs_size = 2u << 20; /* exactly up to the end */
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), 0);
+	c.bufs_size = (2u << 20) + 1; /* one byte past the end */
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), -ASV_EINVAL);
+	c.bufs_size = 256u << 10;
+	c.bufs_off = (2u << 20) - 4096; /* the region's last page */
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), -ASV_EINVAL);
+	c.bufs_off = 0; /* the control page */
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), -ASV_EINVAL);
+	c.bufs_off = 0xFFFFF000u; /* past the block: off + size wraps in 32 bits */
+	c.bufs_size = 0x2000u;
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), -ASV_EINVAL);
+	c.bufs_size = 0; /* no carveout: the offset means nothing */
+	assert_int_equal(asv_shm_ctl_read(&c, 4u << 20, &out), 0);
+	assert_int_equal(out.bufs_off, 0);
+	assert_int_equal(out.bufs_size, 0);
+}
+
+static const void *ctl_bufs_size(struct asv_shm_ctl *c)
+{
+	return &c->bufs_size;
+}
+
+static void test_ctl_bufs_size_rewritten(void **state)
+{
+	(void)state;
+	ctl_rewritten(ctl_bufs_size, 0xFFFFFFFFu);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, pair_setup, pair_teardown)
@@ -782,6 +831,8 @@ int main(void)
 		cmocka_unit_test(test_ctl_region_size_rewritten),
 		cmocka_unit_test(test_ctl_region_off_rewritten),
 		cmocka_unit_test(test_ctl_refused),
+		cmocka_unit_test(test_ctl_bufs),
+		cmocka_unit_test(test_ctl_bufs_size_rewritten),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,6 +237,55 @@ static void test_bufs_ready(void **state)
 	assert_false(asv_guest_bufs_ready(&r));
 }
 
+/*
+ * Buffers in a vdev0buffer carveout (ARM virt): the window starts at the
+ * carveout's first byte whatever guest physical address the descriptors
+ * carry (the BAR's, unknown here), and must fit in it.
+ */
+static void test_bufs_carveout(void **state)
+{
+	struct fixture *f = fixture(REGION_DA, 0x10200000u);
+	struct asv_mem_region co = { f->ram + 4096, 0, 2 * NUM * ASV_RPMSG_BUF_SIZE };
+	struct asv_mem_region out = { 0 };
+	char why[200];
+
+	(void)state;
+	assert_int_equal(asv_guest_bufs_learn_carveout(&f->r, &co, &out, why, sizeof(why)), 0);
+	assert_ptr_equal(out.va, f->ram + 4096);
+	assert_int_equal(out.da, 0x10200000u);
+	assert_int_equal(out.size, 2 * NUM * ASV_RPMSG_BUF_SIZE);
+	/* one buffer too small for the posted rx and tx halves */
+	co.size -= ASV_RPMSG_BUF_SIZE;
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(asv_guest_bufs_learn_carveout(&f->r, &co, &out, why, sizeof(why)),
+			 -ASV_EFAULT);
+	assert_non_null(strstr(why, "vdev0buffer"));
+	assert_null(out.va);
+	co.size += ASV_RPMSG_BUF_SIZE;
+	/* a layout out of order is refused as in guest RAM */
+	f->desc[5].addr = asv_cpu_to_le64(0x10200000u);
+	assert_int_equal(asv_guest_bufs_learn_carveout(&f->r, &co, &out, why, sizeof(why)),
+			 -ASV_EFAULT);
+	assert_non_null(strstr(why, "rx buffer 5"));
+	assert_null(out.va);
+	fixture_free(f);
+}
+
+/* A window whose end would wrap the 64-bit address space. */
+static void test_bufs_carveout_wraps(void **state)
+{
+	struct fixture *f = fixture(REGION_DA, UINT64_MAX - 4096);
+	struct asv_mem_region co = { f->ram, 0, sizeof(f->ram) };
+	struct asv_mem_region out = { 0 };
+	char why[200];
+
+	(void)state;
+	assert_int_equal(asv_guest_bufs_learn_carveout(&f->r, &co, &out, why, sizeof(why)),
+			 -ASV_EFAULT);
+	assert_null(out.va);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +295,8 @@ int main(void)
 		cmocka_unit_test(test_bufs_outside_ram),
 		cmocka_unit_test(test_bufs_vring_outside),
 		cmocka_unit_test(test_bufs_ready),
+		cmocka_unit_test(test_bufs_carveout),
+		cmocka_unit_test(test_bufs_carveout_wraps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,4 +57,22 @@ int asv_guest_bufs_ready(const struct asv_remote *r);
 int asv_guest_bufs_learn(const struct asv_remote *r, const struct asv_mem_region *ram,
 			 struct asv_mem_region *out, char *why, size_t whylen);
 
+/*
+ * asv_guest_bufs_learn_carveout(): the same, when Linux's buffers sit in a
+ * vdev0buffer carveout the guest driver declared at @co (inside the
+ * shared block; asvirt up --linux --arch arm). remoteproc hands that
+ * carveout to dma_declare_coherent_memory() (remoteproc_virtio.c
+ * rproc_add_virtio_dev), and the one dma_alloc_coherent() of
+ * virtio_rpmsg_bus is the pool's first allocation, so it starts at the
+ * carveout's first byte (kernel/dma/coherent.c
+ * __dma_alloc_from_coherent: bitmap_find_free_region from bit 0). The
+ * descriptors carry guest physical addresses this side cannot check (the
+ * guest placed the BAR): the first receive buffer's address is taken as
+ * the carveout's start. The posted layout is checked as above and must fit
+ * in @co; *@out is then @co's start at that address. A guest that lies
+ * gets its own carveout's bytes back, never anything outside @co.
+ */
+int asv_guest_bufs_learn_carveout(const struct asv_remote *r, const struct asv_mem_region *co,
+				  struct asv_mem_region *out, char *why, size_t whylen);
+
 #endif

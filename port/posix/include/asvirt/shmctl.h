@@ -52,7 +52,14 @@ struct asv_shm_ctl {
 	 * notifyid, set by the host before it raises remote_db, taken (and
 	 * cleared) by the runner of a board-level image (asvirt/board.h). */
 	uint32_t remote_kicked;
-	uint32_t pad0[4];
+	/* asvirt up --linux on a guest that can take a vdev0buffer carveout
+	 * (ARM virt, asvirt up --linux --arch arm): Linux's rpmsg buffers sit
+	 * in the block, bufs_size bytes at offset bufs_off, outside the region
+	 * (kernel/asvirt_ivshmem.c registers them as vdev0buffer). 0 and 0
+	 * otherwise: the buffers are in the guest's RAM. */
+	uint32_t bufs_off;
+	uint32_t bufs_size;
+	uint32_t pad0[2];
 	struct asv_shm_futex host_db;	/* raised by the remote */
 	struct asv_shm_futex remote_db; /* raised by the host */
 	/* written by the runner */
@@ -75,13 +82,17 @@ struct asv_shm_layout {
 	uint64_t region_size;
 	uint64_t region_da;
 	uint32_t table_size;
+	uint32_t bufs_off; /* bufs_size 0: no buffer carveout in the block */
+	uint32_t bufs_size;
 };
 
 /*
  * The runner's side: read the host-written layout fields of @ctl once each
  * into @out and check them against the block's real size @shm_size (the
  * host can still write the page). 0, or -ASV_EINVAL when they do not
- * describe a region inside the block holding the table.
+ * describe a region inside the block holding the table, and (when
+ * bufs_size is not 0) a buffer carveout inside the block that overlaps
+ * neither the control page nor the region.
  */
 int asv_shm_ctl_read(const struct asv_shm_ctl *ctl, uint64_t shm_size, struct asv_shm_layout *out);
 
