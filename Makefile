@@ -60,7 +60,8 @@ check-lint:
 	@scripts/deps.sh check
 	@scripts/lint.sh
 
-# ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 4, device tree):
+# ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 4, device tree; the
+# bridge suite, qemu/check-bridge.sh, on virt -smp 4 with the same kernel):
 # make check-qemu ARCH=arm, make qemu ARCH=arm. KVER=6.1 (default) or 6.12:
 # the kernel (Debian's linux-source-KVER), e.g. make check-qemu KVER=6.12.
 QEMU_ARCH = $(or $(ARCH),x86_64)
@@ -72,7 +73,7 @@ check-qemu:
 	@scripts/deps.sh $(QEMU_DEPS)
 	@$(QEMU_ENV) bash qemu/checkpatch.sh
 	@$(QEMU_ENV) bash qemu/check.sh
-	@if [ $(QEMU_ARCH) = x86_64 ]; then $(QEMU_ENV) BUILD=$(BUILD) bash qemu/check-bridge.sh; fi
+	@$(QEMU_ENV) BUILD=$(BUILD) bash qemu/check-bridge.sh
 
 qemu:
 	@scripts/deps.sh $(QEMU_DEPS)

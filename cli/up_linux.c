@@ -2,7 +2,8 @@
 /*
  * asvirt up --linux FIRMWARE.so: Linux in QEMU is the host, the firmware
  * runs on the PC in its own process (asvirt-fw-runner), and asvirt is the
- * bridge between them:
+ * bridge between them (x86_64 `pc`; --arch arm: 32-bit ARM `virt`, where
+ * the rpmsg buffers sit in BAR2 too, see below):
  *
  *   QEMU guest (Linux 6.1)                      PC
  *   virtio_rpmsg_bus, rpmsg_char                asvirt-fw-runner + FIRMWARE.so
@@ -22,6 +23,14 @@
  * (rproc_report_crash); the vdev's status is cleared here first, and a new
  * firmware process starts once the recovered vdev reaches DRIVER_OK again
  * (so it never links up on the dead instance's rings).
+ *
+ * --arch arm: qemu-system-arm -M virt,highmem=off. ARM kernels have
+ * dma_declare_coherent_memory (DMA_DECLARE_COHERENT), so the control page
+ * offers a buffer carveout after the region (ctl.bufs_off/bufs_size), the
+ * guest driver registers it as vdev0buffer and virtio_rpmsg_bus allocates
+ * its buffers there (remoteproc_virtio.c rproc_add_virtio_dev): the
+ * firmware process reaches everything through BAR2, and the guest's RAM is
+ * plain QEMU memory, no memfd.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,8 +57,13 @@
 #include "asvirt/shmctl.h"
 #include "cli.h"
 
-/* BAR2 must be a power of two (QEMU's pci_register_bar). */
+/* BAR2 must be a power of two (QEMU's pci_register_bar): x86_64 the
+ * region only, arm the region then the buffer carveout (virtio_rpmsg_bus.c:
+ * at most MAX_RPMSG_NUM_BUFS (512) buffers of 512 bytes). */
 #define SHM_SIZE (2u << 20)
+#define SHM_SIZE_ARM (4u << 20)
+#define BUFS_OFF_ARM SHM_SIZE
+#define BUFS_SIZE_ARM (256u << 10)
 #define GUEST_ID 1
 #define FW_PEER 0
 /* MSI-X vectors: 0 the vrings (both ways), 1 the firmware died. */
@@ -65,6 +79,8 @@
 struct linux_up {
 	const char *fw, *kernel, *initrd, *append, *console_log, *accel, *log_level;
 	unsigned int mem_mb;
+	int arm; /* --arch arm: ARM virt, buffers in BAR2 */
+	uint32_t shm_size;
 	char runner[PATH_MAX];
 	char dir[PATH_MAX], sock[PATH_MAX + 32];
 	int shm_fd, ram_fd, lfd, conn;
@@ -79,10 +95,12 @@ struct linux_up {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: asvirt up --linux [options] FIRMWARE.so\n\n"
-		   "Boots the project's Linux in QEMU (x86_64 pc) with kernel/asvirt_ivshmem.ko,\n"
-		   "whose remote processor is FIRMWARE.so running on this PC in its own process\n"
+		   "Boots the project's Linux in QEMU with kernel/asvirt_ivshmem.ko, whose\n"
+		   "remote processor is FIRMWARE.so running on this PC in its own process\n"
 		   "(asvirt-fw-runner), bridged over QEMU's ivshmem-doorbell device.\n\n"
-		   "  --kernel BZIMAGE --initrd CPIO  default: built by qemu/prepare.sh\n"
+		   "  --arch x86_64|arm   the guest: x86_64 pc (default) or 32-bit ARM virt\n"
+		   "                      (-M virt,highmem=off -smp 4; rpmsg buffers in BAR2)\n"
+		   "  --kernel IMAGE --initrd CPIO  default: built by qemu/prepare.sh\n"
 		   "  --append ARGS       more kernel command line\n"
 		   "  --console-log FILE  the guest's console into FILE (default: this terminal)\n"
 		   "  --accel tcg|kvm     default tcg\n"
@@ -97,7 +115,8 @@ static int prepare(struct linux_up *u, char *kernel, char *initrd, size_t n)
 	FILE *p;
 	int got = 0;
 
-	snprintf(cmd, sizeof(cmd), "bash '%s/qemu/prepare.sh'", ASVIRT_SOURCE_DIR);
+	snprintf(cmd, sizeof(cmd), "ARCH=%s bash '%s/qemu/prepare.sh'", u->arm ? "arm" : "x86_64",
+		 ASVIRT_SOURCE_DIR);
 	p = popen(cmd, "r");
 	if (!p)
 		return -1;
@@ -132,8 +151,8 @@ static int make_block(struct linux_up *u)
 		return err;
 	}
 	u->shm_fd = memfd_create("asvirt-bar2", MFD_CLOEXEC);
-	if (u->shm_fd < 0 || ftruncate(u->shm_fd, SHM_SIZE) ||
-	    (map = mmap(NULL, SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, u->shm_fd, 0)) ==
+	if (u->shm_fd < 0 || ftruncate(u->shm_fd, u->shm_size) ||
+	    (map = mmap(NULL, u->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, u->shm_fd, 0)) ==
 		MAP_FAILED) {
 		perror("asvirt up: shared block");
 		asv_fw_image_free(&img);
@@ -152,13 +171,17 @@ static int make_block(struct linux_up *u)
 		return err;
 	u->vdev_status = &rp.vdev->status;
 	u->ctl->version = ASV_SHM_VERSION;
-	u->ctl->shm_size = SHM_SIZE;
+	u->ctl->shm_size = u->shm_size;
 	u->ctl->region_off = ASV_SHM_CTL_SIZE;
 	u->ctl->region_size = region.size;
 	u->ctl->region_da = region.da;
 	u->ctl->table_size = (uint32_t)rp.table_size;
 	u->ctl->doorbell = ASV_DOORBELL_EVENTFD;
 	u->ctl->ivshmem_peer = FW_PEER;
+	if (u->arm) {
+		u->ctl->bufs_off = BUFS_OFF_ARM;
+		u->ctl->bufs_size = BUFS_SIZE_ARM;
+	}
 	/* the magic last: the guest driver binds only a complete header */
 	__atomic_store_n(&u->ctl->magic, ASV_SHM_MAGIC, __ATOMIC_RELEASE);
 	return 0;
@@ -185,17 +208,19 @@ static pid_t spawn(char *const argv[], const int *fds, int nfds)
 
 static int start_runner(struct linux_up *u)
 {
-	char *argv[] = { u->runner,	"--name",      (char *)"firmware",
-			 "--shm-fd",	"3",	       "--doorbell",
-			 "eventfd",	"--irq-fd",    "4",
-			 "--peer-fd",	"5",	       "--guest-ram-fd",
-			 "6",		"--log-level", (char *)u->log_level,
-			 (char *)u->fw, NULL };
+	char *argv[] = {
+		u->runner,    "--name",	     (char *)"firmware",   "--shm-fd",	  "3",
+		"--doorbell", "eventfd",     "--irq-fd",	   "4",		  "--peer-fd",
+		"5",	      "--log-level", (char *)u->log_level, (char *)u->fw, "--guest-ram-fd",
+		"6",	      NULL
+	};
 	int fds[] = { u->shm_fd, u->efd_fw[0], u->efd_guest[0], u->ram_fd };
 	uint64_t end = asv_posix_now_ms() + 10000;
 	uint32_t st;
 
-	u->runner_pid = spawn(argv, fds, 4);
+	if (u->arm) /* no guest RAM: the buffers are in the block (ctl.bufs_size) */
+		argv[14] = NULL;
+	u->runner_pid = spawn(argv, fds, u->arm ? 3 : 4);
 	if (u->runner_pid < 0)
 		return -ASV_ENOMEM;
 	while ((st = __atomic_load_n(&u->ctl->state, __ATOMIC_ACQUIRE)) != ASV_RUNNER_RUNNING) {
@@ -214,9 +239,15 @@ static int start_runner(struct linux_up *u)
 	return 0;
 }
 
+/*
+ * x86_64: `pc`, its RAM the memfd the runner maps (guest physical = file
+ * offset below the PCI hole). arm: `virt` without LPAE addresses
+ * (highmem=off keeps ECAM and the PCI windows below 4 GB for the non-LPAE
+ * kernel), Cortex-A15 x 4, plain RAM (the buffers are in BAR2).
+ */
 static int start_qemu(struct linux_up *u)
 {
-	char mem[32], ram[160], machine[64], chardev[PATH_MAX + 64], serial[PATH_MAX + 16];
+	char mem[32], ram[160], chardev[PATH_MAX + 64], serial[PATH_MAX + 16];
 	char append[2048];
 	char *argv[48];
 	int n = 0, fds[] = { u->ram_fd };
@@ -225,21 +256,30 @@ static int start_qemu(struct linux_up *u)
 	snprintf(ram, sizeof(ram),
 		 "memory-backend-file,id=ram,size=%uM,mem-path=/proc/self/fd/%d,share=on",
 		 u->mem_mb, FD_QEMU_RAM);
-	snprintf(machine, sizeof(machine), "pc,memory-backend=ram");
 	snprintf(chardev, sizeof(chardev), "socket,path=%s,id=ivs", u->sock);
-	snprintf(append, sizeof(append), "console=ttyS0 panic=-1 loglevel=7 asvirt.bridge=1%s%s",
-		 u->append ? " " : "", u->append ? u->append : "");
-	argv[n++] = "qemu-system-x86_64";
+	snprintf(append, sizeof(append), "console=%s panic=-1 loglevel=7 asvirt.bridge=1%s%s",
+		 u->arm ? "ttyAMA0" : "ttyS0", u->append ? " " : "", u->append ? u->append : "");
+	if (u->arm) {
+		argv[n++] = "qemu-system-arm";
+		argv[n++] = "-machine";
+		argv[n++] = "virt,highmem=off";
+		argv[n++] = "-cpu";
+		argv[n++] = "cortex-a15";
+		argv[n++] = "-smp";
+		argv[n++] = "4";
+	} else {
+		argv[n++] = "qemu-system-x86_64";
+		argv[n++] = "-smp";
+		argv[n++] = "2";
+		argv[n++] = "-object";
+		argv[n++] = ram;
+		argv[n++] = "-machine";
+		argv[n++] = "pc,memory-backend=ram";
+	}
 	argv[n++] = "-accel";
 	argv[n++] = (char *)u->accel;
-	argv[n++] = "-smp";
-	argv[n++] = "2";
 	argv[n++] = "-m";
 	argv[n++] = mem;
-	argv[n++] = "-object";
-	argv[n++] = ram;
-	argv[n++] = "-machine";
-	argv[n++] = machine;
 	argv[n++] = "-chardev";
 	argv[n++] = chardev;
 	argv[n++] = "-device";
@@ -262,7 +302,7 @@ static int start_qemu(struct linux_up *u)
 		argv[n++] = "none";
 	}
 	argv[n] = NULL;
-	u->qemu_pid = spawn(argv, fds, 1);
+	u->qemu_pid = spawn(argv, fds, u->arm ? 0 : 1);
 	return u->qemu_pid < 0 ? -ASV_ENOMEM : 0;
 }
 
@@ -401,6 +441,7 @@ int cmd_up_linux(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "linux", no_argument, NULL, 'L' },
+		{ "arch", required_argument, NULL, 'R' },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -425,6 +466,13 @@ int cmd_up_linux(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
+			break;
+		case 'R':
+			if (strcmp(optarg, "arm") && strcmp(optarg, "x86_64")) {
+				fprintf(stderr, "asvirt up: --arch %s: x86_64 or arm\n", optarg);
+				return 2;
+			}
+			u.arm = !strcmp(optarg, "arm");
 			break;
 		case 'k':
 			u.kernel = optarg;
@@ -461,6 +509,7 @@ int cmd_up_linux(int argc, char **argv)
 		return 2;
 	}
 	u.fw = argv[optind];
+	u.shm_size = u.arm ? SHM_SIZE_ARM : SHM_SIZE;
 	if (cli_find_runner(u.runner, sizeof(u.runner))) {
 		fprintf(stderr, "asvirt up: cannot find asvirt-fw-runner (set ASVIRT_RUNNER)\n");
 		return 1;
@@ -488,8 +537,8 @@ int cmd_up_linux(int argc, char **argv)
 		if (u.efd_fw[c] < 0 || u.efd_guest[c] < 0)
 			goto out;
 	}
-	u.ram_fd = memfd_create("asvirt-guest-ram", MFD_CLOEXEC);
-	if (u.ram_fd < 0 || ftruncate(u.ram_fd, (off_t)u.mem_mb << 20)) {
+	u.ram_fd = u.arm ? -1 : memfd_create("asvirt-guest-ram", MFD_CLOEXEC);
+	if (!u.arm && (u.ram_fd < 0 || ftruncate(u.ram_fd, (off_t)u.mem_mb << 20))) {
 		perror("asvirt up");
 		goto out;
 	}

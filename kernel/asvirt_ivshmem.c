@@ -13,7 +13,14 @@
  * any content), whose data is ignored. Every carveout of the table and both
  * vrings of each vdev are registered inside BAR2, at the device addresses
  * the table names, so remoteproc places nothing in guest RAM except the
- * rpmsg buffers (virtio_rpmsg_bus allocates those itself). Kicks are a
+ * rpmsg buffers (virtio_rpmsg_bus allocates those itself), unless the
+ * header offers a buffer carveout after the region (bufs_off, bufs_size:
+ * asvirt up --linux --arch arm) and the kernel can take one
+ * (CONFIG_DMA_DECLARE_COHERENT, selected by ARM): then it is registered
+ * as vdev0buffer, remoteproc declares it as the vdev's coherent pool
+ * (remoteproc_virtio.c rproc_add_virtio_dev) and the buffers sit in BAR2
+ * too, where the firmware process reaches them without the guest's RAM.
+ * Kicks are a
  * write of (remote peer << 16 | vector 0) to the doorbell register (BAR0
  * offset 12); the remote's notifies arrive as MSI-X vector 0, whose
  * threaded handler runs rproc_vq_interrupt() for every vring
@@ -47,6 +54,8 @@
 #define ASVIVS_OFF_REGION_DA	32
 #define ASVIVS_OFF_TABLE_SIZE	40
 #define ASVIVS_OFF_PEER		48	/* ctl.ivshmem_peer */
+#define ASVIVS_OFF_BUFS_OFF	56
+#define ASVIVS_OFF_BUFS_SIZE	60
 #define ASVIVS_TABLE_MAX	SZ_4K
 #define ASVIVS_MAX_VDEVS	4
 
@@ -64,6 +73,7 @@ struct asvivs {
 	u64 region_off, region_size, region_da;
 	u32 table_size;
 	u32 peer;
+	u32 bufs_off, bufs_size;	/* bufs_size 0: no buffer carveout */
 	unsigned int nvrings;	/* of the running table: notify ids 0.. */
 	int irq, crash_irq;
 	bool running;		/* the vdevs may take interrupts */
@@ -164,6 +174,30 @@ static int asvivs_register_carveouts(struct asvivs *ai, const struct resource_ta
 	return 0;
 }
 
+/*
+ * The buffer carveout: no va (remoteproc_virtio.c declares it with the
+ * dma address as physical address and memremap()s it, WC), the BAR's bus
+ * address as dma and da. virtio_rpmsg_bus's dma_alloc_coherent() is then
+ * served from it and its descriptors carry these BAR addresses.
+ */
+static int asvivs_add_bufs(struct asvivs *ai)
+{
+	struct device *dev = &ai->pdev->dev;
+	struct rproc_mem_entry *mem;
+	dma_addr_t bus = pci_resource_start(ai->pdev, 2) + ai->bufs_off;
+
+	if (!IS_ENABLED(CONFIG_DMA_DECLARE_COHERENT)) {
+		dev_warn_once(dev, "no DMA_DECLARE_COHERENT: rpmsg buffers in guest RAM, where the firmware process cannot reach them\n");
+		return 0;
+	}
+	mem = rproc_mem_entry_init(dev, NULL, bus, ai->bufs_size, lower_32_bits(bus), NULL, NULL,
+				   "vdev0buffer");
+	if (!mem)
+		return -ENOMEM;
+	rproc_add_carveout(ai->rproc, mem);
+	return 0;
+}
+
 /* The table from BAR2: copied once, then only the copy is parsed. */
 static int asvivs_parse_fw(struct rproc *rproc, const struct firmware *fw)
 {
@@ -180,6 +214,13 @@ static int asvivs_parse_fw(struct rproc *rproc, const struct firmware *fw)
 		dev_err(&ai->pdev->dev, "resource table in BAR2 refused (%d)\n", ret);
 		kfree(copy);
 		return ret;
+	}
+	if (ai->bufs_size) {
+		ret = asvivs_add_bufs(ai);
+		if (ret) {
+			kfree(copy);
+			return ret;
+		}
 	}
 	rproc->cached_table = copy;
 	rproc->table_ptr = copy;
@@ -304,15 +345,20 @@ static int asvivs_read_header(struct asvivs *ai)
 	ai->region_da = le64_to_cpu(READ_ONCE(*(__le64 *)(ai->shm + ASVIVS_OFF_REGION_DA)));
 	ai->table_size = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_TABLE_SIZE)));
 	ai->peer = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_PEER)));
+	ai->bufs_off = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_BUFS_OFF)));
+	ai->bufs_size = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_BUFS_SIZE)));
 	if (ai->region_off < ASVIVS_CTL_SIZE || ai->region_off > ai->shm_len ||
 	    ai->region_size > ai->shm_len - ai->region_off ||
 	    ai->region_da > U32_MAX || ai->region_size > U32_MAX - ai->region_da + 1 ||
 	    ai->table_size < sizeof(struct resource_table) ||
 	    ai->table_size > min_t(u64, ai->region_size, ASVIVS_TABLE_MAX) ||
-	    ai->peer > U16_MAX) {
-		dev_err(dev, "bad asvirt shared block header (region 0x%llx+0x%llx at da 0x%llx, table %u, peer %u, BAR2 0x%llx)\n",
+	    ai->peer > U16_MAX ||
+	    (ai->bufs_size && (ai->bufs_off < ai->region_off + ai->region_size ||
+			       ai->bufs_off > ai->shm_len ||
+			       ai->bufs_size > ai->shm_len - ai->bufs_off))) {
+		dev_err(dev, "bad asvirt shared block header (region 0x%llx+0x%llx at da 0x%llx, table %u, peer %u, buffers 0x%x+0x%x, BAR2 0x%llx)\n",
 			ai->region_off, ai->region_size, ai->region_da, ai->table_size,
-			ai->peer, (u64)ai->shm_len);
+			ai->peer, ai->bufs_off, ai->bufs_size, (u64)ai->shm_len);
 		return -EINVAL;
 	}
 	return 0;
@@ -370,8 +416,9 @@ static int asvivs_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = rproc_add(rproc);
 	if (ret)
 		goto free_crash_irq;
-	dev_info(dev, "asvirt shared block: region 0x%llx bytes at da 0x%llx, table %u bytes, remote peer %u\n",
-		 ai->region_size, ai->region_da, ai->table_size, ai->peer);
+	dev_info(dev, "asvirt shared block: region 0x%llx bytes at da 0x%llx, table %u bytes, remote peer %u, rpmsg buffers %s\n",
+		 ai->region_size, ai->region_da, ai->table_size, ai->peer,
+		 ai->bufs_size && IS_ENABLED(CONFIG_DMA_DECLARE_COHERENT) ? "in BAR2" : "in guest RAM");
 	return 0;
 
 free_crash_irq:

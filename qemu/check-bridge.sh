@@ -1,20 +1,30 @@
 #!/bin/bash
-# make check-qemu (x86_64): `asvirt up --linux` boots the test kernel with
-# kernel/asvirt_ivshmem.ko, once per firmware process (client-sample, echo),
-# and tests/qemu/bridge.sh runs inside. Needs the user-space build (BUILD,
-# default build/). Serial console in $OUT/bridge-FW.log. A boot that prints
-# no new marker for ASVIRT_STEP_TIMEOUT seconds (default 180) is stopped.
+# make check-qemu: `asvirt up --linux` boots the test kernel with
+# kernel/asvirt_ivshmem.ko, once per firmware process (client-sample, echo,
+# hostile), and tests/qemu/bridge.sh runs inside. ARCH=x86_64 (default):
+# `pc`, rpmsg buffers in the guest's RAM (a memfd); ARCH=arm (make
+# check-qemu ARCH=arm): the ARM kernel on `virt,highmem=off -smp 4`
+# (asvirt up --linux --arch arm), rpmsg buffers in BAR2 (vdev0buffer).
+# Needs the user-space build (BUILD, default build/). Serial console in
+# $OUT/bridge-FW.log. A boot that prints no new marker for
+# ASVIRT_STEP_TIMEOUT seconds (default 180, arm 300) is stopped.
 # The guest's "ASVIRT-KILL-FIRMWARE: i" lines get the firmware process killed
 # (kill -9 of the last pid asvirt up printed); what asvirt up holds (its fds,
 # QEMU's fds, its children) at the first kill is compared with what it holds
 # at "ASVIRT-KILLS-DONE", and asvirt status must show the session with every
-# restart (a bridge-leaks result). Last line: "N passed, N failed".
+# restart (a bridge-leaks result). On "ASVIRT-GDB-FIRMWARE" gdb attaches to
+# the firmware process as the README documents (gdb -p PID from asvirt
+# status), shows its threads and the .so's symbols, keeps it stopped 3 s
+# and detaches before the guest's round trips of that step end (a
+# bridge-gdb result; skipped, saying why, without gdb or ptrace rights).
+# Last line: "N passed, N failed".
 set -uo pipefail
-export ARCH=x86_64
+export ARCH=${ARCH:-x86_64}
 . "$(dirname "$0")/lib.sh"
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-180}
+# ARM: TCG, 4 vCPUs on a shared 2-core host
+STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)}
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
 FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile}
@@ -32,10 +42,47 @@ held() {
 	[ -n "$q" ] && for f in /proc/$q/fd/*; do readlink "$f"; done | sort
 }
 
-# killer UPID LOG OUT RESULT (in the background, until UPID exits)
+# gdb_firmware UPID LOG RESULT FW: attach to the firmware process asvirt
+# status names in the session of `asvirt up` UPID (other sessions on this
+# machine are not ours), as a user would, and detach, while the guest's
+# bridge-gdb step still runs (LOG); RESULT gets PASS, FAIL or SKIP.
+gdb_firmware() {
+	local upid=$1 log=$2 res=$3 fw=$4 pid
+	pid=$("$BUILD/asvirt" status | awk -v up="asvirt up --linux (pid $upid)" '
+		$0 == up { mine = 1; next }
+		/^[^ ]/ { mine = 0 }
+		mine && /^  firmware .*: pid [0-9]+, running/ {
+			sub(/.*: pid /, ""); sub(/,.*/, ""); print; exit
+		}')
+	if ! command -v gdb >/dev/null; then
+		echo "SKIP: no gdb" >"$res"; return
+	fi
+	if [ -z "$pid" ]; then
+		{ echo "FAIL: asvirt status names no running firmware"; "$BUILD/asvirt" status; } >"$res"
+		return
+	fi
+	timeout 60 gdb -p "$pid" -batch -ex 'info sharedlibrary' -ex 'thread apply all bt' \
+		-ex 'shell sleep 3' -ex detach >"$res.out" 2>&1
+	if grep -q 'ptrace: Operation not permitted' "$res.out"; then
+		echo "SKIP: gdb may not attach here (ptrace_scope $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null))" >"$res"
+	elif grep -a -q -E '^ASVIRT-(PASS|FAIL): bridge-gdb' "$log"; then
+		{ echo "FAIL: gdb detached after the guest's gdb step ended (nothing waited for it):"
+		  cat "$res.out"; } >"$res"
+	elif grep -q "Yes .*asvirt-$fw\.so\$" "$res.out" && grep -q ' isr_main ' "$res.out" &&
+		grep -q "Inferior 1 (process $pid) detached" "$res.out"; then
+		echo "PASS: gdb -p $pid: $(grep -c '^Thread ' "$res.out") threads, asvirt-$fw.so symbols, stopped 3 s, detached" >"$res"
+	else
+		{ echo "FAIL: gdb -p $pid said:"; cat "$res.out"; } >"$res"
+	fi
+}
+
+# killer UPID LOG OUT RESULT FW (in the background, until UPID exits)
 killer() {
-	local upid=$1 log=$2 out=$3 res=$4 done=0 k n pid
+	local upid=$1 log=$2 out=$3 res=$4 fw=$5 done=0 k n pid
 	while kill -0 "$upid" 2>/dev/null; do
+		if [ ! -e "$res.gdb" ] && grep -a -q '^ASVIRT-GDB-FIRMWARE' "$log"; then
+			gdb_firmware "$upid" "$log" "$res.gdb" "$fw"
+		fi
 		n=$(grep -a -c '^ASVIRT-KILL-FIRMWARE' "$log")
 		while [ "$done" -lt "$n" ]; do
 			[ "$done" = 0 ] && held "$upid" >"$res.before"
@@ -77,25 +124,35 @@ for fw in $FWS; do
 	log=$OUT/bridge-$fw.log
 	leaks=$OUT/bridge-$fw.leaks
 	: >"$log"
-	rm -f "$leaks" "$leaks.before" "$leaks.after"
-	echo "qemu: asvirt up --linux asvirt-$fw.so ($accel)"
+	rm -f "$leaks" "$leaks.before" "$leaks.after" "$leaks.gdb"
+	echo "qemu: asvirt up --linux --arch $ARCH asvirt-$fw.so ($accel)"
 	hostile=
 	[ $fw = hostile ] && hostile=scribble:$RANDOM:2000:linked
-	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux "$BUILD/firmware/asvirt-$fw.so" --kernel "$BZIMAGE" \
+	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" \
+		"$BUILD/firmware/asvirt-$fw.so" --kernel "$BZIMAGE" \
 		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$KILLS" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
 	upid=$!
-	killer $upid "$log" "$OUT/bridge-$fw.out" "$leaks" &
+	killer $upid "$log" "$OUT/bridge-$fw.out" "$leaks" $fw &
 	timed_out=0
 	asvirt_watch $upid "$log" || timed_out=1
 	wait $upid 2>/dev/null
 	wait
 	lp=0 lf=0
+	if grep -a -q '^ASVIRT-GDB-FIRMWARE' "$log"; then
+		[ -s "$leaks.gdb" ] || echo "FAIL: no gdb check" >"$leaks.gdb"
+		echo "qemu: bridge-gdb: $(cat "$leaks.gdb")"
+		case $(cat "$leaks.gdb") in
+		PASS*) lp=$((lp + 1)) ;;
+		SKIP*) ;;
+		*) lf=$((lf + 1)) ;;
+		esac
+	fi
 	if grep -a -q '^ASVIRT-KILLS-DONE' "$log"; then
 		[ -s "$leaks" ] || echo "FAIL: no leak check" >"$leaks"
 		echo "qemu: bridge-leaks: $(cat "$leaks")"
-		if grep -q '^PASS' "$leaks"; then lp=1; else lf=1; fi
+		if grep -q '^PASS' "$leaks"; then lp=$((lp + 1)); else lf=$((lf + 1)); fi
 	fi
 	p=$(grep -a -c '^ASVIRT-PASS' "$log")
 	f=$(grep -a -c '^ASVIRT-FAIL' "$log")

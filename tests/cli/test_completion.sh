@@ -51,6 +51,7 @@ expect "status options" "--help --json --runtime-dir" asvirt status --
 expect "log options" "--follow --help --last --runtime-dir" asvirt log --
 expect "up option prefix" "--detach --doorbell" asvirt up --d
 expect "--log-level values" "debug error info warning" asvirt demo --log-level ""
+expect "up --linux --arch values" "arm x86_64" asvirt up --linux --arch ""
 expect "--doorbell values" "eventfd futex" asvirt up --doorbell ""
 expect "--target value" "cortex-m4" asvirt demo --target c
 

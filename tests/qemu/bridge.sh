@@ -61,6 +61,31 @@ echo)
 		echo "ASVIRT-INFO: $CUR: firmware process: $(grep PASS /tmp/echo)"
 		pass
 	fi
+	# gdb on the firmware process while Linux runs, as the README says:
+	# check-bridge.sh attaches (gdb -p PID) on this marker, stops it 3 s
+	# and detaches (a bridge-gdb result, which also asserts the detach came
+	# before this step's end). 40 rounds of 200 round trips meanwhile, each
+	# message allowed 5 s (rpmsg_test), must all complete; the longest
+	# round is shown.
+	step gdb
+	echo "ASVIRT-GDB-FIRMWARE"
+	ok=1
+	i=0
+	longest=0
+	while [ $ok = 1 ] && [ $i -lt 40 ]; do
+		i=$((i + 1))
+		[ $((i % 10)) = 0 ] && echo "ASVIRT-PROGRESS: $CUR round $i"
+		if ! rpmsg_test $(ctrl_of $R) 200 >/tmp/echo 2>&1; then
+			cat /tmp/echo; ok=0; fail "round $i: rpmsg_test across gdb's stop"
+		else
+			t=$(sed -n 's/.* in \([0-9]*\.[0-9]*\) s .*/\1/p' /tmp/echo)
+			longest=$(echo "$t $longest" | awk '{ print ($1 > $2) ? $1 : $2 }')
+		fi
+	done
+	if [ $ok = 1 ]; then
+		echo "ASVIRT-INFO: $CUR: 40 rounds of 200 round trips, the longest $longest s"
+		pass
+	fi
 	# kill -9 of the firmware process, KILLS times, while Linux runs: the
 	# PC tells the guest (MSI-X vector 1), remoteproc recovers, the PC
 	# starts a new firmware process and the channel comes back and echoes.
@@ -125,9 +150,22 @@ hostile)
 esac
 
 step kernel-log
+# kmemleak (both test kernels have it, no automatic scan): after the kills,
+# the recoveries and the in-guest MCU's rmmod; it reports objects older
+# than 5 s only.
+leaks=
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	grep -q unreferenced /sys/kernel/debug/kmemleak && leaks=1
+fi
 if dmesg | grep -E -q 'WARNING:|BUG:|possible recursive locking|circular locking|INFO: task|Oops'; then
 	dmesg | grep -E -B2 -A20 'WARNING:|BUG:|possible recursive|circular locking|INFO: task|Oops' | head -80
 	fail "checker report in the kernel log"
+elif [ -n "$leaks" ]; then
+	head -60 /sys/kernel/debug/kmemleak
+	fail "kmemleak reports leaks"
 else
 	pass
 fi
