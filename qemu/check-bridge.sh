@@ -14,7 +14,7 @@
 # at "ASVIRT-KILLS-DONE", and asvirt status must show the session with every
 # restart (a bridge-leaks result). On "ASVIRT-GDB-FIRMWARE" gdb attaches to
 # the firmware process as the README documents (gdb -p PID from asvirt
-# status), shows its threads and the .so's symbols, keeps it stopped 3 s
+# status), shows its threads and the .so's symbols, keeps it stopped 1 s
 # and detaches before the guest's round trips of that step end (a
 # bridge-gdb result; skipped, saying why, without gdb or ptrace rights).
 # Last line: "N passed, N failed".
@@ -62,7 +62,7 @@ gdb_firmware() {
 		return
 	fi
 	timeout 60 gdb -p "$pid" -batch -ex 'info sharedlibrary' -ex 'thread apply all bt' \
-		-ex 'shell sleep 3' -ex detach >"$res.out" 2>&1
+		-ex 'shell sleep 1' -ex detach >"$res.out" 2>&1
 	if grep -q 'ptrace: Operation not permitted' "$res.out"; then
 		echo "SKIP: gdb may not attach here (ptrace_scope $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null))" >"$res"
 	elif grep -a -q -E '^ASVIRT-(PASS|FAIL): bridge-gdb' "$log"; then
@@ -70,7 +70,7 @@ gdb_firmware() {
 		  cat "$res.out"; } >"$res"
 	elif grep -q "Yes .*asvirt-$fw\.so\$" "$res.out" && grep -q ' isr_main ' "$res.out" &&
 		grep -q "Inferior 1 (process $pid) detached" "$res.out"; then
-		echo "PASS: gdb -p $pid: $(grep -c '^Thread ' "$res.out") threads, asvirt-$fw.so symbols, stopped 3 s, detached" >"$res"
+		echo "PASS: gdb -p $pid: $(grep -c '^Thread ' "$res.out") threads, asvirt-$fw.so symbols, stopped 1 s, detached" >"$res"
 	else
 		{ echo "FAIL: gdb -p $pid said:"; cat "$res.out"; } >"$res"
 	fi

@@ -62,7 +62,7 @@ echo)
 		pass
 	fi
 	# gdb on the firmware process while Linux runs, as the README says:
-	# check-bridge.sh attaches (gdb -p PID) on this marker, stops it 3 s
+	# check-bridge.sh attaches (gdb -p PID) on this marker, stops it 1 s
 	# and detaches (a bridge-gdb result, which also asserts the detach came
 	# before this step's end). 40 rounds of 200 round trips meanwhile, each
 	# message allowed 5 s (rpmsg_test), must all complete; the longest
