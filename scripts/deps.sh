@@ -10,7 +10,7 @@ set -euo pipefail
 
 pkgs_build="build-essential cmake pkg-config libcmocka-dev libjson-c-dev help2man"
 pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck python3 man-db tshark"
-pkgs_qemu="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev perl qemu-system-x86 busybox-static cpio kmod xz-utils"
+pkgs_qemu="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev perl qemu-system-x86 busybox-static cpio kmod xz-utils gdb"
 pkgs_arm="$pkgs_qemu gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm"
 pkgs_cortexm="gcc-arm-none-eabi binutils-arm-none-eabi picolibc-arm-none-eabi qemu-system-arm gdb-multiarch"
 pkgs_bench="gnuplot-nox"
