@@ -43,6 +43,7 @@ int cmd_up_linux(int argc, char **argv);
  * (cli/up_linux_session.c). */
 struct up_linux_session {
 	int qemu_pid;
+	const char *machine; /* "x86_64 pc", "arm virt" */
 	const char *accel;
 	unsigned int mem_mb;
 	const char *sock; /* the ivshmem server's socket */

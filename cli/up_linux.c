@@ -347,6 +347,7 @@ static void on_stop(int sig)
 static void write_session(const struct linux_up *u, const char *fw_state)
 {
 	const struct up_linux_session s = { .qemu_pid = (int)u->qemu_pid,
+					    .machine = u->arm ? "arm virt" : "x86_64 pc",
 					    .accel = u->accel,
 					    .mem_mb = u->mem_mb,
 					    .sock = u->sock,

@@ -27,6 +27,7 @@ int up_linux_session_write(const char *dir, const struct up_linux_session *s)
 	int rc;
 
 	json_object_object_add(o, "qemu_pid", json_object_new_int(s->qemu_pid));
+	json_object_object_add(o, "machine", json_object_new_string(s->machine));
 	json_object_object_add(o, "accel", json_object_new_string(s->accel));
 	json_object_object_add(o, "mem_mb", json_object_new_int((int)s->mem_mb));
 	json_object_object_add(o, "ivshmem_socket", json_object_new_string(s->sock));
@@ -63,12 +64,14 @@ static struct json_object *session_read(const char *path, int pid)
 	struct json_object *o = json_object_from_file(path),
 			   *fw = field(o, "firmware", json_type_object);
 	static const char *const ints[] = { "qemu_pid", "mem_mb" };
-	static const char *const strs[] = { "accel", "ivshmem_socket" };
+	static const char *const strs[] = { "accel", "ivshmem_socket", "machine" };
 	unsigned int i;
 	int ok = o && json_object_is_type(o, json_type_object) && fw;
 
 	for (i = 0; ok && i < 2; i++)
-		ok = field(o, ints[i], json_type_int) && field(o, strs[i], json_type_string);
+		ok = field(o, ints[i], json_type_int) != NULL;
+	for (i = 0; ok && i < 3; i++)
+		ok = field(o, strs[i], json_type_string) != NULL;
 	ok = ok && field(fw, "file", json_type_string) && field(fw, "pid", json_type_int) &&
 	     field(fw, "state", json_type_string) && field(fw, "restarts", json_type_int);
 	if (!ok) {
@@ -127,8 +130,8 @@ int up_linux_print_sessions(const char *rundir, FILE *out)
 		s = json_object_array_get_idx(a, i);
 		fw = field(s, "firmware", json_type_object);
 		fprintf(out, "asvirt up --linux (pid %d)\n", num(s, "pid"));
-		fprintf(out, "  linux: QEMU pid %d (%s accel, %d MB), ivshmem server %s\n",
-			num(s, "qemu_pid"), str(s, "accel"), num(s, "mem_mb"),
+		fprintf(out, "  linux: QEMU pid %d (%s, %s accel, %d MB), ivshmem server %s\n",
+			num(s, "qemu_pid"), str(s, "machine"), str(s, "accel"), num(s, "mem_mb"),
 			str(s, "ivshmem_socket"));
 		fprintf(out, "  firmware %s: pid %d, %s, restarts %d\n", str(fw, "file"),
 			num(fw, "pid"), str(fw, "state"), num(fw, "restarts"));

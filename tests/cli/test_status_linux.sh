@@ -29,19 +29,19 @@ session() { # pid, json
 	mkdir -p "$ASVIRT_RUNTIME_DIR/linux-$1"
 	printf '%s\n' "$2" >"$ASVIRT_RUNTIME_DIR/linux-$1/session"
 }
-session $live '{"qemu_pid":4242,"accel":"tcg","mem_mb":512,"ivshmem_socket":"/x/ivshmem.sock","firmware":{"file":"echo.so","pid":4343,"state":"running","restarts":7}}'
+session $live '{"qemu_pid":4242,"machine":"arm virt","accel":"tcg","mem_mb":512,"ivshmem_socket":"/x/ivshmem.sock","firmware":{"file":"echo.so","pid":4343,"state":"running","restarts":7}}'
 # a PID that no longer runs (the session ended without cleaning up)
 sh -c 'exit 0' &
 dead=$!
 wait $dead
-session $dead '{"qemu_pid":1,"accel":"tcg","mem_mb":512,"ivshmem_socket":"s","firmware":{"file":"dead.so","pid":2,"state":"running","restarts":0}}'
+session $dead '{"qemu_pid":1,"machine":"x86_64 pc","accel":"tcg","mem_mb":512,"ivshmem_socket":"s","firmware":{"file":"dead.so","pid":2,"state":"running","restarts":0}}'
 # a live PID whose file is not a session: a field of the wrong type
-session $corrupt '{"qemu_pid":"4242","accel":"tcg","mem_mb":512,"ivshmem_socket":"s","firmware":{"file":"bad.so","pid":1,"state":"running","restarts":0}}'
+session $corrupt '{"qemu_pid":"4242","machine":"x86_64 pc","accel":"tcg","mem_mb":512,"ivshmem_socket":"s","firmware":{"file":"bad.so","pid":1,"state":"running","restarts":0}}'
 
 "$ASVIRT" status >"$out" 2>&1
 check "a live session: status exits 0 (no daemon needed)" test $? -eq 0
 check "  ... names the session" grep -qx "asvirt up --linux (pid $live)" "$out"
-check "  ... Linux's side" grep -qx "  linux: QEMU pid 4242 (tcg accel, 512 MB), ivshmem server /x/ivshmem.sock" "$out"
+check "  ... Linux's side" grep -qx "  linux: QEMU pid 4242 (arm virt, tcg accel, 512 MB), ivshmem server /x/ivshmem.sock" "$out"
 check "  ... the firmware's side" grep -qx "  firmware echo.so: pid 4343, running, restarts 7" "$out"
 check "  ... not the dead session's nor the corrupt file's" \
 	bash -c "! grep -qE 'dead.so|bad.so|pid $dead|pid $corrupt' '$out'"
@@ -56,6 +56,7 @@ s = d["linux_sessions"]
 assert len(s) == 1, s
 s = s[0]
 assert s["pid"] == int(sys.argv[2]) and s["qemu_pid"] == 4242 and s["accel"] == "tcg", s
+assert s["machine"] == "arm virt", s
 assert s["mem_mb"] == 512 and s["ivshmem_socket"] == "/x/ivshmem.sock", s
 assert s["firmware"] == {"file": "echo.so", "pid": 4343, "state": "running", "restarts": 7}, s
 ' "$out" $live
