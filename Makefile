@@ -83,7 +83,7 @@ qemu:
 # (fuzz/corpus/NAME, seeded from fuzz/regress/NAME); crashes are written
 # to build-fuzz/NAME-crash-* and belong in fuzz/regress/NAME afterwards.
 FUZZ_SECONDS ?= 60
-FUZZERS := fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail
+FUZZERS := fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail fuzz_fault_spec
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Icore/include -Icore/src -Ifuzz
 

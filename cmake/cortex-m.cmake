@@ -34,7 +34,7 @@ set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.sp
   -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
   -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld -Wl,--gc-sections)
 # The remote role's files (no host role, no rproc, no ELF reader).
-set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote log trace)
+set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote fault log trace)
 list(TRANSFORM ASVIRT_CM_CORE PREPEND ${PROJECT_SOURCE_DIR}/core/src/)
 list(TRANSFORM ASVIRT_CM_CORE APPEND .c)
 set(ASVIRT_CM_PORT ${PROJECT_SOURCE_DIR}/port/cortex-m/startup.c

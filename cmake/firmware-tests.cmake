@@ -17,7 +17,7 @@ set_tests_properties(test_up PROPERTIES TIMEOUT 180)
 
 # Fuzz harnesses as regression tests: each runs over fuzz/regress/NAME/
 # (every crash a fuzzer found is kept there) in every build flavour.
-foreach(f fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail)
+foreach(f fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail fuzz_fault_spec)
   add_executable(${f}_regress ${PROJECT_SOURCE_DIR}/fuzz/${f}.c
     ${PROJECT_SOURCE_DIR}/fuzz/standalone.c)
   target_include_directories(${f}_regress PRIVATE ${PROJECT_SOURCE_DIR}/fuzz)
@@ -101,7 +101,8 @@ add_library(asvirt_core_remote_pic STATIC
   ${PROJECT_SOURCE_DIR}/core/src/rpmsg_core.c ${PROJECT_SOURCE_DIR}/core/src/event.c
   ${PROJECT_SOURCE_DIR}/core/src/ept.c
   ${PROJECT_SOURCE_DIR}/core/src/send.c ${PROJECT_SOURCE_DIR}/core/src/ns.c
-  ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/log.c
+  ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/fault.c
+  ${PROJECT_SOURCE_DIR}/core/src/log.c
   ${PROJECT_SOURCE_DIR}/core/src/trace.c)
 set_target_properties(asvirt_core_remote_pic PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_include_directories(asvirt_core_remote_pic PUBLIC ${PROJECT_SOURCE_DIR}/core/include

@@ -99,9 +99,19 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 static void remote_tx_commit(struct asv_rpmsg_dev *d, uint16_t id, uint32_t len)
 {
 	struct asv_remote *r = to_remote(d);
+	struct asv_fault_plan *f = asv_load_relaxed(&d->fault);
+	uint16_t held;
+	uint32_t held_len;
 
 	bit_set(r->tx_held, id, false);
+	/* reorder= keeps this one back, to go out after the next one */
+	if (f && asv_fault_hold(f, id, len))
+		return;
 	asv_vring_dev_put_used(&r->tx_vr, id, len);
+	if (f && asv_fault_take_held(f, &held, &held_len)) {
+		asv_vring_dev_put_used(&r->tx_vr, held, held_len);
+		asv_atomic_add(&f->reordered, 1u);
+	}
 	asv_vring_dev_publish(&r->tx_vr);
 	asv_ev(d, NULL, 0, .kind = ASV_EV_DESC_USED, .vring = 0, .desc = id,
 	       .idx = r->tx_vr.shadow_idx);
@@ -522,8 +532,26 @@ static int link_up(struct asv_remote *r)
 	return 0;
 }
 
+/* Hand over the buffer reorder= kept back, if any. Takes the TX lock. */
+static void flush_held(struct asv_remote *r, struct asv_fault_plan *f)
+{
+	struct asv_rpmsg_dev *d = &r->dev;
+	uint32_t len;
+	uint16_t id;
+
+	asv_lock(d, ASV_LOCK_TX);
+	if (asv_fault_take_held(f, &id, &len) && !asv_load_relaxed(&d->closing)) {
+		asv_vring_dev_put_used(&r->tx_vr, id, len);
+		asv_vring_dev_publish(&r->tx_vr);
+		if (asv_vring_dev_need_intr(&r->tx_vr))
+			asv_notify(d, r->tx_notifyid);
+	}
+	asv_unlock(d, ASV_LOCK_TX);
+}
+
 int asv_remote_isr(struct asv_remote *r)
 {
+	struct asv_fault_plan *fault;
 	unsigned int work = 0;
 	int ret;
 
@@ -540,9 +568,28 @@ int asv_remote_isr(struct asv_remote *r)
 			return ret;
 		}
 	}
+	fault = asv_load_relaxed(&r->dev.fault);
+	if (fault)
+		asv_fault_on_isr(fault);
 	ret = asv_rx_drain(&r->dev, &remote_rx, true, &work);
+	/* reorder=: what no later message followed goes out now, alone */
+	if (fault && asv_load_relaxed(&fault->held))
+		flush_held(r, fault);
 	asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_END, .err = ret, .len = (uint16_t)work);
 	return ret;
+}
+
+int asv_remote_set_fault(struct asv_remote *r, struct asv_fault_plan *plan)
+{
+	struct asv_fault_plan *old;
+
+	if (!r)
+		return -ASV_EINVAL;
+	old = asv_load_relaxed(&r->dev.fault);
+	if (old)
+		flush_held(r, old);
+	asv_store_release(&r->dev.fault, plan && asv_fault_active(plan) ? plan : NULL);
+	return 0;
 }
 
 int asv_remote_poll(struct asv_remote *r, unsigned int *work)

@@ -6,6 +6,7 @@
 #include "compat.h"
 #include "asvirt/errors.h"
 #include "asvirt/event.h"
+#include "asvirt/fault.h"
 #include "asvirt/rpmsg.h"
 
 /*
@@ -53,6 +54,11 @@ static inline bool asv_in_isr(struct asv_rpmsg_dev *d)
 
 static inline void asv_notify(struct asv_rpmsg_dev *d, uint32_t notifyid)
 {
+	struct asv_fault_plan *f = asv_load_relaxed(&d->fault);
+
+	/* a fault plan may drop or delay the kick (remote only) */
+	if (f && !asv_fault_on_kick(f))
+		return;
 	asv_atomic_add(&d->notifies, 1);
 	asv_ev(d, NULL, 0, .kind = ASV_EV_KICK, .vring = (uint8_t)notifyid);
 	d->env.notify(d->env.ctx, notifyid);

@@ -137,7 +137,14 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 static ASV_ALWAYS_INLINE void commit_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h,
 					    uint16_t id, uint32_t src, uint32_t dst, size_t len)
 {
+	struct asv_fault_plan *f = asv_load_relaxed(&d->fault);
+
 	asv_rpmsg_fill_hdr(h, src, dst, (uint16_t)len);
+	/* A fault plan (remote only) may corrupt it, or crash instead. */
+	if (f && asv_fault_on_send(f, h, len)) {
+		d->ops->tx_unget(d, id, h);
+		return;
+	}
 	asv_ev(d, h, ASV_RPMSG_HDR_SIZE + len, .kind = ASV_EV_TX, .vring = d->is_remote ? 0 : 1,
 	       .desc = id, .src = src, .dst = dst, .len = (uint16_t)len);
 	d->ops->tx_commit(d, id, (uint32_t)(ASV_RPMSG_HDR_SIZE + len));

@@ -162,4 +162,13 @@ int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
 /* Stop using the rings (the host is going away); wakes blocked senders. */
 void asv_remote_shutdown(struct asv_remote *r);
 
+/*
+ * Make the remote misbehave as @plan says (asvirt/fault.h), or behave
+ * (@plan NULL or asking for no fault). The plan stays the caller's and
+ * must outlive the remote or the next call. A buffer reorder= kept back
+ * goes out first. Returns 0 or -ASV_EINVAL.
+ */
+struct asv_fault_plan;
+int asv_remote_set_fault(struct asv_remote *r, struct asv_fault_plan *plan);
+
 #endif /* ASVIRT_REMOTE_H */

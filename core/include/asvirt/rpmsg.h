@@ -21,6 +21,7 @@
 
 struct asv_endpoint;
 struct asv_rpmsg_dev;
+struct asv_fault_plan;
 
 /*
  * Receive callback. @data points into the shared receive buffer and is
@@ -160,6 +161,8 @@ struct asv_rpmsg_dev {
 	uint32_t dyn_map[ASV_DYN_ADDRS / 32];
 	struct asv_endpoint ns_ept;
 	struct asv_trace *trace; /* remote: its trace buffer, or NULL */
+	/* remote: its fault plan (asvirt/fault.h) while one is set, else NULL */
+	struct asv_fault_plan *fault;
 };
 
 /*
