@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "asvirt_fault.h"
 #include "asvirt_kcompat.h"
 #include "asvirt_mcu.h"
 #include "asvirt_rings.h"
@@ -57,6 +58,7 @@ struct asvirt_rproc {
 	void *sram;
 	char app[ASVIRT_APP_NAME_LEN];
 	struct asvirt_mcu mcu;
+	struct asvirt_mcu_fault fault;	/* test: the MCU's fault plan */
 	struct rproc_subdev quiesce;
 	bool quiesce_added;
 	/* the host's interrupt line, raised by the MCU */
@@ -72,6 +74,7 @@ struct asvirt_rproc {
 	struct dentry *host_pause_file;
 	struct dentry *flood_file;
 	struct dentry *stats_file;
+	struct dentry *fault_file;
 	struct dentry *vq_counts_file;
 	struct dentry *rings_file;
 	struct asvirt_vq_counts vq_counts;
@@ -266,6 +269,7 @@ static int asvirt_start(struct rproc *rproc)
 	m->notify_host = asvirt_notify_host;
 	m->fatal = asvirt_mcu_fatal;
 	m->notify_ctx = ar;
+	m->fault = &ar->fault;
 	m->inject_table_race = ar->table_race;
 	ar->table_race = false;
 	/*
@@ -540,6 +544,7 @@ static int asvirt_probe(struct platform_device *pdev)
 	ar->rproc = rproc;
 	ar->dev = dev;
 	ar->quiesce.stop = asvirt_quiesce;
+	asvirt_mcu_fault_init(&ar->fault, dev);
 	ar->sram = vzalloc(ASVIRT_SRAM_SIZE);
 	if (!ar->sram) {
 		ret = -ENOMEM;
@@ -570,6 +575,7 @@ static int asvirt_probe(struct platform_device *pdev)
 						     ar, &asvirt_stats_fops);
 		ar->vq_counts_file = asvirt_vq_counts_debugfs(&ar->vq_counts, rproc);
 		ar->rings_file = asvirt_rings_debugfs(rproc, &ar->mcu);
+		ar->fault_file = asvirt_fault_debugfs(&ar->fault, rproc->dbg_dir);
 	}
 	dev_info(dev, "virtual remote processor %s, firmware %s\n",
 		 dev_name(&rproc->dev), fwname);
@@ -589,6 +595,7 @@ static ASVIRT_REMOVE_RET asvirt_remove(struct platform_device *pdev)
 	void *sram = ar->sram;
 
 	debugfs_remove(ar->rings_file);
+	debugfs_remove(ar->fault_file);
 	debugfs_remove(ar->vq_counts_file);
 	debugfs_remove(ar->stats_file);
 	debugfs_remove(ar->flood_file);

@@ -317,7 +317,7 @@ bool asv_fault_on_send(struct asv_fault_plan *p, struct asv_rpmsg_hdr *h, size_t
 		ST(p->crash_after, 0u);
 		asv_atomic_add(&p->crashes, 1u);
 		if (p->hooks.crash)
-			p->hooks.crash(p->hooks.ctx, "fault plan: crash-after");
+			p->hooks.crash(p->hooks.ctx, "crash-after reached");
 		return true;
 	}
 	if (field && corrupt(field, h, len)) {

@@ -7,6 +7,7 @@
 #include <linux/dma-map-ops.h>
 #include <linux/io.h>
 #include <linux/ioport.h>
+#include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
@@ -326,6 +327,7 @@ static void mcu_race_table(struct asvirt_mcu *m)
 static int mcu_remote_init(struct asvirt_mcu *m)
 {
 	struct asv_remote_config cfg;
+	int ret;
 
 	memset(&cfg, 0, sizeof(cfg));
 	asvirt_mcu_env(m, &cfg.env);
@@ -333,7 +335,20 @@ static int mcu_remote_init(struct asvirt_mcu *m)
 	cfg.rsc_size = m->table_size;
 	cfg.regions = m->mem;
 	cfg.nregions = m->nmem;
-	return asv_remote_init(&m->remote, &cfg);
+	if (!m->fault)
+		return asv_remote_init(&m->remote, &cfg);
+	/* Under the fault lock: a plan written now sees the new remote. */
+	mutex_lock(&m->fault->lock);
+	ret = asv_remote_init(&m->remote, &cfg);
+	m->fault->ready = ret ? NULL : m;
+	if (!ret) {
+		/* a fresh remote holds no buffer back */
+		WRITE_ONCE(m->fault->plan.held, 0);
+		m->fault->plan.hooks.ctx = m;
+		asv_remote_set_fault(&m->remote, &m->fault->plan);
+	}
+	mutex_unlock(&m->fault->lock);
+	return ret;
 }
 
 /* First kick with DRIVER_OK: map the buffers, start the core and the app. */
@@ -468,6 +483,71 @@ void asvirt_wait_for_stop(void)
 		set_current_state(TASK_INTERRUPTIBLE);
 	}
 	__set_current_state(TASK_RUNNING);
+}
+
+/* ---- the fault plan (test): debugfs remoteprocN/asvirt_fault ---- */
+
+static void mcu_fault_crash(void *ctx, const char *why)
+{
+	struct asvirt_mcu *m = ctx;
+
+	dev_info(m->dev, "mcu: fault injection: %s, the MCU crashes\n", why);
+	if (READ_ONCE(m->crashed))
+		return;
+	WRITE_ONCE(m->crashed, true);
+	m->fatal(m->notify_ctx);
+}
+
+static void mcu_fault_stall(void *ctx, u32 ms)
+{
+	msleep(ms);
+}
+
+/* Once, when the driver creates the remote. */
+void asvirt_mcu_fault_init(struct asvirt_mcu_fault *f, struct device *dev)
+{
+	mutex_init(&f->lock);
+	f->dev = dev;
+	f->plan.hooks.crash = mcu_fault_crash;
+	f->plan.hooks.stall = mcu_fault_stall;
+}
+
+/*
+ * Replace the plan with @spec (asvirt/fault.h). A running remote is
+ * detached first (a buffer reorder= held goes out), then attached to the
+ * new plan if it asks for a fault. Returns 0 or -EINVAL (logged).
+ */
+int asvirt_mcu_set_fault(struct asvirt_mcu_fault *f, const char *spec)
+{
+	struct asv_fault_plan plan;
+	char why[128];
+
+	memset(&plan, 0, sizeof(plan));
+	if (asv_fault_parse(&plan, spec, why, sizeof(why))) {
+		dev_warn(f->dev, "asvirt_fault: %s\n", why);
+		return -EINVAL;
+	}
+	mutex_lock(&f->lock);
+	if (f->ready)
+		asv_remote_set_fault(&f->ready->remote, NULL);
+	asv_fault_set(&f->plan, &plan);
+	if (f->ready)
+		asv_remote_set_fault(&f->ready->remote, &f->plan);
+	mutex_unlock(&f->lock);
+	asv_fault_format(&f->plan, why, sizeof(why));
+	dev_info(f->dev, "mcu: fault plan: %s\n", why);
+	return 0;
+}
+
+size_t asvirt_mcu_show_fault(struct asvirt_mcu_fault *f, char *buf, size_t len)
+{
+	size_t n;
+
+	n = asv_fault_format(&f->plan, buf, len);
+	n += scnprintf(buf + n, len - n, "\n");
+	n += asv_fault_report(&f->plan, buf + n, len - n);
+	n += scnprintf(buf + n, len - n, "\n");
+	return n;
 }
 
 /* ---- life cycle ---- */
@@ -649,6 +729,11 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	}
 	m->linked = false;
 	m->open = false;
+	if (m->fault) {
+		mutex_lock(&m->fault->lock);
+		m->fault->ready = NULL;
+		mutex_unlock(&m->fault->lock);
+	}
 	mcu_unmap_bufs(m);
 	kfree(m->app_state);
 	m->app_state = NULL;

@@ -17,11 +17,26 @@
 #include <linux/wait.h>
 
 #include "asvirt/app.h"
+#include "asvirt/fault.h"
 #include "asvirt/remote.h"
 
 #define ASVIRT_MCU_MAX_MEM 3
 /* The interrupt line (a counting semaphore) starts lowered. */
 #define ASVIRT_MCU_IRQ_LOWERED 0
+
+/*
+ * Test: a remote's fault plan (asvirt/fault.h), kept by the driver across
+ * the MCU's restarts (struct asvirt_mcu is cleared at each start). Under
+ * @lock the plan is replaced and attached to the MCU's remote whenever the
+ * remote is (re)initialised; @ready: the MCU whose remote was initialised
+ * (asv_remote_init()) and may be attached to, or NULL.
+ */
+struct asvirt_mcu_fault {
+	struct asv_fault_plan plan;
+	struct mutex lock;
+	struct device *dev;
+	struct asvirt_mcu *ready;
+};
 
 struct asvirt_mcu {
 	/* Filled by the driver before asvirt_mcu_start(). */
@@ -66,12 +81,17 @@ struct asvirt_mcu {
 	atomic_t gen;
 	struct mutex locks[ASV_LOCK_COUNT];
 	struct mutex life;
+	/* Test: the remote's fault plan (the driver's), or NULL. */
+	struct asvirt_mcu_fault *fault;
 	/* test: a kthread sending a flood (asvirt_mcu_flood()) */
 	struct task_struct *flood;
 	struct asv_endpoint flood_ept;
 	u32 flood_dst;
 };
 
+void asvirt_mcu_fault_init(struct asvirt_mcu_fault *f, struct device *dev);
+int asvirt_mcu_set_fault(struct asvirt_mcu_fault *f, const char *spec);
+size_t asvirt_mcu_show_fault(struct asvirt_mcu_fault *f, char *buf, size_t len);
 int asvirt_mcu_start(struct asvirt_mcu *m);
 void asvirt_mcu_kick(struct asvirt_mcu *m);
 void asvirt_mcu_crash(struct asvirt_mcu *m);

@@ -294,6 +294,92 @@ if want g; then
 	unload
 fi
 
+# (x) the firmware misbehaves on purpose (debugfs asvirt_fault, the fault
+# plan of docs/faults.md) and Linux reacts as its sources say (6.1 lines
+# there): a message with a bad length is dropped by rpmsg_recv_single()
+# ("inbound msg too big") and the next one is fine; a crash goes through
+# rproc_report_crash() ("crash detected") and rproc_trigger_recovery()
+# ("recovering"), and the channels come back; a dropped kick stalls the
+# reply until the next kick (ring flags) or for good (EVENT_IDX: no kick
+# is owed after it, vring_need_event()); a stall only delays.
+fault() { echo "$1" >$DBG/remoteproc0/asvirt_fault; }
+fault_has() { sed -n 2p $DBG/remoteproc0/asvirt_fault | grep -q "$1"; }
+fault_show() { echo "asvirt_fault: $(tr '\n' ' ' <$DBG/remoteproc0/asvirt_fault)"; }
+up0() { wait_for 10 state_is 0 running && wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up'; }
+if want x; then
+	step x-faults
+	ok=1
+	load $ECHO auto_boot=0
+	# corrupt=ns-name, set before the start: Linux's rpmsg_ns_cb()
+	# NUL-terminates the name itself and creates a channel under it
+	fault corrupt=ns-name && echo start >$RP/remoteproc0/state || { ok=0; fail "start"; }
+	[ $ok = 1 ] && { up0 || { ok=0; fail "not up"; }; }
+	[ $ok = 1 ] && { wait_for 10 sh -c "dmesg | grep -q 'creating channel XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX addr 0x400'" &&
+		fault_has "corrupted 1" || { ok=0; fault_show; fail "corrupt=ns-name: no channel XXX..."; }; }
+	[ $ok = 1 ] && { rtest 0 20 >/dev/null || { ok=0; fail "echo after corrupt=ns-name"; }; }
+	# bad specs are refused with a reason; the plan stays off
+	for bad in crash-after=0 drop-kick=5/4 stall=50 corrupt=nothing explode=1 "stall=5ms,"; do
+		[ $ok = 1 ] || break
+		! fault "$bad" 2>/dev/null || { ok=0; fail "'$bad' accepted"; }
+	done
+	[ $ok = 1 ] && { [ "$(head -1 $DBG/remoteproc0/asvirt_fault)" = off ] &&
+		dmesg | tail -5 | grep -q 'asvirt_fault: stall wants' ||
+		{ ok=0; fault_show; fail "bad specs: plan not off or no reason logged"; }; }
+	# corrupt=len: the echo is dropped by Linux, the next ones are fine
+	if [ $ok = 1 ]; then
+		t0=$(count 'inbound msg too big')
+		fault corrupt=len
+		! rtest 0 -m lost >/dev/null 2>&1 || { ok=0; fail "echo with a corrupt len arrived"; }
+		[ $ok = 1 ] && { [ "$(count 'inbound msg too big')" -gt "$t0" ] && fault_has "corrupted 1" ||
+			{ ok=0; fault_show; fail "no 'inbound msg too big'"; }; }
+		[ $ok = 1 ] && { rtest 0 100 >/dev/null || { ok=0; fail "echo after corrupt=len"; }; }
+		dmesg | grep 'inbound msg too big' | tail -1
+	fi
+	# stall: the echo waits, then comes
+	if [ $ok = 1 ]; then
+		fault stall=2000ms
+		rtest 0 -m slow || { ok=0; fail "echo after stall"; }
+		[ $ok = 1 ] && { fault_has "stalls 1" || { ok=0; fault_show; fail "no stall"; }; }
+	fi
+	# drop-kick: the first echo waits for the second's kick
+	if [ $ok = 1 ] && [ $RING = flags ]; then
+		fault drop-kick=1
+		rtest 0 -m first >/tmp/dk1 2>&1 &
+		p1=$!
+		wait_for 10 fault_has "dropped 1" || { ok=0; fault_show; fail "no kick dropped"; }
+		usleep 500000
+		[ $ok = 1 ] && { kill -0 $p1 2>/dev/null || { ok=0; cat /tmp/dk1; fail "echo arrived without a kick"; }; }
+		[ $ok = 1 ] && { rtest 0 -m second >/dev/null || { ok=0; fail "second echo"; }; }
+		wait $p1 || { [ $ok = 0 ] || { ok=0; cat /tmp/dk1; fail "first echo not delivered with the next kick"; }; }
+		[ $ok = 1 ] && { fault_has "kicks [2-9]" && grep -q 'echo: "first"' /tmp/dk1 ||
+			{ ok=0; fault_show; cat /tmp/dk1; fail "drop-kick"; }; }
+	elif [ $ok = 1 ]; then
+		# EVENT_IDX: Linux asked for one interrupt at this used index; the
+		# MCU owes no later one, so both echoes stall until a restart
+		fault drop-kick=1
+		! rtest 0 -m first >/dev/null 2>&1 || { ok=0; fail "echo arrived without a kick"; }
+		[ $ok = 1 ] && { ! rtest 0 -m second >/dev/null 2>&1 || { ok=0; fail "second echo arrived"; }; }
+		[ $ok = 1 ] && { fault_has "kicks 1 dropped 1" || { ok=0; fault_show; fail "a kick raised after the dropped one"; }; }
+		[ $ok = 1 ] && { echo 1 >$DBG/remoteproc0/asvirt_crash && up0 && rtest 0 100 >/dev/null ||
+			{ ok=0; fail "no echo after the restart"; }; }
+	fi
+	# crash-after: the MCU crashes mid-test, Linux recovers it, echo works
+	if [ $ok = 1 ]; then
+		c0=$(count 'crash detected'); r0=$(count 'recovering')
+		fault crash-after=5
+		! rtest 0 100 >/dev/null 2>&1 || { ok=0; fail "100 echoes despite crash-after=5"; }
+		[ $ok = 1 ] && { wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" &&
+			wait_for 10 sh -c "[ \$(dmesg | grep -c 'recovering') -gt $r0 ]" ||
+			{ ok=0; fail "no crash report and recovery"; }; }
+		[ $ok = 1 ] && { fault_has "sent 5 .* crashes 1" && [ "$(head -1 $DBG/remoteproc0/asvirt_fault)" = off ] ||
+			{ ok=0; fault_show; fail "crash-after=5: not 5 sent then one crash"; }; }
+		[ $ok = 1 ] && { up0 && rtest 0 100 >/dev/null || { ok=0; fail "no echo after recovery"; }; }
+		dmesg | grep -E 'fault injection: |crash detected|recovering' | tail -3
+	fi
+	[ $ok = 1 ] && { fault off; fault_show; pass; }
+	unload
+fi
+
 # (t) a host that rewrites the loaded resource table while the MCU links
 # (asvirt_table_race: the vdev entry's offset then points past the SRAM,
 # right after the MCU's first read of the table): the MCU must not parse
