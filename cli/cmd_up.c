@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "asvirt/fault.h"
 #include "cli.h"
 #include "up.h"
 
@@ -41,7 +42,42 @@ static void up_usage(FILE *f)
 	       "                        stub on PORT; the line to attach gdb-multiarch is printed\n"
 	       "      --trace FILE      record every protocol step: Chrome/Perfetto JSON written\n"
 	       "                        at 'asvirt trace stop' or 'asvirt stop'\n"
-	       "      --pcap FILE       every message as pcap (tools/wireshark/asvirt.lua)\n");
+	       "      --pcap FILE       every message as pcap (tools/wireshark/asvirt.lua)\n"
+	       "      --fault [FW:]SPEC the firmware FW (its name in RUNDIR; without FW:\n"
+	       "                        every one) misbehaves on purpose, e.g. crash-after=100,\n"
+	       "                        drop-kick=1/4, delay-kick=5ms, stall=50ms, corrupt=len\n"
+	       "                        (src|dst|len|flags|ns-name), reorder=on; comma-separated,\n"
+	       "                        repeatable; a restarted firmware does not crash again\n"
+	       "                        (docs/faults.md)\n");
+}
+
+/* --fault [FW:]SPEC: checked here, applied by each firmware's runner. */
+static int up_add_fault(struct up *u, const char *arg)
+{
+	const char *colon = strchr(arg, ':'), *spec = colon ? colon + 1 : arg;
+	struct asv_fault_plan plan;
+	struct up_fault *f;
+	char why[160];
+
+	if (u->nfaults >= MAX_FAULTS) {
+		fprintf(stderr, "asvirt up: --fault: at most %d\n", MAX_FAULTS);
+		return -1;
+	}
+	f = &u->faults[u->nfaults];
+	if (colon && (colon == arg || (size_t)(colon - arg) >= sizeof(f->fw))) {
+		fprintf(stderr, "asvirt up: --fault %s: FW: names a firmware (1..%zu bytes)\n", arg,
+			sizeof(f->fw) - 1);
+		return -1;
+	}
+	memset(&plan, 0, sizeof(plan));
+	if (asv_fault_parse(&plan, spec, why, sizeof(why))) {
+		fprintf(stderr, "asvirt up: --fault %s: %s\n", arg, why);
+		return -1;
+	}
+	snprintf(f->fw, sizeof(f->fw), "%.*s", colon ? (int)(colon - arg) : 0, arg);
+	f->spec = spec;
+	u->nfaults++;
+	return 0;
 }
 
 int cmd_up(int argc, char **argv)
@@ -58,6 +94,7 @@ int cmd_up(int argc, char **argv)
 		{ "gdb", required_argument, NULL, 'g' },
 		{ "trace", required_argument, NULL, 'J' },
 		{ "pcap", required_argument, NULL, 'P' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -136,6 +173,10 @@ int cmd_up(int argc, char **argv)
 				fprintf(stderr, "asvirt up: --gdb takes a TCP port\n");
 				return 2;
 			}
+			break;
+		case 'F':
+			if (up_add_fault(&u, optarg))
+				return 2;
 			break;
 		case 'h':
 			up_usage(stdout);

@@ -120,8 +120,17 @@ struct up_trace {
 	int on; /* the collector runs */
 };
 
+/* --fault [FW:]SPEC: a fault plan for one firmware, or (no FW) for every one. */
+#define MAX_FAULTS (MAX_FW + 1)
+struct up_fault {
+	char fw[48]; /* empty: every firmware */
+	const char *spec;
+};
+
 struct up {
 	char rundir[PATH_MAX];
+	struct up_fault faults[MAX_FAULTS];
+	int nfaults;
 	struct up_trace *trace; /* NULL: no --trace / --pcap */
 	int json;
 	int out_fd; /* progress: stdout, or the pipe to the waiting parent */

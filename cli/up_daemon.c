@@ -175,6 +175,21 @@ static int fw_name_taken(struct up *u, int i, const char *name)
 	return 0;
 }
 
+/* The fault plan of firmware @name: its own --fault, else the one for all. */
+static const char *up_fault_for(const struct up *u, const char *name)
+{
+	const char *all = NULL;
+	int k;
+
+	for (k = 0; k < u->nfaults; k++) {
+		if (!strcmp(u->faults[k].fw, name))
+			return u->faults[k].spec;
+		if (!u->faults[k].fw[0])
+			all = u->faults[k].spec;
+	}
+	return all;
+}
+
 /* Load and start firmware @i of @fws: 0, or -1 (reported). */
 static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 {
@@ -193,6 +208,7 @@ static int start_fw(struct up *u, char **fws, int i, struct asv_proc_config *pc)
 		memcpy(f->name, name, sizeof(f->name) - 1);
 	}
 	pc->name = f->name;
+	pc->fault = up_fault_for(u, f->name);
 	pc->on_channel = up_on_channel;
 	pc->on_channel_priv = f;
 	pc->on_event = on_event;

@@ -62,6 +62,10 @@ add_test(NAME test_status_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_sta
   $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_status_linux PROPERTIES TIMEOUT 60)
 
+add_test(NAME test_up_fault COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_fault.sh
+  $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+set_tests_properties(test_up_fault PROPERTIES TIMEOUT 120)
+
 add_test(NAME test_up_scale COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_scale.sh
   $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
 set_tests_properties(test_up_scale PROPERTIES TIMEOUT 180)

@@ -17,7 +17,10 @@
  *
  * usage: asvirt-fw-runner --shm-fd N --doorbell eventfd|futex
  *          [--irq-fd N --peer-fd N] [--guest-ram-fd N] [--name NAME] [--log-level L]
- *          FIRMWARE.so
+ *          [--fault SPEC] FIRMWARE.so
+ *
+ * --fault: the firmware misbehaves on purpose (asvirt/fault.h, every rpmsg
+ * vdev's remote); its crash is a fatal error (exit status 7).
  *
  * --guest-ram-fd: the host is Linux in QEMU (asvirt up --linux) and N is
  * the guest's RAM (a memfd, guest physical address 0 at offset 0): the
@@ -39,10 +42,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "asvirt/errors.h"
 #include "asvirt/evrec.h"
+#include "asvirt/fault.h"
 #include "asvirt/firmware.h"
 #include "asvirt/fw_abi.h"
 #include "asvirt/ivshmem.h"
@@ -171,6 +176,44 @@ static void open_events(int fd, struct asv_env *env)
 	asv_evrec_bind(&log, env);
 }
 
+/*
+ * --fault: each remote misbehaves as the plan says (asvirt/fault.h), with
+ * a plan of its own (its counters, the buffer reorder= holds back). A
+ * crash is the firmware's fatal error: its report in the control page and
+ * ASV_RUNNER_EXIT_FATAL, which the host reports and recovers from.
+ */
+static struct asv_fault_plan plans[ASV_RPROC_MAX_RPMSG];
+
+static void fault_crash(void *ctx, const char *why)
+{
+	struct asv_shm_ctl *ctl = ctx;
+	char msg[sizeof(ctl->fatal)];
+	size_t i;
+
+	snprintf(msg, sizeof(msg), "fault injection: %s", why);
+	for (i = 0; i < sizeof(msg); i++)
+		__atomic_store_n(&ctl->fatal[i], msg[i], __ATOMIC_RELAXED);
+	fprintf(stderr, "asvirt-fw-runner: %s, the firmware crashes\n", msg);
+	_exit(ASV_RUNNER_EXIT_FATAL);
+}
+
+static void fault_stall(void *ctx, uint32_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L };
+
+	(void)ctx;
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void attach_fault(unsigned int k, const char *spec, struct asv_shm_ctl *ctl)
+{
+	if (k)
+		asv_fault_parse(&plans[k], spec, NULL, 0); /* plans[0]: parsed and checked */
+	plans[k].hooks = (struct asv_fault_hooks){ ctl, fault_crash, fault_stall };
+	asv_remote_set_fault(&remotes[k], &plans[k]);
+}
+
 /* The image's rpmsg vdevs, counted in its own (validated) table. */
 static unsigned int count_rpmsg_vdevs(void *table)
 {
@@ -232,7 +275,7 @@ static uint32_t count_vrings(void *table)
 
 int main(int argc, char **argv)
 {
-	const char *name = "remote", *fw = NULL, *db = "futex";
+	const char *name = "remote", *fw = NULL, *db = "futex", *fault = NULL;
 	int shm_fd = -1, irq_fd = -1, peer_fd = -1, ram_fd = -1, trace_fd = -1,
 	    level = ASV_LOG_WARN;
 	int i, err;
@@ -275,12 +318,18 @@ int main(int argc, char **argv)
 			db = argv[++i];
 		else if (!strcmp(a, "--log-level") && v)
 			level = parse_level(argv[++i]);
+		else if (!strcmp(a, "--fault") && v)
+			fault = argv[++i];
 		else if (a[0] != '-' && !fw)
 			fw = a;
 		else {
 			fprintf(stderr, "asvirt-fw-runner: bad argument '%s'\n", a);
 			return 2;
 		}
+	}
+	if (fault && asv_fault_parse(&plans[0], fault, why, sizeof(why))) {
+		fprintf(stderr, "asvirt-fw-runner: --fault: %s\n", why);
+		return 2;
 	}
 	if (!fw || shm_fd < 0) {
 		fprintf(stderr, "asvirt-fw-runner: started by asvirt (asvirt up FIRMWARE.so)\n");
@@ -439,6 +488,8 @@ int main(int argc, char **argv)
 			fail(ctl, err);
 			return 5;
 		}
+		if (fault)
+			attach_fault(k, fault, ctl);
 	}
 	asv_remote_printf(&remotes[0], "%s: firmware %s (%s) starting\n", name, app->name, fw);
 	for (k = 0, err = 0; k < nvdevs && !err; k++) {

@@ -110,13 +110,26 @@ static int item(struct asv_fault_plan *p, struct tok key, struct tok val, char *
 			return 0;
 		say(why, wl, "stall wants milliseconds, 1ms..%ums", ASV_FAULT_MAX_MS);
 	} else if (tok_is(key, "corrupt")) {
-		for (i = 1; i < ASV_ARRAY_SIZE(field_names); i++) {
-			if (tok_is(val, field_names[i])) {
-				p->corrupt = (uint32_t)i;
-				return 0;
-			}
+		struct tok at = { NULL, 0 };
+
+		for (i = 0; i < val.n && val.s[i] != '@'; i++)
+			;
+		if (i < val.n) {
+			at = (struct tok){ val.s + i + 1, val.n - i - 1 };
+			val.n = i;
 		}
-		say(why, wl, "corrupt wants src, dst, len, flags or ns-name");
+		for (i = 1; i < ASV_ARRAY_SIZE(field_names); i++) {
+			if (!tok_is(val, field_names[i]))
+				continue;
+			p->corrupt_at = 1;
+			if (at.s && number(at, NULL, ASV_FAULT_MAX, &p->corrupt_at))
+				break;
+			p->corrupt = (uint32_t)i;
+			return 0;
+		}
+		say(why, wl,
+		    "corrupt wants src, dst, len, flags or ns-name, then @N (the Nth message) or "
+		    "not");
 	} else if (tok_is(key, "reorder")) {
 		if (tok_is(val, "on") || tok_is(val, "off")) {
 			p->reorder = tok_is(val, "on");
@@ -190,6 +203,7 @@ void asv_fault_set(struct asv_fault_plan *to, const struct asv_fault_plan *from)
 	ST(to->delay_kick_ms, LD(from->delay_kick_ms));
 	ST(to->stall_ms, LD(from->stall_ms));
 	ST(to->corrupt, LD(from->corrupt));
+	ST(to->corrupt_at, LD(from->corrupt_at));
 	ST(to->reorder, LD(from->reorder));
 	ST(to->sent, 0u);
 	ST(to->kicks, 0u);
@@ -256,6 +270,8 @@ size_t asv_fault_format(const struct asv_fault_plan *p, char *buf, size_t len)
 	}
 	if (c && c < ASV_ARRAY_SIZE(field_names)) {
 		put(buf, len, &at, "%scorrupt=%s", sep, field_names[c]);
+		if ((v = LD(p->corrupt_at)) > 1)
+			put(buf, len, &at, "@%" PRIu32, v);
 		sep = ",";
 	}
 	if (LD(p->reorder)) {
@@ -320,7 +336,7 @@ bool asv_fault_on_send(struct asv_fault_plan *p, struct asv_rpmsg_hdr *h, size_t
 			p->hooks.crash(p->hooks.ctx, "crash-after reached");
 		return true;
 	}
-	if (field && corrupt(field, h, len)) {
+	if (field && LD(p->sent) + 1u >= LD(p->corrupt_at) && corrupt(field, h, len)) {
 		ST(p->corrupt, 0u);
 		asv_atomic_add(&p->corrupted, 1u);
 	}

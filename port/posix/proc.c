@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/fault.h"
 #include "asvirt/posix.h"
 #include "asvirt/firmware.h"
 #include "asvirt/proc.h"
@@ -253,12 +254,31 @@ static uint32_t doorbell_kind(const struct asv_proc *p)
 	return p->cfg.doorbell ? p->cfg.doorbell : ASV_DOORBELL_DEFAULT;
 }
 
+/*
+ * The runner's fault plan: the configured one, less crash-after once the
+ * firmware crashed (a restart behaves). False when there is none left.
+ */
+static bool fault_spec(const struct asv_proc *p, char *out, size_t len)
+{
+	struct asv_fault_plan plan;
+
+	memset(&plan, 0, sizeof(plan));
+	if (!p->cfg.fault || asv_fault_parse(&plan, p->cfg.fault, NULL, 0))
+		return false;
+	if (p->crashes)
+		plan.crash_after = 0;
+	if (!asv_fault_active(&plan))
+		return false;
+	asv_fault_format(&plan, out, len);
+	return true;
+}
+
 static pid_t spawn_runner(struct asv_proc *p)
 {
-	char shm_s[16], irq_s[16], peer_s[16], trace_s[16];
+	char shm_s[16], irq_s[16], peer_s[16], trace_s[16], fault[ASV_FAULT_SPEC_MAX + 1];
 	const char *db = doorbell_kind(p) == ASV_DOORBELL_EVENTFD ? "eventfd" : "futex";
 	const char *lvl = p->cfg.runner_log_level ? p->cfg.runner_log_level : "warning";
-	char *argv[18];
+	char *argv[20];
 	int n = 0, fds[4], i;
 	pid_t pid;
 
@@ -284,6 +304,10 @@ static pid_t spawn_runner(struct asv_proc *p)
 		snprintf(trace_s, sizeof(trace_s), "%d", ASV_RUNNER_FD_TRACE);
 		argv[n++] = ASV_RUNNER_TRACE_OPT;
 		argv[n++] = trace_s;
+	}
+	if (fault_spec(p, fault, sizeof(fault))) {
+		argv[n++] = "--fault";
+		argv[n++] = fault;
 	}
 	argv[n++] = p->img.path;
 	argv[n] = NULL;
@@ -551,8 +575,7 @@ static void *monitor_main(void *arg)
 			if (WIFSIGNALED(status))
 				crashed(p, "firmware process killed by signal %d (%s)",
 					WTERMSIG(status), strsignal(WTERMSIG(status)));
-			else if (WEXITSTATUS(status) == ASV_RUNNER_EXIT_FATAL && p->ctl &&
-				 p->img.kind == ASV_FW_KIND_BOARD)
+			else if (WEXITSTATUS(status) == ASV_RUNNER_EXIT_FATAL && p->ctl)
 				crashed(p, "firmware reported a fatal error: %s", fatal_report(p));
 			else
 				crashed(p, "firmware process exited with status %d",

@@ -53,6 +53,9 @@ static void test_parse_each_fault(void **state)
 	assert_int_equal(p.corrupt, ASV_FAULT_F_LEN);
 	parse_ok(&p, "corrupt=flags", "corrupt=flags");
 	parse_ok(&p, "corrupt=ns-name", "corrupt=ns-name");
+	parse_ok(&p, "corrupt=len@1", "corrupt=len");
+	parse_ok(&p, "corrupt=dst@12", "corrupt=dst@12");
+	assert_int_equal(p.corrupt_at, 12);
 	parse_ok(&p, "reorder=on", "reorder=on");
 	parse_ok(&p, "reorder=off", "off");
 	parse_ok(&p, "crash-after=1000000", "crash-after=1000000");
@@ -110,6 +113,11 @@ static void test_parse_refuses_bad_specs(void **state)
 	parse_bad("corrupt=lenx", "corrupt wants");
 	parse_bad("corrupt=le", "corrupt wants");
 	parse_bad("corrupt=LEN", "corrupt wants");
+	parse_bad("corrupt=len@", "corrupt wants");
+	parse_bad("corrupt=len@0", "corrupt wants");
+	parse_bad("corrupt=len@x", "corrupt wants");
+	parse_bad("corrupt=@3", "corrupt wants");
+	parse_bad("corrupt=len@3@4", "corrupt wants");
 	parse_bad("reorder=1", "reorder wants");
 	parse_bad("Off", "key=value");
 	parse_bad("explode=now", "unknown fault 'explode'");
@@ -226,6 +234,13 @@ static void test_decisions(void **state)
 	asv_rpmsg_fill_hdr(hdr, 0x400, 0x401, 5);
 	assert_false(asv_fault_on_send(&p, hdr, 5));
 	assert_int_equal(asv_le16(hdr->len), 5);
+	/* corrupt=flags@3: the third message only */
+	plan_with_hooks(&p, &h, "corrupt=flags@3");
+	for (i = 1; i <= 4; i++) {
+		asv_rpmsg_fill_hdr(hdr, 0x400, 0x401, 5);
+		assert_false(asv_fault_on_send(&p, hdr, 5));
+		assert_int_equal(asv_le16(hdr->flags), i == 3 ? 0xFFFF : 0);
+	}
 	/* corrupt=ns-name waits for a name-service message */
 	plan_with_hooks(&p, &h, "corrupt=ns-name");
 	memset(buf, 0, sizeof(buf));

@@ -11,9 +11,10 @@
  *   drop-kick=K/M        of every M kicks to the host, the first K are not raised
  *   delay-kick=Nms       each kick to the host is raised N ms late
  *   stall=Nms            the next interrupt from the host is handled N ms late
- *   corrupt=FIELD        the next message goes out with FIELD wrong: src, dst,
- *                        len, flags (the rpmsg header) or ns-name (the next
- *                        name-service message's name: 32 bytes, no NUL)
+ *   corrupt=FIELD[@N]    the next message (@N: the Nth from now) goes out
+ *                        with FIELD wrong: src, dst, len, flags (the rpmsg
+ *                        header) or ns-name (the next name-service message's
+ *                        name, from the Nth message on: 32 bytes, no NUL)
  *   reorder=on|off       filled buffers are returned to the host in pairs,
  *                        the later one first (a lone one at the end of the
  *                        interrupt or with the next message)
@@ -68,8 +69,9 @@ struct asv_fault_plan {
 	uint32_t drop_next;   /* drop-kick=N: kicks still to drop */
 	uint32_t drop_k, drop_m;
 	uint32_t delay_kick_ms;
-	uint32_t stall_ms; /* once, then 0 */
-	uint32_t corrupt;  /* enum asv_fault_field, once, then NONE */
+	uint32_t stall_ms;   /* once, then 0 */
+	uint32_t corrupt;    /* enum asv_fault_field, once, then NONE */
+	uint32_t corrupt_at; /* ... in the corrupt_at-th message sent (1: the next) */
 	uint32_t reorder;
 	/* done since the plan was set */
 	uint32_t sent, kicks, dropped, delayed, stalls, corrupted, reordered, crashes;

@@ -115,6 +115,13 @@ struct asv_proc_config {
 	 * before_driver_ok (asvirt conform's boot.driver_ok). NULL: none. */
 	void (*before_driver_ok)(struct asv_host *h, void *priv);
 	void *before_driver_ok_priv;
+
+	/*
+	 * Test: the firmware misbehaves as this fault plan says (asvirt/fault.h,
+	 * applied in the runner), or NULL. A restarted firmware gets the plan
+	 * less crash-after (it crashed once, as the kernel module's does).
+	 */
+	const char *fault;
 };
 
 #define ASV_DOORBELL_DEFAULT ASV_DOORBELL_FUTEX

@@ -67,9 +67,10 @@ struct asv_shm_ctl {
 	uint32_t state;
 	int32_t pid;
 	int32_t error;
-	/* A board-level firmware's fatal error report (NUL-terminated by the
-	 * runner; the host copies it and terminates its copy), then the
-	 * runner exits with ASV_RUNNER_EXIT_FATAL. */
+	/* A fatal error report: a board-level firmware's, or a fault plan's
+	 * crash (NUL-terminated by the runner; the host copies it and
+	 * terminates its copy), then the runner exits with
+	 * ASV_RUNNER_EXIT_FATAL. */
 	char fatal[160];
 };
 
