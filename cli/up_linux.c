@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "asvirt/errors.h"
+#include "asvirt/fault.h"
 #include "asvirt/ivshmem.h"
 #include "asvirt/posix.h"
 #include "asvirt/proc.h"
@@ -77,7 +78,7 @@
 #define FD_QEMU_RAM 3
 
 struct linux_up {
-	const char *fw, *kernel, *initrd, *append, *console_log, *accel, *log_level;
+	const char *fw, *kernel, *initrd, *append, *console_log, *accel, *log_level, *fault;
 	unsigned int mem_mb;
 	int arm; /* --arch arm: ARM virt, buffers in BAR2 */
 	uint32_t shm_size;
@@ -105,7 +106,9 @@ static void usage(FILE *f)
 		   "  --console-log FILE  the guest's console into FILE (default: this terminal)\n"
 		   "  --accel tcg|kvm     default tcg\n"
 		   "  --mem MB            guest RAM (default 512; at most 2048)\n"
-		   "  --log-level L       the firmware process's (default warning)\n");
+		   "  --log-level L       the firmware process's (default warning)\n"
+		   "  --fault SPEC        the firmware misbehaves on purpose (asvirt up --help,\n"
+		   "                      docs/faults.md); a restart does not crash again\n");
 }
 
 /* The kernel and initramfs qemu/prepare.sh builds (cached): its last two lines. */
@@ -208,18 +211,45 @@ static pid_t spawn(char *const argv[], const int *fds, int nfds)
 
 static int start_runner(struct linux_up *u)
 {
-	char *argv[] = {
-		u->runner,    "--name",	     (char *)"firmware",   "--shm-fd",	  "3",
-		"--doorbell", "eventfd",     "--irq-fd",	   "4",		  "--peer-fd",
-		"5",	      "--log-level", (char *)u->log_level, (char *)u->fw, "--guest-ram-fd",
-		"6",	      NULL
-	};
+	static char fault[ASV_FAULT_SPEC_MAX + 1];
+	struct asv_fault_plan plan;
+	char *argv[24];
+	int n = 0;
 	int fds[] = { u->shm_fd, u->efd_fw[0], u->efd_guest[0], u->ram_fd };
 	uint64_t end = asv_posix_now_ms() + 10000;
 	uint32_t st;
 
-	if (u->arm) /* no guest RAM: the buffers are in the block (ctl.bufs_size) */
-		argv[14] = NULL;
+	argv[n++] = u->runner;
+	argv[n++] = "--name";
+	argv[n++] = "firmware";
+	argv[n++] = "--shm-fd";
+	argv[n++] = "3";
+	argv[n++] = "--doorbell";
+	argv[n++] = "eventfd";
+	argv[n++] = "--irq-fd";
+	argv[n++] = "4";
+	argv[n++] = "--peer-fd";
+	argv[n++] = "5";
+	argv[n++] = "--log-level";
+	argv[n++] = (char *)u->log_level;
+	/* ARM: no guest RAM, the buffers are in the block (ctl.bufs_size) */
+	if (!u->arm) {
+		argv[n++] = "--guest-ram-fd";
+		argv[n++] = "6";
+	}
+	/* --fault: as asvirt up's, less crash-after once restarted */
+	memset(&plan, 0, sizeof(plan));
+	if (u->fault && !asv_fault_parse(&plan, u->fault, NULL, 0)) {
+		if (u->restarts)
+			plan.crash_after = 0;
+		if (asv_fault_active(&plan)) {
+			asv_fault_format(&plan, fault, sizeof(fault));
+			argv[n++] = "--fault";
+			argv[n++] = fault;
+		}
+	}
+	argv[n++] = (char *)u->fw;
+	argv[n] = NULL;
 	u->runner_pid = spawn(argv, fds, u->arm ? 3 : 4);
 	if (u->runner_pid < 0)
 		return -ASV_ENOMEM;
@@ -450,6 +480,7 @@ int cmd_up_linux(int argc, char **argv)
 		{ "accel", required_argument, NULL, 'A' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "fault", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -496,6 +527,18 @@ int cmd_up_linux(int argc, char **argv)
 		case 'l':
 			u.log_level = optarg;
 			break;
+		case 'F': {
+			struct asv_fault_plan plan;
+			char why[160];
+
+			memset(&plan, 0, sizeof(plan));
+			if (asv_fault_parse(&plan, optarg, why, sizeof(why))) {
+				fprintf(stderr, "asvirt up: --fault %s: %s\n", optarg, why);
+				return 2;
+			}
+			u.fault = optarg;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -27,7 +27,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)}
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
-FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile}
+FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault}
 
 # held UPID: what the asvirt up process holds on the PC: its fds and QEMU's
 # (by target), its children (live or zombie, name).
@@ -125,11 +125,14 @@ for fw in $FWS; do
 	leaks=$OUT/bridge-$fw.leaks
 	: >"$log"
 	rm -f "$leaks" "$leaks.before" "$leaks.after" "$leaks.gdb"
-	echo "qemu: asvirt up --linux --arch $ARCH asvirt-$fw.so ($accel)"
 	hostile=
 	[ $fw = hostile ] && hostile=scribble:$RANDOM:2000:linked
-	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" \
-		"$BUILD/firmware/asvirt-$fw.so" --kernel "$BZIMAGE" \
+	# echo-fault: the echo firmware with a fault plan (docs/faults.md)
+	file=$fw fault=()
+	[ $fw = echo-fault ] && file=echo fault=(--fault corrupt=len@2)
+	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }asvirt-$file.so ($accel)"
+	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" "${fault[@]}" \
+		"$BUILD/firmware/asvirt-$file.so" --kernel "$BZIMAGE" \
 		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$KILLS" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &

@@ -146,6 +146,26 @@ hostile)
 		pass
 	fi
 	;;
+echo-fault)
+	# asvirt up --linux --fault corrupt=len@2: the firmware's second message
+	# (the first echo, after its name-service announcement) has a length
+	# larger than its buffer: Linux drops it (6.1 virtio_rpmsg_bus.c
+	# rpmsg_recv_single(): "inbound msg too big"), the next echoes are fine.
+	step echo-fault
+	t0=$(count 'inbound msg too big')
+	if ! wait_for 30 has_ctrl $R; then
+		fail "no rpmsg_ctrl on $R"
+	elif rpmsg_test $(ctrl_of $R) -m lost >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "the corrupt echo arrived"
+	elif [ "$(count 'inbound msg too big')" -le "$t0" ]; then
+		fail "no 'inbound msg too big'"
+	elif ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "echo after the dropped message"
+	else
+		dmesg | grep 'inbound msg too big' | tail -1
+		pass
+	fi
+	;;
 *)	step setup; fail "unknown asvirt.fw=$FW" ;;
 esac
 
