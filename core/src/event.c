@@ -66,6 +66,15 @@ void asv_ev_emit(struct asv_evlog *l, struct asv_event *e, const void *data, siz
 
 	if (n > l->data_size)
 		n = l->data_size;
+	if (l->sink) {
+		e->ts_ns = l->now_ns ? l->now_ns(l->clock_ctx) : 0;
+		e->role = l->role;
+		if (l->in_isr && l->in_isr(l->isr_ctx))
+			e->flags |= ASV_EVF_ISR;
+		e->dlen = (uint16_t)n;
+		l->sink(l->sink_ctx, e, data, n);
+		return;
+	}
 	nu = ASV_EV_UNITS(n);
 	h = asv_load_relaxed(&r->head);
 	do {

@@ -14,13 +14,16 @@
  * rest of struct asv_event given as designated initialisers. When the
  * role records nothing (env.evlog NULL, the default) this is one test of
  * that pointer, predicted not taken; the arguments are not evaluated.
+ * The pointer is read once: a port may set or clear it while the role
+ * runs (the kernel module does when its tracepoint is enabled/disabled).
  */
-#define asv_ev(d, data, n, ...)                                     \
-	do {                                                        \
-		if (__builtin_expect((d)->env.evlog != NULL, 0)) {  \
-			struct asv_event ev_ = { __VA_ARGS__ };     \
-			asv_ev_emit((d)->env.evlog, &ev_, data, n); \
-		}                                                   \
+#define asv_ev(d, data, n, ...)                                             \
+	do {                                                                \
+		struct asv_evlog *evl_ = asv_load_relaxed(&(d)->env.evlog); \
+		if (__builtin_expect(evl_ != NULL, 0)) {                    \
+			struct asv_event ev_ = { __VA_ARGS__ };             \
+			asv_ev_emit(evl_, &ev_, data, n);                   \
+		}                                                           \
 	} while (0)
 
 /* Log through the role's env and, on the remote, into its trace buffer. */

@@ -428,6 +428,105 @@ static void test_off_records_nothing(void **st)
 	free(m);
 }
 
+/* What a port's sink (the kernel module's tracepoint) is handed. */
+struct sunk {
+	struct asv_event e[64];
+	uint8_t data[64][40];
+	size_t n[64];
+	unsigned int count;
+};
+
+static void sink_cb(void *ctx, const struct asv_event *e, const void *data, size_t n)
+{
+	struct sunk *k = ctx;
+
+	if (k->count >= 64)
+		return;
+	k->e[k->count] = *e;
+	k->n[k->count] = n;
+	if (n)
+		memcpy(k->data[k->count], data, n < 40 ? n : 40);
+	k->count++;
+}
+
+static const struct asv_event *sunk_find(const struct sunk *k, uint8_t kind, unsigned int *at)
+{
+	unsigned int i;
+
+	for (i = 0; i < k->count; i++) {
+		if (k->e[i].kind == kind) {
+			*at = i;
+			return &k->e[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A sink instead of a ring: each event handed over stamped, with its role
+ * and its bytes cut to data_size; and the recorder set and cleared while
+ * the role runs (the kernel module does so when its tracepoint is enabled
+ * and disabled): only what happened in between reaches the sink.
+ */
+static void test_sink_and_toggle(void **st)
+{
+	struct msys *m = calloc(1, sizeof(*m));
+	struct sunk *k = calloc(1, sizeof(*k));
+	struct asv_evlog log = { 0 };
+	struct asv_endpoint *h, re;
+	const struct asv_event *e;
+	unsigned int at = 0;
+	int err;
+
+	(void)st;
+	log.data_size = ASV_RPMSG_HDR_SIZE + 8;
+	log.role = ASV_EV_REMOTE;
+	log.now_ns = fake_clock;
+	log.sink = sink_cb;
+	log.sink_ctx = k;
+	assert_int_equal(msys_init(m, NULL), 0);
+	msys_pump(m);
+	h = asv_host_create_ept(&m->host, NULL, 0x500, rx_cb, NULL, &err);
+	assert_non_null(h);
+	assert_int_equal(asv_create_ept(&m->remote.dev, &re, NULL, 0x600, rx_cb, NULL), 0);
+	assert_int_equal(asv_sendto(&re, 0x500, "before", 6), 0);
+	msys_pump(m);
+	assert_int_equal(k->count, 0);
+
+	m->remote.dev.env.evlog = &log;
+	assert_int_equal(asv_sendto(&re, 0x500, "a long message", 14), 0);
+	assert_int_equal(asv_sendto(h, 0x600, "ping", 4), 0);
+	msys_pump(m);
+	m->remote.dev.env.evlog = NULL;
+	assert_int_equal(asv_sendto(&re, 0x500, "after", 5), 0);
+	msys_pump(m);
+
+	e = sunk_find(k, ASV_EV_TX, &at);
+	assert_non_null(e);
+	assert_int_equal(e->role, ASV_EV_REMOTE);
+	assert_int_equal(e->src, 0x600);
+	assert_int_equal(e->dst, 0x500);
+	assert_int_equal(e->len, 14);
+	assert_int_equal(e->vring, 0);
+	assert_true(e->ts_ns > 0);
+	/* the rpmsg header and the payload, cut to data_size */
+	assert_int_equal(k->n[at], ASV_RPMSG_HDR_SIZE + 8);
+	assert_int_equal(e->dlen, ASV_RPMSG_HDR_SIZE + 8);
+	assert_memory_equal(k->data[at] + ASV_RPMSG_HDR_SIZE, "a long m", 8);
+	e = sunk_find(k, ASV_EV_RX, &at);
+	assert_non_null(e);
+	assert_int_equal(e->ept, 0x600);
+	assert_int_equal(e->src, 0x500);
+	assert_memory_equal(k->data[at] + ASV_RPMSG_HDR_SIZE, "ping", 4);
+	/* one message each way was sent while on: one tx, one rx */
+	for (at = 0, err = 0; at < k->count; at++)
+		err += k->e[at].kind == ASV_EV_TX || k->e[at].kind == ASV_EV_RX;
+	assert_int_equal(err, 2);
+	msys_fini(m);
+	free(k);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_roles_record_the_steps),
 		cmocka_unit_test(test_off_records_nothing),
 		cmocka_unit_test(test_hold_release),
+		cmocka_unit_test(test_sink_and_toggle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,10 +132,17 @@ struct asv_evlog {
 	void *clock_ctx;
 	bool (*in_isr)(void *ctx); /* optional: tags ISR-thread events */
 	void *isr_ctx;
+	/*
+	 * Optional: each event goes to @sink instead of the ring (ring, cap
+	 * unused then), stamped, with its role and ISR flag, its data cut to
+	 * data_size. The kernel module's MCU hands it to a tracepoint.
+	 */
+	void (*sink)(void *ctx, const struct asv_event *e, const void *data, size_t n);
+	void *sink_ctx;
 };
 
 /* Record @e (ts, seq, role, ISR flag filled here) with @n bytes of @data
- * (cut to the ring's data_size). Any thread. */
+ * (cut to the ring's data_size), or hand it to the log's sink. Any thread. */
 void asv_ev_emit(struct asv_evlog *l, struct asv_event *e, const void *data, size_t n)
     __attribute__((cold));
 
