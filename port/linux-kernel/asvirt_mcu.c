@@ -584,10 +584,15 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 	m->stopping = false;
 	m->crashed = false;
 	m->bufs_map = NULL;
+	memset(&m->evlog, 0, sizeof(m->evlog));
+	m->evlog.in_isr = env_in_isr;
+	m->evlog.isr_ctx = m;
+	asvirt_trace_attach(m);
 	m->isr = kthread_run(mcu_isr_thread, m, "asvirt-mcu%d", m->id);
 	if (IS_ERR(m->isr)) {
 		int ret = PTR_ERR(m->isr);
 
+		asvirt_trace_detach(m);
 		m->isr = NULL;
 		kfree(m->app_state);
 		m->app_state = NULL;
@@ -727,6 +732,7 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 		m->app->stop(&m->remote, m->app_state);
 		asvirt_mcu_trace(m, "MCU stopped");
 	}
+	asvirt_trace_detach(m);
 	m->linked = false;
 	m->open = false;
 	if (m->fault) {

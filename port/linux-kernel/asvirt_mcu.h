@@ -11,12 +11,14 @@
 #ifndef ASVIRT_MCU_H
 #define ASVIRT_MCU_H
 
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/semaphore.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 #include "asvirt/app.h"
+#include "asvirt/event.h"
 #include "asvirt/fault.h"
 #include "asvirt/remote.h"
 
@@ -87,6 +89,9 @@ struct asvirt_mcu {
 	struct task_struct *flood;
 	struct asv_endpoint flood_ept;
 	u32 flood_dst;
+	/* the recorder of the asvirt_event trace event (kernel/asvirt_events.c) */
+	struct asv_evlog evlog;
+	struct list_head trace_node;
 };
 
 void asvirt_mcu_fault_init(struct asvirt_mcu_fault *f, struct device *dev);
@@ -106,5 +111,13 @@ void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
  * outlives its last use (both the MCU and the host ISR thread).
  */
 void asvirt_wait_for_stop(void);
+
+/*
+ * kernel/asvirt_events.c: a started MCU's remote records into the trace
+ * event while it is enabled; from before its threads run to after they
+ * stopped.
+ */
+void asvirt_trace_attach(struct asvirt_mcu *m);
+void asvirt_trace_detach(struct asvirt_mcu *m);
 
 #endif
