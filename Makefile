@@ -72,7 +72,7 @@ QEMU_ENV = ARCH=$(QEMU_ARCH) KVER=$(QEMU_KVER)
 check-qemu:
 	@scripts/deps.sh $(QEMU_DEPS)
 	@$(QEMU_ENV) bash qemu/checkpatch.sh
-	@$(QEMU_ENV) bash qemu/check.sh
+	@$(QEMU_ENV) BUILD=$(BUILD) bash qemu/check.sh
 	@$(QEMU_ENV) BUILD=$(BUILD) bash qemu/check-bridge.sh
 
 qemu:

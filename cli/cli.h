@@ -21,6 +21,7 @@ int cmd_log(int argc, char **argv);
 int cmd_stop(int argc, char **argv);
 int cmd_crash(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_trace_convert(int argc, char **argv);
 /* asvirt demo --explain (demo_explain.c): the first exchange, narrated. */
 int demo_explain(FILE *out);
 int cmd_fw_build(int argc, char **argv);

@@ -49,6 +49,9 @@ struct trace_sink {
 	int stop; /* atomic */
 	int running;
 	uint8_t *scratch;
+	/* the records' clock: NULL for CLOCK_MONOTONIC (this machine's),
+	 * else its name (e.g. a guest's ftrace clock: no wall time known) */
+	const char *clock;
 };
 
 /* Collect @l's events (before trace_sink_start()), shown as @label, its
@@ -59,6 +62,45 @@ int trace_sink_start(struct trace_sink *s);
 /* Stop collecting (joins, drains what is left); the records sorted by time. */
 void trace_sink_stop(struct trace_sink *s);
 void trace_sink_free(struct trace_sink *s);
+
+/*
+ * Without the collector (trace_sink_add() with a NULL log, e.g. records
+ * read from a file): add one record of recorder @log; then sort them as
+ * trace_sink_stop() does. 0 or -1 (no memory).
+ */
+int trace_sink_push(struct trace_sink *s, const struct asv_event *e, const uint8_t *data,
+		    unsigned int log);
+void trace_sink_sort(struct trace_sink *s);
+
+/*
+ * asvirt trace convert: an ftrace text capture of the kernel module's
+ * trace event asvirt:asvirt_event (kernel/asvirt_events.h, its TP_printk
+ * line) into @s, which has no recorders yet: each MCU becomes one,
+ * "mcuN remote". The text is untrusted: every line is checked (blank
+ * lines, '#' comments, other trace events and "[LOST N EVENTS]", counted
+ * as drops, are allowed; anything else is an error), nothing is read
+ * outside @text[0..n). 0, or -1 with "line N: why" in @err (-1 also
+ * for no memory). The records are sorted at the end.
+ */
+struct trace_ftrace_stats {
+	size_t lines, events, other;
+};
+int trace_ftrace_parse(struct trace_sink *s, const char *text, size_t n,
+		       struct trace_ftrace_stats *st, char *err, size_t errlen);
+
+/* One line's event (the parser's unit, tested on its own). */
+#define TRACE_FTRACE_DATA_MAX 512u
+#define TRACE_FTRACE_LINE_MAX 4096u
+struct trace_ftrace_line {
+	struct asv_event e; /* ts_ns: the line's timestamp */
+	uint8_t data[TRACE_FTRACE_DATA_MAX];
+	uint32_t mcu;
+	unsigned long lost; /* a "[LOST N EVENTS]" line: N */
+};
+/* @line: @n bytes, no newline. 1: an asvirt_event (*@out filled); 0: a
+ * line without one (blank, comment, another event, lost events); -1:
+ * malformed, *@why says how. */
+int trace_ftrace_line(const char *line, size_t n, struct trace_ftrace_line *out, const char **why);
 
 /* Write the records as Chrome trace-event JSON / as pcap. 0 or -1 (errno). */
 int trace_write_json(const struct trace_sink *s, const char *path);

@@ -270,7 +270,7 @@ int trace_write_json(const struct trace_sink *s, const char *path)
 		}
 	}
 	other = json_object_new_object();
-	add_str(other, "clock", "CLOCK_MONOTONIC");
+	add_str(other, "clock", s->clock ? s->clock : "CLOCK_MONOTONIC");
 	add_int(other, "events", (int64_t)s->nrec);
 	add_int(other, "dropped", (int64_t)s->drops);
 	fprintf(w.f, "],\n\"displayTimeUnit\":\"ns\",\"otherData\":%s}\n", cli_json_text(other, 0));

@@ -69,7 +69,8 @@ int trace_write_pcap(const struct trace_sink *s, const char *path)
 	uint8_t gh[24];
 	size_t *match = calloc(s->nrec ? s->nrec : 1, sizeof(*match));
 	uint8_t *received = calloc(s->nrec ? s->nrec : 1, 1);
-	int64_t off = wall_offset_ns();
+	/* another clock (a guest's): its own stamps, from its boot */
+	int64_t off = s->clock ? 0 : wall_offset_ns();
 	FILE *f = NULL;
 	size_t i;
 	int rc = -1;

@@ -135,21 +135,19 @@ static int by_time(const void *a, const void *b)
 	return x->ord < y->ord ? -1 : x->ord > y->ord;
 }
 
-void trace_sink_stop(struct trace_sink *s)
+int trace_sink_push(struct trace_sink *s, const struct asv_event *e, const uint8_t *data,
+		    unsigned int log)
+{
+	return push(s, e, data, log);
+}
+
+void trace_sink_sort(struct trace_sink *s)
 {
 	struct trace_block *b;
-	unsigned int i;
-	size_t k;
+	size_t i, k;
 
-	if (!s->running)
-		return;
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
-	pthread_join(s->thread, NULL);
-	s->running = 0;
-	drain(s);
-	for (i = 0; i < s->nlogs; i++)
-		s->drops += asv_evring_drops(s->logs[i]->ring);
 	/* sorted: pointers to the blocks' records (moving 8 bytes, not 80) */
+	free(s->recs);
 	s->recs = malloc((s->nrec ? s->nrec : 1) * sizeof(*s->recs));
 	k = 0;
 	for (b = s->blocks; b && s->recs; b = b->next)
@@ -161,6 +159,21 @@ void trace_sink_stop(struct trace_sink *s)
 		return;
 	}
 	qsort(s->recs, s->nrec, sizeof(*s->recs), by_time);
+}
+
+void trace_sink_stop(struct trace_sink *s)
+{
+	unsigned int i;
+
+	if (!s->running)
+		return;
+	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(s->thread, NULL);
+	s->running = 0;
+	drain(s);
+	for (i = 0; i < s->nlogs; i++)
+		s->drops += asv_evring_drops(s->logs[i]->ring);
+	trace_sink_sort(s);
 }
 
 void trace_sink_free(struct trace_sink *s)

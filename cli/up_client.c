@@ -382,13 +382,18 @@ int cmd_trace(int argc, char **argv)
 	char rundir[PATH_MAX];
 	int r;
 
+	if (argc > 1 && !strcmp(argv[1], "convert"))
+		return cmd_trace_convert(argc - 1, argv + 1);
 	r = client_opts(argc, argv, rundir, sizeof(rundir), NULL, NULL, NULL,
 			"usage: asvirt trace stop [--runtime-dir D]\n"
-			"  stop recording (asvirt up --trace/--pcap) and write the files\n");
+			"       asvirt trace convert [--json FILE] [--pcap FILE] FTRACE.txt\n"
+			"  stop: stop recording (asvirt up --trace/--pcap) and write the files\n"
+			"  convert: a guest's ftrace capture of asvirt_remoteproc.ko's events\n"
+			"           into the same JSON and pcap (asvirt trace convert --help)\n");
 	if (r >= 0)
 		return r;
 	if (optind + 1 != argc || strcmp(argv[optind], "stop")) {
-		fprintf(stderr, "usage: asvirt trace stop\n");
+		fprintf(stderr, "usage: asvirt trace stop | convert ...\n");
 		return 2;
 	}
 	return ctl_call(rundir, request("trace-stop", NULL, 0), stdout, 0);

@@ -47,6 +47,16 @@ if [ $timed_out = 1 ] || ! grep -a -q '^ASVIRT-DONE' "$LOG"; then
 	tail -40 "$LOG"
 	failed=$((failed + 1))
 fi
+# Step x-ftrace's host half: the guest's ftrace capture, converted and
+# decoded here (asvirt trace convert, tshark with the Lua dissector).
+if grep -a -q '^ASVIRT-FTRACE-BEGIN' "$LOG"; then
+	b=${BUILD:-build}
+	[[ $b = /* ]] || b=$ROOT/$b
+	r=$(bash "$ROOT/tests/qemu/check_ftrace.sh" "$LOG" "$OUT/ftrace" "$b/asvirt" 2>&1)
+	echo "$r" | sed 's/^/qemu: /'
+	if echo "$r" | grep -q '^ASVIRT-PASS'; then passed=$((passed + 1))
+	else failed=$((failed + 1)); fi
+fi
 # Checker reports printed before the end marker (the guest's own check
 # may have missed one printed while it ran).
 asvirt_checker_reports "$LOG" && failed=$((failed + 1))

@@ -54,6 +54,9 @@ expect "--log-level values" "debug error info warning" asvirt demo --log-level "
 expect "up --linux --arch values" "arm x86_64" asvirt up --linux --arch ""
 expect "--doorbell values" "eventfd futex" asvirt up --doorbell ""
 expect "--target value" "cortex-m4" asvirt demo --target c
+expect "trace: its subcommands" "convert stop" asvirt trace ""
+touch "$RT/cap.txt"
+expect "trace convert: a capture file" "$RT/cap.txt" asvirt trace convert --json x.json "$RT/ca"
 
 # firmware files: *.so and *.elf (and directories), nothing else
 mkdir -p "$RT/fw/sub"

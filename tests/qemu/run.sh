@@ -21,7 +21,7 @@ CLIENT=asvirt-client-sample.elf
 step() { CUR=$1$TAG; echo "ASVIRT-STEP: $CUR"; }
 # Steps of the life cycle (h, c) and the table parser (e), not the ring:
 # the flags pass only. A pass whose firmware does not boot (r) runs no more.
-RING_INDEPENDENT=h,c,e
+RING_INDEPENDENT=h,c,e,x
 in_pass() {
 	[ $RING_UP = 1 ] || return 1
 	[ $RING = flags ] || ! echo ",$RING_INDEPENDENT," | grep -q ",$1,"
@@ -577,6 +577,42 @@ if want n; then
 				"MCU->host (vring0) $(per_msg $(vq 0 irqs) $N) irqs" \
 				"($(per_msg $(vq 0 irqs_work) $N) with work, $(per_msg $(vq 0 notifies) $N) notifies)," \
 				"$(per_msg $(vq 0 kicks) $N) kicks (rx buffers back)"
+			pass
+		fi
+	fi
+	unload
+fi
+# (x) the MCU's protocol events through ftrace: with asvirt:asvirt_event
+# enabled, one echo through /dev/rpmsg; the capture is printed on the
+# console between ASVIRT-FTRACE-BEGIN/END (each line prefixed, the console
+# quiet meanwhile), and the host converts it (asvirt trace convert) and
+# decodes it (tests/qemu/check_ftrace.sh, from qemu/check.sh). Disabled
+# again (the MCUs lose their recorder), a second echo records nothing.
+if want x; then
+	step x-ftrace
+	TR=/sys/kernel/tracing
+	EV=$TR/events/asvirt/asvirt_event
+	[ -d $TR/events ] || mount -t tracefs tracefs $TR
+	load $ECHO
+	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then fail "not up"
+	elif [ ! -d $EV ]; then fail "no $EV (tracefs: $(ls $TR 2>&1 | head -3))"
+	elif ! echo >$TR/trace || ! echo 1 >$EV/enable; then fail "enable $EV"
+	elif ! rtest 0 -m "hello ftrace"; then fail "echo with the event enabled"
+	elif ! echo 0 >$EV/enable; then fail "disable $EV"
+	else
+		n=$(grep -c 'asvirt_event: ' $TR/trace)
+		if ! rtest 0 -m "not traced"; then fail "echo with the event disabled"
+		elif [ "$n" -lt 2 ]; then fail "$n asvirt_event lines"
+		elif [ "$(grep -c 'asvirt_event: ' $TR/trace)" != "$n" ]; then
+			fail "events recorded while disabled"
+		else
+			echo "$n asvirt_event lines"
+			pk=$(cut -f1 /proc/sys/kernel/printk)
+			echo 1 >/proc/sys/kernel/printk
+			echo "ASVIRT-FTRACE-BEGIN"
+			sed 's/^/ASVIRT-FTRACE: /' $TR/trace
+			echo "ASVIRT-FTRACE-END"
+			echo "$pk" >/proc/sys/kernel/printk
 			pass
 		fi
 	fi
