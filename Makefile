@@ -83,7 +83,7 @@ qemu:
 # (fuzz/corpus/NAME, seeded from fuzz/regress/NAME); crashes are written
 # to build-fuzz/NAME-crash-* and belong in fuzz/regress/NAME afterwards.
 FUZZ_SECONDS ?= 60
-FUZZERS := fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail fuzz_fault_spec
+FUZZERS := fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail fuzz_fault_spec fuzz_ftrace
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-D_GNU_SOURCE -Icore/include -Icore/src -Ifuzz
 
@@ -91,6 +91,14 @@ build-fuzz/%: fuzz/%.c fuzz/fsys.h $(wildcard core/src/*.c core/src/*.h core/inc
 	@scripts/deps.sh check
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $< $(wildcard core/src/*.c) -o $@
+
+# asvirt trace convert's reader: the CLI's parser and collector on the core.
+build-fuzz/fuzz_ftrace: fuzz/fuzz_ftrace.c cli/trace_ftrace.c cli/trace_sink.c cli/trace.h \
+		$(wildcard core/src/*.c core/src/*.h core/include/asvirt/*.h)
+	@scripts/deps.sh check
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -Icli $< cli/trace_ftrace.c cli/trace_sink.c \
+		$(wildcard core/src/*.c) -lpthread -o $@
 
 fuzz: $(addprefix build-fuzz/,$(FUZZERS))
 	@scripts/fuzz-run.sh $(FUZZ_SECONDS) $(JOBS) $(FUZZERS)

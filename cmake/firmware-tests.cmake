@@ -24,6 +24,14 @@ foreach(f fuzz_rsc fuzz_elf fuzz_host_used fuzz_remote_avail fuzz_fault_spec)
   target_link_libraries(${f}_regress PRIVATE asvirt_core)
   add_test(NAME ${f}_regress COMMAND ${f}_regress ${PROJECT_SOURCE_DIR}/fuzz/regress/${f})
 endforeach()
+# asvirt trace convert's reader of an ftrace capture (cli/).
+add_executable(fuzz_ftrace_regress ${PROJECT_SOURCE_DIR}/fuzz/fuzz_ftrace.c
+  ${PROJECT_SOURCE_DIR}/fuzz/standalone.c ${PROJECT_SOURCE_DIR}/cli/trace_ftrace.c
+  ${PROJECT_SOURCE_DIR}/cli/trace_sink.c)
+target_include_directories(fuzz_ftrace_regress PRIVATE ${PROJECT_SOURCE_DIR}/cli)
+target_link_libraries(fuzz_ftrace_regress PRIVATE asvirt)
+add_test(NAME fuzz_ftrace_regress COMMAND fuzz_ftrace_regress
+  ${PROJECT_SOURCE_DIR}/fuzz/regress/fuzz_ftrace)
 
 # fw-check --linux: one small ELF image per Linux acceptance rule.
 add_test(NAME test_fw_linux COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_fw_linux.sh

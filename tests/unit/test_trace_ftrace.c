@@ -50,6 +50,17 @@ static void test_line_fields(void **st)
 	assert_int_equal(o->e.dst, 0x401);
 	assert_int_equal(o->e.dlen, 19);
 	assert_memory_equal(o->data + 16, "hi!", 3);
+	/* as the QEMU suite's 6.1 guest printed it (step x: rpmsg_test -m) */
+	assert_int_equal(parse("     asvirt-mcu0-112     [001] ...1.    29.739976: asvirt_event: "
+			       "mcu=0 kind=rx role=remote vring=1 flags=0x1 idx=0 desc=1 len=12 "
+			       "src=0x400 dst=0x400 ept=0x400 err=0 aux=0 "
+			       "data=0004000000040000010000a50c00000068656c6c6f20667472616365",
+			       o, &why),
+			 1);
+	assert_int_equal(o->e.kind, ASV_EV_RX);
+	assert_int_equal(o->e.vring, 1);
+	assert_int_equal(o->e.ept, 0x400);
+	assert_memory_equal(o->data + 16, "hello ftrace", 12);
 	assert_int_equal(parse(LINE_612, o, &why), 1);
 	assert_true(o->e.ts_ns == 7000000123ull);
 	/* a CR (a serial console's line end) and no data (an isr-end) */
@@ -85,6 +96,75 @@ static void test_lines_without_event(void **st)
 	free(o);
 }
 
+/* LINE_61 with field @key's value replaced by @value. */
+static char *with_field(const char *key, const char *value)
+{
+	static char buf[1024];
+	const char *at = strstr(LINE_61, key), *end;
+
+	assert_non_null(at);
+	at += strlen(key);
+	end = strchr(at, ' ');
+	if (!end)
+		end = at + strlen(at);
+	snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(at - LINE_61), LINE_61, value, end);
+	return buf;
+}
+
+#define RANGE "a field's value is not a number in its range"
+
+/* One field wrong in an otherwise good line: refused, saying why. */
+static void test_malformed_fields(void **st)
+{
+	static const char *const bad[][3] = {
+		{ " mcu=", "-1", RANGE },
+		{ " mcu=", "2147483648", RANGE },
+		{ "kind=", "bogus", "unknown kind" },
+		{ "kind=", "none", "unknown kind" },
+		{ "kind=", "0x8", "unknown kind" },
+		{ "role=", "guest", "role neither remote nor host" },
+		{ "vring=", "256", RANGE },
+		{ "flags=", "1", RANGE },
+		{ "flags=", "0x100", RANGE },
+		{ "flags=", "0x", RANGE },
+		{ "idx=", "65536", RANGE },
+		{ "desc=", "1x", RANGE },
+		{ "desc=", "", RANGE },
+		{ "len=", "99999999999999999999", RANGE },
+		{ "src=", "0x100000000", RANGE },
+		{ "dst=", "0xg", RANGE },
+		{ "ept=", "1024", RANGE },
+		{ "err=", "-2147483649", RANGE },
+		{ "aux=", "-1", RANGE },
+		{ "data=", TX_DATA "0", "data not whole bytes in hex, or longer than a buffer" },
+		{ "data=", TX_DATA "zz", "data not in hex" },
+		{ "data=", TX_DATA " extra", "text after the data" },
+		/* the bytes disagree with the fields */
+		{ "dst=", "0x402", "the rpmsg header in the data disagrees with src/dst/len" },
+		{ "len=", "4", "the rpmsg header in the data disagrees with src/dst/len" },
+		{ "data=", "0004", "a message's data shorter than the rpmsg header" },
+		{ "data=", "", "a message's data shorter than the rpmsg header" },
+		{ "data=", TX_DATA "00",
+		  "the data is not the rpmsg header and len bytes of payload" },
+	};
+	struct trace_ftrace_line *o = malloc(sizeof(*o));
+	const char *why;
+	size_t i;
+
+	(void)st;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *line = with_field(bad[i][0], bad[i][1]);
+
+		if (parse(line, o, &why) != -1)
+			fail_msg("accepted: %s", line);
+		assert_non_null(why);
+		if (strcmp(why, bad[i][2]))
+			fail_msg("%s: \"%s\", want \"%s\"", line, why, bad[i][2]);
+	}
+	free(o);
+}
+
+/* Lines that are not asvirt_event lines, or are cut short. */
 static void test_malformed_lines(void **st)
 {
 	static const char *const bad[] = {
@@ -95,40 +175,9 @@ static void test_malformed_lines(void **st)
 		"t-1 [0] 1.1234567890: asvirt_event: " TX_FIELDS,
 		"t-1 [0] 1.5: asvirt_event:",
 		"t-1 [0] 1.5: asvirt_event: mcu=0",
+		"t-1 [0] 1.5: asvirt_event: kind=tx " TX_FIELDS,
 		"CPU:1 [LOST EVENTS]",
 		"CPU:1 [LOST 4 EVENTS] and more",
-		"t-1 [0] 1.5: asvirt_event: mcu=-1 kind=tx",
-		"t-1 [0] 1.5: asvirt_event: kind=tx mcu=0",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=bogus role=remote",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=none role=remote",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=tx role=guest",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=256",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=1",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x100",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 "
-		"idx=65536",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=1x",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x100000000",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x0 dst=0xg",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x0 dst=0x0 ept=0x0 err=-2147483649 aux=0 data=",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x0 dst=0x0 ept=0x0 err=0 aux=0 data=abc",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x0 dst=0x0 ept=0x0 err=0 aux=0 data=zz",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=kick role=remote vring=0 flags=0x0 idx=0 "
-		"desc=0 len=0 src=0x0 dst=0x0 ept=0x0 err=0 aux=0 data= extra",
-		/* the bytes' header disagrees: dst 0x402 */
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=tx role=remote vring=0 flags=0x0 idx=0 "
-		"desc=3 len=3 src=0x400 dst=0x402 ept=0x0 err=0 aux=0 data=" TX_DATA,
-		/* a message's bytes shorter than its header / than its len */
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=rx role=remote vring=1 flags=0x0 idx=0 "
-		"desc=3 len=3 src=0x400 dst=0x401 ept=0x0 err=0 aux=0 data=0004",
-		"t-1 [0] 1.5: asvirt_event: mcu=0 kind=tx role=remote vring=0 flags=0x0 idx=0 "
-		"desc=3 len=3 src=0x400 dst=0x401 ept=0x0 err=0 aux=0 data=" TX_DATA "00",
 	};
 	struct trace_ftrace_line *o = malloc(sizeof(*o));
 	const char *why;
@@ -245,9 +294,10 @@ static void test_parse_capture(void **st)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_line_fields),	cmocka_unit_test(test_lines_without_event),
-		cmocka_unit_test(test_malformed_lines), cmocka_unit_test(test_truncations),
-		cmocka_unit_test(test_data_too_long),	cmocka_unit_test(test_parse_capture),
+		cmocka_unit_test(test_line_fields),	 cmocka_unit_test(test_lines_without_event),
+		cmocka_unit_test(test_malformed_fields), cmocka_unit_test(test_malformed_lines),
+		cmocka_unit_test(test_truncations),	 cmocka_unit_test(test_data_too_long),
+		cmocka_unit_test(test_parse_capture),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
