@@ -26,7 +26,7 @@ done
 [ -x "$ASVIRT" ] || { echo "screenshot-wireshark: no $ASVIRT (make build)" >&2; exit 1; }
 
 tmp=$(mktemp -d /tmp/asvirt-shot.XXXXXX)
-xpid= wpid=
+xpid='' wpid=''
 cleanup() {
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null
 	[ -n "$xpid" ] && kill "$xpid" 2>/dev/null
@@ -38,7 +38,7 @@ trap cleanup EXIT
 # a display of our own: the first free number from 99 up
 d=99
 while [ -e /tmp/.X11-unix/X$d ] || [ -e /tmp/.X$d-lock ]; do d=$((d + 1)); done
-Xvfb :$d -screen 0 ${GEOM}x24 -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
+Xvfb ":$d" -screen 0 "${GEOM}x24" -nolisten tcp >"$tmp/xvfb.log" 2>&1 &
 xpid=$!
 export DISPLAY=:$d
 for _ in $(seq 50); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done

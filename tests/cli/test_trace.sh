@@ -7,6 +7,7 @@
 # repository's dissector (tools/wireshark/asvirt.lua) and its fields checked.
 # Then asvirt up --trace/--pcap with the echo firmware across a crash and
 # its recovery, written by asvirt trace stop: one trace of both instances.
+# Then asvirt trace convert on a capture of the kernel module's ftrace events.
 # Usage: test_trace.sh PATH/TO/asvirt [tshark]   (no tshark: pcap not decoded)
 set -u
 ASVIRT=$1
@@ -105,4 +106,31 @@ if [ -n "$TSHARK" ]; then
 		"$(grep -c "^1	0x00000400" "$RT/up.txt")" -eq 4
 fi
 "$ASVIRT" stop >/dev/null 2>&1
+
+# asvirt trace convert: a capture of the kernel module's asvirt:asvirt_event
+# from the QEMU suite's 6.1 guest (step x: "hello ftrace" echoed through
+# /dev/rpmsg), the same JSON and pcap; a garbled line refused by number.
+CAP=$here/../../fuzz/regress/fuzz_ftrace/echo-6.1.txt
+check "convert: the guest's capture" quiet "$ASVIRT" trace convert --json "$dir/k.json" \
+	--pcap "$dir/k.pcap" "$CAP"
+check "convert: JSON is trace-event format" python3 "$here/check_trace_json.py" "$dir/k.json"
+check "convert: JSON has the MCU's ISR runs and the echo's receive and send" python3 -c '
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+assert any(e["ph"] == "M" and e["args"]["name"] == "mcu0 remote" for e in ev)
+assert sum(e["ph"] == "B" and e["name"] == "ISR" for e in ev) == 2
+msg = [e["name"].split()[0] for e in ev if e["ph"] == "X"
+       and e["args"].get("payload") == b"hello ftrace".hex()]
+assert msg == ["receive", "send"], msg
+' "$dir/k.json"
+if [ -n "$TSHARK" ]; then
+	fields "$dir/k.pcap" asvirt.direction asvirt.vring asvirt.event rpmsg.src rpmsg.dst \
+		rpmsg.len rpmsg.payload >"$dir/k.txt"
+	check "convert: pcap: the echo received on vring 1, sent back on vring 0" test \
+		"$(tail -2 "$dir/k.txt")" = "$(printf '0\t1\t9\t0x00000400\t0x00000400\t12\t%s\n1\t0\t8\t0x00000400\t0x00000400\t12\t%s' \
+		68656c6c6f20667472616365 68656c6c6f20667472616365)"
+fi
+sed '20s/kind=[a-z-]*/kind=bogus/' "$CAP" >"$dir/bad.txt"
+"$ASVIRT" trace convert --pcap "$dir/bad.pcap" "$dir/bad.txt" >"$out" 2>&1
+check "convert: a garbled line refused, by number" grep -q "bad.txt: line 20: unknown kind" "$out"
 summary test_trace
