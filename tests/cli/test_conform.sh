@@ -105,8 +105,11 @@ check "bad-trust-desc: the evidence is the crash on the first malformation" \
 # drivers/virtio/virtio.c virtio_dev_probe: only the features both sides
 # have; a board-level image that uses EVENT_IDX the host turned off
 conform test-bad-forced-event-idx life.event_idx 1 $BAD_RESTARTS
-check "bad-forced-event-idx: the evidence is the round trip not answered" \
-	grep -q 'EVENT_IDX off: round trip 2 of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
+# (which round trip goes unanswered depends on when the host last looked at
+# its ring for another reason: the second under a plain build, a later one
+# under TSan once)
+check "bad-forced-event-idx: the evidence is a round trip not answered" \
+	grep -qE 'EVENT_IDX off: round trip [0-9]+ of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
 
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null
