@@ -45,7 +45,7 @@ timeout 60 "$ASVIRT" up -d "$FW/asvirt-test-board-skewed.so" >"$out" 2>&1
 check "up: skewed board image refused" test $? -ne 0
 check "up: says what differs" grep -q "board firmware built with sizeof(struct asv_board)" "$out"
 
-timeout 60 "$ASVIRT" up -d --watchdog 1000 "$IMG" "$FW/asvirt-echo.so" >"$out" 2>&1
+timeout 60 "$ASVIRT" up -d --watchdog 3000 "$IMG" "$FW/asvirt-echo.so" >"$out" 2>&1
 check "up -d: a board-level and an app image" grep -q "^asvirt: ready: 2 firmware, 2 channels" "$out"
 check "up: loaded as board-level" grep -q "board-echo: loaded .*asvirt-board-echo.so (ELF64, resource table [0-9]* bytes, board-level)" "$out"
 check "up: the board image's channel" test -S "$ASVIRT_RUNTIME_DIR/board-echo/rpmsg-echo"
