@@ -17,10 +17,10 @@ pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # name, command...
+check() { # name, command...; false when it failed (check ... || show_why)
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
+	if "$@"; then ok "$name"; else bad "$name"; return 1; fi
 }
 summary() {
 	echo "${1:+$1: }$pass passed, $fail failed"
