@@ -83,7 +83,7 @@ static struct json_object *session_read(const char *path, int pid)
 }
 
 /* Each live session under @rundir, in directory order. */
-static struct json_object *sessions(const char *rundir)
+struct json_object *up_linux_sessions_json(const char *rundir)
 {
 	char path[PATH_MAX + 300];
 	struct json_object *a = json_object_new_array(), *o;
@@ -106,11 +106,6 @@ static struct json_object *sessions(const char *rundir)
 	return a;
 }
 
-struct json_object *up_linux_sessions_json(const char *rundir)
-{
-	return sessions(rundir);
-}
-
 static const char *str(struct json_object *o, const char *key)
 {
 	return json_object_get_string(field(o, key, json_type_string));
@@ -123,7 +118,7 @@ static int num(struct json_object *o, const char *key)
 
 int up_linux_print_sessions(const char *rundir, FILE *out)
 {
-	struct json_object *a = sessions(rundir), *s, *fw;
+	struct json_object *a = up_linux_sessions_json(rundir), *s, *fw;
 	size_t i, n = json_object_array_length(a);
 
 	for (i = 0; i < n; i++) {
