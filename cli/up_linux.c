@@ -31,6 +31,20 @@
  * its buffers there (remoteproc_virtio.c rproc_add_virtio_dev): the
  * firmware process reaches everything through BAR2, and the guest's RAM is
  * plain QEMU memory, no memfd.
+ *
+ * --arch arm with a Cortex-M image (FW.elf, the mps2-an386 board of
+ * `asvirt up FW.elf`, asvirt/board_qemu_m.h): the board's RAM memfd is
+ * BAR2 itself (16 MiB, a power of two), so nothing is copied. The MCU's
+ * window (MCU address 0x21000000 = BAR2 offset 0) holds the region with
+ * the loaded table, then the buffer carveout; the header sits in BAR2's
+ * last page (the driver looks there when offset 0 is no header). Linux's
+ * descriptors carry BAR2's bus addresses: the MCU learns the buffer
+ * window from vring0 as the runner does (the bridge words of the board
+ * page, cm_board.h). This process forwards the doorbells: a guest kick
+ * (peer 0's eventfd) becomes a UART0 byte into the board, the board's
+ * UART0 bytes become MSI-X vector 0; QEMU-M dying, or the MCU's fault
+ * byte, is a crash as the runner's death is, and a new QEMU-M starts at
+ * the recovered vdev's DRIVER_OK.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -49,6 +63,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "asvirt/board_qemu_m.h"
+#include "asvirt/cm_board.h"
 #include "asvirt/errors.h"
 #include "asvirt/fault.h"
 #include "asvirt/ivshmem.h"
@@ -65,6 +81,11 @@
 #define SHM_SIZE_ARM (4u << 20)
 #define BUFS_OFF_ARM SHM_SIZE
 #define BUFS_SIZE_ARM (256u << 10)
+/* A Cortex-M image: BAR2 = the board's RAM; in its 1 MiB window the
+ * region (table, trace, vrings) then the buffer carveout. */
+#define CM_REGION_SIZE (512u << 10)
+#define CM_BUFS_OFF CM_REGION_SIZE
+#define CM_BUFS_SIZE BUFS_SIZE_ARM
 #define GUEST_ID 1
 #define FW_PEER 0
 /* MSI-X vectors: 0 the vrings (both ways), 1 the firmware died. */
@@ -80,7 +101,11 @@
 struct linux_up {
 	const char *fw, *kernel, *initrd, *append, *console_log, *accel, *log_level, *fault;
 	unsigned int mem_mb;
-	int arm; /* --arch arm: ARM virt, buffers in BAR2 */
+	int arm;		    /* --arch arm: ARM virt, buffers in BAR2 */
+	int cm;			    /* a Cortex-M image: the QEMU board is the remote */
+	struct asv_proc board_proc; /* its board (board only: no host role) */
+	struct asv_board_qm board;
+	int board_fault_told;
 	uint32_t shm_size;
 	char runner[PATH_MAX];
 	char dir[PATH_MAX], sock[PATH_MAX + 32];
@@ -95,10 +120,12 @@ struct linux_up {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: asvirt up --linux [options] FIRMWARE.so\n\n"
+	fprintf(f, "usage: asvirt up --linux [options] FIRMWARE.so\n"
+		   "       asvirt up --linux --arch arm [options] FIRMWARE.elf\n\n"
 		   "Boots the project's Linux in QEMU with kernel/asvirt_ivshmem.ko, whose\n"
 		   "remote processor is FIRMWARE.so running on this PC in its own process\n"
-		   "(asvirt-fw-runner), bridged over QEMU's ivshmem-doorbell device.\n\n"
+		   "(asvirt-fw-runner), or a Cortex-M image on QEMU's mps2-an386 board\n"
+		   "(--arch arm only), bridged over QEMU's ivshmem-doorbell device.\n\n"
 		   "  --arch x86_64|arm   the guest: x86_64 pc (default) or 32-bit ARM virt\n"
 		   "                      (-M virt,highmem=off -smp 4; rpmsg buffers in BAR2)\n"
 		   "  --kernel IMAGE --initrd CPIO  default: built by qemu/prepare.sh\n"
@@ -137,7 +164,50 @@ static int prepare(struct linux_up *u, char *kernel, char *initrd, size_t n)
 	return 0;
 }
 
-/* The shared block: control page, then the region with the loaded table. */
+/*
+ * A Cortex-M image: the board's RAM (its memfd, mapped here) becomes the
+ * shared block; the region at its start, MCU address = da.
+ */
+static int board_block(struct linux_up *u, const struct asv_fw_image *img,
+		       struct asv_mem_region *region)
+{
+	struct asv_proc *p = &u->board_proc;
+	uint32_t *page;
+	char why[256];
+
+	if (!u->arm) {
+		fprintf(stderr,
+			"asvirt up: %s is a Cortex-M image: it needs --arch arm (ARM virt, "
+			"where Linux's rpmsg buffers can sit in BAR2)\n",
+			u->fw);
+		return -ASV_EINVAL;
+	}
+	if (u->fault) {
+		fprintf(stderr, "asvirt up: --fault is not for a Cortex-M image\n");
+		return -ASV_EINVAL;
+	}
+	p->board = &u->board;
+	snprintf(p->name, sizeof(p->name), "firmware");
+	snprintf(p->img.path, sizeof(p->img.path), "%s", img->path);
+	if (asv_board_qm_setup(p, why, sizeof(why))) {
+		fprintf(stderr, "asvirt up: the Cortex-M board: %s\n", why);
+		return -ASV_ENOMEM;
+	}
+	u->shm_fd = p->memfd;
+	u->shm_size = ASV_CM_RAM_SIZE;
+	u->ctl = (struct asv_shm_ctl *)((uint8_t *)p->map + ASV_CM_RAM_SIZE - ASV_SHM_CTL_SIZE);
+	*region = (struct asv_mem_region){ p->map, ASV_CM_WINDOW_BASE, CM_REGION_SIZE };
+	page = (uint32_t *)((uint8_t *)p->map + ASV_CM_WINDOW_SIZE);
+	page[ASV_CM_BRIDGE_BUFS_OFF / 4] = CM_BUFS_OFF;
+	page[ASV_CM_BRIDGE_BUFS_SIZE / 4] = CM_BUFS_SIZE;
+	page[ASV_CM_BRIDGE_MAGIC_OFF / 4] = ASV_CM_BRIDGE_MAGIC;
+	return 0;
+}
+
+/*
+ * The shared block: control page, then the region with the loaded table
+ * (a Cortex-M image: the region, the buffers, the control page last).
+ */
 static int make_block(struct linux_up *u)
 {
 	struct asv_mem_region region;
@@ -153,17 +223,26 @@ static int make_block(struct linux_up *u)
 		fprintf(stderr, "asvirt up: %s\n", why);
 		return err;
 	}
-	u->shm_fd = memfd_create("asvirt-bar2", MFD_CLOEXEC);
-	if (u->shm_fd < 0 || ftruncate(u->shm_fd, u->shm_size) ||
-	    (map = mmap(NULL, u->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, u->shm_fd, 0)) ==
-		MAP_FAILED) {
-		perror("asvirt up: shared block");
-		asv_fw_image_free(&img);
-		return -ASV_ENOMEM;
+	u->cm = asv_board_qm_image(&img);
+	if (u->cm) {
+		err = board_block(u, &img, &region);
+		if (err) {
+			asv_fw_image_free(&img);
+			return err;
+		}
+	} else {
+		u->shm_fd = memfd_create("asvirt-bar2", MFD_CLOEXEC);
+		if (u->shm_fd < 0 || ftruncate(u->shm_fd, u->shm_size) ||
+		    (map = mmap(NULL, u->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, u->shm_fd,
+				0)) == MAP_FAILED) {
+			perror("asvirt up: shared block");
+			asv_fw_image_free(&img);
+			return -ASV_ENOMEM;
+		}
+		u->ctl = map;
+		region = (struct asv_mem_region){ (uint8_t *)map + ASV_SHM_CTL_SIZE,
+						  ASV_SHM_DA_DEFAULT, SHM_SIZE - ASV_SHM_CTL_SIZE };
 	}
-	u->ctl = map;
-	region = (struct asv_mem_region){ (uint8_t *)map + ASV_SHM_CTL_SIZE, ASV_SHM_DA_DEFAULT,
-					  SHM_SIZE - ASV_SHM_CTL_SIZE };
 	memset(&env, 0, sizeof(env));
 	env.log = asv_posix_log_stderr;
 	env.log_ctx = "asvirt up";
@@ -175,13 +254,16 @@ static int make_block(struct linux_up *u)
 	u->vdev_status = &rp.vdev->status;
 	u->ctl->version = ASV_SHM_VERSION;
 	u->ctl->shm_size = u->shm_size;
-	u->ctl->region_off = ASV_SHM_CTL_SIZE;
+	u->ctl->region_off = u->cm ? 0 : ASV_SHM_CTL_SIZE;
 	u->ctl->region_size = region.size;
 	u->ctl->region_da = region.da;
 	u->ctl->table_size = (uint32_t)rp.table_size;
 	u->ctl->doorbell = ASV_DOORBELL_EVENTFD;
 	u->ctl->ivshmem_peer = FW_PEER;
-	if (u->arm) {
+	if (u->cm) {
+		u->ctl->bufs_off = CM_BUFS_OFF;
+		u->ctl->bufs_size = CM_BUFS_SIZE;
+	} else if (u->arm) {
 		u->ctl->bufs_off = BUFS_OFF_ARM;
 		u->ctl->bufs_size = BUFS_SIZE_ARM;
 	}
@@ -267,6 +349,81 @@ static int start_runner(struct linux_up *u)
 	printf("asvirt up: firmware %s running, pid %d\n", u->fw, (int)u->runner_pid);
 	fflush(stdout);
 	return 0;
+}
+
+/*
+ * A Cortex-M image: QEMU's mps2-an386 on the block's memfd (fresh
+ * doorbells each time), until the MCU says it listens. Its notifies
+ * before that (a restart links up at once: DRIVER_OK is set) were taken
+ * with the boot byte: the guest gets one interrupt for them (a spurious
+ * one costs nothing, asvivs_irq_thread).
+ */
+static int start_board(struct linux_up *u)
+{
+	struct asv_proc *p = &u->board_proc;
+	uint64_t one = 1;
+	char why[256];
+
+	u->board_fault_told = 0;
+	if (u->board.sock < 0 && asv_board_qm_open_lines(p, why, sizeof(why))) {
+		fprintf(stderr, "asvirt up: the Cortex-M board: %s\n", why);
+		return -ASV_ENOMEM;
+	}
+	p->pid = asv_board_qm_spawn(p);
+	u->runner_pid = p->pid;
+	if (p->pid < 0) {
+		u->runner_pid = p->pid = 0;
+		return -ASV_ENOMEM;
+	}
+	if (asv_board_qm_wait_booted(p, asv_posix_now_ms() + 10000, why, sizeof(why))) {
+		fprintf(stderr, "asvirt up: the Cortex-M board did not boot: %s\n", why);
+		u->runner_pid = p->pid;
+		return -ASV_EIO;
+	}
+	if (write(u->efd_guest[0], &one, sizeof(one)) != sizeof(one))
+		perror("asvirt up: vring vector");
+	printf("asvirt up: firmware %s (QEMU mps2-an386) running, pid %d\n", u->fw,
+	       (int)u->runner_pid);
+	fflush(stdout);
+	return 0;
+}
+
+static int start_firmware(struct linux_up *u)
+{
+	return u->cm ? start_board(u) : start_runner(u);
+}
+
+/*
+ * The Cortex-M board's doorbells and the guest's, for up to @timeout_ms: a
+ * guest kick (peer 0's vector 0 eventfd) becomes a UART0 byte (the MCU's
+ * port looks at every ring on each), bytes from the MCU an MSI-X vector 0
+ * interrupt (asvivs_irq_thread looks at every vring); its console lines go
+ * to the log. A kick while no MCU runs is dropped: the next MCU's first
+ * look at the rings finds its work.
+ */
+static void board_pump(struct linux_up *u, int timeout_ms)
+{
+	struct asv_board_qm *b = &u->board;
+	int up = u->runner_pid > 0;
+	struct pollfd pfd[3] = {
+		{ .fd = u->efd_fw[0], .events = POLLIN },
+		{ .fd = up && !__atomic_load_n(&b->hup, __ATOMIC_ACQUIRE) ? b->sock : -1,
+		  .events = POLLIN },
+		{ .fd = up && !b->con_eof ? b->con : -1, .events = POLLIN },
+	};
+	uint64_t v, one = 1;
+
+	if (poll(pfd, 3, timeout_ms) <= 0)
+		return;
+	if (pfd[0].revents & POLLIN) {
+		if (read(u->efd_fw[0], &v, sizeof(v)) != sizeof(v))
+			perror("asvirt up: guest kick");
+		if (up)
+			b->kick.raise(&b->kick);
+	}
+	if ((pfd[1].revents | pfd[2].revents) && !b->irq.wait(&b->irq, 0) &&
+	    write(u->efd_guest[0], &one, sizeof(one)) != sizeof(one))
+		perror("asvirt up: vring vector");
 }
 
 /*
@@ -406,6 +563,10 @@ static void firmware_died(struct linux_up *u, int status)
 		WIFSIGNALED(status) ? "was killed by signal" : "exited with",
 		WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	u->runner_pid = 0;
+	if (u->cm) {
+		u->board_proc.pid = 0;
+		asv_board_qm_close(&u->board_proc); /* QEMU's last console lines too */
+	}
 	__atomic_store_n(u->vdev_status, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&u->ctl->state, ASV_RUNNER_BOOTING, __ATOMIC_RELEASE);
 	if (write(u->efd_guest[1], &one, sizeof(one)) != sizeof(one))
@@ -414,20 +575,41 @@ static void firmware_died(struct linux_up *u, int status)
 	write_session(u, "dead, the guest recovers (restart at its DRIVER_OK)");
 }
 
+/* The MCU stopped on a fault (its console and trace say why) or closed
+ * its doorbell: QEMU-M is as good as dead. */
+static int board_stopped(struct linux_up *u)
+{
+	char why[200];
+
+	if (asv_board_qm_failed(&u->board_proc, why, sizeof(why))) {
+		if (!u->board_fault_told)
+			fprintf(stderr, "asvirt up: %s\n", why);
+		u->board_fault_told = 1;
+		return 1;
+	}
+	return __atomic_load_n(&u->board.hup, __ATOMIC_ACQUIRE);
+}
+
 /* Until QEMU exits (or SIGTERM/SIGINT: cleanup() stops QEMU); a firmware
  * process that dies is restarted once the guest recovered its vdev. */
 static int wait_qemu(struct linux_up *u)
 {
-	int status, rc = 1;
+	int status, rc = 1, stopped;
 
 	while (!stop_requested) {
-		if (u->runner_pid > 0 && waitpid(u->runner_pid, &status, WNOHANG) == u->runner_pid)
+		if (u->cm)
+			board_pump(u, u->recovering ? 5 : 50);
+		stopped = u->cm && u->runner_pid > 0 && board_stopped(u);
+		if (stopped)
+			kill(u->runner_pid, SIGKILL); /* reaped at once: a crash */
+		if (u->runner_pid > 0 &&
+		    waitpid(u->runner_pid, &status, stopped ? 0 : WNOHANG) == u->runner_pid)
 			firmware_died(u, status);
 		if (u->recovering && (__atomic_load_n(u->vdev_status, __ATOMIC_ACQUIRE) &
 				      ASV_VIRTIO_STATUS_DRIVER_OK)) {
 			u->recovering = 0;
 			u->restarts++;
-			if (start_runner(u)) {
+			if (start_firmware(u)) {
 				fprintf(stderr, "asvirt up: the firmware did not restart\n");
 				write_session(u, "did not restart");
 			} else {
@@ -439,7 +621,8 @@ static int wait_qemu(struct linux_up *u)
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 			break;
 		}
-		usleep(u->recovering ? 5000 : 50000);
+		if (!u->cm)
+			usleep(u->recovering ? 5000 : 50000);
 	}
 	return rc;
 }
@@ -457,6 +640,8 @@ static void cleanup(struct linux_up *u)
 		kill(u->runner_pid, SIGTERM);
 		waitpid(u->runner_pid, &status, 0);
 	}
+	if (u->cm)
+		asv_board_qm_close(&u->board_proc);
 	if (u->conn >= 0)
 		close(u->conn);
 	if (u->lfd >= 0) {
@@ -591,7 +776,7 @@ int cmd_up_linux(int argc, char **argv)
 		fprintf(stderr, "asvirt up: %s: %s\n", u.sock, strerror(-u.lfd));
 		goto out;
 	}
-	if (start_runner(&u) || start_qemu(&u) || greet_qemu(&u))
+	if (start_firmware(&u) || start_qemu(&u) || greet_qemu(&u))
 		goto out;
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);

@@ -32,17 +32,22 @@ set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.sp
   -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
   -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
   -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
+  -I${PROJECT_SOURCE_DIR}/port/posix/include
   -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld -Wl,--gc-sections)
 # The remote role's files (no host role, no rproc, no ELF reader).
 set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote fault log trace)
 list(TRANSFORM ASVIRT_CM_CORE PREPEND ${PROJECT_SOURCE_DIR}/core/src/)
 list(TRANSFORM ASVIRT_CM_CORE APPEND .c)
+# guest_bufs.c: Linux's buffers as the bridge finds them (asvirt up --linux),
+# the firmware runner's code, OS-free.
 set(ASVIRT_CM_PORT ${PROJECT_SOURCE_DIR}/port/cortex-m/startup.c
-  ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_main.c ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_atomic.c)
+  ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_main.c ${PROJECT_SOURCE_DIR}/port/cortex-m/cm_atomic.c
+  ${PROJECT_SOURCE_DIR}/port/posix/guest_bufs.c)
 file(GLOB ASVIRT_CM_HEADERS ${PROJECT_SOURCE_DIR}/core/include/asvirt/*.h
   ${PROJECT_SOURCE_DIR}/core/src/*.h ${PROJECT_SOURCE_DIR}/apps/include/asvirt/*.h
   ${PROJECT_SOURCE_DIR}/firmware/include/asvirt/*.h ${PROJECT_SOURCE_DIR}/port/cortex-m/*.h
-  ${PROJECT_SOURCE_DIR}/port/cortex-m/include/asvirt/*.h)
+  ${PROJECT_SOURCE_DIR}/port/cortex-m/include/asvirt/*.h
+  ${PROJECT_SOURCE_DIR}/port/posix/include/asvirt/ivshmem.h)
 
 # Everything but the app, as a gcc response file: the images below and
 # `asvirt fw-build --target cortex-m4` compile with the same one.
@@ -79,6 +84,7 @@ add_custom_command(OUTPUT ${ASVIRT_CM_LIB}
     -Werror -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
     -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
     -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
+    -I${PROJECT_SOURCE_DIR}/port/posix/include
     -c ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT}
   COMMAND ${CMAKE_COMMAND} -E remove -f ${ASVIRT_CM_LIB}
   COMMAND ${ASVIRT_CM_AR} rcs ${ASVIRT_CM_LIB} ${_cm_objs}

@@ -29,6 +29,11 @@
  * and recovery follow, and the PC side starts a new firmware process once
  * the recovered vdev reaches DRIVER_OK again.
  *
+ * The header is at BAR2's start, or in its last page when BAR2 is the
+ * board RAM of a Cortex-M firmware (asvirt up --linux --arch arm FW.elf),
+ * whose first byte is the MCU's resource table: neither the region nor
+ * the buffer carveout may overlap it.
+ *
  * Everything in BAR2 is written by the PC side too: each header field is
  * read once, checked against the BAR's size, and only the local copy used.
  */
@@ -69,6 +74,7 @@ struct asvivs {
 	void __iomem *regs;	/* BAR0 */
 	void *shm;		/* BAR2, memremap()ed: it is RAM on the PC */
 	resource_size_t shm_len;
+	resource_size_t hdr_off;	/* 0, or shm_len - ASVIVS_CTL_SIZE */
 	/* the header, as read once and checked at probe */
 	u64 region_off, region_size, region_da;
 	u32 table_size;
@@ -328,37 +334,64 @@ static const struct rproc_ops asvivs_ops = {
 	.find_loaded_rsc_table = asvivs_find_loaded_rsc_table,
 };
 
-/* Read the BAR2 header once and check it against the BAR's real size. */
+static u32 asvivs_hdr32(struct asvivs *ai, unsigned int off)
+{
+	return le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ai->hdr_off + off)));
+}
+
+static u64 asvivs_hdr64(struct asvivs *ai, unsigned int off)
+{
+	return le64_to_cpu(READ_ONCE(*(__le64 *)(ai->shm + ai->hdr_off + off)));
+}
+
+/* Does [@off, @off + @len) (inside the BAR) overlap the header's page? */
+static bool asvivs_on_header(struct asvivs *ai, u64 off, u64 len)
+{
+	return off < ai->hdr_off + ASVIVS_CTL_SIZE && ai->hdr_off < off + len;
+}
+
+/*
+ * Find the header (BAR2's first page, else its last), read it once and
+ * check it against the BAR's real size.
+ */
 static int asvivs_read_header(struct asvivs *ai)
 {
 	struct device *dev = &ai->pdev->dev;
-	u32 magic = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_MAGIC)));
-	u32 version = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_VERSION)));
+	u32 magic, version;
 
+	ai->hdr_off = 0;
+	magic = asvivs_hdr32(ai, ASVIVS_OFF_MAGIC);
+	if (magic != ASVIVS_MAGIC) {
+		ai->hdr_off = ai->shm_len - ASVIVS_CTL_SIZE;
+		magic = asvivs_hdr32(ai, ASVIVS_OFF_MAGIC);
+	}
+	version = asvivs_hdr32(ai, ASVIVS_OFF_VERSION);
 	if (magic != ASVIVS_MAGIC || version != ASVIVS_VERSION) {
 		dev_info(dev, "BAR2 is no asvirt shared block (magic 0x%08x version %u)\n",
 			 magic, version);
 		return -ENODEV;
 	}
-	ai->region_off = le64_to_cpu(READ_ONCE(*(__le64 *)(ai->shm + ASVIVS_OFF_REGION_OFF)));
-	ai->region_size = le64_to_cpu(READ_ONCE(*(__le64 *)(ai->shm + ASVIVS_OFF_REGION_SIZE)));
-	ai->region_da = le64_to_cpu(READ_ONCE(*(__le64 *)(ai->shm + ASVIVS_OFF_REGION_DA)));
-	ai->table_size = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_TABLE_SIZE)));
-	ai->peer = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_PEER)));
-	ai->bufs_off = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_BUFS_OFF)));
-	ai->bufs_size = le32_to_cpu(READ_ONCE(*(__le32 *)(ai->shm + ASVIVS_OFF_BUFS_SIZE)));
-	if (ai->region_off < ASVIVS_CTL_SIZE || ai->region_off > ai->shm_len ||
+	ai->region_off = asvivs_hdr64(ai, ASVIVS_OFF_REGION_OFF);
+	ai->region_size = asvivs_hdr64(ai, ASVIVS_OFF_REGION_SIZE);
+	ai->region_da = asvivs_hdr64(ai, ASVIVS_OFF_REGION_DA);
+	ai->table_size = asvivs_hdr32(ai, ASVIVS_OFF_TABLE_SIZE);
+	ai->peer = asvivs_hdr32(ai, ASVIVS_OFF_PEER);
+	ai->bufs_off = asvivs_hdr32(ai, ASVIVS_OFF_BUFS_OFF);
+	ai->bufs_size = asvivs_hdr32(ai, ASVIVS_OFF_BUFS_SIZE);
+	if (ai->region_off > ai->shm_len ||
 	    ai->region_size > ai->shm_len - ai->region_off ||
+	    asvivs_on_header(ai, ai->region_off, ai->region_size) ||
 	    ai->region_da > U32_MAX || ai->region_size > U32_MAX - ai->region_da + 1 ||
 	    ai->table_size < sizeof(struct resource_table) ||
 	    ai->table_size > min_t(u64, ai->region_size, ASVIVS_TABLE_MAX) ||
 	    ai->peer > U16_MAX ||
 	    (ai->bufs_size && (ai->bufs_off < ai->region_off + ai->region_size ||
 			       ai->bufs_off > ai->shm_len ||
-			       ai->bufs_size > ai->shm_len - ai->bufs_off))) {
-		dev_err(dev, "bad asvirt shared block header (region 0x%llx+0x%llx at da 0x%llx, table %u, peer %u, buffers 0x%x+0x%x, BAR2 0x%llx)\n",
-			ai->region_off, ai->region_size, ai->region_da, ai->table_size,
-			ai->peer, ai->bufs_off, ai->bufs_size, (u64)ai->shm_len);
+			       ai->bufs_size > ai->shm_len - ai->bufs_off ||
+			       asvivs_on_header(ai, ai->bufs_off, ai->bufs_size)))) {
+		dev_err(dev, "bad asvirt shared block header at 0x%llx (region 0x%llx+0x%llx at da 0x%llx, table %u, peer %u, buffers 0x%x+0x%x, BAR2 0x%llx)\n",
+			(u64)ai->hdr_off, ai->region_off, ai->region_size, ai->region_da,
+			ai->table_size, ai->peer, ai->bufs_off, ai->bufs_size, (u64)ai->shm_len);
 		return -EINVAL;
 	}
 	return 0;

@@ -23,13 +23,14 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 # the remote role the Cortex-M images link.
 cm_cc=$(command -v arm-none-eabi-gcc || true)
 if [ -n "$cm_cc" ] && [ -f "$("$cm_cc" -print-file-name=picolibc.specs)" ]; then
-	cm_files=$(git ls-files 'core/src/*.c' 'apps/*.c' 'port/cortex-m/*.c' 'tests/firmware/cm_*.c' 'tests/perf/cm_*.c')
+	# (port/posix/guest_bufs.c: the Cortex-M port links it, cmake/cortex-m.cmake)
+	cm_files=$(git ls-files 'core/src/*.c' 'apps/*.c' 'port/cortex-m/*.c' 'port/posix/guest_bufs.c' 'tests/firmware/cm_*.c' 'tests/perf/cm_*.c')
 	cm_bad=0
 	for f in $cm_files; do
 		if ! "$cm_cc" -mcpu=cortex-m4 -mthumb --specs=picolibc.specs -DASVIRT_CORTEX_M \
 			-std=c11 -Os -Wall -Wextra -Werror -Wformat=2 -Icore/include -Icore/src \
 			-Iapps/include -Ifirmware/include -Iport/cortex-m/include -Iport/cortex-m \
-			-c "$f" -o /dev/null; then
+			-Iport/posix/include -c "$f" -o /dev/null; then
 			echo "lint: $f does not compile warning-free for Cortex-M (arm-none-eabi-gcc)"
 			cm_bad=1
 		fi

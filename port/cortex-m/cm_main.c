@@ -15,6 +15,7 @@
  * loses no wake-up, an interrupt landing after the test pends and ends
  * the WFI.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "asvirt/app.h"
 #include "asvirt/cm_firmware.h"
 #include "asvirt/errors.h"
+#include "asvirt/ivshmem.h"
 #include "asvirt/remote.h"
 #include "cm_port.h"
 
@@ -102,11 +104,49 @@ void cm_systick_isr(void)
 	CM_REG(ASV_CM_BOARD_PAGE + ASV_CM_HEARTBEAT_OFF)++; /* the host's watchdog */
 }
 
+/*
+ * asvirt up --linux (cm_board.h's bridge words): before the link comes up
+ * on DRIVER_OK, the window Linux's buffers live in, from vring0's
+ * descriptors, as the firmware runner does for a .so. A layout refused
+ * leaves the buffers unset: the link-up then breaks with a logged error.
+ */
+static void learn_bridge_bufs(void)
+{
+	const volatile uint32_t *page = (const volatile uint32_t *)ASV_CM_BOARD_PAGE;
+	struct asv_mem_region co, bufs;
+	uint32_t off, size;
+	char why[160];
+
+	if (remote.bufs_set || remote.linked_once || !asv_guest_bufs_ready(&remote) ||
+	    page[ASV_CM_BRIDGE_MAGIC_OFF / 4] != ASV_CM_BRIDGE_MAGIC)
+		return;
+	off = page[ASV_CM_BRIDGE_BUFS_OFF / 4]; /* each read once */
+	size = page[ASV_CM_BRIDGE_BUFS_SIZE / 4];
+	if (!size || off > ASV_CM_WINDOW_SIZE || size > ASV_CM_WINDOW_SIZE - off) {
+		asv_remote_printf(&remote,
+				  "bridge: buffer carveout 0x%" PRIx32 "+0x%" PRIx32
+				  " refused: outside the window\n",
+				  off, size);
+		return;
+	}
+	co = (struct asv_mem_region){ (void *)(ASV_CM_WINDOW_BASE + off), 0, size };
+	if (asv_guest_bufs_learn_carveout(&remote, &co, &bufs, why, sizeof(why)) ||
+	    asv_remote_set_buffers(&remote, &bufs))
+		asv_remote_printf(&remote, "bridge: guest rpmsg buffers: %s\n", why);
+	else
+		asv_remote_printf(&remote,
+				  "rpmsg buffers: 0x%llx+0x%zx at 0x%08" PRIx32
+				  " (learned from vring0)\n",
+				  (unsigned long long)bufs.da, bufs.size, ASV_CM_WINDOW_BASE + off);
+}
+
 void cm_doorbell_isr(void)
 {
 	doorbell_take();
-	if (remote_ready)
+	if (remote_ready) {
+		learn_bridge_bufs();
 		asv_remote_isr(&remote);
+	}
 }
 
 /* ---- the core's environment ----------------------------------------------- */

@@ -196,7 +196,7 @@ int asv_board_qm_bind(struct asv_proc *p, char *why, size_t whylen)
 
 /* ---- memory ------------------------------------------------------------------ */
 
-int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen)
+int asv_board_qm_open_lines(struct asv_proc *p, char *why, size_t whylen)
 {
 	struct asv_board_qm *b = p->board;
 	int sv[2], con[2];
@@ -210,18 +210,6 @@ int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen)
 	    (struct asv_notifier){ .raise = irq_raise, .wait = irq_wait, .destroy = nop_destroy };
 	b->kick =
 	    (struct asv_notifier){ .raise = kick_raise, .wait = kick_wait, .destroy = nop_destroy };
-	/* The board's whole RAM: QEMU wants the backend its size. */
-	p->map_size = ASV_CM_RAM_SIZE;
-	p->memfd = memfd_create(p->name, MFD_CLOEXEC);
-	if (p->memfd < 0 || ftruncate(p->memfd, (off_t)p->map_size))
-		return asv_whyf(why, whylen, -ASV_ENOMEM, "memfd: %s", strerror(errno));
-	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->memfd, 0);
-	if (p->map == MAP_FAILED) {
-		p->map = NULL;
-		return asv_whyf(why, whylen, -ASV_ENOMEM, "mmap: %s", strerror(errno));
-	}
-	p->ctl = NULL; /* no runner control page: the board has its own signals */
-	p->region = (struct asv_mem_region){ p->map, ASV_CM_WINDOW_BASE, ASV_CM_WINDOW_SIZE };
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return asv_whyf(why, whylen, -ASV_ENOMEM, "socketpair: %s", strerror(errno));
 	b->sock = sv[0];
@@ -238,6 +226,26 @@ int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen)
 	p->host_irq = &b->irq;
 	p->remote_irq = &b->kick;
 	return 0;
+}
+
+int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen)
+{
+	struct asv_board_qm *b = p->board;
+
+	b->sock = b->qemu_sock = b->efd = b->con = b->qemu_con = -1;
+	/* The board's whole RAM: QEMU wants the backend its size. */
+	p->map_size = ASV_CM_RAM_SIZE;
+	p->memfd = memfd_create(p->name, MFD_CLOEXEC);
+	if (p->memfd < 0 || ftruncate(p->memfd, (off_t)p->map_size))
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "memfd: %s", strerror(errno));
+	p->map = mmap(NULL, p->map_size, PROT_READ | PROT_WRITE, MAP_SHARED, p->memfd, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		return asv_whyf(why, whylen, -ASV_ENOMEM, "mmap: %s", strerror(errno));
+	}
+	p->ctl = NULL; /* no runner control page: the board has its own signals */
+	p->region = (struct asv_mem_region){ p->map, ASV_CM_WINDOW_BASE, ASV_CM_WINDOW_SIZE };
+	return asv_board_qm_open_lines(p, why, whylen);
 }
 
 /* ---- QEMU -------------------------------------------------------------------- */

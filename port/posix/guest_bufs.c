@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
-/* Linux's rpmsg buffers in the guest's RAM, for the remote. See asvirt/ivshmem.h. */
+/*
+ * Linux's rpmsg buffers in the guest's RAM, for the remote. See
+ * asvirt/ivshmem.h. No OS call here: the Cortex-M board's port compiles
+ * this file too (asvirt up --linux --arch arm FW.elf, port/cortex-m).
+ */
+#include <stdarg.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "asvirt/errors.h"
 #include "asvirt/ivshmem.h"
-#include "asvirt/posix.h"
 #include "asvirt/vring.h"
 #include "asvirt/wire.h"
 
@@ -22,6 +28,22 @@ int asv_guest_bufs_ready(const struct asv_remote *r)
 	return !!(__atomic_load_n(status, __ATOMIC_ACQUIRE) & ASV_VIRTIO_STATUS_DRIVER_OK);
 }
 
+/* The reason into @why (as asv_whyf, which is the POSIX port's), @err back. */
+static int bufs_why(char *why, size_t n, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int bufs_why(char *why, size_t n, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
 /*
  * The layout virtio_rpmsg_bus posted (see asvirt/ivshmem.h): every receive
  * descriptor of vring0, each read once, one buffer after the other. *@base
@@ -36,12 +58,13 @@ static int posted_window(const struct asv_remote *r, uint64_t *base, uint64_t *s
 	const struct asv_vring_desc *desc;
 
 	if (num == 0 || num > ASV_REMOTE_MAX_NUM)
-		return asv_whyf(why, whylen, -ASV_EFAULT, "vring0: bad size %u", num);
+		return bufs_why(why, whylen, -ASV_EFAULT, "vring0: bad size %" PRIu32, num);
 	desc = NULL;
 	for (i = 0; i < r->nregions && !desc; i++)
 		desc = asv_region_to_va(&r->regions[i], da, (size_t)num * sizeof(*desc));
 	if (!desc)
-		return asv_whyf(why, whylen, -ASV_EFAULT, "vring0 da 0x%x outside our memory", da);
+		return bufs_why(why, whylen, -ASV_EFAULT,
+				"vring0 da 0x%" PRIx32 " outside our memory", da);
 	nrx = num < LINUX_MAX_RX_BUFS ? num : LINUX_MAX_RX_BUFS;
 	for (i = 0; i < nrx; i++) {
 		uint64_t addr = asv_le64(__atomic_load_n(&desc[i].addr, __ATOMIC_RELAXED));
@@ -50,9 +73,9 @@ static int posted_window(const struct asv_remote *r, uint64_t *base, uint64_t *s
 		if (!i)
 			*base = addr;
 		if (addr != *base + (uint64_t)i * ASV_RPMSG_BUF_SIZE || len != ASV_RPMSG_BUF_SIZE)
-			return asv_whyf(why, whylen, -ASV_EFAULT,
-					"refusing rx buffer %u at 0x%llx+%u: not in the rpmsg "
-					"buffer window",
+			return bufs_why(why, whylen, -ASV_EFAULT,
+					"refusing rx buffer %" PRIu32 " at 0x%llx+%" PRIu32
+					": not in the rpmsg buffer window",
 					i, (unsigned long long)addr, len);
 	}
 	*size = 2ull * nrx * ASV_RPMSG_BUF_SIZE;
@@ -68,7 +91,7 @@ int asv_guest_bufs_learn(const struct asv_remote *r, const struct asv_mem_region
 	if (err)
 		return err;
 	if (base < ram->da || base - ram->da > ram->size || size > ram->size - (base - ram->da))
-		return asv_whyf(why, whylen, -ASV_EFAULT,
+		return bufs_why(why, whylen, -ASV_EFAULT,
 				"refusing buffer window 0x%llx+0x%llx: not in guest RAM",
 				(unsigned long long)base, (unsigned long long)size);
 	out->va = (uint8_t *)ram->va + (base - ram->da);
@@ -86,7 +109,7 @@ int asv_guest_bufs_learn_carveout(const struct asv_remote *r, const struct asv_m
 	if (err)
 		return err;
 	if (size > co->size || base > UINT64_MAX - size)
-		return asv_whyf(why, whylen, -ASV_EFAULT,
+		return bufs_why(why, whylen, -ASV_EFAULT,
 				"refusing buffer window 0x%llx+0x%llx: larger than the "
 				"vdev0buffer carveout (0x%zx bytes)",
 				(unsigned long long)base, (unsigned long long)size, co->size);

@@ -130,6 +130,45 @@ echo)
 	fi
 	rmmod asvirt_remoteproc
 	;;
+cm-echo)
+	# The Cortex-M echo image on QEMU's mps2-an386 board as the remote
+	# (asvirt up --linux --arch arm asvirt-echo.elf): BAR2 is the board's
+	# RAM, the MCU learned the buffer window from vring0. Round trips
+	# through /dev/rpmsgN, sizes 1..496, checksummed.
+	step cm-echo
+	if ! wait_for 30 has_ctrl $R; then
+		fail "no rpmsg_ctrl on $R"
+	elif ! rpmsg_test $(ctrl_of $R) $N >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "rpmsg_test"
+	else
+		echo "ASVIRT-INFO: $CUR: Cortex-M board: $(grep PASS /tmp/echo)"
+		pass
+	fi
+	# kill -9 of the board's QEMU, KILLS times: remoteproc's crash and
+	# recovery, a new QEMU at DRIVER_OK, the channel back and echoing.
+	step cm-restart
+	ok=1
+	i=0
+	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
+		i=$((i + 1))
+		c0=$(count 'creating channel rpmsg-echo')
+		r0=$(count "$DIED")
+		echo "ASVIRT-KILL-FIRMWARE: $i"
+		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
+			ok=0; fail "kill $i: no crash reported"
+		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
+			ok=0; fail "kill $i: the channel did not come back"
+		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
+		fi
+	done
+	if [ $ok = 1 ]; then
+		echo "ASVIRT-INFO: $CUR: $KILLS kills of the board, recovered and echoing each time"
+		pass
+	fi
+	echo "ASVIRT-KILLS-DONE"
+	sleep 2
+	;;
 hostile)
 	# asvirt-hostile.so (ASVIRT_HOSTILE=scribble:SEED:N) writes random bytes
 	# over the shared block (table, trace, vrings) while linked, then exits;

@@ -33,6 +33,21 @@
 #define ASV_CM_HEARTBEAT_OFF 0u /* uint32_t, from the board page */
 
 /*
+ * asvirt up --linux --arch arm FW.elf: the board's RAM is also BAR2 of the
+ * guest's ivshmem device, Linux is the host, and its rpmsg buffers sit in
+ * the vdev0buffer carveout the guest driver declared inside the window.
+ * The bridge writes where, as window offsets, before the MCU starts; the
+ * descriptors carry the guest's bus addresses, which the MCU learns from
+ * vring0 (port/posix/guest_bufs.c). The guest can write these words too:
+ * the MCU reads each once and refuses a carveout outside the window. A
+ * page without the magic (asvirt up FW.elf): the host's own buffers.
+ */
+#define ASV_CM_BRIDGE_MAGIC_OFF 16u	/* uint32_t ASV_CM_BRIDGE_MAGIC */
+#define ASV_CM_BRIDGE_BUFS_OFF 20u	/* uint32_t, from the window's start */
+#define ASV_CM_BRIDGE_BUFS_SIZE 24u	/* uint32_t */
+#define ASV_CM_BRIDGE_MAGIC 0x42525341u /* "ASRB" */
+
+/*
  * Doorbell bytes on UART0 (host <-> MCU). 0x00..0xef: "vring with this
  * notify id has work" (both ways). From the MCU only, 0xf0..0xff: board
  * events: ASV_CM_DB_BOOTED = the firmware initialised its remote and

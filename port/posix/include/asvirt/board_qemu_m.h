@@ -50,6 +50,10 @@ struct asv_board_qm {
 bool asv_board_qm_image(const struct asv_fw_image *img);
 /* The board for @p (p->board): its memory and doorbells. 0 or -ASV_E*. */
 int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen);
+/* Only the doorbells and the console of a fresh board instance, its
+ * memory kept (asv_board_qm_setup does both; asvirt up --linux reopens
+ * them for each QEMU after asv_board_qm_close, on the same memfd). */
+int asv_board_qm_open_lines(struct asv_proc *p, char *why, size_t whylen);
 /* After the table is loaded: one rpmsg vdev (what the MCU port serves);
  * the host role's notify sends the vring's notify id as the byte. */
 int asv_board_qm_bind(struct asv_proc *p, char *why, size_t whylen);
