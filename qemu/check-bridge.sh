@@ -17,6 +17,9 @@
 # status), shows its threads and the .so's symbols, keeps it stopped 1 s
 # and detaches before the guest's round trips of that step end (a
 # bridge-gdb result; skipped, saying why, without gdb or ptrace rights).
+# ARCH=arm adds cm-echo: the Cortex-M echo image (asvirt-echo.elf, the
+# mps2-an386 board) as the remote, COUNT round trips and CM_KILLS kills of
+# its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check.
 # Last line: "N passed, N failed".
 set -uo pipefail
 export ARCH=${ARCH:-x86_64}
@@ -27,17 +30,23 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)}
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
-FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault}
+CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
+FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo")}
 
-# held UPID: what the asvirt up process holds on the PC: its fds and QEMU's
-# (by target), its children (live or zombie, name).
+# The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
+# a qemu-system-arm too).
+guest_qemu() { pgrep -P "$1" -f ivshmem-doorbell; }
+
+# held UPID: what the asvirt up process holds on the PC: its fds and the
+# guest QEMU's (by target; sockets and pipes by kind: a restarted Cortex-M
+# board has fresh ones), its children (live or zombie, name).
 held() {
 	local q
 	echo "children:"
 	ps --ppid "$1" -o stat=,comm= | awk '{ print ($1 ~ /^Z/ ? "zombie" : "live"), $2 }' | sort
 	echo "asvirt up fds:"
-	for f in /proc/$1/fd/*; do readlink "$f"; done | sort
-	q=$(pgrep -P "$1" qemu-system)
+	for f in /proc/$1/fd/*; do readlink "$f"; done | sed 's/^\(socket\|pipe\):\[[0-9]*\]$/\1/' | sort
+	q=$(guest_qemu "$1")
 	echo "QEMU fds:"
 	[ -n "$q" ] && for f in /proc/$q/fd/*; do readlink "$f"; done | sort
 }
@@ -99,7 +108,7 @@ killer() {
 				sleep 1
 			done
 			if ! grep -q "^asvirt up --linux (pid $upid)" "$res.status" ||
-				! grep -q "QEMU pid $(pgrep -P "$upid" qemu-system)" "$res.status" ||
+				! grep -q "QEMU pid $(guest_qemu "$upid")" "$res.status" ||
 				! grep -q "running, restarts $done\$" "$res.status"; then
 				{ echo "FAIL: asvirt status after $done restarts said:"; cat "$res.status"; } >"$res"
 			elif cmp -s "$res.before" "$res.after"; then
@@ -115,6 +124,11 @@ killer() {
 set -e
 cmake -S "$ROOT" -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j2 --target asvirt_cli >/dev/null
+if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-echo "* ]] &&
+	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo >/dev/null 2>&1; then
+	echo "qemu: SKIP cm-echo: no Cortex-M images (scripts/deps.sh cortexm)"
+	FWS=${FWS/cm-echo/}
+fi
 asvirt_prepare
 set +e
 accel=$(asvirt_accel)
@@ -128,13 +142,15 @@ for fw in $FWS; do
 	hostile=
 	[ $fw = hostile ] && hostile=scribble:$RANDOM:2000:linked
 	# echo-fault: the echo firmware with a fault plan (docs/faults.md)
-	file=$fw fault=()
-	[ $fw = echo-fault ] && file=echo fault=(--fault corrupt=len@2)
-	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }asvirt-$file.so ($accel)"
+	# cm-echo: the Cortex-M echo image on the mps2-an386 board
+	file=$BUILD/firmware/asvirt-$fw.so fault=() kills=$KILLS
+	[ $fw = echo-fault ] && file=$BUILD/firmware/asvirt-echo.so fault=(--fault corrupt=len@2)
+	[ $fw = cm-echo ] && file=$BUILD/firmware/cortex-m/asvirt-echo.elf kills=$CM_KILLS
+	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }${file##*/} ($accel)"
 	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" "${fault[@]}" \
-		"$BUILD/firmware/asvirt-$file.so" --kernel "$BZIMAGE" \
+		"$file" --kernel "$BZIMAGE" \
 		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
-		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$KILLS" \
+		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$kills" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
 	upid=$!
 	killer $upid "$log" "$OUT/bridge-$fw.out" "$leaks" $fw &
