@@ -640,7 +640,7 @@ static void cleanup(struct linux_up *u)
 		kill(u->runner_pid, SIGTERM);
 		waitpid(u->runner_pid, &status, 0);
 	}
-	if (u->cm)
+	if (u->board_proc.board) /* set up, even partly */
 		asv_board_qm_close(&u->board_proc);
 	if (u->conn >= 0)
 		close(u->conn);

@@ -21,6 +21,16 @@ count_memfd() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c 'memfd:'; }
 check "fw-check: a Cortex-M image" grep -q "a Cortex-M image for the mps2-an386 board (docs/board.md): ok" "$out"
 "$ASVIRT" fw-check --linux "$FW/asvirt-echo.elf" >"$out" 2>&1
 check "fw-check --linux: Linux boots its table" grep -q "^result: Linux boots it" "$out"
+# asvirt up --linux FW.elf: only ARM virt can put Linux's buffers in BAR2,
+# the board's RAM (qemu/check-bridge.sh cm-echo runs it); refused before
+# anything starts otherwise
+"$ASVIRT" up --linux --kernel /dev/null --initrd /dev/null "$FW/asvirt-echo.elf" >"$out" 2>&1
+check "up --linux FW.elf on x86_64: refused" test $? -eq 1
+check "  ... saying it needs --arch arm" grep -q "is a Cortex-M image: it needs --arch arm" "$out"
+"$ASVIRT" up --linux --arch arm --fault crash-after=3 --kernel /dev/null --initrd /dev/null \
+	"$FW/asvirt-echo.elf" >"$out" 2>&1
+check "up --linux --arch arm --fault FW.elf: refused" test $? -eq 1
+check "  ... saying why" grep -q -- "--fault is not for a Cortex-M image" "$out"
 
 # fw-build --target cortex-m4: the same source as a .so image, for the board
 cat >"$RT/my.c" <<'C'
