@@ -252,6 +252,9 @@ static int make_block(struct linux_up *u)
 	if (err)
 		return err;
 	u->vdev_status = &rp.vdev->status;
+	/* where the MCU's fault report is read (asv_board_qm_failed) */
+	u->board_proc.rproc.trace_va = rp.trace_va;
+	u->board_proc.rproc.trace_len = rp.trace_len;
 	u->ctl->version = ASV_SHM_VERSION;
 	u->ctl->shm_size = u->shm_size;
 	u->ctl->region_off = u->cm ? 0 : ASV_SHM_CTL_SIZE;

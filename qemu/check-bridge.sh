@@ -19,7 +19,9 @@
 # bridge-gdb result; skipped, saying why, without gdb or ptrace rights).
 # ARCH=arm adds cm-echo: the Cortex-M echo image (asvirt-echo.elf, the
 # mps2-an386 board) as the remote, COUNT round trips and CM_KILLS kills of
-# its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check.
+# its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check; and
+# cm-fault: asvirt-cm-fault.elf bus-faults on a message, the crash (with
+# the MCU's reason in asvirt up's log) and recovery follow.
 # Last line: "N passed, N failed".
 set -uo pipefail
 export ARCH=${ARCH:-x86_64}
@@ -31,7 +33,7 @@ STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
 CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
-FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo")}
+FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
 # a qemu-system-arm too).
@@ -124,10 +126,11 @@ killer() {
 set -e
 cmake -S "$ROOT" -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j2 --target asvirt_cli >/dev/null
-if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-echo "* ]] &&
-	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo >/dev/null 2>&1; then
-	echo "qemu: SKIP cm-echo: no Cortex-M images (scripts/deps.sh cortexm)"
+if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-"* ]] &&
+	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo cm-asvirt-cm-fault >/dev/null 2>&1; then
+	echo "qemu: SKIP cm-echo, cm-fault: no Cortex-M images (scripts/deps.sh cortexm)"
 	FWS=${FWS/cm-echo/}
+	FWS=${FWS/cm-fault/}
 fi
 asvirt_prepare
 set +e
@@ -146,6 +149,7 @@ for fw in $FWS; do
 	file=$BUILD/firmware/asvirt-$fw.so fault=() kills=$KILLS
 	[ $fw = echo-fault ] && file=$BUILD/firmware/asvirt-echo.so fault=(--fault corrupt=len@2)
 	[ $fw = cm-echo ] && file=$BUILD/firmware/cortex-m/asvirt-echo.elf kills=$CM_KILLS
+	[ $fw = cm-fault ] && file=$BUILD/firmware/cortex-m/asvirt-cm-fault.elf
 	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }${file##*/} ($accel)"
 	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" "${fault[@]}" \
 		"$file" --kernel "$BZIMAGE" \
@@ -181,6 +185,16 @@ for fw in $FWS; do
 		echo "qemu: last 40 lines of $log:"
 		tail -40 "$log"
 		f=$((f + 1))
+	fi
+	# the MCU's own words for its fault reach asvirt up's log
+	if [ $fw = cm-fault ] && grep -a -q '^ASVIRT-PASS: bridge-cm-fault' "$log"; then
+		if grep -q 'asvirt up: the MCU stopped: fault (exception' "$OUT/bridge-$fw.out"; then
+			echo "qemu: bridge-cm-fault-reason: PASS: $(grep 'the MCU stopped' "$OUT/bridge-$fw.out" | head -1)"
+			lp=$((lp + 1))
+		else
+			echo "qemu: bridge-cm-fault-reason: FAIL: asvirt up did not say why the MCU stopped"
+			lf=$((lf + 1))
+		fi
 	fi
 	asvirt_checker_reports "$log" && f=$((f + 1))
 	passed=$((passed + p + lp))

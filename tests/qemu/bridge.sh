@@ -25,6 +25,25 @@ bridge_rproc() {
 }
 has_ctrl() { ctrl_of $1 >/dev/null; }
 running() { [ "$(cat $RP/$1/state)" = running ]; }
+# The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same
+# boot: the figure the bridge's p50 is compared with.
+in_guest_mcu() {
+	step echo-in-guest-mcu
+	insmod /lib/modules/asvirt_remoteproc.ko firmware=asvirt-echo.elf
+	M=
+	for r in $RP/remoteproc*; do
+		[ "$(cat $r/name 2>/dev/null)" = asvirt-rproc.0 ] && M=${r##*/}
+	done
+	if [ -z "$M" ] || ! wait_for 30 has_ctrl $M; then
+		fail "no in-guest MCU"
+	elif ! rpmsg_test $(ctrl_of $M) $N >/tmp/mcu 2>&1; then
+		cat /tmp/mcu; fail "rpmsg_test (in-guest MCU)"
+	else
+		echo "ASVIRT-INFO: $CUR: in-guest MCU: $(grep PASS /tmp/mcu)"
+		pass
+	fi
+	rmmod asvirt_remoteproc
+}
 echo "asvirt bridge tests: firmware $FW, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 step probe
@@ -113,22 +132,7 @@ echo)
 	echo "ASVIRT-KILLS-DONE"
 	sleep 2
 
-	# The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same boot.
-	step echo-in-guest-mcu
-	insmod /lib/modules/asvirt_remoteproc.ko firmware=asvirt-echo.elf
-	M=
-	for r in $RP/remoteproc*; do
-		[ "$(cat $r/name 2>/dev/null)" = asvirt-rproc.0 ] && M=${r##*/}
-	done
-	if [ -z "$M" ] || ! wait_for 30 has_ctrl $M; then
-		fail "no in-guest MCU"
-	elif ! rpmsg_test $(ctrl_of $M) $N >/tmp/mcu 2>&1; then
-		cat /tmp/mcu; fail "rpmsg_test (in-guest MCU)"
-	else
-		echo "ASVIRT-INFO: $CUR: in-guest MCU: $(grep PASS /tmp/mcu)"
-		pass
-	fi
-	rmmod asvirt_remoteproc
+	in_guest_mcu
 	;;
 cm-echo)
 	# The Cortex-M echo image on QEMU's mps2-an386 board as the remote
@@ -168,6 +172,32 @@ cm-echo)
 	fi
 	echo "ASVIRT-KILLS-DONE"
 	sleep 2
+	in_guest_mcu
+	;;
+cm-fault)
+	# asvirt-cm-fault.elf bus-faults on the message "fault": the board
+	# port's fault handler sends its fault byte, asvirt up reports the
+	# crash (MSI-X vector 1), remoteproc recovers, a new QEMU boots the
+	# image again and the channel echoes (check-bridge.sh also wants the
+	# fault's reason in asvirt up's log).
+	step cm-fault
+	c0=$(count 'creating channel rpmsg-echo')
+	r0=$(count "$DIED")
+	if ! wait_for 30 has_ctrl $R; then
+		fail "no rpmsg_ctrl on $R"
+	elif ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "no echo before the fault"
+	elif rpmsg_test $(ctrl_of $R) -m fault >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "the faulting message was answered"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
+		fail "no crash reported"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
+		fail "the channel did not come back"
+	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "no echo after recovery"
+	else
+		pass
+	fi
 	;;
 hostile)
 	# asvirt-hostile.so (ASVIRT_HOSTILE=scribble:SEED:N) writes random bytes
