@@ -86,6 +86,8 @@
 #define CM_REGION_SIZE (512u << 10)
 #define CM_BUFS_OFF CM_REGION_SIZE
 #define CM_BUFS_SIZE BUFS_SIZE_ARM
+/* No heartbeat from the board this long: hung (asvirt up's --watchdog default) */
+#define BOARD_WATCHDOG_MS 2000u
 #define GUEST_ID 1
 #define FW_PEER 0
 /* MSI-X vectors: 0 the vrings (both ways), 1 the firmware died. */
@@ -106,6 +108,8 @@ struct linux_up {
 	struct asv_proc board_proc; /* its board (board only: no host role) */
 	struct asv_board_qm board;
 	int board_fault_told;
+	uint32_t board_hb; /* the heartbeat last seen, and when */
+	uint64_t board_hb_ms;
 	uint32_t shm_size;
 	char runner[PATH_MAX];
 	char dir[PATH_MAX], sock[PATH_MAX + 32];
@@ -383,6 +387,8 @@ static int start_board(struct linux_up *u)
 		u->runner_pid = p->pid;
 		return -ASV_EIO;
 	}
+	u->board_hb = asv_board_qm_heartbeat(p); /* the watchdog from here */
+	u->board_hb_ms = asv_posix_now_ms();
 	if (write(u->efd_guest[0], &one, sizeof(one)) != sizeof(one))
 		perror("asvirt up: vring vector");
 	printf("asvirt up: firmware %s (QEMU mps2-an386) running, pid %d\n", u->fw,
@@ -582,11 +588,27 @@ static void firmware_died(struct linux_up *u, int status)
  * its doorbell: QEMU-M is as good as dead. */
 static int board_stopped(struct linux_up *u)
 {
+	uint32_t hb = asv_board_qm_heartbeat(&u->board_proc);
+	uint64_t now = asv_posix_now_ms();
 	char why[200];
 
 	if (asv_board_qm_failed(&u->board_proc, why, sizeof(why))) {
 		if (!u->board_fault_told)
 			fprintf(stderr, "asvirt up: %s\n", why);
+		u->board_fault_told = 1;
+		return 1;
+	}
+	/* The board page's SysTick count, as asvirt up FW.elf watches it: one
+	 * that stops is an MCU hung with interrupts masked (a callback that
+	 * never returns). The guest can write it too: it can keep a hung MCU
+	 * alive no longer than its own writes, and cannot stop a live one. */
+	if (hb != u->board_hb) {
+		u->board_hb = hb;
+		u->board_hb_ms = now;
+	} else if (now - u->board_hb_ms > BOARD_WATCHDOG_MS) {
+		if (!u->board_fault_told)
+			fprintf(stderr, "asvirt up: the MCU hung: no heartbeat for %u ms\n",
+				BOARD_WATCHDOG_MS);
 		u->board_fault_told = 1;
 		return 1;
 	}

@@ -21,7 +21,8 @@
 # mps2-an386 board) as the remote, COUNT round trips and CM_KILLS kills of
 # its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check; and
 # cm-fault: asvirt-cm-fault.elf bus-faults on a message, the crash (with
-# the MCU's reason in asvirt up's log) and recovery follow.
+# the MCU's reason in asvirt up's log) and recovery follow; then it hangs
+# on another (interrupts masked): the board's heartbeat watchdog.
 # Last line: "N passed, N failed".
 set -uo pipefail
 export ARCH=${ARCH:-x86_64}
@@ -193,6 +194,15 @@ for fw in $FWS; do
 			lp=$((lp + 1))
 		else
 			echo "qemu: bridge-cm-fault-reason: FAIL: asvirt up did not say why the MCU stopped"
+			lf=$((lf + 1))
+		fi
+	fi
+	if [ $fw = cm-fault ] && grep -a -q '^ASVIRT-PASS: bridge-cm-hang' "$log"; then
+		if grep -q 'asvirt up: the MCU hung: no heartbeat for' "$OUT/bridge-$fw.out"; then
+			echo "qemu: bridge-cm-hang-reason: PASS: $(grep 'the MCU hung' "$OUT/bridge-$fw.out" | head -1)"
+			lp=$((lp + 1))
+		else
+			echo "qemu: bridge-cm-hang-reason: FAIL: asvirt up did not say the MCU hung"
 			lf=$((lf + 1))
 		fi
 	fi

@@ -198,6 +198,24 @@ cm-fault)
 	else
 		pass
 	fi
+	# "hang": the callback never returns, interrupts masked; the board's
+	# heartbeat stops and asvirt up's watchdog (2 s) makes it a crash
+	step cm-hang
+	c0=$(count 'creating channel rpmsg-echo')
+	r0=$(count "$DIED")
+	if ! wait_for 30 has_ctrl $R; then
+		fail "no rpmsg_ctrl on $R"
+	elif rpmsg_test $(ctrl_of $R) -m hang >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "the hanging message was answered"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
+		fail "no crash reported"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
+		fail "the channel did not come back"
+	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "no echo after recovery"
+	else
+		pass
+	fi
 	;;
 hostile)
 	# asvirt-hostile.so (ASVIRT_HOSTILE=scribble:SEED:N) writes random bytes
