@@ -22,7 +22,8 @@ static void up_usage(FILE *f)
 {
 	fprintf(
 	    f, "usage: asvirt up [options] FIRMWARE.so|FIRMWARE.elf...\n"
-	       "       asvirt up --linux [options] FIRMWARE.so   (asvirt up --linux --help)\n\n"
+	       "       asvirt up --linux [options] FIRMWARE.so|FIRMWARE.elf   (asvirt up --linux "
+	       "--help)\n\n"
 	       "Starts a virtual AMP system: one process per firmware image, every rpmsg\n"
 	       "channel a firmware announces exposed as a Unix SOCK_SEQPACKET socket\n"
 	       "RUNDIR/FW/CHANNEL (one packet = one message). A Cortex-M image runs on\n"
