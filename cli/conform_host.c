@@ -136,14 +136,16 @@ void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uin
 	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
-/* remoteproc's stop then start, the first boot's channels back: 0, or -1
- * (@why). Channels announced twice are ns.once's business, not waited for. */
-static int restart(struct conform_state *s, char *why, size_t n)
+/* remoteproc's stop then start, the first boot's channels back and bound:
+ * 0, or -1 (@why). Channels announced twice are ns.once's business, not
+ * waited for. */
+int conform_restart(struct conform_state *s, char *why, size_t n)
 {
 	asv_proc_stop(&s->p);
 	if (asv_proc_start(&s->p, why, n))
 		return -1;
 	conform_settle_quiet(s, s->nboot_chans, 5000, 20);
+	conform_bind_all(s);
 	return 0;
 }
 
@@ -173,7 +175,7 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 
 	conform_verdict(c, CONFORM_PASS, NULL);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		if (restart(s, why, sizeof(why))) {
+		if (conform_restart(s, why, sizeof(why))) {
 			conform_verdict(c, CONFORM_FAIL, "restart before %s: %s", cases[i].what,
 					why);
 			return;
@@ -240,7 +242,7 @@ void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t
 	s->p.cfg.host_features =
 	    ASV_RPMSG_FEATURES_IMPLEMENTED & ~(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
 	asv_proc_unlock(&s->p);
-	err = restart(s, why, sizeof(why));
+	err = conform_restart(s, why, sizeof(why));
 	asv_proc_lock(&s->p);
 	s->p.cfg.host_features = 0;
 	asv_proc_unlock(&s->p);

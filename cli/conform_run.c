@@ -304,6 +304,7 @@ static void check_restart(struct conform_state *s, unsigned int want, unsigned i
 			return;
 		}
 		conform_settle(s, want, 5000);
+		conform_bind_all(s);
 		if (conform_present_count(s) != want) {
 			names_of(s, names, sizeof(names), 1);
 			{
@@ -376,6 +377,8 @@ enum {
 	C_HOLD,
 	C_SLOW,
 	C_DEAD_EPT,
+	C_NS_RECREATE,
+	C_NS_UNBOUND,
 	C_KICK_DROP,
 	C_KICK_DUP,
 	C_BAD_DESC,
@@ -418,6 +421,16 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			 .rule = "replies due to a host endpoint destroyed meanwhile are dropped, "
 				 "a new endpoint is answered",
 			 .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
+	[C_NS_RECREATE] = { .id = "ns.destroy_recreate",
+			    .rule = "the host's NS DESTROY then CREATE of a channel: the "
+				    "re-created channel is answered",
+			    .source = "drivers/rpmsg/rpmsg_core.c rpmsg_dev_remove, "
+				      "rpmsg_dev_probe; virtio_rpmsg_bus.c "
+				      "virtio_rpmsg_announce_destroy, _create" },
+	[C_NS_UNBOUND] = { .id = "ns.unbound",
+			   .rule = "channels the host never binds: no stall, the echo channel "
+				   "still answers",
+			   .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
 	[C_KICK_DROP] = { .id = "host.kick_drop",
 			  .rule = "a kick dropped: one later kick delivers everything",
 			  .source = "drivers/virtio/virtio_ring.c virtqueue_kick_prepare_split" },
@@ -438,8 +451,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 };
 
 /* The checks on the echo channel, in the order they run. */
-static const unsigned int on_echo[] = { C_SIZES, C_UNKNOWN,   C_BURST,	  C_HOLD,
-					C_SLOW,	 C_KICK_DROP, C_KICK_DUP, C_DEAD_EPT };
+static const unsigned int on_echo[] = { C_SIZES,     C_UNKNOWN,	 C_BURST,    C_HOLD,	   C_SLOW,
+					C_KICK_DROP, C_KICK_DUP, C_DEAD_EPT, C_NS_RECREATE };
 
 int conform_run(const struct conform_opts *o, struct conform_check *out, char *why, size_t whylen)
 {
@@ -518,6 +531,12 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 
 		e = conform_open_ept(s);
 		echo = e && !find_echo(s, e, &echo_dst, echo_name);
+		if (echo) {
+			pthread_mutex_lock(&s->mu);
+			memcpy(s->echo_name, echo_name, sizeof(s->echo_name));
+			pthread_mutex_unlock(&s->mu);
+		}
+		conform_bind_all(s);
 		/* msg.dead_ept last: it leaves a new endpoint, which a firmware
 		 * that failed it does not answer */
 		for (k = 0; k < sizeof(on_echo) / sizeof(on_echo[0]); k++) {
@@ -546,6 +565,14 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 		}
 		if (e)
 			conform_close_ept(s, e);
+		/* each from here on starts with a restart */
+		t0 = asv_posix_now_ms();
+		conform_check_ns_recreate(s, echo ? echo_name : NULL, echo_dst,
+					  &out[C_NS_RECREATE]);
+		out[C_NS_RECREATE].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+		t0 = asv_posix_now_ms();
+		conform_check_unbound(s, echo ? echo_name : NULL, echo_dst, &out[C_NS_UNBOUND]);
+		out[C_NS_UNBOUND].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		t0 = asv_posix_now_ms();
 		conform_check_event_idx(s, echo ? echo_name : NULL, echo_dst, &out[C_EVENT_IDX]);
 		out[C_EVENT_IDX].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;

@@ -67,9 +67,10 @@ struct conform_state {
 	int nseq, ooo;
 	uint32_t ooo_seq, ooo_after;
 	enum conform_rx_mode mode;
-	void *held[BURST_MAX];	     /* RX_HOLD: the buffers kept */
-	struct asv_host_fault fault; /* the host's fault plan while armed */
-	unsigned int nboot_chans;    /* channels after the first boot */
+	void *held[BURST_MAX];		     /* RX_HOLD: the buffers kept */
+	struct asv_host_fault fault;	     /* the host's fault plan while armed */
+	unsigned int nboot_chans;	     /* channels after the first boot */
+	char echo_name[ASV_RPMSG_NAME_SIZE]; /* the echo channel ("" none) */
 	unsigned int nheld;
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
@@ -115,7 +116,19 @@ void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_
 void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
 			    struct conform_check *c);
 
+/* The name-service checks (conform_ns.c). After each boot the host binds
+ * every channel but the echo one: one message on each. */
+void conform_bind_all(struct conform_state *s);
+/* On a fresh boot, left running. */
+void conform_check_ns_recreate(struct conform_state *s, const char *echo, uint32_t dst,
+			       struct conform_check *c);
+/* A fresh boot that binds nothing but the echo channel, left running. */
+void conform_check_unbound(struct conform_state *s, const char *echo, uint32_t dst,
+			   struct conform_check *c);
+
 /* The faulty-host checks (conform_host.c). */
+/* remoteproc's stop then start, the channels back and bound (0, or -1 and @why). */
+int conform_restart(struct conform_state *s, char *why, size_t n);
 void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			     struct conform_check *c);
 void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,

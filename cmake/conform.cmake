@@ -3,11 +3,12 @@
 # pass every check, each broken image (tests/firmware/bad_*.c) fail its own.
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
   ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_msg.c
-  ${PROJECT_SOURCE_DIR}/cli/conform_host.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_host.c ${PROJECT_SOURCE_DIR}/cli/conform_ns.c
   ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
 
 if(ASVIRT_TESTS)
-  foreach(bad bad_ns_twice bad_ns_name bad_trunc256 bad_give_up bad_sticky_peer)
+  foreach(bad bad_ns_twice bad_ns_name bad_trunc256 bad_give_up bad_sticky_peer
+      bad_destroy_ends bad_wait_bind)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_link_libraries(${img} PRIVATE Threads::Threads)

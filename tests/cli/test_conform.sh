@@ -111,6 +111,22 @@ conform test-bad-forced-event-idx life.event_idx 1 $BAD_RESTARTS
 check "bad-forced-event-idx: the evidence is a round trip not answered" \
 	grep -qE 'EVENT_IDX off: round trip [0-9]+ of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
 
+# drivers/rpmsg/rpmsg_core.c rpmsg_dev_remove, rpmsg_dev_probe: a host-side
+# channel's driver unbinding and binding again sends NS DESTROY then CREATE
+# (virtio_rpmsg_bus.c virtio_rpmsg_announce_destroy, _create); an echo that
+# takes the DESTROY as the end answers nothing after the CREATE
+conform test-bad-destroy-ends ns.destroy_recreate 1 $BAD_RESTARTS
+check "bad-destroy-ends: the evidence is the re-created channel not answered" \
+	grep -q 'cycle 1 of 3: after the host.s NS DESTROY and CREATE of rpmsg-echo at 0x[0-9a-f]*, its message to 0x400 got no answer' \
+	"$dir/test-bad-destroy-ends.xml"
+# drivers/rpmsg/rpmsg_ns.c rpmsg_ns_cb: a channel per announcement, bound
+# only where Linux has a driver; an echo that waits for its control channel
+# to be bound never answers when it is not
+conform test-bad-wait-bind ns.unbound 1 $BAD_RESTARTS
+check "bad-wait-bind: the evidence names the channel never bound" \
+	grep -q 'rpmsg-ctrl:0x400 never bound.*rpmsg-echo:0x401, round trip 1 of 8 got no answer' \
+	"$dir/test-bad-wait-bind.xml"
+
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null
 check "table: status 1 on a failure" [ $? -eq 1 ]
