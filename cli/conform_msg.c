@@ -212,10 +212,31 @@ void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint
 	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
+/*
+ * The host's buffers (vring[1]) the firmware has taken and not given back:
+ * the avail index the host published less the used index the firmware
+ * wrote, each read once from the ring.
+ */
+static unsigned int fw_holds(struct conform_state *s, uint16_t *avail, uint16_t *used)
+{
+	struct asv_host *h;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h) {
+		*avail = asv_le16(__atomic_load_n(&h->tx_vr.avail->idx, __ATOMIC_RELAXED));
+		*used = asv_le16(__atomic_load_n(&h->tx_vr.used->idx, __ATOMIC_RELAXED));
+	}
+	asv_proc_unlock(&s->p);
+	return h ? (uint16_t)(*avail - *used) : 0u;
+}
+
 void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			 struct conform_check *c)
 {
-	unsigned int n = 2u * conform_host_nbufs(s), got, missing, failed = 0;
+	unsigned int n = 2u * conform_host_nbufs(s), got, missing, failed = 0, held;
+	uint16_t avail = 0, used = 0;
+	uint64_t end;
 	int err;
 
 	if (n > BURST_MAX)
@@ -231,6 +252,17 @@ void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32
 		conform_verdict(c, CONFORM_FAIL,
 				"%u messages sent back to back, %u answered; first lost: #%u", n,
 				got, missing);
+		return;
+	}
+	/* every answer in: each buffer the host gave comes back soon */
+	end = asv_posix_now_ms() + REPLY_WAIT_MS;
+	while ((held = fw_holds(s, &avail, &used)) && asv_posix_now_ms() < end)
+		usleep(1000);
+	if (held) {
+		conform_verdict(c, CONFORM_FAIL,
+				"%u messages all answered, but the firmware still holds %u of the "
+				"host's %u buffers %u ms later (vring1: avail index %u, used %u)",
+				n, held, conform_host_nbufs(s), REPLY_WAIT_MS, avail, used);
 		return;
 	}
 	conform_verdict(c, CONFORM_PASS, NULL);

@@ -299,6 +299,10 @@ static void check_restart(struct conform_state *s, unsigned int want, unsigned i
 		/* remoteproc's stop then start: the firmware stopped, the vdev
 		 * status reset, the firmware started, DRIVER_OK again */
 		asv_proc_stop(&s->p);
+		if (s->p.last_stop[0]) {
+			conform_verdict(c, CONFORM_FAIL, "restart %u: %s", i, s->p.last_stop);
+			return;
+		}
 		if ((err = asv_proc_start(&s->p, why, sizeof(why)))) {
 			conform_verdict(c, CONFORM_FAIL, "restart %u: %s", i, why);
 			return;
@@ -407,7 +411,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			    "messages to an unknown address are dropped, the ring keeps working",
 			.source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
 	[C_BURST] = { .id = "msg.burst",
-		      .rule = "a burst of twice the buffers loses nothing accepted",
+		      .rule = "a burst of twice the buffers loses nothing accepted, every "
+			      "buffer comes back",
 		      .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw" },
 	[C_HOLD] = { .id = "msg.hold",
 		     .rule =
@@ -446,7 +451,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 				  "still flow (the flags instead)",
 			  .source = "drivers/virtio/virtio.c virtio_dev_probe" },
 	[C_RESTART] = { .id = "life.restart",
-			.rule = "after remoteproc's stop/start the channels come back",
+			.rule = "remoteproc's stop/start: the firmware ends cleanly on its stop, "
+				"the channels come back",
 			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
 };
 

@@ -8,7 +8,7 @@ target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
 
 if(ASVIRT_TESTS)
   foreach(bad bad_ns_twice bad_ns_name bad_trunc256 bad_give_up bad_sticky_peer
-      bad_destroy_ends bad_wait_bind)
+      bad_destroy_ends bad_wait_bind bad_crash_on_stop bad_keep_buffer bad_lifo)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_link_libraries(${img} PRIVATE Threads::Threads)

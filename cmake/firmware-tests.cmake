@@ -8,7 +8,7 @@ target_compile_definitions(test_proc PRIVATE FW_DIR="${ASVIRT_FIRMWARE_DIR}"
 asvirt_add_firmware(asvirt-test-two-vdevs ${PROJECT_SOURCE_DIR}/apps/echo.c
   ${CMAKE_CURRENT_SOURCE_DIR}/firmware/fw_two_vdevs.c)
 add_dependencies(test_proc asvirt-fw-runner asvirt-echo asvirt-client-sample asvirt-hostile
-  asvirt-test-two-vdevs)
+  asvirt-test-two-vdevs asvirt-test-bad-crash-on-stop)
 set_tests_properties(test_proc PROPERTIES TIMEOUT 300)
 
 add_test(NAME test_up COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up.sh

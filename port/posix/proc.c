@@ -179,9 +179,36 @@ static int reap(struct asv_proc *p, int ms, int *status)
 	}
 }
 
+static const char *fatal_report(struct asv_proc *p);
+
+/*
+ * How the process ended on its stop request (SIGTERM): by itself (status
+ * 0, or the signal's default action for a process that does not take it,
+ * as QEMU may) leaves last_stop empty; anything else is recorded.
+ */
+static void stop_outcome(struct asv_proc *p, int status)
+{
+	p->last_stop[0] = 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+		snprintf(p->last_stop, sizeof(p->last_stop),
+			 "firmware process killed by signal %d (%s) on its stop request",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == ASV_RUNNER_EXIT_FATAL && p->ctl)
+		snprintf(p->last_stop, sizeof(p->last_stop),
+			 "firmware reported a fatal error on its stop request: %s",
+			 fatal_report(p));
+	else if (WIFEXITED(status) && WEXITSTATUS(status))
+		snprintf(p->last_stop, sizeof(p->last_stop),
+			 "firmware process exited with status %d on its stop request",
+			 WEXITSTATUS(status));
+}
+
 static void teardown(struct asv_proc *p, bool crashed)
 {
 	int status;
+
+	if (!crashed)
+		p->last_stop[0] = 0;
 
 	if (p->role_ready)
 		asv_posix_role_stop(&p->host_role);
@@ -191,6 +218,13 @@ static void teardown(struct asv_proc *p, bool crashed)
 			if (!reap(p, 500, &status)) {
 				kill(p->pid, SIGKILL);
 				reap(p, 5000, &status);
+				if (!crashed)
+					snprintf(
+					    p->last_stop, sizeof(p->last_stop),
+					    "firmware process did not end within 500 ms of its "
+					    "stop request: killed");
+			} else if (!crashed) {
+				stop_outcome(p, status);
 			}
 		}
 		p->pid = 0;

@@ -127,6 +127,25 @@ check "bad-wait-bind: the evidence names the channel never bound" \
 	grep -q 'rpmsg-ctrl:0x400 never bound.*rpmsg-echo:0x401, round trip 1 of 8 got no answer' \
 	"$dir/test-bad-wait-bind.xml"
 
+# drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: a buffer the
+# firmware never gives back is one the host's sender waits for
+conform test-bad-keep-buffer msg.burst 1 $BAD_RESTARTS
+check "bad-keep-buffer: the evidence is the buffer still held" \
+	grep -q 'all answered, but the firmware still holds 1 of the host' \
+	"$dir/test-bad-keep-buffer.xml"
+# drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_done: messages in ring order;
+# an echo that answers what piled up newest first
+conform test-bad-lifo msg.slow_cb 1 $BAD_RESTARTS
+check "bad-lifo: the evidence is an answer out of order" \
+	grep -qE 'taking 50 ms per message: #[0-9] came back after #[0-9]' \
+	"$dir/test-bad-lifo.xml"
+# drivers/remoteproc/stm32_rproc.c stm32_rproc_stop: the firmware is asked
+# to shut down; an echo whose stop() crashes
+conform test-bad-crash-on-stop life.restart 1 $BAD_RESTARTS
+check "bad-crash-on-stop: the evidence is the crash on the stop request" \
+	grep -qE 'restart 1: firmware process (killed by signal|exited with status) [0-9]+.* on its stop request' \
+	"$dir/test-bad-crash-on-stop.xml"
+
 # the human table and the usage errors
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null
 check "table: status 1 on a failure" [ $? -eq 1 ]

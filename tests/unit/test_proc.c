@@ -24,6 +24,7 @@
 
 #define ECHO_FW FW_DIR "/asvirt-echo.so"
 #define HOSTILE_FW FW_DIR "/asvirt-hostile.so"
+#define CRASH_ON_STOP_FW FW_DIR "/asvirt-test-bad-crash-on-stop.so"
 #define TWO_VDEVS_FW FW_DIR "/asvirt-test-two-vdevs.so"
 
 struct ctx {
@@ -460,6 +461,34 @@ static void test_100_cycles(void **state)
 	assert_int_equal(count_dir("/proc/self/task"), thr0);
 }
 
+/*
+ * How a stop ended (asvirt conform's life.restart): the echo ends by itself
+ * on its stop request, last_stop empty; an image whose stop() writes
+ * through NULL has it say so (a signal, or the sanitizer's exit status).
+ */
+static void test_stop_outcome(void **state)
+{
+	struct asv_proc_config c;
+	struct asv_proc p;
+
+	(void)state;
+	ctx_reset();
+	proc_cfg(&c, 0);
+	assert_int_equal(start_fw(&p, &c, ECHO_FW), 0);
+	assert_int_equal(wait_for(&C.probes, 1, 10000), 0);
+	asv_proc_stop(&p);
+	assert_string_equal(p.last_stop, "");
+	asv_proc_destroy(&p);
+
+	ctx_reset();
+	assert_int_equal(start_fw(&p, &c, CRASH_ON_STOP_FW), 0);
+	assert_int_equal(wait_for(&C.probes, 1, 10000), 0);
+	asv_proc_stop(&p);
+	if (!strstr(p.last_stop, "on its stop request"))
+		fail_msg("last_stop '%s'", p.last_stop);
+	asv_proc_destroy(&p);
+}
+
 /* ---- hostile firmware ------------------------------------------------------- */
 
 static void start_hostile(struct asv_proc *p, struct asv_proc_config *c, const char *mode)
@@ -616,7 +645,7 @@ int main(void)
 		cmocka_unit_test(test_crash_recovery), cmocka_unit_test(test_two_vdevs),
 		cmocka_unit_test(test_100_cycles),     cmocka_unit_test(test_die_mid_message),
 		cmocka_unit_test(test_hang_watchdog),  cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_scribble),
+		cmocka_unit_test(test_scribble),       cmocka_unit_test(test_stop_outcome),
 	};
 
 	logcap_init(&plog, "proc");

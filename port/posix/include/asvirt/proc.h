@@ -148,6 +148,10 @@ struct asv_proc {
 	enum asv_proc_state state;
 	unsigned int crashes, restarts, boot_failures;
 	char last_crash[160];
+	/* how the firmware's process ended at the last asv_proc_stop(): "" when
+	 * it ended by itself on the stop request, else what happened (a crash
+	 * in its stop path, a fatal error, killed after 500 ms) */
+	char last_stop[160];
 	char *last_trace; /* trace buffer copy at the last stop/crash */
 	size_t last_trace_len;
 	uint64_t started_ms;
