@@ -216,13 +216,10 @@ static void teardown(struct asv_proc *p, bool crashed)
 		if (!crashed || !reap(p, 0, &status)) {
 			kill(p->pid, SIGTERM);
 			if (!reap(p, 500, &status)) {
+				/* not in last_stop: a deadline is no verdict (an ASan
+				 * runner's exit outlasts it on a loaded machine) */
 				kill(p->pid, SIGKILL);
 				reap(p, 5000, &status);
-				if (!crashed)
-					snprintf(
-					    p->last_stop, sizeof(p->last_stop),
-					    "firmware process did not end within 500 ms of its "
-					    "stop request: killed");
 			} else if (!crashed) {
 				stop_outcome(p, status);
 			}

@@ -149,8 +149,9 @@ struct asv_proc {
 	unsigned int crashes, restarts, boot_failures;
 	char last_crash[160];
 	/* how the firmware's process ended at the last asv_proc_stop(): "" when
-	 * it ended by itself on the stop request, else what happened (a crash
-	 * in its stop path, a fatal error, killed after 500 ms) */
+	 * it ended by itself on the stop request (or was killed after 500 ms
+	 * without ending), else what happened (a crash in its stop path, a
+	 * fatal error, a non-zero exit status) */
 	char last_stop[160];
 	char *last_trace; /* trace buffer copy at the last stop/crash */
 	size_t last_trace_len;
