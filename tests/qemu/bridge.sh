@@ -44,6 +44,34 @@ in_guest_mcu() {
 	fi
 	rmmod asvirt_remoteproc
 }
+# kills WHAT: the PC kills the firmware (kill -9 on ASVIRT-KILL-FIRMWARE)
+# KILLS times while Linux runs: each time the crash is reported (MSI-X
+# vector 1), remoteproc recovers, the PC starts it again and the channel
+# comes back and echoes. Then ASVIRT-KILLS-DONE: the PC compares what
+# asvirt up holds with before the first kill.
+kills() {
+	ok=1
+	i=0
+	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
+		i=$((i + 1))
+		c0=$(count 'creating channel rpmsg-echo')
+		r0=$(count "$DIED")
+		echo "ASVIRT-KILL-FIRMWARE: $i"
+		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
+			ok=0; fail "kill $i: no crash reported"
+		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
+			ok=0; fail "kill $i: the channel did not come back"
+		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
+		fi
+	done
+	if [ $ok = 1 ]; then
+		echo "ASVIRT-INFO: $CUR: $KILLS $1, recovered and echoing each time"
+		pass
+	fi
+	echo "ASVIRT-KILLS-DONE"
+	sleep 2
+}
 echo "asvirt bridge tests: firmware $FW, $(grep -c ^processor /proc/cpuinfo) CPUs"
 
 step probe
@@ -105,32 +133,9 @@ echo)
 		echo "ASVIRT-INFO: $CUR: 40 rounds of 200 round trips, the longest $longest s"
 		pass
 	fi
-	# kill -9 of the firmware process, KILLS times, while Linux runs: the
-	# PC tells the guest (MSI-X vector 1), remoteproc recovers, the PC
-	# starts a new firmware process and the channel comes back and echoes.
+	# kill -9 of the firmware process: a new one at the recovered DRIVER_OK
 	step restart
-	ok=1
-	i=0
-	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
-		i=$((i + 1))
-		c0=$(count 'creating channel rpmsg-echo')
-		r0=$(count "$DIED")
-		echo "ASVIRT-KILL-FIRMWARE: $i"
-		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
-			ok=0; fail "kill $i: no crash reported"
-		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
-			ok=0; fail "kill $i: the channel did not come back"
-		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
-			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
-		fi
-	done
-	if [ $ok = 1 ]; then
-		echo "ASVIRT-INFO: $CUR: $KILLS kills, recovered and echoing each time"
-		pass
-	fi
-	# the PC compares what asvirt up holds now with before the first kill
-	echo "ASVIRT-KILLS-DONE"
-	sleep 2
+	kills "kills"
 
 	in_guest_mcu
 	;;
@@ -148,30 +153,9 @@ cm-echo)
 		echo "ASVIRT-INFO: $CUR: Cortex-M board: $(grep PASS /tmp/echo)"
 		pass
 	fi
-	# kill -9 of the board's QEMU, KILLS times: remoteproc's crash and
-	# recovery, a new QEMU at DRIVER_OK, the channel back and echoing.
+	# kill -9 of the board's QEMU: a new one at the recovered DRIVER_OK
 	step cm-restart
-	ok=1
-	i=0
-	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
-		i=$((i + 1))
-		c0=$(count 'creating channel rpmsg-echo')
-		r0=$(count "$DIED")
-		echo "ASVIRT-KILL-FIRMWARE: $i"
-		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
-			ok=0; fail "kill $i: no crash reported"
-		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
-			ok=0; fail "kill $i: the channel did not come back"
-		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
-			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
-		fi
-	done
-	if [ $ok = 1 ]; then
-		echo "ASVIRT-INFO: $CUR: $KILLS kills of the board, recovered and echoing each time"
-		pass
-	fi
-	echo "ASVIRT-KILLS-DONE"
-	sleep 2
+	kills "kills of the board"
 	in_guest_mcu
 	;;
 cm-fault)
