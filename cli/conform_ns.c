@@ -82,16 +82,7 @@ static int send_ns(struct conform_state *s, struct asv_endpoint *e, const char *
 
 static struct asv_endpoint *open_at(struct conform_state *s, uint32_t addr)
 {
-	struct asv_endpoint *e = NULL;
-	struct asv_host *h;
-	int err;
-
-	asv_proc_lock(&s->p);
-	h = asv_proc_host(&s->p, 0);
-	if (h)
-		e = asv_host_create_ept(h, "asvirt-conform-ns", addr, conform_rx_cb, s, &err);
-	asv_proc_unlock(&s->p);
-	return e;
+	return conform_open_ept_at(s, "asvirt-conform-ns", addr);
 }
 
 static uint32_t host_dfeatures(struct conform_state *s)

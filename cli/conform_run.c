@@ -175,8 +175,8 @@ void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
 	conform_settle_quiet(s, want, ms, 300);
 }
 
-/* A host endpoint of our own (freed with the link if we leave it). */
-struct asv_endpoint *conform_open_ept(struct conform_state *s)
+/* A host endpoint of our own at @addr (or any), freed with the link if we leave it. */
+struct asv_endpoint *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr)
 {
 	struct asv_endpoint *e = NULL;
 	struct asv_host *h;
@@ -185,10 +185,14 @@ struct asv_endpoint *conform_open_ept(struct conform_state *s)
 	asv_proc_lock(&s->p);
 	h = asv_proc_host(&s->p, 0);
 	if (h)
-		e = asv_host_create_ept(h, "asvirt-conform", ASV_RPMSG_ADDR_ANY, conform_rx_cb, s,
-					&err);
+		e = asv_host_create_ept(h, name, addr, conform_rx_cb, s, &err);
 	asv_proc_unlock(&s->p);
 	return e;
+}
+
+struct asv_endpoint *conform_open_ept(struct conform_state *s)
+{
+	return conform_open_ept_at(s, "asvirt-conform", ASV_RPMSG_ADDR_ANY);
 }
 
 void conform_close_ept(struct conform_state *s, struct asv_endpoint *e)

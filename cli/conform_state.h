@@ -82,6 +82,7 @@ void conform_verdict(struct conform_check *c, enum conform_result r, const char 
 unsigned int conform_get_u(struct conform_state *s, const unsigned int *v);
 /* A host endpoint of our own (conform_rx_cb), freed with the link if we leave it. */
 struct asv_endpoint *conform_open_ept(struct conform_state *s);
+struct asv_endpoint *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr);
 void conform_close_ept(struct conform_state *s, struct asv_endpoint *e);
 int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
 		    size_t len);
