@@ -350,7 +350,10 @@ int cmd_demo(int argc, char **argv)
 		return 2;
 	}
 	if (explain)
-		return demo_explain(stdout);
+		return trace_built_in("asvirt demo --explain") ? 2 : demo_explain(stdout);
+	if ((trace_path || pcap_path) &&
+	    trace_built_in(trace_path ? "asvirt demo --trace" : "asvirt demo --pcap"))
+		return 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((trace_path || pcap_path) && trace_start(&sink, evlog, &cfg, process || cortex_m))
 		return 1;

@@ -163,6 +163,8 @@ int cmd_up(int argc, char **argv)
 		}
 		case 'J':
 		case 'P':
+			if (trace_built_in(c == 'J' ? "asvirt up --trace" : "asvirt up --pcap"))
+				return 2;
 			if (up_trace_set(&u, c == 'J' ? optarg : NULL, c == 'P' ? optarg : NULL)) {
 				fprintf(stderr, "asvirt up: --trace/--pcap: %s\n", strerror(errno));
 				return 1;

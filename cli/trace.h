@@ -54,6 +54,13 @@ struct trace_sink {
 	const char *clock;
 };
 
+/*
+ * 0 when this build records events; else (built with -DASVIRT_EVENTS=OFF:
+ * the core emits nothing) -1 after telling stderr that @what ("asvirt demo
+ * --trace", ...) needs a build with them.
+ */
+int trace_built_in(const char *what);
+
 /* Collect @l's events (before trace_sink_start()), shown as @label, its
  * messages matched with those of the recorders of the same @group. */
 int trace_sink_add(struct trace_sink *s, struct asv_evlog *l, const char *label,

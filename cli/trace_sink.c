@@ -11,6 +11,17 @@
 
 #define DRAIN_PERIOD_NS 2000000L
 
+int trace_built_in(const char *what)
+{
+	if (ASVIRT_EVENTS)
+		return 0;
+	fprintf(stderr,
+		"%s: this asvirt was built without protocol events (-DASVIRT_EVENTS=OFF): "
+		"rebuild with -DASVIRT_EVENTS=ON (the default) to record them\n",
+		what);
+	return -1;
+}
+
 int trace_sink_add(struct trace_sink *s, struct asv_evlog *l, const char *label, unsigned int group)
 {
 	if (s->nlogs >= TRACE_MAX_LOGS)

@@ -12,7 +12,7 @@ void asv_dev_log(struct asv_rpmsg_dev *d, int level, const char *fmt, ...)
 	static const char *const tag[] = { "error", "warning", "info", "debug" };
 	bool to_env = d->env.log && level <= d->env.log_level;
 	bool to_trace = d->trace && d->trace->buf && level <= ASV_LOG_INFO;
-	bool to_ev = asv_load_relaxed(&d->env.evlog) && level <= ASV_LOG_WARN;
+	bool to_ev = asv_ev_on(d) && level <= ASV_LOG_WARN;
 	char msg[224];
 	va_list ap;
 

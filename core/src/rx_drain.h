@@ -83,7 +83,7 @@ static ASV_ALWAYS_INLINE void asv_rx_flush(struct asv_rpmsg_dev *d, const struct
 		role->give_back(d, q.ret_id[i]);
 	}
 	/* one test per batch, not per buffer */
-	if (__builtin_expect(asv_load_relaxed(&d->env.evlog) != NULL, 0))
+	if (asv_ev_on(d))
 		for (i = 0; i < *q.nret; i++)
 			asv_rx_ev_given(d, q.ret_id[i]);
 	role->publish(d);

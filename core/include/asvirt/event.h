@@ -22,6 +22,16 @@
 #ifndef ASVIRT_EVENT_H
 #define ASVIRT_EVENT_H
 
+/*
+ * ASVIRT_EVENTS 0 (cmake -DASVIRT_EVENTS=OFF) compiles the core's emit
+ * points to nothing: no test, no call, no argument evaluated. It is the
+ * build "tracing off" is measured against (docs/trace.md, Cost); the ring
+ * and the recorder below stay, nothing writes them. Default 1.
+ */
+#ifndef ASVIRT_EVENTS
+#define ASVIRT_EVENTS 1
+#endif
+
 #ifdef __KERNEL__
 #include <linux/types.h>
 #else
