@@ -10,7 +10,9 @@
 # for ASVIRT_STEP_TIMEOUT seconds (default 120, arm 180) kills QEMU and fails with
 # the log tail shown.  Last line: "N passed, N failed".  ASVIRT_RING picks the
 # passes of run.sh: firmware offering the ring flags only, VIRTIO_RING_F_EVENT_IDX
-# as well, or both in turn (default: both).
+# as well, or both in turn (default: both). ASVIRT_QEMU_APPEND: more kernel
+# parameters for the guest's steps (e.g. asvirt.xn=N for step xcost);
+# ASVIRT_QEMU_ARGS: more QEMU options (e.g. -icount shift=0).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -27,10 +29,13 @@ LOG=$OUT/serial.log
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 asvirt.mode=check"
 [ -n "$TESTS" ] && append="$append asvirt.tests=$TESTS"
 append="$append asvirt.ring=${ASVIRT_RING:-flags,event_idx} asvirt.cpus=$SMP"
+# ASVIRT_QEMU_APPEND: more parameters for a step (scripts/trace-cost-qemu.sh)
+[ -n "${ASVIRT_QEMU_APPEND:-}" ] && append="$append $ASVIRT_QEMU_APPEND"
 accel=$(asvirt_accel)
 echo "qemu: $ARCH, accelerator $accel"
 t0=$(date +%s)
-asvirt_qemu "$accel" -append "$append" -serial "file:$LOG" -monitor none -display none \
+# shellcheck disable=SC2086 # ASVIRT_QEMU_ARGS: more QEMU options, word-split
+asvirt_qemu "$accel" ${ASVIRT_QEMU_ARGS:-} -append "$append" -serial "file:$LOG" -monitor none -display none \
 	</dev/null &
 qpid=$!
 

@@ -17,7 +17,7 @@ x86_64)
 	CROSS=""
 	FW_CFLAGS=(-fcf-protection=none)
 	CONSOLE=ttyS0
-	SMP=2
+	SMP=${ASVIRT_SMP:-2} # 1 for scripts/trace-cost-qemu.sh (-icount wants it)
 	PKGS="qemu-system-x86 busybox-static cpio gzip gcc binutils libc6-dev"
 	;;
 arm)

@@ -618,6 +618,51 @@ if want x; then
 	fi
 	unload
 fi
+# (xcost) what the trace event costs when enabled (docs/trace.md, Cost); only
+# when selected (scripts/trace-cost-qemu.sh: qemu/check.sh xcost). A
+# rpmsg_char flood of XN messages each way (rpmsg_test -s 1, as step n) with
+# asvirt:asvirt_event disabled, then enabled, XR times in turn; for each run
+# its seconds, the guest's busy CPU time (/proc/stat, all CPUs, USER_HZ
+# ticks) and the events the trace buffer took (entries + overrun), as
+# ASVIRT-INFO lines the host script summarises. Nothing about the figures is
+# asserted: the step fails only when a flood fails or records wrongly.
+if in_pass xcost && echo ",$SEL," | grep -q ",xcost,"; then
+	step xcost
+	TR=/sys/kernel/tracing
+	EV=$TR/events/asvirt/asvirt_event
+	XN=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^asvirt.xn=//p')
+	XN=${XN:-20000}
+	XR=$(tr ' ' '\n' </proc/cmdline | sed -n 's/^asvirt.xr=//p')
+	XR=${XR:-5}
+	[ -d $TR/events ] || mount -t tracefs tracefs $TR
+	busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+	events() { cat $TR/per_cpu/cpu*/stats | awk '/^(entries|overrun):/ { n += $2 } END { print n + 0 }'; }
+	load $ECHO
+	bad=
+	if ! wait_for 10 has_ctrl 0 || ! wait_for 10 trace_has 0 'link up'; then bad="not up"
+	elif [ ! -d $EV ]; then bad="no $EV"
+	fi
+	i=0
+	while [ -z "$bad" ] && [ $i -lt "$XR" ]; do
+		i=$((i + 1))
+		for on in 0 1; do
+			echo 0 >$EV/enable && echo >$TR/trace && echo $on >$EV/enable ||
+				{ bad="set $EV/enable to $on"; break; }
+			c0=$(busy)
+			out=$(rtest 0 -s 1 "$XN") || { bad="flood: $out"; break; }
+			c1=$(busy)
+			echo 0 >$EV/enable
+			secs=$(echo "$out" | sed -n 's/.* each way in \([0-9.]*\) s .*/\1/p')
+			ne=$(events)
+			[ $on = 1 ] && [ "$ne" -lt "$XN" ] && { bad="$ne events for $XN messages"; break; }
+			[ $on = 0 ] && [ "$ne" != 0 ] && { bad="$ne events while disabled"; break; }
+			echo "ASVIRT-INFO: xcost run $i event $on: $XN messages each way in $secs s," \
+				"busy $((c1 - c0)) ticks, $ne events"
+		done
+	done
+	if [ -n "$bad" ]; then fail "$bad"; else pass; fi
+	unload
+fi
 }
 
 # (cpus) the guest runs on every CPU QEMU gives it (x86 -smp 2, ARM -smp 4):
