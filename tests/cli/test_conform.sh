@@ -6,10 +6,18 @@
 # every check; each broken image (tests/firmware/bad_*.c) fails exactly the
 # check it breaks and no other, with a non-zero exit status; the JUnit
 # file is well-formed XML and carries the failure.
-# Usage: test_conform.sh PATH/TO/asvirt FIRMWARE_DIR
+# Usage: test_conform.sh PATH/TO/asvirt FIRMWARE_DIR [K/N]
+# K/N: only part K (0..N-1) of the images: part 0 the first image (its 50
+# restarts take as long as four other images) and the usage checks, parts
+# 1..N-1 every (N-1)-th of the others. Each image's run mostly waits (the
+# checks' windows and silences), so ctest runs the parts side by side
+# (cmake/conform.cmake).
 set -u
 ASVIRT=$1
 FWDIR=$2
+PART=${3:-0/1}
+part_k=${PART%/*} part_n=${PART#*/}
+images=0 mine=1
 . "$(dirname "$0")/checks.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -32,6 +40,10 @@ well_formed() { # an XML file
 	fi
 }
 
+# evidence DESCRIPTION COMMAND...: a check on the last conform's files, in
+# the part that ran it
+evidence() { [ "$mine" = 0 ] || check "$@"; }
+
 # The ids whose result is $2 in JSON file $1, space-separated.
 ids_with() {
 	python3 -c 'import json, sys
@@ -44,6 +56,15 @@ print(" ".join(c["id"] for c in d["checks"] if c["result"] == sys.argv[2]))' "$1
 conform() {
 	local img=$1 want=$2 want_rc=$3 rc file=$FWDIR/asvirt-$1.so
 	shift 3
+	if [ "$part_n" = 1 ]; then
+		mine=1
+	elif [ "$images" = 0 ]; then
+		mine=$([ "$part_k" = 0 ] && echo 1 || echo 0)
+	else
+		mine=$([ $(((images - 1) % (part_n - 1) + 1)) = "$part_k" ] && echo 1 || echo 0)
+	fi
+	images=$((images + 1))
+	[ "$mine" = 1 ] || return 0
 	case $img in */*) file=$FWDIR/$img img=${img//\//_} ;; esac
 	"$ASVIRT" conform --json --junit "$dir/$img.xml" "$@" "$file" \
 		>"$dir/$img.json" 2>"$dir/$img.err"
@@ -70,36 +91,36 @@ fi
 # drivers/rpmsg/virtio_rpmsg_bus.c __rpmsg_create_channel: a second
 # announcement of the same channel is refused ("already exist")
 conform test-bad-ns-twice ns.once 1 $BAD_RESTARTS
-check "bad-ns-twice: the evidence is the host's refusal" \
+evidence "bad-ns-twice: the evidence is the host's refusal" \
 	grep -q 'already exists' "$dir/test-bad-ns-twice.xml"
 # drivers/rpmsg/rpmsg_ns.c rpmsg_ns_cb: a name without NUL is cut
 conform test-bad-ns-name ns.name 1 $BAD_RESTARTS
-check "bad-ns-name: the evidence names the truncation" \
+evidence "bad-ns-name: the evidence names the truncation" \
 	grep -q 'without NUL' "$dir/test-bad-ns-name.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_probe: buffers posted, then
 # DRIVER_OK; a board-level image that announces in between
 conform test-bad-early-ns boot.driver_ok 1 $BAD_RESTARTS
-check "bad-early-ns: the evidence is the early announcement" \
+evidence "bad-early-ns: the evidence is the early announcement" \
 	grep -q 'before DRIVER_OK.*announces .*rpmsg-echo' "$dir/test-bad-early-ns.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: up to 496 B
 conform test-bad-trunc256 msg.sizes 1 $BAD_RESTARTS
-check "bad-trunc256: the evidence is the first size cut" \
+evidence "bad-trunc256: the evidence is the first size cut" \
 	grep -q '257 bytes sent, 256 bytes came back' "$dir/test-bad-trunc256.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: Linux waits
 # 15 s for a buffer; an echo that gives up after 200 ms loses answers
 conform test-bad-give-up msg.hold 1 $BAD_RESTARTS
-check "bad-give-up: the evidence is the first answer lost" \
+evidence "bad-give-up: the evidence is the first answer lost" \
 	grep -q 'receive buffers 500 ms.*first lost: #' "$dir/test-bad-give-up.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single: no recipient, dropped;
 # an echo that answers its first peer for good talks to nobody after
 conform test-bad-sticky-peer msg.dead_ept 1 $BAD_RESTARTS
-check "bad-sticky-peer: the evidence names the endpoint not answered" \
+evidence "bad-sticky-peer: the evidence names the endpoint not answered" \
 	grep -q 'was destroyed with 8 replies due, endpoint 0x[0-9a-f]* got no answer' \
 	"$dir/test-bad-sticky-peer.xml"
 # drivers/vhost/vringh.c range_check: a device-side ring reader refuses a
 # descriptor outside its memory; a board-level image that trusts it crashes
 conform test-bad-trust-desc host.bad_desc 1 $BAD_RESTARTS
-check "bad-trust-desc: the evidence is the crash on the first malformation" \
+evidence "bad-trust-desc: the evidence is the crash on the first malformation" \
 	grep -q 'address outside the shared window: firmware process killed by signal' \
 	"$dir/test-bad-trust-desc.xml"
 # drivers/virtio/virtio.c virtio_dev_probe: only the features both sides
@@ -108,7 +129,7 @@ conform test-bad-forced-event-idx life.event_idx 1 $BAD_RESTARTS
 # (which round trip goes unanswered depends on when the host last looked at
 # its ring for another reason: the second under a plain build, a later one
 # under TSan once)
-check "bad-forced-event-idx: the evidence is a round trip not answered" \
+evidence "bad-forced-event-idx: the evidence is a round trip not answered" \
 	grep -qE 'EVENT_IDX off: round trip [0-9]+ of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
 
 # drivers/rpmsg/rpmsg_core.c rpmsg_dev_remove, rpmsg_dev_probe: a host-side
@@ -116,37 +137,38 @@ check "bad-forced-event-idx: the evidence is a round trip not answered" \
 # (virtio_rpmsg_bus.c virtio_rpmsg_announce_destroy, _create); an echo that
 # takes the DESTROY as the end answers nothing after the CREATE
 conform test-bad-destroy-ends ns.destroy_recreate 1 $BAD_RESTARTS
-check "bad-destroy-ends: the evidence is the re-created channel not answered" \
+evidence "bad-destroy-ends: the evidence is the re-created channel not answered" \
 	grep -q 'cycle 1 of 3: after the host.s NS DESTROY and CREATE of rpmsg-echo at 0x[0-9a-f]*, its message to 0x400 got no answer' \
 	"$dir/test-bad-destroy-ends.xml"
 # drivers/rpmsg/rpmsg_ns.c rpmsg_ns_cb: a channel per announcement, bound
 # only where Linux has a driver; an echo that waits for its control channel
 # to be bound never answers when it is not
 conform test-bad-wait-bind ns.unbound 1 $BAD_RESTARTS
-check "bad-wait-bind: the evidence names the channel never bound" \
+evidence "bad-wait-bind: the evidence names the channel never bound" \
 	grep -q 'rpmsg-ctrl:0x400 never bound.*rpmsg-echo:0x401, round trip 1 of 8 got no answer' \
 	"$dir/test-bad-wait-bind.xml"
 
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: a buffer the
 # firmware never gives back is one the host's sender waits for
 conform test-bad-keep-buffer msg.burst 1 $BAD_RESTARTS
-check "bad-keep-buffer: the evidence is the buffer still held" \
+evidence "bad-keep-buffer: the evidence is the buffer still held" \
 	grep -q 'all answered, but the firmware still holds 1 of the host' \
 	"$dir/test-bad-keep-buffer.xml"
 # drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_done: messages in ring order;
 # an echo that answers what piled up newest first
 conform test-bad-lifo msg.slow_cb 1 $BAD_RESTARTS
-check "bad-lifo: the evidence is an answer out of order" \
+evidence "bad-lifo: the evidence is an answer out of order" \
 	grep -qE 'taking 50 ms per message: #[0-9] came back after #[0-9]' \
 	"$dir/test-bad-lifo.xml"
 # drivers/remoteproc/stm32_rproc.c stm32_rproc_stop: the firmware is asked
 # to shut down; an echo whose stop() crashes
 conform test-bad-crash-on-stop life.restart 1 $BAD_RESTARTS
-check "bad-crash-on-stop: the evidence is the crash on the stop request" \
+evidence "bad-crash-on-stop: the evidence is the crash on the stop request" \
 	grep -qE 'restart 1: firmware process (killed by signal|exited with status) [0-9]+.* on its stop request' \
 	"$dir/test-bad-crash-on-stop.xml"
 
 # the human table and the usage errors
+[ "$part_k" = 0 ] || { summary "test_conform $PART"; exit; }
 "$ASVIRT" conform --restarts 1 "$FWDIR/asvirt-test-bad-trunc256.so" >"$dir/table" 2>/dev/null
 check "table: status 1 on a failure" [ $? -eq 1 ]
 check "table: FAIL row with its evidence" grep -q '^msg.sizes *FAIL' "$dir/table"
@@ -155,4 +177,4 @@ check "table: evidence line" grep -q 'evidence: 257 bytes sent' "$dir/table"
 check "no firmware: usage, status 2" [ $? -eq 2 ]
 "$ASVIRT" conform "$dir/nonexistent.so" >/dev/null 2>&1
 check "missing file: status 2" [ $? -eq 2 ]
-summary test_conform
+summary "test_conform $PART"
