@@ -20,7 +20,8 @@ export CCACHE_MAXSIZE ?= 2G
 LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_C_COMPILER_LAUNCHER=ccache,-UCMAKE_C_COMPILER_LAUNCHER)
 
 .PHONY: all deps build install demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \
-	check-qemu check-qemu-6.12 qemu clean fuzz check-fuzz check-deb
+	check-qemu check-qemu-6.12 qemu clean fuzz check-fuzz check-deb check-qemu-arm-vexpress \
+	check-qemu-arm-bridge kernels
 
 all: build
 
@@ -68,8 +69,8 @@ check-lint:
 	@scripts/deps.sh check
 	@scripts/lint.sh
 
-# ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 4, device tree; the
-# bridge suite, qemu/check-bridge.sh, on virt -smp 4 with the same kernel):
+# ARCH=x86_64 (default) or ARCH=arm (vexpress-a9, -smp 2..4, device tree; the
+# bridge suite, qemu/check-bridge.sh, on virt -smp 2..4 with the same kernel):
 # make check-qemu ARCH=arm, make qemu ARCH=arm. KVER=6.1 (default) or 6.12:
 # the kernel (Debian's linux-source-KVER), e.g. make check-qemu KVER=6.12.
 QEMU_ARCH = $(or $(ARCH),x86_64)
@@ -125,17 +126,46 @@ check-deb:
 check-qemu-arm:
 	@$(MAKE) --no-print-directory check-qemu ARCH=arm
 
+# The ARM suite's two halves, which make check runs side by side with the
+# x86_64 suites: the vexpress suite, and the bridge (virt, the Cortex-M
+# board) in a build directory of its own (its own module and initramfs).
+check-qemu-arm-vexpress:
+	@scripts/deps.sh qemu arm
+	@ARCH=arm KVER=6.1 bash qemu/checkpatch.sh
+	@ARCH=arm KVER=6.1 BUILD=$(BUILD) bash qemu/check.sh
+
+check-qemu-arm-bridge:
+	@scripts/deps.sh qemu arm
+	@ARCH=arm KVER=6.1 BUILD=$(BUILD) ASVIRT_QEMU_OUT=$(CURDIR)/build/qemu-arm-bridge \
+		bash qemu/check-bridge.sh
+
+# Every kernel the QEMU suites and check-deb boot or build against, and the
+# ARM busybox, built or found in the cache ($(ASVIRT_CACHE)) one after the
+# other, so that the suites running side by side never build one twice at
+# once (a cold cache: each build uses every core anyway).
+kernels:
+	@scripts/deps.sh qemu arm kernels
+	@KVER=6.1 qemu/build-kernel.sh x86_64 >/dev/null
+	@KVER=6.12 qemu/build-kernel.sh x86_64 >/dev/null
+	@KVER=6.1 qemu/build-kernel.sh arm >/dev/null
+	@ARCH=arm bash -c '. qemu/lib.sh && asvirt_busybox_armhf >/dev/null'
+
 # The module on the other long-term kernel Debian ships (x86_64).
 check-qemu-6.12:
 	@$(MAKE) --no-print-directory check-qemu ARCH=x86_64 KVER=6.12
 
 # A+B: side by side (scripts/check-all.sh says which suites can); what they
 # install is installed first, since two apt-gets at once would collide.
-CHECK_SUITES := check-lint check-unit check-asan+check-tsan check-fuzz \
-	check-qemu+check-qemu-6.12 check-qemu-arm check-deb
+# Grouped so that each group keeps both cores busy (the CPU column of the
+# table make check prints) without more QEMU vCPUs than cores in a group
+# (a TCG guest's vCPU spinning on a lock whose holder is descheduled burns
+# CPU: four guests at once took longer than one after the other). The
+# kernels are built before the suites that use them.
+CHECK_SUITES := check-lint+check-unit check-asan+check-tsan+check-fuzz kernels \
+	check-qemu+check-qemu-6.12 check-qemu-arm-vexpress+check-qemu-arm-bridge+check-deb
 
 check:
-	@scripts/deps.sh check cortexm qemu kernels
+	@scripts/deps.sh check cortexm qemu arm kernels deb
 	@scripts/check-all.sh $(CHECK_SUITES)
 
 clean:

@@ -3,7 +3,7 @@
 # kernel/asvirt_ivshmem.ko, once per firmware process (client-sample, echo,
 # hostile), and tests/qemu/bridge.sh runs inside. ARCH=x86_64 (default):
 # `pc`, rpmsg buffers in the guest's RAM (a memfd); ARCH=arm (make
-# check-qemu ARCH=arm): the ARM kernel on `virt,highmem=off -smp 4`
+# check-qemu ARCH=arm): the ARM kernel on `virt,highmem=off -smp 2..4`
 # (asvirt up --linux --arch arm), rpmsg buffers in BAR2 (vdev0buffer).
 # Needs the user-space build (BUILD, default build/). Serial console in
 # $OUT/bridge-FW.log. A boot that prints no new marker for
@@ -29,7 +29,7 @@ export ARCH=${ARCH:-x86_64}
 . "$(dirname "$0")/lib.sh"
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-# ARM: TCG, 4 vCPUs on a shared 2-core host
+# ARM: TCG, one vCPU per host core (2..4) on a shared host
 STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)}
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}

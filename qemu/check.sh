@@ -5,7 +5,7 @@
 #                                             (default: every step)
 #
 # ARCH=x86_64 (default): qemu-system-x86_64 -smp 2; ARCH=arm: qemu-system-arm
-# -M vexpress-a9 -smp 4 with the project's device tree (see qemu/lib.sh).
+# -M vexpress-a9 -smp 2..4 (the host's cores) with the project's device tree (see qemu/lib.sh).
 # Serial console goes to $OUT/serial.log.  A step that prints nothing new
 # for ASVIRT_STEP_TIMEOUT seconds (default 120, arm 180) kills QEMU and fails with
 # the log tail shown.  Last line: "N passed, N failed".  ASVIRT_RING picks the
@@ -16,7 +16,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-# ARM (TCG, 4 vCPUs on a shared 2-core host) is slower: its longest step
+# ARM (TCG on a shared host) is slower: its longest step
 # (c, 70 cycles) takes 50-80 s there.
 STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 180 || echo 120)}
 TESTS=${1:-}

@@ -665,7 +665,7 @@ if in_pass xcost && echo ",$SEL," | grep -q ",xcost,"; then
 fi
 }
 
-# (cpus) the guest runs on every CPU QEMU gives it (x86 -smp 2, ARM -smp 4):
+# (cpus) the guest runs on every CPU QEMU gives it (x86 -smp 2, ARM -smp 2..4: the host's cores):
 # the module's MCU threads, Linux's ISR thread and user space meet on
 # different CPUs only then (without ACPI an x86 kernel saw one CPU).
 step cpus
