@@ -45,6 +45,23 @@ in_guest_mcu() {
 	rmmod asvirt_remoteproc
 }
 # kills WHAT: the PC kills the firmware (kill -9 on ASVIRT-KILL-FIRMWARE)
+# recovered C0 R0 [WHAT]: since C0 channel creations and R0 crash reports
+# were counted, a crash was reported (MSI-X vector 1), remoteproc
+# recovered, the channel came back and echoes 100 messages; else the step
+# fails, WHAT before the reason.
+recovered() {
+	if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $2 ]"; then
+		fail "${3:-}no crash reported"
+	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $1 ]"; then
+		fail "${3:-}the channel did not come back"
+	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "${3:-}no echo after recovery"
+	else
+		return 0
+	fi
+	return 1
+}
+
 # KILLS times while Linux runs: each time the crash is reported (MSI-X
 # vector 1), remoteproc recovers, the PC starts it again and the channel
 # comes back and echoes. Then ASVIRT-KILLS-DONE: the PC compares what
@@ -57,13 +74,7 @@ kills() {
 		c0=$(count 'creating channel rpmsg-echo')
 		r0=$(count "$DIED")
 		echo "ASVIRT-KILL-FIRMWARE: $i"
-		if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
-			ok=0; fail "kill $i: no crash reported"
-		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
-			ok=0; fail "kill $i: the channel did not come back"
-		elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
-			cat /tmp/echo; ok=0; fail "kill $i: no echo after recovery"
-		fi
+		recovered $c0 $r0 "kill $i: " || ok=0
 	done
 	if [ $ok = 1 ]; then
 		echo "ASVIRT-INFO: $CUR: $KILLS $1, recovered and echoing each time"
@@ -173,13 +184,7 @@ cm-fault)
 		cat /tmp/echo; fail "no echo before the fault"
 	elif rpmsg_test $(ctrl_of $R) -m fault >/tmp/echo 2>&1; then
 		cat /tmp/echo; fail "the faulting message was answered"
-	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
-		fail "no crash reported"
-	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
-		fail "the channel did not come back"
-	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
-		cat /tmp/echo; fail "no echo after recovery"
-	else
+	elif recovered $c0 $r0; then
 		pass
 	fi
 	# "hang": the callback never returns, interrupts masked; the board's
@@ -191,13 +196,7 @@ cm-fault)
 		fail "no rpmsg_ctrl on $R"
 	elif rpmsg_test $(ctrl_of $R) -m hang >/tmp/echo 2>&1; then
 		cat /tmp/echo; fail "the hanging message was answered"
-	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $r0 ]"; then
-		fail "no crash reported"
-	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $c0 ]"; then
-		fail "the channel did not come back"
-	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
-		cat /tmp/echo; fail "no echo after recovery"
-	else
+	elif recovered $c0 $r0; then
 		pass
 	fi
 	;;
