@@ -10,6 +10,7 @@ target_sources(asvirt_core PRIVATE ${PROJECT_SOURCE_DIR}/core/src/elf.c)
 target_sources(asvirt PRIVATE
   ${PROJECT_SOURCE_DIR}/port/posix/notifier_eventfd.c
   ${PROJECT_SOURCE_DIR}/port/posix/notifier_futex.c
+  ${PROJECT_SOURCE_DIR}/port/posix/notifier_delay.c
   ${PROJECT_SOURCE_DIR}/port/posix/fw_image.c
   ${PROJECT_SOURCE_DIR}/port/posix/proc.c
   ${PROJECT_SOURCE_DIR}/port/posix/proc_trace.c

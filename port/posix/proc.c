@@ -234,6 +234,9 @@ static void teardown(struct asv_proc *p, bool crashed)
 	while (p->role_ready > 0)
 		asv_posix_role_destroy(role_of(p, (unsigned int)--p->role_ready));
 	p->nvdevs = 0;
+	if (p->kick_line) /* before the line it raises */
+		p->kick_line->destroy(p->kick_line);
+	p->kick_line = NULL;
 	if (p->host_irq)
 		p->host_irq->destroy(p->host_irq);
 	if (p->remote_irq)
@@ -415,7 +418,13 @@ static int boot(struct asv_proc *p, char *why, size_t whylen)
 		goto fail;
 	}
 shared_ready:
-	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->remote_irq, log, log_ctx,
+	p->kick_line = asv_notifier_delay_create(p->remote_irq);
+	if (!p->kick_line ||
+	    asv_notifier_delay_set(p->kick_line, p->kick_delay_ms[0], p->kick_delay_ms[1])) {
+		err = asv_whyf(why, whylen, -ASV_ENOMEM, "doorbells: out of memory");
+		goto fail;
+	}
+	asv_posix_role_init(&p->host_role, p->name, p->host_irq, p->kick_line, log, log_ctx,
 			    asv_posix_log_level(p->cfg.log_level, p->cfg.errors_only));
 	if (p->cfg.host_evlog)
 		asv_evrec_bind(p->cfg.host_evlog, &p->host_role.env);
@@ -441,8 +450,8 @@ shared_ready:
 	/* a role per further rpmsg vdev, on vdev 0's doorbell and ISR thread */
 	p->nvdevs = p->rproc.nrpmsg < ASV_RPROC_MAX_RPMSG ? p->rproc.nrpmsg : ASV_RPROC_MAX_RPMSG;
 	for (i = 1; i < p->nvdevs; i++) {
-		asv_posix_role_init(role_of(p, i), p->name, p->host_irq, p->remote_irq, log,
-				    log_ctx, p->host_role.env.log_level);
+		asv_posix_role_init(role_of(p, i), p->name, p->host_irq, p->kick_line, log, log_ctx,
+				    p->host_role.env.log_level);
 		asv_posix_role_share_isr(role_of(p, i), &p->host_role);
 		role_of(p, i)->kicked = p->host_role.kicked;
 		p->role_ready++;
@@ -830,4 +839,21 @@ void asv_proc_lock(struct asv_proc *p)
 void asv_proc_unlock(struct asv_proc *p)
 {
 	pthread_mutex_unlock(&p->mu);
+}
+
+int asv_proc_set_kick_delay(struct asv_proc *p, uint32_t min_ms, uint32_t max_ms)
+{
+	int err = 0;
+
+	if (max_ms < min_ms)
+		return -ASV_EINVAL;
+	pthread_mutex_lock(&p->mu);
+	if (p->kick_line)
+		err = asv_notifier_delay_set(p->kick_line, min_ms, max_ms);
+	if (!err) {
+		p->kick_delay_ms[0] = min_ms;
+		p->kick_delay_ms[1] = max_ms;
+	}
+	pthread_mutex_unlock(&p->mu);
+	return err;
 }

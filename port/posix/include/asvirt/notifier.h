@@ -20,4 +20,17 @@ struct asv_notifier {
 /* A counting POSIX semaphore: the seed's simulated interrupt. */
 struct asv_notifier *asv_notifier_sem_create(void);
 
+/*
+ * @inner's raises delivered late (asvirt conform's host.irq_delay: a
+ * mailbox interrupt that comes milliseconds after its doorbell): a raise
+ * marks the line pending and returns, a thread raises @inner once a delay
+ * drawn in [min_ms, max_ms] has passed; raises while one is pending go
+ * with it. wait() is @inner's. No delay (the default): raises go straight
+ * through. Destroy it before @inner.
+ */
+struct asv_notifier *asv_notifier_delay_create(struct asv_notifier *inner);
+/* 0, -ASV_EINVAL (max < min), -ASV_ENOMEM (no thread). 0, 0: no delay,
+ * what is pending is raised now. */
+int asv_notifier_delay_set(struct asv_notifier *n, uint32_t min_ms, uint32_t max_ms);
+
 #endif

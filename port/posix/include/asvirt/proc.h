@@ -164,6 +164,9 @@ struct asv_proc {
 	struct asv_mem_region region;
 	struct asv_rproc rproc;
 	struct asv_notifier *host_irq, *remote_irq;
+	/* what the hosts raise: remote_irq, late while kick_delay_ms says so */
+	struct asv_notifier *kick_line;
+	uint32_t kick_delay_ms[2]; /* [min, max]; 0, 0: on time (every boot) */
 	int efd_host, efd_remote;
 	struct asv_posix_role host_role; /* vdev 0's: runs the ISR thread */
 	int role_ready;
@@ -214,6 +217,14 @@ int asv_proc_trace(struct asv_proc *p, char *buf, size_t len, bool last);
 /* The host of rpmsg vdev @k (0: &p->host), or NULL when the running
  * instance has no such vdev. Hold the lock while using it. */
 struct asv_host *asv_proc_host(struct asv_proc *p, unsigned int k);
+/*
+ * The hosts' doorbell to the firmware delivered late from now on (this
+ * boot and the next ones): each interrupt a delay drawn in [@min_ms,
+ * @max_ms] after the kick that raised it, kicks meanwhile going with it
+ * (asvirt conform's host.irq_delay). The kick itself never waits. 0, 0:
+ * on time again. 0, or -ASV_EINVAL, -ASV_ENOMEM.
+ */
+int asv_proc_set_kick_delay(struct asv_proc *p, uint32_t min_ms, uint32_t max_ms);
 /* Hold while using p->host from outside callbacks (not in callbacks). */
 void asv_proc_lock(struct asv_proc *p);
 void asv_proc_unlock(struct asv_proc *p);
