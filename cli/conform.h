@@ -27,7 +27,7 @@ struct conform_opts {
 	unsigned int restarts; /* life.restart's count */
 };
 
-#define CONFORM_NCHECKS 17
+#define CONFORM_NCHECKS 19
 
 /* Run every check on opts->fw into @out (CONFORM_NCHECKS entries). Returns
  * 0, or -1 when the firmware could not be loaded at all (@why says why). */

@@ -210,6 +210,9 @@ int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t ds
 	asv_proc_lock(&s->p);
 	err = asv_send_timeout(e, dst, d, len, REPLY_WAIT_MS);
 	asv_proc_unlock(&s->p);
+	pthread_mutex_lock(&s->mu);
+	s->last_send_ms = asv_posix_now_ms();
+	pthread_mutex_unlock(&s->mu);
 	return err;
 }
 
@@ -389,6 +392,8 @@ enum {
 	C_NS_UNBOUND,
 	C_KICK_DROP,
 	C_KICK_DUP,
+	C_IRQ_DELAY,
+	C_IRQ_BUSY,
 	C_BAD_DESC,
 	C_EVENT_IDX,
 	C_RESTART,
@@ -446,6 +451,17 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 	[C_KICK_DUP] = { .id = "host.kick_dup",
 			 .rule = "every kick sent twice: each message answered once",
 			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify" },
+	[C_IRQ_DELAY] = { .id = "host.irq_delay",
+			  .rule = "every interrupt to the firmware 12-30 ms late: each message "
+				  "answered, once",
+			  .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify; "
+				    "drivers/virtio/virtio_ring.c vring_interrupt" },
+	[C_IRQ_BUSY] = { .id = "host.irq_busy",
+			 .rule = "the next message kicked while the firmware is busy with the "
+				 "previous one, no kick after: both answered",
+			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_vq_interrupt; "
+				   "drivers/virtio/virtio_ring.c vring_interrupt, "
+				   "virtqueue_enable_cb" },
 	[C_BAD_DESC] = { .id = "host.bad_desc",
 			 .rule = "a malformed descriptor (address, length, id) is refused: no "
 				 "crash, no hang",
@@ -461,8 +477,10 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 };
 
 /* The checks on the echo channel, in the order they run. */
-static const unsigned int on_echo[] = { C_SIZES,     C_UNKNOWN,	 C_BURST,    C_HOLD,	   C_SLOW,
-					C_KICK_DROP, C_KICK_DUP, C_DEAD_EPT, C_NS_RECREATE };
+static const unsigned int on_echo[] = {
+	C_SIZES,     C_UNKNOWN,	  C_BURST,    C_HOLD,	  C_SLOW,
+	C_IRQ_DELAY, C_KICK_DROP, C_KICK_DUP, C_IRQ_BUSY, C_DEAD_EPT
+};
 
 int conform_run(const struct conform_opts *o, struct conform_check *out, char *why, size_t whylen)
 {
@@ -569,7 +587,11 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 				conform_check_kick_drop(s, e, echo_dst, &out[i]);
 			else if (i == C_KICK_DUP)
 				conform_check_kick_dup(s, e, echo_dst, &out[i]);
-			else
+			else if (i == C_IRQ_DELAY)
+				conform_check_irq_delay(s, e, echo_dst, &out[i]);
+			else if (i == C_IRQ_BUSY)
+				conform_check_irq_busy(s, e, echo_dst, &out[i]);
+			else if (i == C_DEAD_EPT)
 				conform_check_dead_ept(s, &e, echo_dst, &out[i]);
 			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		}

@@ -72,6 +72,7 @@ struct conform_state {
 	unsigned int nboot_chans;	     /* channels after the first boot */
 	char echo_name[ASV_RPMSG_NAME_SIZE]; /* the echo channel ("" none) */
 	unsigned int nheld;
+	uint64_t last_send_ms; /* when a host endpoint of ours last sent */
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
 	char early_line[300];
@@ -133,6 +134,11 @@ int conform_restart(struct conform_state *s, char *why, size_t n);
 void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			     struct conform_check *c);
 void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			    struct conform_check *c);
+/* The stressed-host checks (conform_irq.c). */
+void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+			     struct conform_check *c);
+void conform_check_irq_busy(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			    struct conform_check *c);
 /* Restarts the firmware for each malformation and leaves it as the last
  * one did (life.restart, next, starts with a restart). */

@@ -3,7 +3,8 @@
 # pass every check, each broken image (tests/firmware/bad_*.c) fail its own.
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
   ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_msg.c
-  ${PROJECT_SOURCE_DIR}/cli/conform_host.c ${PROJECT_SOURCE_DIR}/cli/conform_ns.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_host.c ${PROJECT_SOURCE_DIR}/cli/conform_irq.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_ns.c
   ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
 
 if(ASVIRT_TESTS)
@@ -16,7 +17,7 @@ if(ASVIRT_TESTS)
   endforeach()
   # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
-  foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx)
+  foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx bad_irq_timeout bad_late_ack)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)

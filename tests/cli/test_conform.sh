@@ -132,6 +132,23 @@ conform test-bad-forced-event-idx life.event_idx 1 $BAD_RESTARTS
 evidence "bad-forced-event-idx: the evidence is a round trip not answered" \
 	grep -qE 'EVENT_IDX off: round trip [0-9]+ of 8: no answer' "$dir/test-bad-forced-event-idx.xml"
 
+# drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify: the kick is a
+# mailbox write, its interrupt comes when it comes, and the ring is read
+# then (drivers/virtio/virtio_ring.c vring_interrupt); a board-level image
+# that takes a late interrupt for a lost one and drops what it brings
+conform test-bad-irq-timeout host.irq_delay 1 $BAD_RESTARTS
+evidence "bad-irq-timeout: the evidence is a message not answered, interrupts late" \
+	grep -qE 'interrupts 12-30 ms late: (round trip [0-9]+.*: no answer|[0-9]+ messages 2 ms apart, [0-9]+ answered; first lost)' \
+	"$dir/test-bad-irq-timeout.xml"
+# drivers/virtio/virtio_ring.c vring_interrupt, virtqueue_enable_cb: an
+# interrupt means "look at the ring", and the ring is looked at again once
+# callbacks are on; a board-level image that clears its interrupt flag
+# after the drain (on its wake-up path) loses the kick that came meanwhile
+conform test-bad-late-ack host.irq_busy 1 $BAD_RESTARTS
+evidence "bad-late-ack: the evidence is the message kicked while busy" \
+	grep -q 'after 150 ms of quiet, #0 sent alone, #1 as soon as the firmware took #0.*#1 got no answer' \
+	"$dir/test-bad-late-ack.xml"
+
 # drivers/rpmsg/rpmsg_core.c rpmsg_dev_remove, rpmsg_dev_probe: a host-side
 # channel's driver unbinding and binding again sends NS DESTROY then CREATE
 # (virtio_rpmsg_bus.c virtio_rpmsg_announce_destroy, _create); an echo that

@@ -13,9 +13,10 @@
  * "board-hang" makes its handler never return (the watchdog's case).
  *
  * Broken variants include this file (tests/firmware/bad_early_ns.c,
- * bad_trust_desc.c):
- * BOARD_ECHO_TABLE(b) is the table the core reads, BOARD_ECHO_NO_ENTRY
- * leaves the entry to it.
+ * bad_trust_desc.c, ...):
+ * BOARD_ECHO_TABLE(b) is the table the core reads, BOARD_ECHO_SEND(e,
+ * src, data, len) what the echo does with a message (declared before the
+ * include), BOARD_ECHO_NO_ENTRY leaves the entry to it.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -48,6 +49,9 @@ static struct fw {
 
 #ifndef BOARD_ECHO_TABLE
 #define BOARD_ECHO_TABLE(b) ((b)->rsc_table)
+#endif
+#ifndef BOARD_ECHO_SEND
+#define BOARD_ECHO_SEND asv_sendto
 #endif
 
 static __thread int in_irq;
@@ -179,7 +183,7 @@ static int echo_cb(struct asv_endpoint *e, void *data, size_t len, uint32_t src,
 	if (len == sizeof(HANG_CMD) - 1 && !memcmp(data, HANG_CMD, len))
 		for (;;)
 			sleep(1); /* in the interrupt handler: the board's heartbeat stops */
-	return asv_sendto(e, src, data, len);
+	return BOARD_ECHO_SEND(e, src, data, len);
 }
 
 static int board_echo_start(const struct asv_board *b, void **state)
