@@ -123,6 +123,8 @@ asvirt_add_cm_firmware(asvirt-client-sample apps/client_sample.c port/cortex-m/f
 asvirt_add_cm_firmware(asvirt-bench-source apps/bench_source.c port/cortex-m/fw_bench_source.c)
 # test-only: a bus fault on request (tests/cli/test_up_cortex_m.sh)
 asvirt_add_cm_firmware(asvirt-cm-fault tests/firmware/cm_fault.c)
+# test-only: asvirt conform's broken Cortex-M image (tests/cli/test_conform.sh)
+asvirt_add_cm_firmware(asvirt-test-bad-cm-small-buf tests/firmware/bad_cm_small_buf.c)
 # bench_cm's floor: a firmware that only answers the doorbell byte
 set(_floor ${ASVIRT_CM_DIR}/cm-doorbell-floor.elf)
 add_custom_command(OUTPUT ${_floor}

@@ -85,6 +85,13 @@ conform board-echo "" 0 $RESTARTS
 # the Cortex-M image on QEMU's board, where QEMU is there
 if command -v qemu-system-arm >/dev/null && [ -f "$FWDIR/cortex-m/asvirt-echo.elf" ]; then
 	conform cortex-m/asvirt-echo.elf "" 0 $RESTARTS
+	# drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_send_offchannel_raw: up to 496
+	# bytes a message; a Cortex-M echo that copies each into 256 bytes of its
+	# own (the first image of the suite's that fails a check on the board)
+	conform cortex-m/asvirt-test-bad-cm-small-buf.elf msg.sizes 1 $BAD_RESTARTS
+	evidence "bad-cm-small-buf: the evidence is the first size cut" \
+		grep -q '257 bytes sent, 256 bytes came back' \
+		"$dir/cortex-m_asvirt-test-bad-cm-small-buf.elf.xml"
 else
 	echo "skip cortex-m/asvirt-echo.elf: no qemu-system-arm or no image"
 fi
