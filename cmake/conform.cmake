@@ -27,8 +27,8 @@ if(ASVIRT_TESTS)
   endforeach()
   add_custom_target(conform_test_images ALL DEPENDS ${conform_bad_images})
   # Four parts (test_conform.sh K/N says which images each runs): one run
-  # of every image takes one and a half minutes, mostly waiting, alone in
-  # a ctest slot.
+  # of every image takes two minutes of ctest time, mostly waiting, alone
+  # in a ctest slot.
   foreach(k 0 1 2 3)
     add_test(NAME test_conform_${k} COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/test_conform.sh
       $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR} ${k}/4)
