@@ -6,6 +6,8 @@
  * message still answered once), a malformed descriptor (the firmware must
  * refuse it, not crash: keep working or stop cleanly); and a host that
  * negotiates VIRTIO_RING_F_EVENT_IDX off where the firmware offers it.
+ * (A doubled kick held back until the firmware is idle finds nothing new in
+ * the ring: drivers/virtio/virtio_ring.c vring_interrupt, "no work".)
  */
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +16,10 @@
 #include "conform_state.h"
 
 #define DUP_MSGS 8u
+/* host.kick_dup: the firmware idle this long before the held-back kick */
+#define DUP_IDLE_MS 100u
+/* ... and how long an answer too many has to come behind it */
+#define DUP_ALONE_MS 100u
 /* bad_desc: how long a firmware has to crash on the malformed message */
 #define BAD_DESC_WAIT_MS 200
 /* life.event_idx: one at a time, each answer must interrupt the host */
@@ -30,6 +36,20 @@ static int set_fault(struct conform_state *s, struct asv_host_fault *f)
 		asv_host_set_fault(h, f);
 	asv_proc_unlock(&s->p);
 	return h ? 0 : -1;
+}
+
+void conform_kick(struct conform_state *s)
+{
+	struct asv_host *h;
+
+	asv_proc_lock(&s->p);
+	h = asv_proc_host(&s->p, 0);
+	if (h)
+		asv_host_kick(h);
+	asv_proc_unlock(&s->p);
+	pthread_mutex_lock(&s->mu);
+	s->last_traffic_ms = asv_posix_now_ms();
+	pthread_mutex_unlock(&s->mu);
 }
 
 static unsigned long host_kicks(struct conform_state *s)
@@ -55,7 +75,6 @@ void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, ui
 {
 	unsigned int got, missing, failed = 0;
 	unsigned long kicks;
-	struct asv_host *h;
 	int err;
 
 	conform_seq_reset(s, "KDRP", RX_PLAIN);
@@ -69,13 +88,8 @@ void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, ui
 	kicks = host_kicks(s);
 	if (!err)
 		err = conform_seq_send(s, e, dst, 1, 2, &failed);
-	if (!err && host_kicks(s) == kicks) {
-		asv_proc_lock(&s->p);
-		h = asv_proc_host(&s->p, 0);
-		if (h)
-			asv_host_kick(h);
-		asv_proc_unlock(&s->p);
-	}
+	if (!err && host_kicks(s) == kicks)
+		conform_kick(s);
 	got = err ? 0 : conform_seq_collect(s, 2, REPLY_WAIT_MS, &missing);
 	set_fault(s, NULL);
 	if (err) {
@@ -93,11 +107,30 @@ void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, ui
 	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
-/* Every kick for DUP_MSGS messages sent twice: each answered once. */
+/* The first of the sequence's first @n answered other than once (@n if
+ * none), *@times how often. */
+static unsigned int seq_not_once(struct conform_state *s, unsigned int n, unsigned int *times)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < n && s->seen[i] == 1; i++)
+		;
+	*times = i < n ? s->seen[i] : 1;
+	pthread_mutex_unlock(&s->mu);
+	return i;
+}
+
+/*
+ * Every kick for DUP_MSGS messages sent twice: each answered once. Then
+ * a second kick held back until the firmware is idle (DUP_IDLE_MS after
+ * the last answer): a kick that finds nothing new: still each once.
+ */
 void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
 			    struct conform_check *c)
 {
-	unsigned int got, missing, failed = 0, i;
+	unsigned int got, missing, failed = 0, i, times;
+	uint64_t end;
 	int err;
 
 	conform_seq_reset(s, "KDUP", RX_PLAIN);
@@ -122,15 +155,23 @@ void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uin
 		return;
 	}
 	/* an answer too many would come right behind the others */
-	usleep(100000);
-	pthread_mutex_lock(&s->mu);
-	for (i = 0; i < DUP_MSGS && s->seen[i] == 1; i++)
-		;
-	got = i < DUP_MSGS ? s->seen[i] : 1;
-	pthread_mutex_unlock(&s->mu);
-	if (i < DUP_MSGS) {
+	usleep(DUP_IDLE_MS * 1000);
+	if ((i = seq_not_once(s, DUP_MSGS, &times)) < DUP_MSGS) {
 		conform_verdict(c, CONFORM_FAIL, "every kick sent twice: #%u answered %u times", i,
-				got);
+				times);
+		return;
+	}
+	/* the firmware idle: the second kick of #DUP_MSGS - 1, held back; an
+	 * answer too many comes right behind it */
+	conform_kick(s);
+	end = asv_posix_now_ms() + DUP_ALONE_MS;
+	while (seq_not_once(s, DUP_MSGS, &times) == DUP_MSGS && asv_posix_now_ms() < end)
+		usleep(1000);
+	if ((i = seq_not_once(s, DUP_MSGS, &times)) < DUP_MSGS) {
+		conform_verdict(c, CONFORM_FAIL,
+				"a kick with nothing new, the firmware idle %u ms: #%u answered %u "
+				"times",
+				DUP_IDLE_MS, i, times);
 		return;
 	}
 	conform_verdict(c, CONFORM_PASS, NULL);

@@ -133,16 +133,15 @@ void conform_check_irq_busy(struct conform_state *s, struct asv_endpoint *e, uin
 			    struct conform_check *c)
 {
 	unsigned int got, missing = 0, failed = 0, k, seen, left;
-	struct asv_host *h;
 	uint64_t end;
 	uint16_t used;
 	int err = 0;
 
 	conform_seq_reset(s, "BUSY", RX_PLAIN);
-	/* quiet: nothing sent for IRQ_BUSY_QUIET_MS (the check before may
-	 * have waited part of it) */
+	/* quiet: nothing sent, kicked or answered for IRQ_BUSY_QUIET_MS (the
+	 * check before may have waited part of it) */
 	pthread_mutex_lock(&s->mu);
-	end = s->last_send_ms + IRQ_BUSY_QUIET_MS;
+	end = s->last_traffic_ms + IRQ_BUSY_QUIET_MS;
 	pthread_mutex_unlock(&s->mu);
 	while (asv_posix_now_ms() < end)
 		usleep(1000);
@@ -172,11 +171,7 @@ void conform_check_irq_busy(struct conform_state *s, struct asv_endpoint *e, uin
 	if (k < 2u * IRQ_BUSY_PAIRS) {
 		/* the verdict given, kick once more so that the firmware takes
 		 * what it left (under EVENT_IDX no later message would kick) */
-		asv_proc_lock(&s->p);
-		h = asv_proc_host(&s->p, 0);
-		if (h)
-			asv_host_kick(h);
-		asv_proc_unlock(&s->p);
+		conform_kick(s);
 		conform_seq_collect(s, k + 2, REPLY_WAIT_MS, &left);
 		conform_verdict(
 		    c, CONFORM_FAIL,

@@ -23,6 +23,7 @@ int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src
 	(void)ept;
 	(void)src;
 	pthread_mutex_lock(&s->mu);
+	s->last_traffic_ms = asv_posix_now_ms();
 	s->replies++;
 	s->reply_len = len < sizeof(s->reply) ? len : sizeof(s->reply);
 	memcpy(s->reply, data, s->reply_len);

@@ -211,7 +211,7 @@ int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t ds
 	err = asv_send_timeout(e, dst, d, len, REPLY_WAIT_MS);
 	asv_proc_unlock(&s->p);
 	pthread_mutex_lock(&s->mu);
-	s->last_send_ms = asv_posix_now_ms();
+	s->last_traffic_ms = asv_posix_now_ms();
 	pthread_mutex_unlock(&s->mu);
 	return err;
 }
@@ -451,7 +451,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			  .rule = "a kick dropped: one later kick delivers everything",
 			  .source = "drivers/virtio/virtio_ring.c virtqueue_kick_prepare_split" },
 	[C_KICK_DUP] = { .id = "host.kick_dup",
-			 .rule = "every kick sent twice: each message answered once",
+			 .rule = "every kick sent twice, once with nothing new: each message "
+				 "answered once",
 			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify" },
 	[C_IRQ_DELAY] = { .id = "host.irq_delay",
 			  .rule = "every interrupt to the firmware 12-30 ms late: each message "
@@ -480,8 +481,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 
 /* The checks on the echo channel, in the order they run. */
 static const unsigned int on_echo[] = {
-	C_SIZES,     C_UNKNOWN,	  C_BURST,    C_HOLD,	  C_SLOW,
-	C_IRQ_DELAY, C_KICK_DROP, C_KICK_DUP, C_IRQ_BUSY, C_DEAD_EPT
+	C_SIZES,     C_UNKNOWN,	 C_BURST,     C_HOLD,	  C_SLOW,
+	C_IRQ_DELAY, C_IRQ_BUSY, C_KICK_DROP, C_KICK_DUP, C_DEAD_EPT
 };
 
 int conform_run(const struct conform_opts *o, struct conform_check *out, char *why, size_t whylen)

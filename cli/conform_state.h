@@ -72,7 +72,7 @@ struct conform_state {
 	unsigned int nboot_chans;	     /* channels after the first boot */
 	char echo_name[ASV_RPMSG_NAME_SIZE]; /* the echo channel ("" none) */
 	unsigned int nheld;
-	uint64_t last_send_ms; /* when a host endpoint of ours last sent */
+	uint64_t last_traffic_ms; /* when we last sent, kicked or got an answer */
 	/* boot.driver_ok: the window is watched on the first boot only */
 	int watch_early, early_seen;
 	char early_line[300];
@@ -129,6 +129,8 @@ void conform_check_unbound(struct conform_state *s, const char *echo, uint32_t d
 			   struct conform_check *c);
 
 /* The faulty-host checks (conform_host.c). */
+/* Kick the firmware whatever its suppression says (asv_host_kick). */
+void conform_kick(struct conform_state *s);
 /* remoteproc's stop then start, the channels back and bound (0, or -1 and @why). */
 int conform_restart(struct conform_state *s, char *why, size_t n);
 void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,

@@ -17,7 +17,8 @@ if(ASVIRT_TESTS)
   endforeach()
   # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
-  foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx bad_irq_timeout bad_late_ack)
+  foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx bad_irq_timeout bad_late_ack
+      bad_kick_resend)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)

@@ -140,6 +140,14 @@ conform test-bad-irq-timeout host.irq_delay 1 $BAD_RESTARTS
 evidence "bad-irq-timeout: the evidence is a message not answered, interrupts late" \
 	grep -qE 'interrupts 12-30 ms late: (round trip [0-9]+.*: no answer|[0-9]+ messages 2 ms apart, [0-9]+ answered; first lost)' \
 	"$dir/test-bad-irq-timeout.xml"
+# drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify: a doorbell
+# carries no count and no request; virtio_ring.c vring_interrupt: one that
+# finds nothing is no work. A board-level image that answers its last
+# message again on a kick with nothing new
+conform test-bad-kick-resend host.kick_dup 1 $BAD_RESTARTS
+evidence "bad-kick-resend: the evidence is the message answered twice" \
+	grep -q 'a kick with nothing new, the firmware idle 100 ms: #7 answered 2 times' \
+	"$dir/test-bad-kick-resend.xml"
 # drivers/virtio/virtio_ring.c vring_interrupt, virtqueue_enable_cb: an
 # interrupt means "look at the ring", and the ring is looked at again once
 # callbacks are on; a board-level image that clears its interrupt flag
