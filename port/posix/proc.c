@@ -686,6 +686,7 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 
 int asv_proc_start(struct asv_proc *p, char *why, size_t whylen)
 {
+	pid_t pid;
 	int err;
 
 	pthread_mutex_lock(&p->mu);
@@ -715,8 +716,10 @@ int asv_proc_start(struct asv_proc *p, char *why, size_t whylen)
 		return asv_whyf(why, whylen, -ASV_ENOMEM, "monitor thread");
 	}
 	p->monitor_running = 1;
+	/* read under the lock: the monitor may tear a crashed one down at once */
+	pid = p->pid;
 	pthread_mutex_unlock(&p->mu);
-	event(p, "running", "pid %d", (int)p->pid);
+	event(p, "running", "pid %d", (int)pid);
 	return 0;
 }
 
