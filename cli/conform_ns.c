@@ -236,7 +236,8 @@ void conform_check_unbound(struct conform_state *s, const char *echo, uint32_t d
 		conform_verdict(c, CONFORM_FAIL, "restart: %s", why);
 		return;
 	}
-	conform_settle(s, s->nboot_chans, 5000);
+	/* the channels back (the silence below is the wait that matters) */
+	conform_settle_quiet(s, s->nboot_chans, 5000, 20);
 	dropped = host_unknown_dst(s);
 	usleep(UNBOUND_MS * 1000);
 	e = conform_open_ept(s);
