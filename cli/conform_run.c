@@ -453,7 +453,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 	[C_KICK_DUP] = { .id = "host.kick_dup",
 			 .rule = "every kick sent twice, once with nothing new: each message "
 				 "answered once",
-			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify" },
+			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify; "
+				   "drivers/virtio/virtio_ring.c vring_interrupt" },
 	[C_IRQ_DELAY] = { .id = "host.irq_delay",
 			  .rule = "every interrupt to the firmware 12-30 ms late: each message "
 				  "answered, once",
