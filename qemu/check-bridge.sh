@@ -125,7 +125,15 @@ killer() {
 	done
 }
 set -e
-cmake -S "$ROOT" -B "$BUILD" >/dev/null
+# make check runs the bridges of several kernels side by side on one build
+# directory: one configure or build at a time there (two configures at once
+# rewrite the same generated files: "configure_file: No such file or
+# directory"), and a configured one is only built (cmake --build
+# re-configures by itself when a CMakeLists.txt changed).
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.check-bridge.lock"
+flock 9
+[ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" >/dev/null
 cmake --build "$BUILD" -j2 --target asvirt_cli >/dev/null
 if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-"* ]] &&
 	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo cm-asvirt-cm-fault >/dev/null 2>&1; then
@@ -133,6 +141,8 @@ if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-"* ]] &&
 	FWS=${FWS/cm-echo/}
 	FWS=${FWS/cm-fault/}
 fi
+flock -u 9
+exec 9>&-
 asvirt_prepare
 set +e
 accel=$(asvirt_accel)
