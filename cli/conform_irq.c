@@ -52,6 +52,7 @@ void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, ui
 {
 	unsigned int got = 0, missing = 0, failed = 0, i, rti = 0, times = 1;
 	int err = 0, rt = 0;
+	const char *rt_why;
 
 	conform_seq_reset(s, "LATE", RX_PLAIN);
 	if (asv_proc_set_kick_delay(&s->p, IRQ_DELAY_MIN_MS, IRQ_DELAY_MAX_MS)) {
@@ -77,12 +78,10 @@ void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, ui
 	if (i < IRQ_DELAY_RUN)
 		times = s->seen[i];
 	pthread_mutex_unlock(&s->mu);
+	rt_why = rt == -1 ? "no answer" : rt == -2 ? "could not send" : "other bytes back";
 	if (rt && got != IRQ_DELAY_RUN && !err) /* before the run */
 		conform_verdict(c, CONFORM_FAIL, "interrupts %u-%u ms late: round trip %u: %s",
-				IRQ_DELAY_MIN_MS, IRQ_DELAY_MAX_MS, rti,
-				rt == -1   ? "no answer"
-				: rt == -2 ? "could not send"
-					   : "other bytes back");
+				IRQ_DELAY_MIN_MS, IRQ_DELAY_MAX_MS, rti, rt_why);
 	else if (err)
 		conform_verdict(c, CONFORM_FAIL,
 				"interrupts %u-%u ms late: message %u of %u: no tx buffer came "
@@ -101,10 +100,7 @@ void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, ui
 	else if (rt)
 		conform_verdict(c, CONFORM_FAIL,
 				"interrupts %u-%u ms late: round trip %u, after the run: %s",
-				IRQ_DELAY_MIN_MS, IRQ_DELAY_MAX_MS, rti,
-				rt == -1   ? "no answer"
-				: rt == -2 ? "could not send"
-					   : "other bytes back");
+				IRQ_DELAY_MIN_MS, IRQ_DELAY_MAX_MS, rti, rt_why);
 	else
 		conform_verdict(c, CONFORM_PASS, NULL);
 }
