@@ -844,6 +844,45 @@ void asv_proc_unlock(struct asv_proc *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* One look for asv_proc_wait_kick_taken: the kicked bits of a running
+ * board-level image's control page (*@bits) and its heartbeat; -ASV_ENOSYS
+ * when there is none. */
+static int kick_state(struct asv_proc *p, uint32_t *bits, uint32_t *hb)
+{
+	int err = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (!p->ctl || p->board || p->img.kind != ASV_FW_KIND_BOARD) {
+		err = -ASV_ENOSYS;
+	} else {
+		*bits = __atomic_load_n(&p->ctl->remote_kicked, __ATOMIC_ACQUIRE);
+		*hb = heartbeat(p);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return err;
+}
+
+int asv_proc_wait_kick_taken(struct asv_proc *p, uint32_t timeout_ms)
+{
+	uint64_t end = asv_posix_now_ms() + timeout_ms;
+	uint32_t bits, hb, taken_hb;
+	int err;
+
+	/* the runner clears the bits, then runs the handler */
+	while (!(err = kick_state(p, &bits, &taken_hb)) && bits) {
+		if (asv_posix_now_ms() >= end)
+			return -ASV_ETIMEDOUT;
+		usleep(1000);
+	}
+	/* and bumps the heartbeat each time it waits again, after it */
+	while (!err && !(err = kick_state(p, &bits, &hb)) && hb == taken_hb) {
+		if (asv_posix_now_ms() >= end)
+			return -ASV_ETIMEDOUT;
+		usleep(1000);
+	}
+	return err;
+}
+
 int asv_proc_set_kick_delay(struct asv_proc *p, uint32_t min_ms, uint32_t max_ms)
 {
 	int err = 0;

@@ -225,6 +225,17 @@ struct asv_host *asv_proc_host(struct asv_proc *p, unsigned int k);
  * on time again. 0, or -ASV_EINVAL, -ASV_ENOMEM.
  */
 int asv_proc_set_kick_delay(struct asv_proc *p, uint32_t min_ms, uint32_t max_ms);
+/*
+ * Wait until the firmware's board has taken the hosts' last kick and the
+ * interrupt handler it ran for it has returned (a board-level image: the
+ * runner clears the kicked bits of the control page before it runs the
+ * handler, and bumps its heartbeat when it waits again). asvirt conform's
+ * host.kick_dup judges a kick by what the firmware did on it, whatever the
+ * time the firmware took to get to it. 0, -ASV_ETIMEDOUT, or -ASV_ENOSYS
+ * when the board does not say which vrings were kicked (an image on
+ * asvirt's core, the Cortex-M board) or nothing runs.
+ */
+int asv_proc_wait_kick_taken(struct asv_proc *p, uint32_t timeout_ms);
 /* Hold while using p->host from outside callbacks (not in callbacks). */
 void asv_proc_lock(struct asv_proc *p);
 void asv_proc_unlock(struct asv_proc *p);
