@@ -35,7 +35,7 @@ set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.sp
   -I${PROJECT_SOURCE_DIR}/port/posix/include
   -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld -Wl,--gc-sections)
 # The remote role's files (no host role, no rproc, no ELF reader).
-set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote fault log trace)
+set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote remote_reset fault log trace)
 list(TRANSFORM ASVIRT_CM_CORE PREPEND ${PROJECT_SOURCE_DIR}/core/src/)
 list(TRANSFORM ASVIRT_CM_CORE APPEND .c)
 # guest_bufs.c: Linux's buffers as the bridge finds them (asvirt up --linux),

@@ -113,7 +113,8 @@ add_library(asvirt_core_remote_pic STATIC
   ${PROJECT_SOURCE_DIR}/core/src/rpmsg_core.c ${PROJECT_SOURCE_DIR}/core/src/event.c
   ${PROJECT_SOURCE_DIR}/core/src/ept.c
   ${PROJECT_SOURCE_DIR}/core/src/send.c ${PROJECT_SOURCE_DIR}/core/src/ns.c
-  ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/fault.c
+  ${PROJECT_SOURCE_DIR}/core/src/remote.c ${PROJECT_SOURCE_DIR}/core/src/remote_reset.c
+  ${PROJECT_SOURCE_DIR}/core/src/fault.c
   ${PROJECT_SOURCE_DIR}/core/src/log.c
   ${PROJECT_SOURCE_DIR}/core/src/trace.c)
 set_target_properties(asvirt_core_remote_pic PROPERTIES POSITION_INDEPENDENT_CODE ON)

@@ -5,8 +5,8 @@
  * them filled through its used ring. vring[1] carries the host's
  * messages: we take them from avail and give the buffers back in used.
  */
+#include "remote_internal.h"
 #include "rx_drain.h"
-#include "asvirt/remote.h"
 
 /* vring[1] buffer states by descriptor id: ASV_RXB_* (rx_drain.h). */
 
@@ -57,6 +57,10 @@ static int remote_tx_get(struct asv_rpmsg_dev *d, void **buf, uint16_t *id)
 	struct asv_vring_buf b;
 	int ret;
 
+	/* The host reset the device since the sender looked (remote_reset.c):
+	 * what is left of the rings is the old ones'. */
+	if (!asv_load_relaxed(&d->link_up))
+		return -ASV_ECONNRESET;
 	if (r->nstash) {
 		r->nstash--;
 		*id = r->stash_id[r->nstash];
@@ -184,7 +188,9 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
 		return -ASV_EFAULT;
 	}
-	if (asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_PEER) {
+	/* GONE: held across a reset of the device; the new rings' now */
+	if (asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_PEER &&
+	    asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_GONE) {
 		asv_rpmsg_break(d, -ASV_EPROTO,
 				"vring1: host re-posted a buffer we did not give back");
 		return -ASV_EPROTO;
@@ -287,6 +293,11 @@ static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 	id = rx_id_of(r, buf);
 	if (id < 0)
 		return -ASV_EINVAL;
+	if (asv_load_relaxed(&r->rx_state[id]) == ASV_RXB_GONE) {
+		/* the old rings' (the host reset the device): nothing to give back */
+		asv_store_relaxed(&r->rx_state[id], (uint8_t)ASV_RXB_PEER);
+		return -ASV_ECONNRESET;
+	}
 	return asv_rx_release(d, &remote_rx, (uint16_t)id);
 }
 
@@ -294,6 +305,22 @@ static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 static void remote_rx_flush(struct asv_rpmsg_dev *d)
 {
 	asv_rx_flush(d, &remote_rx);
+}
+
+uint8_t asv_remote_status(struct asv_remote *r)
+{
+	/* a plain pointer: the kernel's smp_load_acquire() dereferences its
+	 * argument unparenthesised */
+	const uint8_t *status =
+	    (const uint8_t *)r->table + r->vdev_off + offsetof(struct asv_fw_rsc_vdev, status);
+
+	return asv_load_acquire(status);
+}
+
+/* The host reset the device under a sender waiting for a buffer. */
+static bool remote_peer_gone(struct asv_rpmsg_dev *d)
+{
+	return !(asv_remote_status(to_remote(d)) & ASV_VIRTIO_STATUS_DRIVER_OK);
 }
 
 static const struct asv_role_ops remote_ops = {
@@ -304,6 +331,7 @@ static const struct asv_role_ops remote_ops = {
 	.rx_release = remote_rx_release,
 	.rx_flush = remote_rx_flush,
 	.ns_rx = asv_remote_ns_rx,
+	.peer_gone = remote_peer_gone,
 };
 
 /*
@@ -457,8 +485,10 @@ static int link_up(struct asv_remote *r)
 	vdev = (const void *)((const uint8_t *)r->table_copy + r->vdev_off);
 	if (!(vdev->status & ASV_VIRTIO_STATUS_DRIVER_OK))
 		return -ASV_ENODEV;
-	/* One handshake per init: rings are never taken up a second time. */
-	if (r->linked_once)
+	/* Once per DRIVER_OK: again after the host reset the device and set
+	 * it once more (remote_reset.c), over the rings it placed then; never
+	 * after a shut-down (closing is final). */
+	if (asv_load_relaxed(&d->closing))
 		return -ASV_ESHUTDOWN;
 	r->linked_once = 1;
 	if (asv_rsc_validate(r->table_copy, r->table_size, &d->env) ||
@@ -540,7 +570,8 @@ static void flush_held(struct asv_remote *r, struct asv_fault_plan *f)
 	uint16_t id;
 
 	asv_lock(d, ASV_LOCK_TX);
-	if (asv_fault_take_held(f, &id, &len) && !asv_load_relaxed(&d->closing)) {
+	if (asv_fault_take_held(f, &id, &len) && !asv_load_relaxed(&d->closing) &&
+	    asv_load_relaxed(&d->link_up)) {
 		asv_vring_dev_put_used(&r->tx_vr, id, len);
 		asv_vring_dev_publish(&r->tx_vr);
 		if (asv_vring_dev_need_intr(&r->tx_vr))
@@ -561,6 +592,10 @@ int asv_remote_isr(struct asv_remote *r)
 	if (ret)
 		return ret;
 	asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_START);
+	/* The status word, once per interrupt: a reset comes with a kick. */
+	if (asv_load_acquire(&r->dev.link_up) &&
+	    !(asv_remote_status(r) & ASV_VIRTIO_STATUS_DRIVER_OK))
+		asv_remote_link_reset(r);
 	if (!asv_load_acquire(&r->dev.link_up)) {
 		ret = link_up(r);
 		if (ret) {
@@ -603,8 +638,10 @@ int asv_remote_poll(struct asv_remote *r, unsigned int *work)
 	ret = asv_load_acquire(&r->dev.broken);
 	if (ret)
 		return ret;
-	if (!asv_load_acquire(&r->dev.link_up))
-		return asv_remote_isr(r); /* the handshake path */
+	/* link down, or the host reset the device: the handshake path */
+	if (!asv_load_acquire(&r->dev.link_up) ||
+	    !(asv_remote_status(r) & ASV_VIRTIO_STATUS_DRIVER_OK))
+		return asv_remote_isr(r);
 	return asv_rx_poll(&r->dev, &remote_rx, work);
 }
 

@@ -50,11 +50,23 @@ static void slow_leave(struct asv_rpmsg_dev *d)
 }
 
 /*
- * Take a tx buffer, waiting up to @timeout_ms for the peer to free one.
+ * The peer reset the device while we waited: the rings we waited on are
+ * gone (a new generation), or about to go (peer_gone: the reset not yet
+ * taken by the ISR, e.g. while a callback on the ISR thread waits here).
+ * TX lock held.
+ */
+static bool tx_reset_since(struct asv_rpmsg_dev *d, uint32_t gen)
+{
+	return d->link_gen != gen || (d->ops->peer_gone && d->ops->peer_gone(d));
+}
+
+/*
+ * Take a tx buffer, waiting up to @timeout_ms for the peer to free one;
+ * *@took_gen: the rings' generation it was taken in (a commit checks it).
  * Called between slow_enter() and slow_leave().
  */
 static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *cap,
-		   uint32_t timeout_ms)
+		   uint32_t timeout_ms, uint32_t *took_gen)
 {
 	uint32_t spins;
 	uint64_t deadline;
@@ -65,6 +77,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 	if (r)
 		return r;
 	asv_lock(d, ASV_LOCK_TX);
+	*took_gen = d->link_gen;
 	r = tx_get_open(d, buf, id, cap);
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
@@ -81,7 +94,7 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 	for (spins = d->env.tx_spin; spins && !isr; spins--) {
 		asv_cpu_relax();
 		asv_lock(d, ASV_LOCK_TX);
-		r = tx_get_open(d, buf, id, cap);
+		r = d->link_gen != *took_gen ? -ASV_ECONNRESET : tx_get_open(d, buf, id, cap);
 		asv_unlock(d, ASV_LOCK_TX);
 		if (r)
 			return r < 0 ? r : 0;
@@ -98,6 +111,8 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 		asv_lock(d, ASV_LOCK_TX);
 		if (asv_load_relaxed(&d->closing)) {
 			r = -ASV_ESHUTDOWN;
+		} else if (tx_reset_since(d, *took_gen)) {
+			r = -ASV_ECONNRESET;
 		} else {
 			d->ops->tx_arm(d, true);
 			r = d->ops->tx_get(d, buf, id);
@@ -151,9 +166,13 @@ static ASV_ALWAYS_INLINE void commit_locked(struct asv_rpmsg_dev *d, struct asv_
 	asv_stat_inc(&d->stats.tx_msgs);
 }
 
-/* Hand over a buffer the slow path took, unless the device closed since. */
+/*
+ * Hand over a buffer the slow path took in generation @gen, unless the
+ * device closed since, or the peer reset it (the buffer is the old rings':
+ * neither handed over nor put back).
+ */
 static int tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id, uint32_t src,
-		     uint32_t dst, size_t len)
+		     uint32_t dst, size_t len, uint32_t gen)
 {
 	int err = 0;
 
@@ -161,6 +180,8 @@ static int tx_commit(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t 
 	if (asv_load_relaxed(&d->closing)) {
 		d->ops->tx_unget(d, id, h);
 		err = -ASV_ESHUTDOWN;
+	} else if (d->link_gen != gen) {
+		err = -ASV_ECONNRESET;
 	} else {
 		commit_locked(d, h, id, src, dst, len);
 	}
@@ -192,7 +213,7 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 		       uint32_t timeout_ms)
 {
 	struct asv_rpmsg_dev *d;
-	uint32_t src, cap;
+	uint32_t src, cap, gen = 0;
 	void *buf;
 	uint16_t id;
 	int err;
@@ -225,17 +246,18 @@ static int send_common(struct asv_endpoint *ept, uint32_t dst, const void *data,
 			return err; /* the peer broke the ring, or the device closed */
 	}
 	slow_enter(d);
-	err = tx_take(d, &buf, &id, &cap, timeout_ms);
+	err = tx_take(d, &buf, &id, &cap, timeout_ms, &gen);
 	if (!err && len > cap) {
 		asv_lock(d, ASV_LOCK_TX);
 		d->tx_cap = cap; /* the room tx_unget() records with it */
-		d->ops->tx_unget(d, id, buf);
+		if (d->link_gen == gen)
+			d->ops->tx_unget(d, id, buf);
 		asv_unlock(d, ASV_LOCK_TX);
 		err = too_big(d, src, len, cap);
 	} else if (!err) {
 		if (len)
 			memcpy(((struct asv_rpmsg_hdr *)buf)->data, data, len);
-		err = tx_commit(d, buf, id, src, dst, len);
+		err = tx_commit(d, buf, id, src, dst, len, gen);
 	}
 	slow_leave(d);
 	return err;
@@ -272,20 +294,23 @@ int asv_send_timeout(struct asv_endpoint *ept, uint32_t dst, const void *data, s
 	return send_common(ept, dst, data, len, timeout_ms);
 }
 
-/* Remember zero-copy buffer @hdr as descriptor @id. TX lock held. */
-static void zc_track(struct asv_rpmsg_dev *d, void *hdr, uint16_t id, uint32_t cap)
+/* Remember zero-copy buffer @hdr as descriptor @id of generation @gen.
+ * TX lock held. */
+static void zc_track(struct asv_rpmsg_dev *d, void *hdr, uint16_t id, uint32_t cap, uint32_t gen)
 {
 	d->zc_buf[d->nzc] = hdr;
 	d->zc_cap[d->nzc] = cap;
+	d->zc_gen[d->nzc] = gen;
 	d->zc_id[d->nzc++] = id;
 }
 
 /*
- * @hdr is a zero-copy buffer we handed out: forget it, set *id and *cap
- * (its payload room), return 0; anything else: -EINVAL. Latest first:
+ * @hdr is a zero-copy buffer we handed out: forget it, set *id, *cap (its
+ * payload room) and *gen, return 0; anything else: -EINVAL. Latest first:
  * senders usually send what they took last. TX lock held.
  */
-static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id, uint32_t *cap)
+static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id, uint32_t *cap,
+		      uint32_t *gen)
 {
 	unsigned int i;
 
@@ -294,9 +319,11 @@ static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id, ui
 			continue;
 		*id = d->zc_id[i];
 		*cap = d->zc_cap[i];
+		*gen = d->zc_gen[i];
 		d->nzc--;
 		d->zc_buf[i] = d->zc_buf[d->nzc];
 		d->zc_cap[i] = d->zc_cap[d->nzc];
+		d->zc_gen[i] = d->zc_gen[d->nzc];
 		d->zc_id[i] = d->zc_id[d->nzc];
 		d->zc_tx_held--;
 		return 0;
@@ -312,6 +339,7 @@ static int zc_untrack(struct asv_rpmsg_dev *d, const void *hdr, uint16_t *id, ui
  */
 static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t *cap, uint32_t timeout_ms)
 {
+	uint32_t gen = 0;
 	uint16_t id;
 	int r = asv_link_state_err(d);
 
@@ -326,13 +354,13 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t *cap, uint32_t 
 		if (r >= 0)
 			d->zc_tx_held++;
 		if (r > 0)
-			zc_track(d, *buf, id, *cap);
+			zc_track(d, *buf, id, *cap, d->link_gen);
 	}
 	asv_unlock(d, ASV_LOCK_TX);
 	if (r)
 		return r < 0 ? r : 0;
 	slow_enter(d);
-	r = tx_take(d, buf, &id, cap, timeout_ms);
+	r = tx_take(d, buf, &id, cap, timeout_ms, &gen);
 	asv_lock(d, ASV_LOCK_TX);
 	if (!r && asv_load_relaxed(&d->closing)) {
 		d->ops->tx_unget(d, id, *buf);
@@ -341,7 +369,7 @@ static int zc_take(struct asv_rpmsg_dev *d, void **buf, uint32_t *cap, uint32_t 
 	if (r)
 		d->zc_tx_held--;
 	else
-		zc_track(d, *buf, id, *cap);
+		zc_track(d, *buf, id, *cap, gen);
 	asv_unlock(d, ASV_LOCK_TX);
 	slow_leave(d);
 	return r;
@@ -366,7 +394,7 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 {
 	struct asv_rpmsg_hdr *h;
 	struct asv_rpmsg_dev *d;
-	uint32_t cap = 0;
+	uint32_t cap = 0, gen = 0;
 	uint16_t id;
 	int err;
 
@@ -383,11 +411,13 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	}
 	/* One lock hold: check the buffer is ours, then hand it over. */
 	asv_lock(d, ASV_LOCK_TX);
-	err = zc_untrack(d, h, &id, &cap);
+	err = zc_untrack(d, h, &id, &cap, &gen);
 	if (!err && asv_load_relaxed(&d->closing)) {
 		err = -ASV_ESHUTDOWN; /* the role's rings are gone: just forget it */
+	} else if (!err && gen != d->link_gen) {
+		err = -ASV_ECONNRESET; /* the host reset the device: forget it */
 	} else if (!err && len > cap) {
-		zc_track(d, h, id, cap); /* still the caller's */
+		zc_track(d, h, id, cap, gen); /* still the caller's */
 		d->zc_tx_held++;
 		err = -ASV_EMSGSIZE;
 	} else if (!err) {
@@ -402,7 +432,7 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 {
 	struct asv_rpmsg_hdr *h;
-	uint32_t cap = 0;
+	uint32_t cap = 0, gen = 0;
 	bool closing;
 	uint16_t id;
 	int err;
@@ -411,8 +441,9 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 		return -ASV_EINVAL;
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
 	asv_lock(d, ASV_LOCK_TX);
-	err = zc_untrack(d, h, &id, &cap);
-	closing = asv_load_relaxed(&d->closing);
+	err = zc_untrack(d, h, &id, &cap, &gen);
+	/* closed, or the old rings' (the host reset the device): just forget it */
+	closing = asv_load_relaxed(&d->closing) || gen != d->link_gen;
 	if (!err && !closing) {
 		d->tx_cap = cap; /* the room tx_unget() records with it */
 		d->ops->tx_unget(d, id, h);

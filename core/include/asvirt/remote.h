@@ -11,7 +11,13 @@
  * Life cycle: asv_remote_init() with the loaded table; create endpoints
  * (named ones are announced once the link is up); call asv_remote_isr()
  * on every simulated interrupt from the host. The first call that finds
- * DRIVER_OK in the vdev status brings the link up.
+ * DRIVER_OK in the vdev status brings the link up. A call that finds the
+ * status without DRIVER_OK while the link is up (the host reset the device
+ * and keeps the firmware running: Linux's attach recovery) takes the link
+ * down without breaking it: senders get -ASV_ENODEV (-ASV_ECONNRESET if they
+ * waited for or held a buffer), buffers of the old rings are refused, the
+ * endpoints stay and are announced again at the next DRIVER_OK, over the
+ * rings the host placed then (core/src/remote_reset.c).
  *
  * Example (an echo firmware):
  *
@@ -111,7 +117,7 @@ struct asv_remote {
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
 	struct asv_trace trace; /* the table's first RSC_TRACE, if any */
-	int linked_once;
+	int linked_once;	/* the link was up at least once */
 	int bufs_set;
 	/* The table as the remote parses it: each shared word read once. */
 	uint32_t table_copy[ASV_REMOTE_TABLE_MAX / 4];
@@ -120,18 +126,19 @@ struct asv_remote {
 /*
  * Copy the table into the remote's private memory (each shared word read
  * once), validate the copy (asv_rsc_validate) and find its rpmsg vdev
- * (cfg->rpmsg_vdev) and trace buffer there. The link-up copies the table again, once, after the
- * host set DRIVER_OK. The remote never writes into the table. Returns 0,
+ * (cfg->rpmsg_vdev) and trace buffer there. Each link-up copies the table
+ * again, once, after the host set DRIVER_OK. The remote never writes into the table. Returns 0,
  * -ASV_EINVAL (bad table, no rpmsg vdev, bad config, table not 4-byte
  * aligned), -ASV_EOVERFLOW (table larger than ASV_REMOTE_TABLE_MAX).
  */
 int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg);
 
 /*
- * Handle one simulated interrupt: bring the link up on DRIVER_OK, deliver
- * every message the host queued, give their buffers back, wake senders
- * waiting for a buffer. Returns 0, -ASV_ENODEV (no DRIVER_OK yet) or the
- * error that shut the link down.
+ * Handle one simulated interrupt: bring the link up on DRIVER_OK (take it
+ * down when the host reset the status), deliver every message the host
+ * queued, give their buffers back, wake senders waiting for a buffer.
+ * Returns 0, -ASV_ENODEV (no DRIVER_OK yet, or again) or the error that
+ * shut the link down.
  */
 int asv_remote_isr(struct asv_remote *r);
 

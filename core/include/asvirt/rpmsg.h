@@ -115,6 +115,9 @@ struct asv_role_ops {
 	/* A name-service message arrived for this role (dst 53), checked by
 	 * ns.c: a whole struct asv_rpmsg_ns_msg, its name NUL-terminated. */
 	void (*ns_rx)(struct asv_rpmsg_dev *d, const void *data, size_t len, uint32_t src);
+	/* Optional: has the peer reset the device under a sender waiting for a
+	 * buffer (the remote: the vdev status without DRIVER_OK)? Any thread. */
+	bool (*peer_gone)(struct asv_rpmsg_dev *d);
 };
 
 /* The part of struct asv_host / asv_remote that the common code uses. */
@@ -149,6 +152,14 @@ struct asv_rpmsg_dev {
 	void *zc_buf[ASV_MAX_ZC_TX];
 	uint16_t zc_id[ASV_MAX_ZC_TX];
 	uint32_t zc_cap[ASV_MAX_ZC_TX];
+	uint32_t zc_gen[ASV_MAX_ZC_TX]; /* the link_gen each was taken in */
+	/*
+	 * The rings' generation (TX lock): the remote counts each vdev reset
+	 * by the host (core/src/remote_reset.c). A buffer taken in an older
+	 * one belongs to rings the host took down: never handed over or
+	 * given back, its send fails with -ASV_ECONNRESET.
+	 */
+	uint32_t link_gen;
 	/*
 	 * Payload room of the tx buffer tx_get() just took (TX lock): 496 on
 	 * the host; on the remote, what the host's descriptor says (an
@@ -184,7 +195,10 @@ int asv_destroy_ept(struct asv_endpoint *ept);
  * (asv_send_timeout: @timeout_ms) for the peer to free one, blocked on the
  * simulated interrupt; asv_trysend*() return -ASV_ENOMEM at once.
  * Errors: -ASV_EMSGSIZE, -ASV_EINVAL (no destination), -ASV_ENODEV (link
- * not up yet), -ASV_ESHUTDOWN (link shut down), -ASV_ETIMEDOUT, -ASV_ENOMEM.
+ * not up yet, or down after the host reset the device), -ASV_ESHUTDOWN (link
+ * shut down), -ASV_ETIMEDOUT, -ASV_ENOMEM, -ASV_ECONNRESET (remote: the host
+ * reset the device while the send waited for a buffer or held it; nothing
+ * was handed over).
  */
 int asv_send(struct asv_endpoint *ept, const void *data, size_t len);
 int asv_sendto(struct asv_endpoint *ept, uint32_t dst, const void *data, size_t len);
@@ -203,7 +217,11 @@ void *asv_get_tx_buffer(struct asv_rpmsg_dev *dev, uint32_t *size, uint32_t time
 int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t len);
 int asv_release_tx_buffer(struct asv_rpmsg_dev *dev, void *buf);
 
-/* Zero-copy receive: give back a buffer whose callback returned HOLD. */
+/*
+ * Zero-copy receive: give back a buffer whose callback returned HOLD.
+ * Remote: -ASV_ECONNRESET when the host reset the device since (the buffer
+ * was the old rings'; it is forgotten).
+ */
 int asv_release_rx_buffer(struct asv_rpmsg_dev *dev, void *data);
 
 /*
