@@ -363,15 +363,56 @@ static pid_t spawn_runner(struct asv_proc *p)
 	_exit(127);
 }
 
+/*
+ * Each virtio device: post buffers, DRIVER_OK, kick (rpmsg_probe); then
+ * the hosts' ISR thread. 0, or the error (in @why). mu held.
+ */
+static int hosts_up(struct asv_proc *p, char *why, size_t whylen)
+{
+	struct asv_host_config hc;
+	unsigned int i, k;
+	int err;
+
+	__atomic_store_n(&p->nchannels, 0, __ATOMIC_RELAXED);
+	for (k = 0; k < p->nvdevs; k++) {
+		memset(&hc, 0, sizeof(hc));
+		err = asv_rproc_host_config_vdev(&p->rproc, k, &hc);
+		if (!err) {
+			hc.timeout_ms = p->cfg.timeout_ms;
+			hc.features = p->cfg.host_features;
+			hc.env = role_of(p, k)->env;
+			hc.on_channel = proc_on_channel;
+			hc.on_channel_priv = p;
+			hc.before_driver_ok = p->cfg.before_driver_ok;
+			hc.before_driver_ok_priv = p->cfg.before_driver_ok_priv;
+			err = asv_host_init(host_of(p, k), &hc);
+		}
+		if (err)
+			return asv_whyf(why, whylen, err, "host init (rpmsg vdev %u): %s", k,
+					asv_strerror(err));
+		p->host_up++;
+		for (i = 0; i < p->ndrivers; i++)
+			asv_host_register_driver(host_of(p, k), p->drivers[i]);
+	}
+	if (p->nvdevs == 1)
+		err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
+	else
+		err = asv_posix_role_start(&p->host_role, host_isr_all, p);
+	if (err)
+		return asv_whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
+	/* Kick once more now that the ISR thread runs (harmless if early). */
+	p->host_irq->raise(p->host_irq);
+	return 0;
+}
+
 static int boot(struct asv_proc *p, char *why, size_t whylen)
 {
 	asv_log_fn log = p->cfg.log ? p->cfg.log : asv_posix_log_stderr;
 	void *log_ctx = p->cfg.log ? p->cfg.log_ctx : p->name;
 	size_t region = p->cfg.shm_size ? p->cfg.shm_size : (1u << 20);
-	struct asv_host_config hc;
 	uint64_t end;
 	uint32_t rstate;
-	unsigned int i, k;
+	unsigned int i;
 	int err, status;
 
 	p->memfd = -1;
@@ -495,40 +536,9 @@ shared_ready:
 			goto fail;
 		}
 	}
-	/* each virtio device: post buffers, DRIVER_OK, kick */
-	__atomic_store_n(&p->nchannels, 0, __ATOMIC_RELAXED);
-	for (k = 0; k < p->nvdevs; k++) {
-		memset(&hc, 0, sizeof(hc));
-		err = asv_rproc_host_config_vdev(&p->rproc, k, &hc);
-		if (!err) {
-			hc.timeout_ms = p->cfg.timeout_ms;
-			hc.features = p->cfg.host_features;
-			hc.env = role_of(p, k)->env;
-			hc.on_channel = proc_on_channel;
-			hc.on_channel_priv = p;
-			hc.before_driver_ok = p->cfg.before_driver_ok;
-			hc.before_driver_ok_priv = p->cfg.before_driver_ok_priv;
-			err = asv_host_init(host_of(p, k), &hc);
-		}
-		if (err) {
-			asv_whyf(why, whylen, err, "host init (rpmsg vdev %u): %s", k,
-				 asv_strerror(err));
-			goto fail;
-		}
-		p->host_up++;
-		for (i = 0; i < p->ndrivers; i++)
-			asv_host_register_driver(host_of(p, k), p->drivers[i]);
-	}
-	if (p->nvdevs == 1)
-		err = asv_posix_role_start(&p->host_role, host_isr, &p->host);
-	else
-		err = asv_posix_role_start(&p->host_role, host_isr_all, p);
-	if (err) {
-		asv_whyf(why, whylen, err, "host ISR thread: %s", asv_strerror(err));
+	err = hosts_up(p, why, whylen);
+	if (err)
 		goto fail;
-	}
-	/* Kick once more now that the ISR thread runs (harmless if early). */
-	p->host_irq->raise(p->host_irq);
 	p->last_hb = heartbeat(p);
 	p->last_hb_ms = asv_posix_now_ms();
 	p->started_ms = p->last_hb_ms;
@@ -881,6 +891,59 @@ int asv_proc_wait_kick_taken(struct asv_proc *p, uint32_t timeout_ms)
 		usleep(1000);
 	}
 	return err;
+}
+
+/*
+ * Linux's attach recovery (remoteproc_core.c rproc_attach_recovery, l. 1777):
+ * __rproc_detach (l. 1742) removes the virtio devices (virtio_rpmsg_bus.c
+ * rpmsg_remove: vdev status 0, channels gone) and tells the firmware
+ * (->detach: stm32_rproc_detach's mailbox message, l. 486-501, a kick
+ * here, taken by the firmware's interrupt: its heartbeat moves twice, the
+ * second time after the interrupt was handled, or 500 ms pass; then
+ * DETACH_SETTLE_MS more, as the mailbox's acknowledgement would take); then
+ * __rproc_attach (l. 1325) adds them again: rings zeroed, buffers posted,
+ * DRIVER_OK and a kick (rpmsg_probe). The firmware keeps running.
+ */
+#define DETACH_SETTLE_MS 20u
+
+int asv_proc_reattach(struct asv_proc *p, char *why, size_t whylen)
+{
+	struct asv_host_config hc;
+	uint64_t end;
+	uint32_t hb;
+	unsigned int k;
+	int err;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->state != ASV_PROC_RUNNING) {
+		pthread_mutex_unlock(&p->mu);
+		return asv_whyf(why, whylen, -ASV_ENODEV, "the firmware is not running");
+	}
+	asv_posix_role_stop(&p->host_role);
+	while (p->host_up > 0)
+		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
+	for (k = 0; k < p->nvdevs; k++) {
+		memset(&hc, 0, sizeof(hc));
+		if (!asv_rproc_host_config_vdev(&p->rproc, k, &hc))
+			role_of(p, k)->env.notify(role_of(p, k)->env.ctx, hc.notifyid[1]);
+	}
+	hb = heartbeat(p);
+	end = asv_posix_now_ms() + 500;
+	while (heartbeat(p) - hb < 2 && asv_posix_now_ms() < end)
+		usleep(1000);
+	/* a firmware whose interrupt hands the work to a task: its turn */
+	usleep(DETACH_SETTLE_MS * 1000u);
+	err = hosts_up(p, why, whylen);
+	if (err) {
+		/* the monitor takes it from here: a link that did not come up */
+		pthread_mutex_unlock(&p->mu);
+		return err;
+	}
+	p->last_hb = heartbeat(p);
+	p->last_hb_ms = asv_posix_now_ms();
+	pthread_mutex_unlock(&p->mu);
+	event(p, "attached", "attached again (the firmware kept running)");
+	return 0;
 }
 
 int asv_proc_set_kick_delay(struct asv_proc *p, uint32_t min_ms, uint32_t max_ms)

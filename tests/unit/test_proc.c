@@ -521,6 +521,57 @@ static void test_two_vdevs(void **state)
 	assert_int_equal(C.removes, 4);
 }
 
+/*
+ * Linux's attach recovery (remoteproc_core.c rproc_attach_recovery, l. 1777:
+ * __rproc_detach then __rproc_attach) replayed by asv_proc_reattach: the
+ * host's device removed (drivers told: remove()), the firmware kicked,
+ * the device added again (probe() of the channel announced again); the
+ * firmware's process is the same one throughout, never counted crashed or
+ * restarted. 10 times, then on both vdevs of a two-vdev table. Failed
+ * before the remote followed a status reset: no probe after the first.
+ */
+static void test_attach_recovery(void **state)
+{
+	struct asv_proc_config c;
+	struct asv_proc_status st;
+	struct asv_proc p;
+	char why[256];
+	pid_t pid;
+	int i;
+
+	(void)state;
+	ctx_reset();
+	proc_cfg(&c, 0);
+	assert_int_equal(start_fw(&p, &c, ECHO_FW), 0);
+	assert_int_equal(wait_for(&C.probes, 1, 10000), 0);
+	asv_proc_get_status(&p, &st);
+	pid = st.pid;
+	for (i = 1; i <= 10; i++) {
+		assert_int_equal(asv_proc_reattach(&p, why, sizeof(why)), 0);
+		assert_int_equal(get(&C.removes), i);
+		assert_int_equal(wait_for(&C.probes, i + 1, 10000), 0);
+		assert_int_equal(chan_send(&p, "attached"), 0);
+		assert_int_equal(wait_for(&C.replies, i, 10000), 0);
+	}
+	asv_proc_get_status(&p, &st);
+	assert_int_equal(st.state, ASV_PROC_RUNNING);
+	assert_int_equal(st.pid, pid);
+	assert_int_equal(st.crashes, 0);
+	assert_int_equal(st.restarts, 0);
+	asv_proc_stop(&p);
+	assert_int_equal(asv_proc_reattach(&p, why, sizeof(why)), -ASV_ENODEV);
+	asv_proc_destroy(&p);
+
+	ctx_reset();
+	assert_int_equal(start_fw(&p, &c, TWO_VDEVS_FW), 0);
+	assert_int_equal(wait_for(&C.probes, 2, 10000), 0);
+	assert_int_equal(asv_proc_reattach(&p, why, sizeof(why)), 0);
+	assert_int_equal(wait_for(&C.probes, 4, 10000), 0);
+	assert_int_equal(get(&C.removes), 2);
+	two_vdevs_roundtrip(&p, 0);
+	asv_proc_destroy(&p);
+}
+
 static int count_dir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -778,7 +829,7 @@ int main(void)
 		cmocka_unit_test(test_100_cycles),     cmocka_unit_test(test_die_mid_message),
 		cmocka_unit_test(test_hang_watchdog),  cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_scribble),       cmocka_unit_test(test_stop_outcome),
-		cmocka_unit_test(test_kick_taken),
+		cmocka_unit_test(test_kick_taken),     cmocka_unit_test(test_attach_recovery),
 	};
 
 	logcap_init(&plog, "proc");

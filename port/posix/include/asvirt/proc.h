@@ -204,6 +204,15 @@ void asv_proc_stop(struct asv_proc *p);
 void asv_proc_destroy(struct asv_proc *p);
 /* A host driver bound now and after every restart (drivers must stay valid). */
 int asv_proc_add_driver(struct asv_proc *p, struct asv_host_driver *drv);
+/*
+ * Linux's attach recovery (RPROC_FEAT_ATTACH_ON_RECOVERY): the hosts'
+ * virtio devices removed (vdev status 0, channels gone, in-flight messages
+ * reported lost), the firmware kicked and its interrupt taken, then the
+ * devices added again (rings re-initialised, buffers posted, DRIVER_OK and
+ * a kick) while the firmware keeps running. 0, or -ASV_ENODEV (not
+ * running) or a host init error (in @why).
+ */
+int asv_proc_reattach(struct asv_proc *p, char *why, size_t whylen);
 /* Simulate a crash (SIGKILL the firmware process), like remoteproc's
  * debugfs "crash" file; the monitor then recovers. */
 int asv_proc_kill(struct asv_proc *p, int sig);
