@@ -19,8 +19,9 @@ static void usage(FILE *f)
 		   "PASS / FAIL / SKIP per check, with the evidence of a failure.\n"
 		   "  --json          results as JSON on stdout\n"
 		   "  --junit FILE    also write JUnit XML (one testcase per check)\n"
-		   "  --restarts N    host restarts in life.restart (default 50)\n"
-		   "  --quick         5 restarts\n"
+		   "  --restarts N    host restarts in life.restart, attaches in\n"
+		   "                  life.attach_recovery (default 50)\n"
+		   "  --quick         5 restarts and attaches\n"
 		   "Exit status: 0 nothing failed, 1 a check failed, 2 usage or load error.\n");
 }
 

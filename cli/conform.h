@@ -24,10 +24,10 @@ struct conform_check {
 struct conform_opts {
 	const char *fw;
 	const char *runner;
-	unsigned int restarts; /* life.restart's count */
+	unsigned int restarts; /* life.restart's and life.attach_recovery's count */
 };
 
-#define CONFORM_NCHECKS 19
+#define CONFORM_NCHECKS 20
 
 /* Run every check on opts->fw into @out (CONFORM_NCHECKS entries). Returns
  * 0, or -1 when the firmware could not be loaded at all (@why says why). */

@@ -15,13 +15,13 @@ void conform_print_table(FILE *f, const char *fw, const struct conform_check *c,
 {
 	unsigned int i, counts[3] = { 0, 0, 0 };
 
-	fprintf(f, "asvirt conform %s\n\n%-19s %-4s  %s\n", fw, "CHECK", "", "RULE (LINUX SOURCE)");
+	fprintf(f, "asvirt conform %s\n\n%-20s %-4s  %s\n", fw, "CHECK", "", "RULE (LINUX SOURCE)");
 	for (i = 0; i < n; i++) {
 		counts[c[i].result]++;
-		fprintf(f, "%-19s %-4s  %s (%s)\n", c[i].id, conform_result_name(c[i].result),
+		fprintf(f, "%-20s %-4s  %s (%s)\n", c[i].id, conform_result_name(c[i].result),
 			c[i].rule, c[i].source);
 		if (c[i].evidence[0])
-			fprintf(f, "%-19s       %s: %s\n", "",
+			fprintf(f, "%-20s       %s: %s\n", "",
 				c[i].result == CONFORM_FAIL ? "evidence" : "why", c[i].evidence);
 	}
 	fprintf(f, "\n%u passed, %u failed, %u skipped\n", counts[CONFORM_PASS],

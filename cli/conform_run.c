@@ -263,7 +263,7 @@ static int find_echo(struct conform_state *s, struct asv_endpoint *e, uint32_t *
 	return -1;
 }
 
-static void names_of(struct conform_state *s, char *out, size_t n, int present_only)
+void conform_names_of(struct conform_state *s, char *out, size_t n, int present_only)
 {
 	unsigned int i;
 	size_t o = 0;
@@ -319,7 +319,7 @@ static void check_restart(struct conform_state *s, unsigned int want, unsigned i
 		conform_settle_quiet(s, want, 5000, 50);
 		conform_bind_all(s);
 		if (conform_present_count(s) != want) {
-			names_of(s, names, sizeof(names), 1);
+			conform_names_of(s, names, sizeof(names), 1);
 			{
 				conform_verdict(c, CONFORM_FAIL,
 						"restart %u: %u of %u channels back (%s)", i,
@@ -398,6 +398,7 @@ enum {
 	C_IRQ_BUSY,
 	C_BAD_DESC,
 	C_EVENT_IDX,
+	C_ATTACH,
 	C_RESTART,
 };
 
@@ -474,6 +475,11 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			  .rule = "EVENT_IDX offered, a host that negotiates it off: messages "
 				  "still flow (the flags instead)",
 			  .source = "drivers/virtio/virtio.c virtio_dev_probe" },
+	[C_ATTACH] = { .id = "life.attach_recovery",
+		       .rule = "the host detaches and attaches again, the firmware running: the "
+			       "channels come back, the echo answers",
+		       .source = "drivers/remoteproc/remoteproc_core.c rproc_attach_recovery "
+				 "(__rproc_detach, __rproc_attach)" },
 	[C_RESTART] = { .id = "life.restart",
 			.rule = "remoteproc's stop/start: the firmware ends cleanly on its stop, "
 				"the channels come back",
@@ -544,7 +550,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 		for (i = 0; i < s->nch; i++)
 			dup += s->ch[i].created > 1;
 		pthread_mutex_unlock(&s->mu);
-		names_of(s, names, sizeof(names), 0);
+		conform_names_of(s, names, sizeof(names), 0);
 		if (s->ns_dup || dup)
 			conform_verdict(&out[C_NS_ONCE], CONFORM_FAIL, "channels %s; host: %s",
 					names,
@@ -615,6 +621,10 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 		t0 = asv_posix_now_ms();
 		conform_check_bad_desc(s, echo ? echo_name : NULL, echo_dst, &out[C_BAD_DESC]);
 		out[C_BAD_DESC].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
+		t0 = asv_posix_now_ms();
+		conform_check_attach(s, o->restarts, echo ? echo_name : NULL, echo_dst,
+				     &out[C_ATTACH]);
+		out[C_ATTACH].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		t0 = asv_posix_now_ms();
 		check_restart(s, s->nboot_chans, o->restarts, echo ? echo_name : NULL, echo_dst,
 			      &out[C_RESTART]);

@@ -98,6 +98,8 @@ unsigned int conform_present_count(struct conform_state *s);
 void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms);
 void conform_settle_quiet(struct conform_state *s, unsigned int want, unsigned int ms,
 			  unsigned int quiet_ms);
+/* "name:0xaddr, ..." of the channels seen (@present_only: those there now). */
+void conform_names_of(struct conform_state *s, char *out, size_t n, int present_only);
 /* The address the channel @name has now (dynamic ones may change). */
 uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old);
 /* Our endpoints' receive callback (conform_msg.c): records each reply. */
@@ -150,6 +152,10 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
  * take it, left running (host.bad_desc, next, starts with a restart). */
 void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t dst,
 			     struct conform_check *c);
+/* life.attach_recovery (conform_life.c): on a fresh boot, @n times the
+ * host's detach and attach with the firmware running; left running. */
+void conform_check_attach(struct conform_state *s, unsigned int n, const char *echo, uint32_t dst,
+			  struct conform_check *c);
 /* The host's receive buffers (as many as its transmit buffers). */
 unsigned int conform_host_nbufs(struct conform_state *s);
 /* Sequenced messages (conform_msg.c): see conform_state's tag and seen. */

@@ -4,7 +4,7 @@
 target_sources(asvirt_cli PRIVATE ${PROJECT_SOURCE_DIR}/cli/cmd_conform.c
   ${PROJECT_SOURCE_DIR}/cli/conform_run.c ${PROJECT_SOURCE_DIR}/cli/conform_msg.c
   ${PROJECT_SOURCE_DIR}/cli/conform_host.c ${PROJECT_SOURCE_DIR}/cli/conform_irq.c
-  ${PROJECT_SOURCE_DIR}/cli/conform_ns.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_ns.c ${PROJECT_SOURCE_DIR}/cli/conform_life.c
   ${PROJECT_SOURCE_DIR}/cli/conform_out.c)
 
 if(ASVIRT_TESTS)
@@ -18,7 +18,7 @@ if(ASVIRT_TESTS)
   # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
   foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx bad_irq_timeout bad_late_ack
-      bad_kick_resend)
+      bad_kick_resend bad_link_once)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)

@@ -94,7 +94,8 @@ void asv_remote_link_reset(struct asv_remote *r)
 	/* Senders from here on: -ENODEV; those that took a buffer before: a
 	 * new generation, their commit refused (send.c). */
 	asv_store_release(&d->link_up, 0);
-	d->link_gen++;
+	/* atomic: an application may watch it without the lock */
+	asv_store_relaxed(&d->link_gen, d->link_gen + 1u);
 	/* reorder= kept one back: accepted, never handed over: lost */
 	if (f && asv_fault_take_held(f, &id, &len))
 		lost++;

@@ -156,6 +156,13 @@ conform test-bad-late-ack host.irq_busy 1 $BAD_RESTARTS
 evidence "bad-late-ack: the evidence is the message kicked while busy" \
 	grep -q 'after 150 ms of quiet, #0 sent alone, #1 as soon as the firmware took #0.*#1 got no answer' \
 	"$dir/test-bad-late-ack.xml"
+# drivers/remoteproc/remoteproc_core.c rproc_attach_recovery: the host
+# detaches and attaches again while the firmware runs (__rproc_detach: the
+# vdev status reset; __rproc_attach: new rings, DRIVER_OK); a board-level
+# image that took the rings up once never announces nor answers again
+conform test-bad-link-once life.attach_recovery 1 $BAD_RESTARTS
+evidence "bad-link-once: the evidence is the channel not announced again" \
+	grep -q 'attach 1: 0 of 1 channels announced again' "$dir/test-bad-link-once.xml"
 
 # drivers/rpmsg/rpmsg_core.c rpmsg_dev_remove, rpmsg_dev_probe: a host-side
 # channel's driver unbinding and binding again sends NS DESTROY then CREATE

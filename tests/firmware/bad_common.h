@@ -24,16 +24,22 @@ struct bad {
 	volatile int stop;
 };
 
+/* The image is stopping (its stop() runs on another thread). */
+static inline int bad_stopping(struct bad *b)
+{
+	return __atomic_load_n(&b->stop, __ATOMIC_ACQUIRE);
+}
+
 /* Send @msg to the host's name service once the link is up. */
 static inline void bad_send_ns(struct bad *b, const struct asv_rpmsg_ns_msg *msg)
 {
 	int i;
 
-	for (i = 0; i < 5000 && !b->stop && !asv_link_ready(&b->r->dev); i++)
+	for (i = 0; i < 5000 && !bad_stopping(b) && !asv_link_ready(&b->r->dev); i++)
 		usleep(1000);
 	/* after our own endpoint's announcement, which the core sends first */
 	usleep(20000);
-	if (!b->stop)
+	if (!bad_stopping(b))
 		asv_sendto(&b->ept, ASV_RPMSG_NS_ADDR, msg, sizeof(*msg));
 }
 
@@ -49,7 +55,7 @@ static inline void bad_stop(struct asv_remote *r, void *state)
 	struct bad *b = state;
 
 	(void)r;
-	b->stop = 1;
+	__atomic_store_n(&b->stop, 1, __ATOMIC_RELEASE);
 	if (b->thread_started)
 		pthread_join(b->thread, NULL);
 	asv_destroy_ept(&b->ept);

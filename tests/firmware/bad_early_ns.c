@@ -60,6 +60,26 @@ static void *early_main(void *arg)
 	return NULL;
 }
 
+/*
+ * Once the host's own DRIVER_OK is there, the copy follows the shared
+ * table on every interrupt (its vdev status too: a reset by the host is
+ * followed, life.attach_recovery is not this image's rule); before, the
+ * early link's forced status stays.
+ */
+static void early_irq(void *priv, uint32_t vring_id)
+{
+	const struct asv_fw_std_table *shared = fw.b->rsc_table;
+	static int host_ok; /* under isr_mu */
+
+	pthread_mutex_lock(&fw.isr_mu);
+	if (__atomic_load_n(&shared->status, __ATOMIC_ACQUIRE) & ASV_VIRTIO_STATUS_DRIVER_OK)
+		host_ok = 1;
+	if (host_ok)
+		early_copy(fw.b);
+	pthread_mutex_unlock(&fw.isr_mu);
+	fw_irq(priv, vring_id);
+}
+
 static int early_start(const struct asv_board *b, void **state)
 {
 	int err;
@@ -67,6 +87,8 @@ static int early_start(const struct asv_board *b, void **state)
 	if (b->rsc_size < sizeof(struct asv_fw_std_table)) /* ASan pads the section */
 		return -ASV_EINVAL;
 	err = board_echo_start(b, state);
+	if (!err)
+		err = b->set_irq(b, early_irq, &fw);
 	if (err)
 		return err;
 	return pthread_create(&early_thread, NULL, early_main, (void *)b) ? -ASV_ENOMEM : 0;

@@ -9,7 +9,8 @@
  *
  * The trick: the core reads a private copy of the table (BOARD_ECHO_TABLE),
  * which this image refreshes from the shared one on each interrupt, with
- * the EVENT_IDX bit set in the acknowledged features.
+ * the EVENT_IDX bit set in the acknowledged features (the core takes them
+ * at each link-up only).
  */
 #include <stdint.h>
 
@@ -30,15 +31,18 @@ static void *forced_copy(const struct asv_board *b)
 #define BOARD_ECHO_NO_ENTRY
 #include "fw_board_echo.c"
 
-/* The interrupt thread is the only one that runs the core's ISR. */
+/* The interrupt thread is the only one that runs the core's ISR. The
+ * copy follows the shared table on every interrupt (the vdev status too:
+ * the host's reset is followed, life.attach_recovery is not this image's
+ * rule), the EVENT_IDX bit forced in. */
 static void forced_irq(void *priv, uint32_t vring_id)
 {
 	struct asv_fw_std_table *mine = (void *)forced_table;
 
-	if (!asv_link_ready(&fw.r.dev)) {
-		forced_copy(fw.b);
-		mine->gfeatures |= asv_cpu_to_le32(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
-	}
+	pthread_mutex_lock(&fw.isr_mu);
+	forced_copy(fw.b);
+	mine->gfeatures |= asv_cpu_to_le32(1u << ASV_VIRTIO_RING_F_EVENT_IDX);
+	pthread_mutex_unlock(&fw.isr_mu);
 	fw_irq(priv, vring_id);
 }
 

@@ -12,13 +12,26 @@
 /* Defined by each image: what its extra name-service message says. */
 static void bad_fill_ns(struct asv_rpmsg_ns_msg *msg);
 
+/*
+ * Once per link-up: after the host's attach recovery (the vdev status
+ * reset, DRIVER_OK again; life.attach_recovery) a firmware announces its
+ * channels again, this one too; the rings' generation says when.
+ */
 static void *bad_ns_thread(void *arg)
 {
+	struct bad *b = arg;
 	struct asv_rpmsg_ns_msg msg;
+	uint32_t gen;
 
 	memset(&msg, 0, sizeof(msg));
 	bad_fill_ns(&msg);
-	bad_send_ns(arg, &msg);
+	while (!bad_stopping(b)) {
+		gen = __atomic_load_n(&b->r->dev.link_gen, __ATOMIC_RELAXED);
+		bad_send_ns(b, &msg);
+		while (!bad_stopping(b) &&
+		       __atomic_load_n(&b->r->dev.link_gen, __ATOMIC_RELAXED) == gen)
+			usleep(1000);
+	}
 	return NULL;
 }
 

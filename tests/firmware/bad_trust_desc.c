@@ -24,9 +24,15 @@ static void trusting_irq(void *priv, uint32_t vring_id)
 	volatile uint16_t len;
 	uint16_t idx, id;
 
+	bool up = __atomic_load_n(&t->status, __ATOMIC_ACQUIRE) & ASV_VIRTIO_STATUS_DRIVER_OK;
+
+	/* the host reset the device (life.attach_recovery): its new rings
+	 * start from 0, as the core's copy of the index does */
+	if (!up)
+		peeked = 0;
 	/* the vring itself is where the table says: a fair start */
 	desc = asv_board_da_to_va(fw.b, da, asv_vring_size(num, 4096));
-	if (desc && num && !(num & (num - 1))) {
+	if (up && desc && num && !(num & (num - 1))) {
 		avail = (const void *)(desc + num);
 		idx = __atomic_load_n(&avail->idx, __ATOMIC_ACQUIRE);
 		for (; peeked != idx; peeked++) {

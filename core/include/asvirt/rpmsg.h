@@ -157,7 +157,8 @@ struct asv_rpmsg_dev {
 	 * The rings' generation (TX lock): the remote counts each vdev reset
 	 * by the host (core/src/remote_reset.c). A buffer taken in an older
 	 * one belongs to rings the host took down: never handed over or
-	 * given back, its send fails with -ASV_ECONNRESET.
+	 * given back, its send fails with -ASV_ECONNRESET. Written with an
+	 * atomic store: an application may read it (relaxed) to see a reset.
 	 */
 	uint32_t link_gen;
 	/*
