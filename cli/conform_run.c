@@ -486,6 +486,32 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			.source = "drivers/remoteproc/remoteproc_core.c rproc_trigger_recovery" },
 };
 
+/*
+ * After check @c failed: the firmware restarted and our endpoint opened
+ * again, the echo channel's address looked up. 0, or -1 with the reason
+ * the checks after it are skipped in @why.
+ */
+static int restart_after(struct conform_state *s, struct asv_endpoint **e, const char *echo_name,
+			 uint32_t *echo_dst, const struct conform_check *c, char *why, size_t n)
+{
+	char r[256];
+
+	if (*e)
+		conform_close_ept(s, *e);
+	*e = NULL;
+	if (conform_restart(s, r, sizeof(r))) {
+		snprintf(why, n, "the restart after %s failed: %s", c->id, r);
+		return -1;
+	}
+	*e = conform_open_ept(s);
+	*echo_dst = conform_dst_of(s, echo_name, *echo_dst);
+	if (!*e) {
+		snprintf(why, n, "no host endpoint after the restart after %s", c->id);
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks on the echo channel, in the order they run. */
 static const unsigned int on_echo[] = {
 	C_SIZES,     C_UNKNOWN,	 C_BURST,     C_HOLD,	  C_SLOW,
@@ -497,7 +523,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	struct conform_state *s = calloc(1, sizeof(*s));
 	struct asv_proc_config pc;
 	struct asv_endpoint *e = NULL;
-	char names[300], echo_name[ASV_RPMSG_NAME_SIZE];
+	char names[300], echo_name[ASV_RPMSG_NAME_SIZE], why_next[300] = "";
 	unsigned int i, k, dup = 0;
 	uint32_t echo_dst = 0;
 	int echo = 0, booted = 0;
@@ -581,8 +607,10 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 			i = on_echo[k];
 			t0 = asv_posix_now_ms();
 			if (!echo)
-				conform_verdict(&out[i], CONFORM_SKIP,
-						"no channel answers a message with the same bytes");
+				conform_verdict(&out[i], CONFORM_SKIP, "%s",
+						why_next[0] ? why_next
+							    : "no channel answers a message with "
+							      "the same bytes");
 			else if (i == C_SIZES)
 				conform_check_sizes(s, e, echo_dst, &out[i]);
 			else if (i == C_UNKNOWN)
@@ -603,6 +631,12 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 				conform_check_irq_busy(s, e, echo_dst, &out[i]);
 			else if (i == C_DEAD_EPT)
 				conform_check_dead_ept(s, &e, echo_dst, &out[i]);
+			/* A failed check may leave the firmware wedged: the next
+			 * ones judge a fresh boot, so one fault is one FAIL. */
+			if (echo && out[i].result == CONFORM_FAIL &&
+			    k + 1 < sizeof(on_echo) / sizeof(on_echo[0]))
+				echo = !restart_after(s, &e, echo_name, &echo_dst, &out[i],
+						      why_next, sizeof(why_next));
 			out[i].seconds = (double)(asv_posix_now_ms() - t0) / 1e3;
 		}
 		if (e)
