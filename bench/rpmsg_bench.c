@@ -226,8 +226,7 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 		}
 		/* The kicks are counted inside the messages' window (after rx0,
 		 * before rx1): a preemption between two reads then leaves kicks
-		 * out, never counts more than the messages made (a TSan run
-		 * under load saw 2+ kicks per message the other way round). */
+		 * out, never counts kicks whose messages are not counted. */
 		asv_get_stats(&c->s->host.dev, &hs1);
 		asv_get_stats(&c->s->remote.dev, &rs1);
 		rx1 = __atomic_load_n(&c->rx, __ATOMIC_RELAXED);
