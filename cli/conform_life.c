@@ -16,20 +16,21 @@
 #include "asvirt/errors.h"
 #include "conform_state.h"
 
-/* A round trip on the echo channel (its address now in *@dst): 0 or not. */
-static int echo_answers(struct conform_state *s, const char *echo, uint32_t *dst)
+int conform_echo_answers(struct conform_state *s, const char *echo, uint32_t *dst,
+			 const uint8_t *ping, size_t len)
 {
-	static const uint8_t ping[] = "attached?";
 	struct asv_endpoint *e = conform_open_ept(s);
 	size_t got;
 	int err;
 
 	*dst = conform_dst_of(s, echo, *dst);
-	err = e ? conform_round_trip(s, e, *dst, ping, sizeof(ping), &got) : -3;
+	err = e ? conform_round_trip(s, e, *dst, ping, len, &got) : -3;
 	if (e)
 		conform_close_ept(s, e);
 	return err;
 }
+
+static const uint8_t attached[] = "attached?";
 
 void conform_check_attach(struct conform_state *s, unsigned int n, const char *echo, uint32_t dst,
 			  struct conform_check *c)
@@ -48,7 +49,7 @@ void conform_check_attach(struct conform_state *s, unsigned int n, const char *e
 	 * link is in use (and a firmware that sleeps when idle is awake: its
 	 * wake-up path is host.irq_busy's business, not this check's).
 	 */
-	if (echo && echo_answers(s, echo, &dst)) {
+	if (echo && conform_echo_answers(s, echo, &dst, attached, sizeof(attached))) {
 		conform_verdict(c, CONFORM_FAIL, "the echo channel does not answer after a boot");
 		return;
 	}
@@ -72,7 +73,7 @@ void conform_check_attach(struct conform_state *s, unsigned int n, const char *e
 					st.state == ASV_PROC_RUNNING ? "" : st.last_crash);
 			return;
 		}
-		if (echo && echo_answers(s, echo, &dst)) {
+		if (echo && conform_echo_answers(s, echo, &dst, attached, sizeof(attached))) {
 			conform_verdict(c, CONFORM_FAIL,
 					"attach %u: the echo channel does not answer", i);
 			return;

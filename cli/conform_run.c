@@ -298,8 +298,6 @@ static void check_restart(struct conform_state *s, unsigned int want, unsigned i
 	static const uint8_t ping[] = "back?";
 	char why[256], names[300];
 	unsigned int i;
-	struct asv_endpoint *e;
-	size_t got;
 	int err;
 
 	for (i = 1; i <= n; i++) {
@@ -327,17 +325,10 @@ static void check_restart(struct conform_state *s, unsigned int want, unsigned i
 				return;
 			}
 		}
-		if (echo) {
-			e = conform_open_ept(s);
-			dst = conform_dst_of(s, echo, dst);
-			err = e ? conform_round_trip(s, e, dst, ping, sizeof(ping), &got) : -3;
-			if (e)
-				conform_close_ept(s, e);
-			if (err) {
-				conform_verdict(c, CONFORM_FAIL,
-						"restart %u: the echo channel does not answer", i);
-				return;
-			}
+		if (echo && conform_echo_answers(s, echo, &dst, ping, sizeof(ping))) {
+			conform_verdict(c, CONFORM_FAIL,
+					"restart %u: the echo channel does not answer", i);
+			return;
 		}
 	}
 	conform_verdict(c, CONFORM_PASS, NULL);

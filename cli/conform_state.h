@@ -152,6 +152,11 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
  * take it, left running (host.bad_desc, next, starts with a restart). */
 void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t dst,
 			     struct conform_check *c);
+/* A round trip from a new host endpoint of ours on the echo channel @echo
+ * (its address now in *@dst), the endpoint closed after: 0 when the same
+ * bytes came back, as conform_round_trip() otherwise (-3: no endpoint). */
+int conform_echo_answers(struct conform_state *s, const char *echo, uint32_t *dst,
+			 const uint8_t *ping, size_t len);
 /* life.attach_recovery (conform_life.c): on a fresh boot, @n times the
  * host's detach and attach with the firmware running; left running. */
 void conform_check_attach(struct conform_state *s, unsigned int n, const char *echo, uint32_t dst,

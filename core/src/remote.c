@@ -171,6 +171,7 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 	struct asv_remote *r = to_remote(d);
 	struct asv_rpmsg_hdr *h;
 	struct asv_vring_buf b;
+	uint8_t st;
 	int ret;
 
 	ret = asv_vring_dev_get_avail(&r->rx_vr, &b);
@@ -189,8 +190,8 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 		return -ASV_EFAULT;
 	}
 	/* GONE: held across a reset of the device; the new rings' now */
-	if (asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_PEER &&
-	    asv_load_relaxed(&r->rx_state[b.id]) != ASV_RXB_GONE) {
+	st = asv_load_relaxed(&r->rx_state[b.id]);
+	if (st != ASV_RXB_PEER && st != ASV_RXB_GONE) {
 		asv_rpmsg_break(d, -ASV_EPROTO,
 				"vring1: host re-posted a buffer we did not give back");
 		return -ASV_EPROTO;
