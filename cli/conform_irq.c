@@ -23,8 +23,9 @@
 #define IRQ_DELAY_GAP_US 2000u /* ... this far apart */
 #define IRQ_DELAY_ROUND_TRIPS 3u
 /* host.irq_busy: the host quiet this long first (a firmware idle that
- * long may be asleep: its wake-up path is the slowest it has) */
-#define IRQ_BUSY_QUIET_MS 150
+ * long may be asleep: its wake-up path is the slowest it has: tests/firmware/bad_late_ack.c
+ * falls asleep after 300 ms idle, above the pauses of the other checks) */
+#define IRQ_BUSY_QUIET_MS 400
 #define STR_(x) #x
 #define STR(x) STR_(x)
 #define IRQ_BUSY_PAIRS 2u

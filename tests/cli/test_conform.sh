@@ -154,7 +154,7 @@ evidence "bad-kick-resend: the evidence is the message answered twice" \
 # after the drain (on its wake-up path) loses the kick that came meanwhile
 conform test-bad-late-ack host.irq_busy 1 $BAD_RESTARTS
 evidence "bad-late-ack: the evidence is the message kicked while busy" \
-	grep -q 'after 150 ms of quiet, #0 sent alone, #1 as soon as the firmware took #0.*#1 got no answer' \
+	grep -q 'after 400 ms of quiet, #0 sent alone, #1 as soon as the firmware took #0.*#1 got no answer' \
 	"$dir/test-bad-late-ack.xml"
 # drivers/remoteproc/remoteproc_core.c rproc_attach_recovery: the host
 # detaches and attaches again while the firmware runs (__rproc_detach: the

@@ -23,7 +23,11 @@
 
 #include "asvirt/remote.h"
 
-#define IDLE_MS 100u
+/* Well above the quiet spells of the other checks (a re-attach's remove,
+ * kick, wait and add take tens of ms, more on a loaded machine: at 100 ms
+ * the image lost a message after life.attach_recovery's re-add too), below
+ * host.irq_busy's quiet (400 ms). */
+#define IDLE_MS 300u
 #define WAKE_MS 10u
 #define RESTORE_MS 60u
 #define DEFER_MAX 32u
