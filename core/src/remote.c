@@ -164,6 +164,22 @@ static void remote_rx_queue(struct asv_rpmsg_dev *d, struct asv_rx_queue *q)
 	q->num = r->rx_vr.num;
 }
 
+/*
+ * Forget that buffer @id was held across a reset: 1 -> 0 once, whoever of
+ * the ISR thread (the new rings took it at another address) and a releaser
+ * comes first. True for the one that did.
+ */
+static bool rx_gone_clear(struct asv_remote *r, uint32_t id)
+{
+	uint8_t one = 1;
+
+	if (!__atomic_compare_exchange_n(&r->rx_gone[id], &one, 0, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return false;
+	asv_atomic_add(&r->rx_ngone, -1);
+	return true;
+}
+
 /* Take the next message the host queued on vring[1]. RX lock held. */
 static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpmsg_hdr **hdr,
 			  uint32_t *len)
@@ -189,13 +205,17 @@ static int remote_rx_next(struct asv_rpmsg_dev *d, uint16_t *id, struct asv_rpms
 		asv_rpmsg_break(d, -ASV_EFAULT, "vring1: bad buffer address");
 		return -ASV_EFAULT;
 	}
-	/* GONE: held across a reset of the device; the new rings' now */
 	st = asv_load_relaxed(&r->rx_state[b.id]);
-	if (st != ASV_RXB_PEER && st != ASV_RXB_GONE) {
+	if (st != ASV_RXB_PEER) {
 		asv_rpmsg_break(d, -ASV_EPROTO,
 				"vring1: host re-posted a buffer we did not give back");
 		return -ASV_EPROTO;
 	}
+	/* Held across a reset at another address: the record of that one
+	 * goes (its release then finds nothing: -ASV_EINVAL, nothing given
+	 * back); at the same address it stays, the old hold released first. */
+	if (asv_load_relaxed(&r->rx_gone[b.id]) && asv_load_relaxed(&r->rx_hdr[b.id]) != h)
+		rx_gone_clear(r, b.id);
 	/* ours before the callback runs: see ASV_RXB_OURS */
 	asv_store_relaxed(&r->rx_hdr[b.id], h);
 	r->rx_len[b.id] = b.len;
@@ -283,6 +303,23 @@ static int rx_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
 	return -1;
 }
 
+/*
+ * The id of a buffer at @h the application held when the host reset the
+ * device, or -1. A pointer cannot tell that hold from one of the same
+ * buffer the new rings gave: the old one is taken as released first.
+ */
+static int rx_gone_id_of(struct asv_remote *r, const struct asv_rpmsg_hdr *h)
+{
+	uint32_t i;
+
+	if (!asv_load_relaxed(&r->rx_ngone))
+		return -1;
+	for (i = 0; i < ASV_REMOTE_MAX_NUM; i++)
+		if (asv_load_relaxed(&r->rx_gone[i]) && asv_load_relaxed(&r->rx_hdr[i]) == h)
+			return (int)i;
+	return -1;
+}
+
 static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 {
 	struct asv_remote *r = to_remote(d);
@@ -291,14 +328,12 @@ static int remote_rx_release(struct asv_rpmsg_dev *d, void *buf)
 
 	if (asv_region_to_da(&r->bufs, buf, ASV_RPMSG_HDR_SIZE, &da))
 		return -ASV_EINVAL;
+	id = rx_gone_id_of(r, buf);
+	if (id >= 0 && rx_gone_clear(r, (uint32_t)id))
+		return -ASV_ECONNRESET; /* the old rings' (the host reset the device) */
 	id = rx_id_of(r, buf);
 	if (id < 0)
 		return -ASV_EINVAL;
-	if (asv_load_relaxed(&r->rx_state[id]) == ASV_RXB_GONE) {
-		/* the old rings' (the host reset the device): nothing to give back */
-		asv_store_relaxed(&r->rx_state[id], (uint8_t)ASV_RXB_PEER);
-		return -ASV_ECONNRESET;
-	}
 	return asv_rx_release(d, &remote_rx, (uint16_t)id);
 }
 

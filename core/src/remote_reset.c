@@ -108,14 +108,18 @@ void asv_remote_link_reset(struct asv_remote *r)
 	for (i = 0; i < r->rx_vr.num; i++) {
 		uint8_t st = asv_load_relaxed(&r->rx_state[i]);
 
-		/* HELD: a callback kept it; its release will be refused. OURS
-		 * (waiting in the give-back batch) goes with the old rings. */
-		if (st == ASV_RXB_HELD)
+		/* HELD: a callback kept it; its release will be refused
+		 * (rx_gone). OURS (waiting in the give-back batch) goes with
+		 * the old rings. Either way the new rings may post the id. */
+		if (st == ASV_RXB_HELD) {
 			held_rx++;
-		if (st != ASV_RXB_PEER && st != ASV_RXB_GONE)
-			asv_store_relaxed(
-			    &r->rx_state[i],
-			    (uint8_t)(st == ASV_RXB_HELD ? ASV_RXB_GONE : ASV_RXB_PEER));
+			if (!asv_load_relaxed(&r->rx_gone[i])) {
+				asv_store_relaxed(&r->rx_gone[i], 1);
+				asv_atomic_add(&r->rx_ngone, 1);
+			}
+		}
+		if (st != ASV_RXB_PEER)
+			asv_store_relaxed(&r->rx_state[i], (uint8_t)ASV_RXB_PEER);
 	}
 	r->nret = 0;
 	asv_unlock(d, ASV_LOCK_RET);

@@ -25,9 +25,6 @@ enum {
 	ASV_RXB_OURS = 1,
 	ASV_RXB_HELD = 2,
 	ASV_RXB_RELEASED = 3,
-	/* remote: HELD when the host reset the device (remote_reset.c): its
-	 * release forgets it (-ASV_ECONNRESET), the new rings may reuse its id */
-	ASV_RXB_GONE = 4,
 };
 
 /* A role's receive bookkeeping, as pointers into its own structure. */

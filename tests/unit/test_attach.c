@@ -236,6 +236,46 @@ static void test_reset_held_buffers(void **state)
 	assert_string_equal(a->last, "fresh");
 }
 
+/*
+ * The new rings post the same buffer, with the same id, as the one the
+ * echo held across the reset (asvirt's host, as Linux's rpmsg_probe
+ * usually does, posts its buffers in the same order from the same pool),
+ * and the echo holds that one too. A release of the address is taken as
+ * the old hold's first (-ASV_ECONNRESET: the old rings had it); only the
+ * next release gives the new rings' buffer back. Before, the first release
+ * gave the new buffer back and the second was refused (-ASV_EINVAL).
+ */
+static void test_reset_held_id_reused(void **state)
+{
+	struct att *a = *state;
+	void *old;
+	unsigned int i;
+
+	a->hold = 1;
+	assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "keep", 4), 0);
+	msys_pump(&a->m);
+	old = a->held;
+	assert_non_null(old);
+	host_detach(a);
+	assert_int_equal(host_attach(a, NULL), 0);
+	a->held = NULL;
+	assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "again", 5), 0);
+	msys_pump(&a->m);
+	assert_ptr_equal(a->held, old); /* the same buffer, held again */
+	a->hold = 0;
+	assert_int_equal(asv_release_rx_buffer(&a->m.remote.dev, old), -ASV_ECONNRESET);
+	/* the new hold still stands: the host has one buffer fewer */
+	for (i = 0; i + 1 < a->m.host.nbufs; i++)
+		assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "b", 1), 0);
+	msys_pump(&a->m);
+	assert_int_equal(a->got, a->m.host.nbufs - 1);
+	assert_int_equal(asv_release_rx_buffer(&a->m.remote.dev, old), 0);
+	assert_int_equal(asv_release_rx_buffer(&a->m.remote.dev, old), -ASV_EINVAL);
+	msys_pump(&a->m);
+	round_trip(a, "after");
+	assert_int_equal(a->m.remote.dev.broken, 0);
+}
+
 /* Free room for two vrings of @num past everything the load placed. */
 static uint8_t *free_room(struct att *a, size_t need)
 {
@@ -535,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reset_with_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_held_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_held_id_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_new_placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_malformed_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_changed_shape, setup, teardown),

@@ -105,6 +105,13 @@ struct asv_remote {
 	uint8_t rx_state[ASV_REMOTE_MAX_NUM];
 	struct asv_rpmsg_hdr *rx_hdr[ASV_REMOTE_MAX_NUM];
 	uint32_t rx_len[ASV_REMOTE_MAX_NUM];
+	/*
+	 * 1: the application held buffer id (at rx_hdr[id]) when the host
+	 * reset the device; its release is refused (-ASV_ECONNRESET) and gives
+	 * nothing back, even after the new rings took the same buffer again.
+	 */
+	uint8_t rx_gone[ASV_REMOTE_MAX_NUM];
+	int rx_ngone; /* how many are 1: a release looks only when some are */
 	uint32_t tx_held[ASV_REMOTE_MAX_NUM / 32];
 	/* buffers taken and given back unsent: zero-copy ones, and one a
 	 * send found too small for its payload */
