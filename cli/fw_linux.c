@@ -197,7 +197,7 @@ static void check_trace(struct lx *c, uint32_t i, uint32_t off, long avail, uint
 static void check_vdev(struct lx *c, uint32_t i, uint32_t off, long avail)
 {
 	uint32_t id, nid, feat, cfg_len, k, nvr, num[2] = { 0, 0 };
-	bool rpmsg, ok = true;
+	bool rpmsg, ok, created = true;
 	size_t need;
 	uint8_t res0, res1;
 
@@ -236,20 +236,31 @@ static void check_vdev(struct lx *c, uint32_t i, uint32_t off, long avail)
 		    "entry %u: the vdev's own notify id is 0xffffffff: Linux never writes it "
 		    "(rproc_alloc_vring numbers the vrings only); OpenAMP reads it as \"any\"",
 		    i);
+	/*
+	 * rproc_parse_vring: the rproc-virtio device is not created.
+	 * rproc_virtio_probe (remoteproc_virtio.c l. 532-547) parses every
+	 * vring before it allocates any: one refused leaves the whole vdev
+	 * without rings, fixed ranges or notify ids (the next vdev's start
+	 * where this one's would have).
+	 */
 	for (k = 0; k < nvr; k++) {
 		size_t v = off + 4 + 24 + 20 * k;
-		uint32_t da = rd32(c, v), align = rd32(c, v + 4), n = rd32(c, v + 8);
-		char what[48];
+		uint32_t align = rd32(c, v + 4), n = rd32(c, v + 8);
 
-		/* rproc_parse_vring: the rproc-virtio device is not created */
 		if (!n || !align) {
 			say(c, "broken",
 			    "entry %u: vring%u: \"invalid qsz (%u) or alignment (%u)\": vdev%u is "
 			    "not created",
 			    i, k, n, align, c->nvdev);
-			ok = false;
-			continue;
+			created = false;
 		}
+	}
+	ok = created;
+	for (k = 0; created && k < nvr; k++) {
+		size_t v = off + 4 + 24 + 20 * k;
+		uint32_t da = rd32(c, v), align = rd32(c, v + 4), n = rd32(c, v + 8);
+		char what[48];
+
 		num[k] = n;
 		if (n & (n - 1)) {
 			say(c, "broken",

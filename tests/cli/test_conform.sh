@@ -88,6 +88,19 @@ if command -v qemu-system-arm >/dev/null && [ -f "$FWDIR/cortex-m/asvirt-echo.el
 else
 	echo "skip cortex-m/asvirt-echo.elf: no qemu-system-arm or no image"
 fi
+# drivers/remoteproc/remoteproc_virtio.c rproc_virtio_probe (l. 532-537),
+# remoteproc_core.c rproc_parse_vring (l. 397-400): a vdev with a vring of
+# num 0 is never created, the boot goes on; a board-level image whose table
+# adds a virtio console with its vring[1] left zero (asvirt's host serves
+# its rpmsg vdev as Linux does: only the table check fails)
+conform test-bad-zero-vring boot.rsc_table 1 $BAD_RESTARTS
+evidence "bad-zero-vring: the evidence is fw-check's broken line" \
+	grep -q 'broken entry 3: vring1: .*invalid qsz (0) or alignment (0).*: vdev1 is not created' \
+	"$dir/test-bad-zero-vring.xml"
+fw_check_linux() { "$ASVIRT" fw-check --linux "$1" 2>&1 | grep -q "$2"; }
+evidence "bad-zero-vring: fw-check --linux prints the broken line" \
+	fw_check_linux "$FWDIR/asvirt-test-bad-zero-vring.so" \
+	'^  broken entry 3: vring1: "invalid qsz (0) or alignment (0)": vdev1 is not created$'
 # drivers/rpmsg/virtio_rpmsg_bus.c __rpmsg_create_channel: a second
 # announcement of the same channel is refused ("already exist")
 conform test-bad-ns-twice ns.once 1 $BAD_RESTARTS

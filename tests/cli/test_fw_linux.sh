@@ -128,6 +128,21 @@ expect vd_cfg 1 'config_len 64: "vdev rsc is truncated"'
 # vring rules: rproc_parse_vring, vring_new_virtqueue, da vs align
 table vr_zero "$(vd 7 0 1 0 2 0 "$(vr $ANY 0 256)" "$(vr $ANY 4096 256)")"
 expect vr_zero 0 'broken +.*"invalid qsz \(256\) or alignment \(0\)"'
+# rproc_virtio_probe (remoteproc_virtio.c l. 532-547) parses every vring
+# before it allocates any: a vdev with one refused gets no notify id at all,
+# the next vdev's vrings number from where it would have started (a virtio
+# console, id 3, with its vring[1] left zero; tests/firmware/bad_zero_vring.c
+# is this table after the rpmsg vdev)
+table con_zero "$(vd 3 0 0 0 2 0 "$(vr $ANY 4096 16)" "$(vr 0 0 0)")" "$(std_vd)"
+expect con_zero 0 'broken +entry 0: vring1: "invalid qsz \(0\) or alignment \(0\)": vdev0 is not created'
+expect con_zero 0 'entry 1: vring0 at ANY.*notify id 0$'
+expect con_zero 0 'entry 1: vring1 at ANY.*notify id 1$'
+expect con_zero 0 'entry 1: Linux serves this rpmsg device'
+if grep -q 'entry 0: vring0 .*notify id' "$dir/con_zero.out"; then
+	bad "con_zero: the console's vring0 got a notify id"
+else
+	ok "con_zero: the console's vring0 gets no notify id"
+fi
 table vr_num "$(vd 7 0 1 0 2 0 "$(vr $ANY 4096 100)" "$(vr $ANY 4096 100)")"
 expect vr_num 0 'broken +.*"Bad virtqueue length"'
 table vr_da "$(vd 7 0 1 0 2 0 "$(vr 0x10004010 4096 256)" "$(vr $ANY 4096 256)")"

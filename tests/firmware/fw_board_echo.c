@@ -16,7 +16,8 @@
  * bad_trust_desc.c, ...):
  * BOARD_ECHO_TABLE(b) is the table the core reads, BOARD_ECHO_SEND(e,
  * src, data, len) what the echo does with a message (declared before the
- * include), BOARD_ECHO_NO_ENTRY leaves the entry to it.
+ * include), BOARD_ECHO_NO_ENTRY leaves the entry to it, BOARD_ECHO_OWN_TABLE
+ * the resource table (bad_zero_vring.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -32,8 +33,10 @@
 #define FATAL_CMD "board-fatal:"
 #define HANG_CMD "board-hang"
 
+#ifndef BOARD_ECHO_OWN_TABLE
 __attribute__((section(".resource_table"), used))
 const struct asv_fw_std_table asvirt_resource_table = ASV_FW_STD_TABLE_INIT(256, 4096);
+#endif
 
 static struct fw {
 	const struct asv_board *b;
