@@ -37,6 +37,10 @@ struct lx {
 	int refused, broken;
 	struct fixed fx[MAX_FIXED];
 	unsigned int nfx;
+	/* the carveouts so far, by name (Linux looks them up by name) */
+	char co_name[MAX_FIXED][ASV_RSC_NAME_SIZE];
+	uint32_t co_entry[MAX_FIXED];
+	unsigned int nco;
 	unsigned int notifyid, nvdev, nrpmsg;
 };
 
@@ -119,6 +123,7 @@ static void check_carveout(struct lx *c, uint32_t i, uint32_t off, long avail, b
 {
 	const char *kind = devmem ? "devmem" : "carveout";
 	uint32_t da, len;
+	unsigned int k;
 	char name[ASV_RSC_NAME_SIZE], what[48];
 
 	/* rproc_handle_devmem: `if (!rproc->domain) return -EINVAL;` first */
@@ -140,6 +145,27 @@ static void check_carveout(struct lx *c, uint32_t i, uint32_t off, long avail, b
 	}
 	if (devmem)
 		return;
+	if (strchr(name, '%'))
+		say(c, "broken",
+		    "entry %u: carveout \"%s\": Linux uses the name as a format "
+		    "(rproc_find_carveout_by_name and rproc_mem_entry_init pass it to vsnprintf "
+		    "without arguments): a conversion in it reads an argument never passed",
+		    i, name);
+	for (k = 0; k < c->nco; k++) {
+		if (strcmp(c->co_name[k], name))
+			continue;
+		/* rproc_handle_carveout: the first of that name is already
+		 * the table's (rsc_offset set): -ENOMEM */
+		say(c, "REFUSE",
+		    "entry %u: carveout \"%s\": \"Carveout already associated to resource "
+		    "table\" (entry %u has its name)",
+		    i, name, c->co_entry[k]);
+		return;
+	}
+	if (c->nco < MAX_FIXED) {
+		memcpy(c->co_name[c->nco], name, sizeof(name));
+		c->co_entry[c->nco++] = i;
+	}
 	da = rd32(c, off + 4);
 	len = rd32(c, off + 12);
 	if (da == ANY) {

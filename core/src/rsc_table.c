@@ -129,6 +129,27 @@ static bool fits(size_t size, size_t off, size_t len)
 	return off <= size && len <= size - off;
 }
 
+/*
+ * The first of entries 0..@n-1 (checked already) that is a carveout named
+ * @name, or @n. Linux compares names as it keeps them: 31 characters
+ * (rproc_mem_entry_init's vsnprintf into a 32-byte name).
+ */
+static uint32_t carveout_named(const uint8_t *p, uint32_t n, const char *name)
+{
+	const struct asv_resource_table *t = (const void *)p;
+	uint32_t j;
+
+	for (j = 0; j < n; j++) {
+		const uint8_t *h = p + asv_le32(t->offset[j]);
+		const struct asv_fw_rsc_carveout *c = (const void *)(h + HDR_SZ);
+
+		if (asv_le32(((const struct asv_fw_rsc_hdr *)h)->type) == ASV_RSC_CARVEOUT &&
+		    !strncmp(c->name, name, ASV_RSC_NAME_SIZE - 1))
+			return j;
+	}
+	return n;
+}
+
 #define BAD(...)                                                            \
 	do {                                                                \
 		asv_logf(env, ASV_LOG_ERR, "resource table: " __VA_ARGS__); \
@@ -144,7 +165,7 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 {
 	const struct asv_resource_table *t = table;
 	const uint8_t *p = table;
-	uint32_t num, i;
+	uint32_t num, i, j;
 
 	/* find_table: "header-less resource table" */
 	if (!table || size < sizeof(*t))
@@ -189,6 +210,10 @@ int asv_rsc_validate(const void *table, size_t size, const struct asv_env *env)
 			/* "carveout rsc has non zero reserved bytes" */
 			if (c->reserved)
 				BAD("entry %" PRIu32 ": carveout has non zero reserved bytes", i);
+			/* "Carveout already associated to resource table" */
+			if (type == ASV_RSC_CARVEOUT && (j = carveout_named(p, i, c->name)) < i)
+				BAD("entry %" PRIu32 ": carveout of entry %" PRIu32 "'s name", i,
+				    j);
 			break;
 		}
 		case ASV_RSC_TRACE: {

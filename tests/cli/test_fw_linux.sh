@@ -15,7 +15,7 @@ trap 'rm -rf "$dir"' EXIT
 ANY=0xffffffff
 
 # Entries as comma-separated 32-bit words (names left zero).
-co() { echo "0, $1, $ANY, $2, 0, ${3:-0}, 0,0,0,0,0,0,0,0"; }       # da len [reserved]
+co() { echo "0, $1, $ANY, $2, 0, ${3:-0}, ${4:-0},0,0,0,0,0,0,0"; } # da len [reserved [name]]
 dm() { echo "1, $1, 0, $2, 0, 0, 0,0,0,0,0,0,0,0"; }                # devmem da len
 trc() { echo "2, $1, $2, ${3:-0}, 0,0,0,0,0,0,0,0"; }                # da len [reserved]
 vr() { echo "$1, $2, $3, 0, 0"; }                                   # da align num
@@ -108,6 +108,18 @@ expect above 0 'skip +entry 0: "unsupported resource 513"'
 table co_res "$(co $ANY 0x1000 1)" "$(std_vd)"
 expect co_res 1 '"carveout rsc has non zero reserved bytes"'
 # rproc_handle_carveout(): truncated (the table ends inside it)
+# Carveouts are found by name (rproc_handle_carveout, l. 848: a second of
+# one name is "already associated"); names are 4 characters here, one word
+table co_dup "$(co $ANY 0x1000 0 0x61)" "$(co $ANY 0x1000 0 0x62)" "$(co $ANY 0x1000 0 0x61)" "$(std_vd)"
+expect co_dup 1 'REFUSE +entry 2: carveout "a": "Carveout already associated to resource table" \(entry 0 has its name\)'
+table co_unnamed "$(co $ANY 0x1000)" "$(co $ANY 0x1000)" "$(std_vd)"
+expect co_unnamed 1 'REFUSE +entry 1: carveout "": "Carveout already associated'
+table co_two "$(co $ANY 0x1000 0 0x61)" "$(co $ANY 0x1000 0 0x62)" "$(std_vd)"
+expect co_two 0 'entry 1: carveout "b" 0x1000 bytes at ANY'
+if grep -q REFUSE "$dir/co_two.out"; then bad "co_two: two names refused"; else ok "co_two: two names boot"; fi
+# the name is the format of a vsnprintf (rproc_find_carveout_by_name, l. 262)
+table co_pct "$(co $ANY 0x1000 0 0x7325)" "$(std_vd)"
+expect co_pct 0 'broken +entry 0: carveout "%s": Linux uses the name as a format'
 table co_trunc "0, $ANY, $ANY, 0x1000"
 expect co_trunc 1 '"carveout rsc is truncated"'
 # rproc_handle_devmem(): no IOMMU domain

@@ -127,6 +127,14 @@ static void m_vdev_reserved(uint8_t *t)
 	t[vd_off + 4 + 23] = 1;
 }
 
+/* rproc_handle_carveout(), l. 848-853: a carveout whose name an earlier
+ * one of the table has is "already associated" (-ENOMEM): here entry 1
+ * points at entry 0's carveout */
+static void m_carveout_twice(uint8_t *t)
+{
+	put32(t, 20, co_off);
+}
+
 static void test_validate_rejects(void **state)
 {
 	(void)state;
@@ -164,6 +172,7 @@ static void test_validate_refuses_what_linux_refuses(void **state)
 	expect_bad((size_t)good_len, m_devmem_reserved, "carveout has non zero reserved");
 	expect_bad((size_t)good_len, m_trace_reserved, "trace has non zero reserved");
 	expect_bad((size_t)good_len, m_vdev_reserved, "vdev has non zero reserved");
+	expect_bad((size_t)good_len, m_carveout_twice, "entry 1: carveout of entry 0's name");
 }
 
 /*
