@@ -461,6 +461,8 @@ int asv_remote_init(struct asv_remote *r, const struct asv_remote_config *cfg)
 	r->table_size = cfg->rsc_size;
 	r->ns_bind = cfg->ns_bind;
 	r->ns_priv = cfg->ns_priv;
+	r->on_link = cfg->on_link;
+	r->link_priv = cfg->link_priv;
 	if ((uintptr_t)r->table & 3u) {
 		asv_dev_log(&r->dev, ASV_LOG_ERR, "resource table at %p is not 4-byte aligned",
 			    r->table);
@@ -616,6 +618,23 @@ static void flush_held(struct asv_remote *r, struct asv_fault_plan *f)
 	asv_unlock(d, ASV_LOCK_TX);
 }
 
+/* The application's on_link, if any (asv_remote_set_on_link: atomics). */
+static void tell_link(struct asv_remote *r, bool up)
+{
+	asv_link_fn fn = asv_load_acquire(&r->on_link);
+
+	if (fn)
+		fn(r, up, asv_load_relaxed(&r->link_priv));
+}
+
+void asv_remote_set_on_link(struct asv_remote *r, asv_link_fn fn, void *priv)
+{
+	if (!r)
+		return;
+	asv_store_relaxed(&r->link_priv, priv);
+	asv_store_release(&r->on_link, fn);
+}
+
 int asv_remote_isr(struct asv_remote *r)
 {
 	struct asv_fault_plan *fault;
@@ -630,14 +649,19 @@ int asv_remote_isr(struct asv_remote *r)
 	asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_START);
 	/* The status word, once per interrupt: a reset comes with a kick. */
 	if (asv_load_acquire(&r->dev.link_up) &&
-	    !(asv_remote_status(r) & ASV_VIRTIO_STATUS_DRIVER_OK))
+	    !(asv_remote_status(r) & ASV_VIRTIO_STATUS_DRIVER_OK)) {
 		asv_remote_link_reset(r);
+		/* down, unless a shutdown came first (then nothing is said) */
+		if (!asv_load_acquire(&r->dev.link_up))
+			tell_link(r, false);
+	}
 	if (!asv_load_acquire(&r->dev.link_up)) {
 		ret = link_up(r);
 		if (ret) {
 			asv_ev(&r->dev, NULL, 0, .kind = ASV_EV_ISR_END, .err = ret);
 			return ret;
 		}
+		tell_link(r, true);
 	}
 	fault = asv_load_relaxed(&r->dev.fault);
 	if (fault)

@@ -242,6 +242,8 @@ int msys_init_remote(struct msys *m, const struct msys_opts *o)
 	rc.nregions = 1;
 	rc.env = m->renv;
 	rc.timeout_ms = 50;
+	rc.on_link = o->on_link;
+	rc.link_priv = o->link_priv;
 	return asv_remote_init(&m->remote, &rc);
 }
 

@@ -58,6 +58,9 @@ struct msys_opts {
 	int event_idx;
 	/* the table to load; NULL = asv_rsc_default_config() */
 	const struct asv_rsc_config *rsc;
+	/* the remote's asv_remote_config.on_link, link_priv */
+	void (*on_link)(struct asv_remote *r, bool up, void *priv);
+	void *link_priv;
 };
 
 /* The default table offers EVENT_IDX unless ASVIRT_EVENT_IDX=0: ctest runs

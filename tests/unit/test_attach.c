@@ -33,6 +33,10 @@ struct att {
 	char last[32];
 	unsigned int created; /* channels the host saw announced */
 	unsigned int lost;    /* the host's sends reported lost */
+	char links[64];	      /* on_link calls: U up, D down */
+	unsigned int nlinks;
+	int link_wrong; /* a call that disagreed with asv_link_ready() */
+	int greet;	/* link up: the echo sends the host "hello" */
 };
 
 static int echo_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
@@ -113,12 +117,28 @@ static void host_detach(struct att *a)
 	msys_pump(&a->m);
 }
 
+/* The application's view of the link (asv_remote_config.on_link). */
+static void on_link(struct asv_remote *r, bool up, void *priv)
+{
+	struct att *a = priv;
+
+	if (asv_link_ready(&r->dev) != up)
+		a->link_wrong++;
+	if (a->nlinks + 1 < sizeof(a->links))
+		a->links[a->nlinks++] = up ? 'U' : 'D';
+	/* up: the application may send at once */
+	if (up && a->greet && a->h)
+		assert_int_equal(asv_sendto(&a->echo, HOST_ADDR, "hello", 5), 0);
+}
+
 static int setup(void **state)
 {
 	struct att *a = calloc(1, sizeof(*a));
+	struct msys_opts o = { .on_link = on_link };
 
 	assert_non_null(a);
-	assert_int_equal(msys_init_remote(&a->m, NULL), 0);
+	o.link_priv = a;
+	assert_int_equal(msys_init_remote(&a->m, &o), 0);
 	assert_int_equal(
 	    asv_create_ept(&a->m.remote.dev, &a->echo, "rpmsg-echo", ECHO_ADDR, echo_cb, a), 0);
 	assert_int_equal(host_attach(a, NULL), 0);
@@ -189,6 +209,39 @@ static void test_reset_with_traffic(void **state)
 	asv_get_stats(&a->m.remote.dev, &st);
 	assert_int_equal(st.tx_lost, 0);
 	assert_int_equal(st.link_error, 0);
+}
+
+/*
+ * The application hears of each link-up (the first included) and of each
+ * reset that took the link down, in order, on the interrupt's thread, the
+ * link already as it says; it can send from the link-up call (a greeting
+ * the host gets). Neither a shutdown nor the interrupts in between call it.
+ */
+static void test_reset_tells_the_app(void **state)
+{
+	struct att *a = *state;
+	unsigned int i;
+
+	assert_string_equal(a->links, "U");
+	a->greet = 1;
+	for (i = 0; i < 3; i++) {
+		host_detach(a);
+		assert_int_equal(host_attach(a, NULL), 0);
+		assert_string_equal(a->last, "hello");
+		round_trip(a, "x");
+	}
+	assert_string_equal(a->links, "UDUDUDU");
+	assert_int_equal(a->link_wrong, 0);
+	/* set after init (an app's start()): taken from the next call */
+	asv_remote_set_on_link(&a->m.remote, NULL, NULL);
+	host_detach(a);
+	assert_int_equal(host_attach(a, NULL), 0);
+	asv_remote_set_on_link(&a->m.remote, on_link, a);
+	host_detach(a);
+	assert_int_equal(host_attach(a, NULL), 0);
+	assert_string_equal(a->links, "UDUDUDUDU");
+	asv_remote_shutdown(&a->m.remote);
+	assert_string_equal(a->links, "UDUDUDUDU");
 }
 
 /*
@@ -574,6 +627,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_reset_with_traffic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_tells_the_app, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_held_buffers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_held_id_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_new_placement, setup, teardown),

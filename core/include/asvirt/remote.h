@@ -59,6 +59,8 @@ struct asv_remote;
 
 typedef void (*asv_ns_bind_fn)(struct asv_remote *r, const char *name, uint32_t addr,
 			       uint32_t flags, void *priv);
+/* The link came up or went down: asv_remote_config.on_link. */
+typedef void (*asv_link_fn)(struct asv_remote *r, bool up, void *priv);
 
 struct asv_remote_config {
 	void *rsc_table; /* the loaded table, in memory the host writes */
@@ -79,6 +81,20 @@ struct asv_remote_config {
 	 * instance serving vdev 0 owns the trace buffer (the MCU's console).
 	 */
 	unsigned int rpmsg_vdev;
+	/*
+	 * Optional: the link came up (each DRIVER_OK the remote takes up,
+	 * the first included) or went down because the host reset the device
+	 * (its status without DRIVER_OK: Linux's detach, its attach recovery;
+	 * the endpoints stay, their channels are announced again at the next
+	 * link-up, sends meanwhile return -ASV_ENODEV). Called on the thread
+	 * of asv_remote_isr() or asv_remote_poll(), no lock held, the link
+	 * already as @up says: it may send when up. Not called for a
+	 * shutdown, nor for a link the core broke on a protocol error
+	 * (asv_link_ready() and the log say so). An app started on a remote
+	 * it did not configure sets it with asv_remote_set_on_link().
+	 */
+	asv_link_fn on_link;
+	void *link_priv;
 };
 
 struct asv_remote {
@@ -123,6 +139,8 @@ struct asv_remote {
 	unsigned int nret;
 	asv_ns_bind_fn ns_bind;
 	void *ns_priv;
+	asv_link_fn on_link; /* read by the interrupt's thread: atomics */
+	void *link_priv;
 	struct asv_trace trace; /* the table's first RSC_TRACE, if any */
 	int linked_once;	/* the link was up at least once */
 	int bufs_set;
@@ -175,6 +193,13 @@ int asv_remote_printf(struct asv_remote *r, const char *fmt, ...)
 
 /* Stop using the rings (the host is going away); wakes blocked senders. */
 void asv_remote_shutdown(struct asv_remote *r);
+
+/*
+ * Replace the on_link callback (asv_remote_config.on_link; @fn NULL: none),
+ * e.g. from an app's start(), before or while the link is up: a call in
+ * progress on the interrupt's thread may still be the old one's.
+ */
+void asv_remote_set_on_link(struct asv_remote *r, asv_link_fn fn, void *priv);
 
 /*
  * Make the remote misbehave as @plan says (asvirt/fault.h), or behave
