@@ -139,7 +139,13 @@ static ASV_ALWAYS_INLINE int asv_rx_process(struct asv_rpmsg_dev *d, const struc
 		}
 		if (ret < 0)
 			break;
-		(*work)++;
+		/*
+		 * A peer that keeps the ring full keeps us in this loop, and
+		 * its "buffers freed" interrupt lands here too: wake blocked
+		 * senders every batch, not only when the ring runs empty.
+		 */
+		if ((++(*work) & (ASV_RET_BATCH - 1)) == 0)
+			asv_rpmsg_wake_senders(d);
 		if (hdr && asv_rpmsg_deliver(d, hdr, len, id) == ASV_RX_HOLD &&
 		    asv_rx_hold(d, &q.state[id], id))
 			continue;

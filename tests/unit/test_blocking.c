@@ -177,6 +177,108 @@ static void test_echo_from_callback_waits(void **state)
 	free(s);
 }
 
+/*
+ * A sender waits for buffers while its own side receives a flood: its
+ * receive thread never finds the ring empty, so it never leaves its drain
+ * loop, and the peer's "buffers freed" interrupt is taken by that same
+ * loop. The waiting sender must still be woken while the flood goes on
+ * (found by test_zc_rx: the host's sender sat blocked until the remote's
+ * 100000-message stream ended, 0.7 s idle, over 3 s on a loaded machine).
+ */
+struct flood {
+	struct asv_endpoint *from;
+	uint32_t dst;
+	int stop;    /* atomic */
+	int expired; /* atomic: it ended on its own */
+};
+
+static void *flood_main(void *p)
+{
+	struct flood *f = p;
+	uint64_t end = asv_posix_now_ms() + 5000; /* the blocked send waits 10000 */
+	uint32_t i = 0;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_SEQ_CST)) {
+		if (asv_posix_now_ms() >= end) {
+			__atomic_store_n(&f->expired, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		if (asv_send_timeout(f->from, f->dst, &i, sizeof(i), 1000) == 0)
+			i++;
+	}
+	return NULL;
+}
+
+/* slower than the flood: the receiver's ring never runs empty */
+static int slow_cb(struct asv_endpoint *e, void *d, size_t n, uint32_t src, void *p)
+{
+	(void)e, (void)d, (void)n, (void)src;
+	__atomic_add_fetch((unsigned int *)p, 1, __ATOMIC_SEQ_CST);
+	usleep(100);
+	return 0;
+}
+
+static void flooded_sender(int remote_sends)
+{
+	struct asv_vsys_config cfg = { .errors_only = true };
+	struct asv_vsys *s = calloc(1, sizeof(*s));
+	struct counter *held = calloc(1, sizeof(*held));
+	struct asv_rpmsg_dev *sd, *pd; /* the sender's device, its peer's */
+	struct asv_endpoint se, pe;
+	unsigned int flooded = 0, i, n = 0;
+	struct flood f;
+	struct sendarg a;
+	pthread_t tf, ts;
+
+	assert_int_equal(test_vsys_start(s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(s, 5000), 0);
+	sd = remote_sends ? &s->remote.dev : &s->host.dev;
+	pd = remote_sends ? &s->host.dev : &s->remote.dev;
+	assert_int_equal(asv_create_ept(sd, &se, NULL, 0x500, slow_cb, &flooded), 0);
+	assert_int_equal(asv_create_ept(pd, &pe, NULL, 0x600, count_cb, held), 0);
+	/* the peer keeps every message: all of the sender's buffers in use */
+	__atomic_store_n(&held->hold, 1, __ATOMIC_SEQ_CST);
+	while (asv_trysendto(&se, 0x600, &n, sizeof(n)) == 0)
+		n++;
+	assert_true(n > 0 && n <= 600);
+	assert_int_equal(wait_atleast(&held->n, n, 10000), 0);
+	/* the peer floods the sender's side */
+	f = (struct flood){ &pe, 0x500, 0, 0 };
+	pthread_create(&tf, NULL, flood_main, &f);
+	assert_int_equal(wait_atleast(&flooded, 100, 10000), 0);
+	/* a blocked sender; then the peer frees every buffer */
+	a = (struct sendarg){ &se, 0x600, 1 };
+	pthread_create(&ts, NULL, send_thread, &a);
+	usleep(20000);
+	__atomic_store_n(&held->hold, 0, __ATOMIC_SEQ_CST);
+	for (i = 0; i < n; i++)
+		assert_int_equal(asv_release_rx_buffer(pd, held->held[i]), 0);
+	pthread_join(ts, NULL);
+	/* woken while the flood went on, not by its end */
+	assert_int_equal(__atomic_load_n(&f.expired, __ATOMIC_SEQ_CST), 0);
+	__atomic_store_n(&f.stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(tf, NULL);
+	assert_int_equal(a.ret, 0);
+	assert_int_equal(wait_atleast(&held->n, n + 1, 10000), 0);
+	assert_int_equal(asv_destroy_ept(&pe), 0);
+	assert_int_equal(asv_destroy_ept(&se), 0);
+	asv_vsys_stop(s);
+	free(held);
+	free(s);
+}
+
+static void test_host_sender_woken_during_a_flood(void **state)
+{
+	(void)state;
+	flooded_sender(0);
+}
+
+static void test_remote_sender_woken_during_a_flood(void **state)
+{
+	(void)state;
+	flooded_sender(1);
+}
+
 struct stopper {
 	struct asv_vsys *s;
 	int done; /* atomic */
@@ -338,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_remote_send_blocks_then_wakes),
 		cmocka_unit_test(test_host_send_blocks_then_wakes),
 		cmocka_unit_test(test_echo_from_callback_waits),
+		cmocka_unit_test(test_host_sender_woken_during_a_flood),
+		cmocka_unit_test(test_remote_sender_woken_during_a_flood),
 		cmocka_unit_test(test_stop_while_a_callback_streams),
 		cmocka_unit_test(test_stats_while_a_callback_blocks),
 		cmocka_unit_test(test_errors_only_hides_warnings),
