@@ -216,6 +216,22 @@ static struct json_object *fig_json(const struct fig *f, int decimals)
 	return o;
 }
 
+/* A ratio to a floor, in significant digits: a window that all but stalled
+ * is 1e-7 of its floor, which fixed decimals would write as 0. */
+static struct json_object *ratio_json(const struct fig *f, int higher_is_better)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "median", cli_json_sig(f->med, 6));
+	json_object_object_add(o, "min", cli_json_sig(f->min, 6));
+	json_object_object_add(o, "max", cli_json_sig(f->max, 6));
+	json_object_object_add(o, "windows", json_object_new_int((int)f->n));
+	add_str(o, "name", "ratio_to_floor");
+	add_str(o, "unit", "x");
+	json_object_object_add(o, "higher_is_better", json_object_new_boolean(higher_is_better));
+	return o;
+}
+
 /* The figure --compare reads: name, unit, median, min, max, which way is better. */
 static struct json_object *figure_json(const char *name, const char *unit, const struct fig *f,
 				       int decimals, int higher_is_better)
@@ -272,7 +288,7 @@ static int row_json(struct json_object *o, const char *key, const struct row_che
 	json_object_object_add(o, "figure", figure);
 	/* each window over the floor of its own phase (--compare weighs a row
 	 * against it when the floor moved between two runs) */
-	re = figure_json("ratio_to_floor", "x", rel, 6, higher_is_better);
+	re = ratio_json(rel, higher_is_better);
 	add_str(re, "floor", bench_floor_name(floor->kind));
 	json_object_object_add(o, "relative", re);
 	return 1;
@@ -307,7 +323,7 @@ static struct json_object *rtt_json(const struct results *r, int m, int i)
 		      &row->rel, 0, &row->win))
 		return o;
 	json_object_object_add(o, "latency", lat_json(&row->l));
-	add_num(o, "p50_ratio_to_floor", row->rel.med, 3);
+	json_object_object_add(o, "p50_ratio_to_floor", cli_json_sig(row->rel.med, 4));
 	add_num(o, "p50_ratio_to_threads", thr > 0 ? row->l.p50 / thr : 0, 3);
 	return o;
 }

@@ -82,5 +82,8 @@ void cli_default_rundir(char *out, size_t n);
 const char *cli_json_text(struct json_object *o, int pretty);
 /* @v as printf's "%.*f" writes it, as a JSON number (null when not finite). */
 struct json_object *cli_json_fixed(double v, int decimals);
+/* @v with @digits significant digits (printf's "%.*g"), as a JSON number
+ * (null when not finite): for ratios, which can be as small as 1e-7. */
+struct json_object *cli_json_sig(double v, int digits);
 
 #endif

@@ -28,3 +28,13 @@ struct json_object *cli_json_fixed(double v, int decimals)
 	snprintf(s, sizeof(s), "%.*f", decimals, v);
 	return json_object_new_double_s(v, s);
 }
+
+struct json_object *cli_json_sig(double v, int digits)
+{
+	char s[64];
+
+	if (!isfinite(v))
+		return NULL;
+	snprintf(s, sizeof(s), "%.*g", digits, v);
+	return json_object_new_double_s(v, s);
+}
