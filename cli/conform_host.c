@@ -70,7 +70,7 @@ static unsigned long host_kicks(struct conform_state *s)
  * (EVENT_IDX: the remote's event index was passed, so none is due) the
  * host kicks once on its own: one kick for two messages, both answered.
  */
-void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_kick_drop(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			     struct conform_check *c)
 {
 	unsigned int got, missing, failed = 0;
@@ -144,7 +144,7 @@ static uint16_t fw_published(struct conform_state *s)
  * (asv_proc_wait_kick_taken), not for a time: on a loaded machine its
  * board may take the kick after any fixed wait.
  */
-void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_kick_dup(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			    struct conform_check *c)
 {
 	unsigned int got, missing, failed = 0, i, times, wait_ms;
@@ -244,7 +244,7 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 	static const uint8_t msg[] = "malformed";
 	unsigned int i;
 	struct asv_proc_status st;
-	struct asv_endpoint *e;
+	struct conform_ept *e;
 	char why[256];
 	uint64_t end;
 
@@ -270,11 +270,12 @@ void conform_check_bad_desc(struct conform_state *s, const char *echo, uint32_t 
 			usleep(10000);
 			asv_proc_get_status(&s->p, &st);
 		} while (st.state == ASV_PROC_RUNNING && asv_posix_now_ms() < end);
-		if (st.state == ASV_PROC_RUNNING) {
-			set_fault(s, NULL);
-			conform_close_ept(s, e); /* else freed with the link */
+		/* (the link may go down meanwhile, the endpoint with it: the
+		 * close then only forgets it) */
+		set_fault(s, NULL);
+		conform_close_ept(s, e);
+		if (st.state == ASV_PROC_RUNNING)
 			continue;
-		}
 		if (c->result == CONFORM_PASS)
 			conform_verdict(c, CONFORM_FAIL, "%s: %s", cases[i].what, st.last_crash);
 	}
@@ -292,7 +293,7 @@ void conform_check_event_idx(struct conform_state *s, const char *echo, uint32_t
 {
 	uint8_t ping[] = "flags only #.";
 	unsigned int n, got, missing, failed = 0, i;
-	struct asv_endpoint *e;
+	struct conform_ept *e;
 	struct asv_host *h;
 	uint32_t dfeat = 0;
 	char why[256];

@@ -30,7 +30,7 @@
 #define STR(x) STR_(x)
 #define IRQ_BUSY_PAIRS 2u
 
-static int late_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+static int late_round_trip(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			   unsigned int i)
 {
 	uint8_t ping[] = "late #.";
@@ -48,7 +48,7 @@ static int late_round_trip(struct conform_state *s, struct asv_endpoint *e, uint
  * message answered, once. (The order is msg.slow_cb's clause: a firmware
  * that answers what piled up out of order does so in any burst.)
  */
-void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_irq_delay(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			     struct conform_check *c)
 {
 	unsigned int got = 0, missing = 0, failed = 0, i, rti = 0, times = 1;
@@ -126,7 +126,7 @@ static uint16_t fw_used(struct conform_state *s)
  * back, or its answer in), while it is still busy with it; no kick after
  * #k+1's own: both answered.
  */
-void conform_check_irq_busy(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_irq_busy(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			    struct conform_check *c)
 {
 	unsigned int got, missing = 0, failed = 0, k, seen, left;

@@ -19,7 +19,7 @@
 int conform_echo_answers(struct conform_state *s, const char *echo, uint32_t *dst,
 			 const uint8_t *ping, size_t len)
 {
-	struct asv_endpoint *e = conform_open_ept(s);
+	struct conform_ept *e = conform_open_ept(s);
 	size_t got;
 	int err;
 

@@ -63,7 +63,7 @@ void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx
 
 /* Send messages @from..@to - 1 of the sequence: 0, or the send's error
  * (*@failed the message). */
-int conform_seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+int conform_seq_send(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 		     unsigned int from, unsigned int to, unsigned int *failed)
 {
 	uint8_t m[8];
@@ -160,7 +160,7 @@ static void fill(uint8_t *b, size_t len)
 		b[i] = (uint8_t)(len * 7 + i);
 }
 
-void conform_check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_sizes(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			 struct conform_check *c)
 {
 	uint8_t buf[MAX_PAYLOAD];
@@ -190,7 +190,7 @@ void conform_check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32
 	conform_verdict(c, CONFORM_PASS, NULL);
 }
 
-void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_unknown(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			   struct conform_check *c)
 {
 	static const uint8_t lost[] = "to nobody", after[] = "still there?";
@@ -232,7 +232,7 @@ static unsigned int fw_holds(struct conform_state *s, uint16_t *avail, uint16_t 
 	return h ? (uint16_t)(*avail - *used) : 0u;
 }
 
-void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_burst(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			 struct conform_check *c)
 {
 	unsigned int n = 2u * conform_host_nbufs(s), got, missing, failed = 0, held;
@@ -275,7 +275,7 @@ void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32
  * than it has buffers: the firmware has to wait for buffers (Linux's own
  * sender waits up to 15 s), then everything comes back.
  */
-void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_hold(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			struct conform_check *c)
 {
 	unsigned int nbufs = conform_host_nbufs(s), n = nbufs + 8u, got, missing, failed = 0, held;
@@ -316,7 +316,7 @@ void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_
  * busy meanwhile, the firmware's interrupts wait): every message answered,
  * in the order sent.
  */
-void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_slow(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			struct conform_check *c)
 {
 	unsigned int got, missing, failed = 0;
@@ -358,11 +358,11 @@ void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_
  * their replies due: the host drops what comes for it (no recipient), a
  * new endpoint, made before (so at another address), is answered.
  */
-void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
+void conform_check_dead_ept(struct conform_state *s, struct conform_ept **e, uint32_t dst,
 			    struct conform_check *c)
 {
 	static const uint8_t after[] = "a new endpoint";
-	struct asv_endpoint *fresh = conform_open_ept(s);
+	struct conform_ept *fresh = conform_open_ept(s);
 	unsigned int failed = 0;
 	uint32_t old = (*e)->addr;
 	size_t got;

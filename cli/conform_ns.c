@@ -40,10 +40,8 @@ void conform_bind_all(struct conform_state *s)
 	static const uint8_t hello[] = "asvirt-conform bind";
 	struct chan_rec ch[MAX_CHANS];
 	char echo[ASV_RPMSG_NAME_SIZE];
-	struct asv_endpoint *b = NULL;
-	struct asv_host *h;
+	struct conform_ept *b = NULL;
 	unsigned int i, n;
-	int err;
 
 	pthread_mutex_lock(&s->mu);
 	n = s->nch;
@@ -54,12 +52,8 @@ void conform_bind_all(struct conform_state *s)
 		if (!ch[i].present || (echo[0] && !strcmp(ch[i].name, echo)))
 			continue;
 		if (!b) {
-			asv_proc_lock(&s->p);
-			h = asv_proc_host(&s->p, 0);
-			if (h)
-				b = asv_host_create_ept(h, "asvirt-conform-bind",
-							ASV_RPMSG_ADDR_ANY, bind_cb, s, &err);
-			asv_proc_unlock(&s->p);
+			b = conform_open_ept_cb(s, "asvirt-conform-bind", ASV_RPMSG_ADDR_ANY,
+						bind_cb);
 			if (!b)
 				return;
 		}
@@ -68,7 +62,7 @@ void conform_bind_all(struct conform_state *s)
 }
 
 /* The host's name-service message for @name at @addr, from endpoint @e. */
-static int send_ns(struct conform_state *s, struct asv_endpoint *e, const char *name, uint32_t addr,
+static int send_ns(struct conform_state *s, struct conform_ept *e, const char *name, uint32_t addr,
 		   uint32_t flags)
 {
 	struct asv_rpmsg_ns_msg m;
@@ -80,7 +74,7 @@ static int send_ns(struct conform_state *s, struct asv_endpoint *e, const char *
 	return conform_send_to(s, e, ASV_RPMSG_NS_ADDR, &m, sizeof(m));
 }
 
-static struct asv_endpoint *open_at(struct conform_state *s, uint32_t addr)
+static struct conform_ept *open_at(struct conform_state *s, uint32_t addr)
 {
 	return conform_open_ept_at(s, "asvirt-conform-ns", addr);
 }
@@ -116,7 +110,7 @@ void conform_check_ns_recreate(struct conform_state *s, const char *echo, uint32
 			       struct conform_check *c)
 {
 	static const uint8_t ping[] = "re-created?";
-	struct asv_endpoint *ch;
+	struct conform_ept *ch;
 	unsigned int cycle;
 	char why[256];
 	uint32_t addr;
@@ -220,7 +214,7 @@ void conform_check_unbound(struct conform_state *s, const char *echo, uint32_t d
 	static const uint8_t ping[] = "unbound #.";
 	char why[256], others[256];
 	uint8_t m[sizeof(ping)];
-	struct asv_endpoint *e;
+	struct conform_ept *e;
 	unsigned long dropped;
 	unsigned int i;
 	size_t got;

@@ -175,40 +175,91 @@ void conform_settle(struct conform_state *s, unsigned int want, unsigned int ms)
 	conform_settle_quiet(s, want, ms, 300);
 }
 
-/* A host endpoint of our own at @addr (or any), freed with the link if we leave it. */
-struct asv_endpoint *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr)
+/* Is @e's endpoint there: made on the link up now, not freed with an
+ * older one? Proc lock held. */
+static bool ept_live(struct conform_state *s, const struct conform_ept *e)
 {
-	struct asv_endpoint *e = NULL;
+	return e && e->e && e->link_gen == s->p.link_gen && asv_proc_host(&s->p, 0);
+}
+
+/* A host endpoint of our own at @addr (or any), receiving with @cb; freed
+ * with the link if we leave it. */
+struct conform_ept *conform_open_ept_cb(struct conform_state *s, const char *name, uint32_t addr,
+					asv_rx_cb cb)
+{
+	struct conform_ept *e = calloc(1, sizeof(*e));
 	struct asv_host *h;
 	int err;
 
+	if (!e)
+		return NULL;
 	asv_proc_lock(&s->p);
 	h = asv_proc_host(&s->p, 0);
 	if (h)
-		e = asv_host_create_ept(h, name, addr, conform_rx_cb, s, &err);
+		e->e = asv_host_create_ept(h, name, addr, cb, s, &err);
+	if (e->e) {
+		e->link_gen = s->p.link_gen;
+		e->addr = e->e->addr;
+		e->next = s->epts;
+		s->epts = e;
+	}
 	asv_proc_unlock(&s->p);
+	if (!e->e) {
+		free(e);
+		return NULL;
+	}
 	return e;
 }
 
-struct asv_endpoint *conform_open_ept(struct conform_state *s)
+struct conform_ept *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr)
+{
+	return conform_open_ept_cb(s, name, addr, conform_rx_cb);
+}
+
+struct conform_ept *conform_open_ept(struct conform_state *s)
 {
 	return conform_open_ept_at(s, "asvirt-conform", ASV_RPMSG_ADDR_ANY);
 }
 
-void conform_close_ept(struct conform_state *s, struct asv_endpoint *e)
+void conform_close_ept(struct conform_state *s, struct conform_ept *e)
 {
+	struct conform_ept **pp;
+
+	if (!e)
+		return;
 	asv_proc_lock(&s->p);
-	asv_host_destroy_ept(e);
+	if (ept_live(s, e))
+		asv_host_destroy_ept(e->e);
+	e->e = NULL;
+	for (pp = &s->epts; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	}
 	asv_proc_unlock(&s->p);
+	free(e);
 }
 
-int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
+void conform_free_epts(struct conform_state *s)
+{
+	struct conform_ept *e;
+
+	while ((e = s->epts)) {
+		s->epts = e->next;
+		free(e);
+	}
+}
+
+/* -ASV_ESHUTDOWN when @e's link went down (the endpoint freed with it). */
+int conform_send_to(struct conform_state *s, struct conform_ept *e, uint32_t dst, const void *d,
 		    size_t len)
 {
-	int err;
+	int err = -ASV_ESHUTDOWN;
 
 	asv_proc_lock(&s->p);
-	err = asv_send_timeout(e, dst, d, len, REPLY_WAIT_MS);
+	if (ept_live(s, e))
+		err = asv_send_timeout(e->e, dst, d, len, REPLY_WAIT_MS);
 	asv_proc_unlock(&s->p);
 	pthread_mutex_lock(&s->mu);
 	s->last_traffic_ms = asv_posix_now_ms();
@@ -218,7 +269,7 @@ int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t ds
 
 /* Send @len bytes to @dst and wait for the reply: 0 when it is the same
  * bytes, 1 when it differs (*@got its length), -1 when none came. */
-int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+int conform_round_trip(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 		       const uint8_t *d, size_t len, size_t *got)
 {
 	unsigned int before = conform_get_u(s, &s->replies);
@@ -241,7 +292,7 @@ int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t
 }
 
 /* The first channel that answers a message with the same bytes. */
-static int find_echo(struct conform_state *s, struct asv_endpoint *e, uint32_t *dst, char *name)
+static int find_echo(struct conform_state *s, struct conform_ept *e, uint32_t *dst, char *name)
 {
 	static const uint8_t probe[] = "asvirt-conform probe";
 	struct chan_rec ch[MAX_CHANS];
@@ -482,7 +533,7 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
  * again, the echo channel's address looked up. 0, or -1 with the reason
  * the checks after it are skipped in @why.
  */
-static int restart_after(struct conform_state *s, struct asv_endpoint **e, const char *echo_name,
+static int restart_after(struct conform_state *s, struct conform_ept **e, const char *echo_name,
 			 uint32_t *echo_dst, const struct conform_check *c, char *why, size_t n)
 {
 	char r[256];
@@ -513,7 +564,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 {
 	struct conform_state *s = calloc(1, sizeof(*s));
 	struct asv_proc_config pc;
-	struct asv_endpoint *e = NULL;
+	struct conform_ept *e = NULL;
 	char names[300], echo_name[ASV_RPMSG_NAME_SIZE], why_next[300] = "";
 	unsigned int i, k, dup = 0;
 	uint32_t echo_dst = 0;
@@ -657,6 +708,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	}
 	asv_proc_stop(&s->p);
 	asv_proc_destroy(&s->p);
+	conform_free_epts(s);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 	return 0;

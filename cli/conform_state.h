@@ -39,6 +39,20 @@ enum conform_rx_mode {
 	RX_SLOW,      /* record it, then take SLOW_CB_MS */
 };
 
+/*
+ * A host endpoint of ours (conform_open_ept): the core's endpoint and the
+ * link it was made on (asv_proc's link_gen). A link that goes down under
+ * it (the monitor's teardown of a crashed or hung firmware, a reattach, a
+ * stop) frees the endpoint: from then on it is refused, never touched.
+ * The record itself lives until conform_close_ept (or conform_free_epts).
+ */
+struct conform_ept {
+	struct asv_endpoint *e;
+	unsigned int link_gen;
+	uint32_t addr; /* e's, kept: a check may name it once e is gone */
+	struct conform_ept *next;
+};
+
 struct chan_rec {
 	char name[ASV_RPMSG_NAME_SIZE];
 	uint32_t dst;
@@ -49,6 +63,7 @@ struct chan_rec {
 struct conform_state {
 	pthread_mutex_t mu;
 	struct asv_proc p;
+	struct conform_ept *epts; /* ours, open or gone with a link (proc lock) */
 	struct chan_rec ch[MAX_CHANS];
 	unsigned int nch;
 	unsigned int events; /* channel events, to see them settle */
@@ -81,16 +96,22 @@ struct conform_state {
 void conform_verdict(struct conform_check *c, enum conform_result r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 unsigned int conform_get_u(struct conform_state *s, const unsigned int *v);
-/* A host endpoint of our own (conform_rx_cb), freed with the link if we leave it. */
-struct asv_endpoint *conform_open_ept(struct conform_state *s);
-struct asv_endpoint *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr);
-void conform_close_ept(struct conform_state *s, struct asv_endpoint *e);
-int conform_send_to(struct conform_state *s, struct asv_endpoint *e, uint32_t dst, const void *d,
+/* A host endpoint of our own (conform_rx_cb), freed with the link if we
+ * leave it (its record with conform_free_epts). NULL without a link. */
+struct conform_ept *conform_open_ept(struct conform_state *s);
+struct conform_ept *conform_open_ept_at(struct conform_state *s, const char *name, uint32_t addr);
+struct conform_ept *conform_open_ept_cb(struct conform_state *s, const char *name, uint32_t addr,
+					asv_rx_cb cb);
+/* Destroys @e if its link is still up (else the link freed it); frees its record. */
+void conform_close_ept(struct conform_state *s, struct conform_ept *e);
+/* The records of the endpoints never closed, at the end (the link down). */
+void conform_free_epts(struct conform_state *s);
+int conform_send_to(struct conform_state *s, struct conform_ept *e, uint32_t dst, const void *d,
 		    size_t len);
 /* Send @len bytes to @dst and wait for the reply: 0 when it is the same
  * bytes, 1 when it differs (*@got its length), -1 when none came, -2 when
  * the send failed. */
-int conform_round_trip(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+int conform_round_trip(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 		       const uint8_t *d, size_t len, size_t *got);
 unsigned int conform_present_count(struct conform_state *s);
 /* Collect announcements until @want channels are there (0: at least one)
@@ -106,18 +127,18 @@ uint32_t conform_dst_of(struct conform_state *s, const char *name, uint32_t old)
 int conform_rx_cb(struct asv_endpoint *ept, void *data, size_t len, uint32_t src, void *priv);
 
 /* The messaging checks (conform_msg.c), on the echo channel at @dst. */
-void conform_check_sizes(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_sizes(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			 struct conform_check *c);
-void conform_check_unknown(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_unknown(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			   struct conform_check *c);
-void conform_check_burst(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_burst(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			 struct conform_check *c);
-void conform_check_hold(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_hold(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			struct conform_check *c);
-void conform_check_slow(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_slow(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			struct conform_check *c);
 /* Destroys *@e (a new endpoint replaces it). */
-void conform_check_dead_ept(struct conform_state *s, struct asv_endpoint **e, uint32_t dst,
+void conform_check_dead_ept(struct conform_state *s, struct conform_ept **e, uint32_t dst,
 			    struct conform_check *c);
 
 /* The name-service checks (conform_ns.c). After each boot the host binds
@@ -135,14 +156,14 @@ void conform_check_unbound(struct conform_state *s, const char *echo, uint32_t d
 void conform_kick(struct conform_state *s);
 /* remoteproc's stop then start, the channels back and bound (0, or -1 and @why). */
 int conform_restart(struct conform_state *s, char *why, size_t n);
-void conform_check_kick_drop(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_kick_drop(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			     struct conform_check *c);
-void conform_check_kick_dup(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_kick_dup(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			    struct conform_check *c);
 /* The stressed-host checks (conform_irq.c). */
-void conform_check_irq_delay(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_irq_delay(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			     struct conform_check *c);
-void conform_check_irq_busy(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+void conform_check_irq_busy(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 			    struct conform_check *c);
 /* Restarts the firmware for each malformation and leaves it as the last
  * one did (life.restart, next, starts with a restart). */
@@ -165,7 +186,7 @@ void conform_check_attach(struct conform_state *s, unsigned int n, const char *e
 unsigned int conform_host_nbufs(struct conform_state *s);
 /* Sequenced messages (conform_msg.c): see conform_state's tag and seen. */
 void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx_mode mode);
-int conform_seq_send(struct conform_state *s, struct asv_endpoint *e, uint32_t dst,
+int conform_seq_send(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 		     unsigned int from, unsigned int to, unsigned int *failed);
 unsigned int conform_seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
 				 unsigned int *missing);

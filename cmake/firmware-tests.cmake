@@ -154,3 +154,16 @@ asvirt_add_firmware(asvirt-test-board-skewed ${CMAKE_CURRENT_SOURCE_DIR}/firmwar
 target_include_directories(asvirt-test-board-skewed BEFORE PRIVATE ${board_skew_dir})
 target_link_libraries(asvirt-test-board-skewed PRIVATE asvirt_core_remote_pic Threads::Threads)
 target_link_options(asvirt-test-board-skewed PRIVATE -Wl,--exclude-libs,ALL)
+
+# asvirt conform's host endpoints when the link goes down under them (a
+# crash, the watchdog, a reattach): cli/conform_*.c against the echo image
+asv_test(test_conform_ept)
+target_sources(test_conform_ept PRIVATE ${PROJECT_SOURCE_DIR}/cli/conform_run.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_msg.c ${PROJECT_SOURCE_DIR}/cli/conform_host.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_irq.c ${PROJECT_SOURCE_DIR}/cli/conform_ns.c
+  ${PROJECT_SOURCE_DIR}/cli/conform_life.c ${PROJECT_SOURCE_DIR}/cli/fw_linux.c)
+target_include_directories(test_conform_ept PRIVATE ${PROJECT_SOURCE_DIR}/cli)
+target_compile_definitions(test_conform_ept PRIVATE FW_DIR="${ASVIRT_FIRMWARE_DIR}"
+  RUNNER="$<TARGET_FILE:asvirt-fw-runner>")
+add_dependencies(test_conform_ept asvirt-fw-runner asvirt-echo)
+set_tests_properties(test_conform_ept PROPERTIES TIMEOUT 120)

@@ -229,6 +229,8 @@ static void teardown(struct asv_proc *p, bool crashed)
 	asv_proc_trace_writer_gone(p);
 	keep_trace(p);
 	/* each host reports its channels removed and its in-flight messages lost */
+	if (p->host_up > 0)
+		p->link_gen++;
 	while (p->host_up > 0)
 		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
 	while (p->role_ready > 0)
@@ -920,6 +922,8 @@ int asv_proc_reattach(struct asv_proc *p, char *why, size_t whylen)
 		return asv_whyf(why, whylen, -ASV_ENODEV, "the firmware is not running");
 	}
 	asv_posix_role_stop(&p->host_role);
+	if (p->host_up > 0)
+		p->link_gen++;
 	while (p->host_up > 0)
 		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
 	for (k = 0; k < p->nvdevs; k++) {

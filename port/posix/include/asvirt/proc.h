@@ -174,8 +174,13 @@ struct asv_proc {
 	/* rpmsg vdevs 1.. (their roles share host_role's ISR thread) */
 	struct asv_posix_role more_roles[ASV_RPROC_MAX_RPMSG - 1];
 	struct asv_host more_hosts[ASV_RPROC_MAX_RPMSG - 1];
-	unsigned int nvdevs;	/* rpmsg vdevs of the current instance */
-	int host_up;		/* hosts inited: 0, or up to nvdevs */
+	unsigned int nvdevs; /* rpmsg vdevs of the current instance */
+	int host_up;	     /* hosts inited: 0, or up to nvdevs */
+	/* bumped each time the hosts are taken down (a stop, a crash or hang
+	 * the monitor tears down, a reattach): what was made on them, such as
+	 * endpoints left open, is freed with them. Read under mu: a user's
+	 * object made on an older one is gone. */
+	unsigned int link_gen;
 	unsigned int nchannels; /* atomic */
 	pid_t pid;
 	int pidfd;
