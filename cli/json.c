@@ -5,6 +5,7 @@
  */
 #include <json-c/json.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -18,23 +19,27 @@ const char *cli_json_text(struct json_object *o, int pretty)
 	return json_object_to_json_string_ext(o, flags);
 }
 
-struct json_object *cli_json_fixed(double v, int decimals)
+/* @v printed as "%.*g" (@sig) or "%.*f" at @prec, as a JSON number. */
+static struct json_object *json_num(double v, bool sig, int prec)
 {
 	char s[64];
 
 	/* JSON has no NaN or infinity: a measurement that is none is null. */
 	if (!isfinite(v))
 		return NULL;
-	snprintf(s, sizeof(s), "%.*f", decimals, v);
+	if (sig)
+		snprintf(s, sizeof(s), "%.*g", prec, v);
+	else
+		snprintf(s, sizeof(s), "%.*f", prec, v);
 	return json_object_new_double_s(v, s);
+}
+
+struct json_object *cli_json_fixed(double v, int decimals)
+{
+	return json_num(v, false, decimals);
 }
 
 struct json_object *cli_json_sig(double v, int digits)
 {
-	char s[64];
-
-	if (!isfinite(v))
-		return NULL;
-	snprintf(s, sizeof(s), "%.*g", digits, v);
-	return json_object_new_double_s(v, s);
+	return json_num(v, true, digits);
 }
