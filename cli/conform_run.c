@@ -582,6 +582,7 @@ int conform_run(const struct conform_opts *o, struct conform_check *out, char *w
 	memset(&pc, 0, sizeof(pc));
 	pc.runner = o->runner;
 	pc.max_restarts = 0; /* a crash is a result here, not something to hide */
+	pc.watchdog_ms = CONFORM_WATCHDOG_MS;
 	pc.log = cap_log;
 	pc.log_ctx = s;
 	pc.log_level = ASV_LOG_WARN;

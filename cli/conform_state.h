@@ -24,6 +24,15 @@
  * posted, before it sets DRIVER_OK (a remote that uses the rings in the
  * window is caught; one that would only later is not) */
 #define EARLY_WATCH_MS 300
+/*
+ * No heartbeat this long: the firmware is taken for hung (asv_proc's
+ * watchdog; asvirt up's default is 2 s). A firmware that answers from its
+ * interrupt handler stops its heartbeat while it waits there for a buffer,
+ * which msg.hold and msg.slow_cb make it do on purpose; on a loaded CI
+ * machine those waits stretched past 2 s and a firmware that was only
+ * waiting was restarted mid-check. No check relies on the watchdog.
+ */
+#define CONFORM_WATCHDOG_MS 10000
 /* msg.hold: how long the host keeps every receive buffer */
 #define HOLD_MS 500
 /* msg.slow_cb: the host's callback time per message, and the messages */
