@@ -205,43 +205,46 @@ static struct json_object *lat_json(const struct lat *l)
 	return o;
 }
 
-static struct json_object *fig_json(const struct fig *f, int decimals)
+/* How a figure's numbers are written: cli_json_fixed or cli_json_sig. */
+typedef struct json_object *(*num_writer)(double v, int prec);
+
+static struct json_object *fig_json_as(const struct fig *f, num_writer num, int prec)
 {
 	struct json_object *o = json_object_new_object();
 
-	add_num(o, "median", f->med, decimals);
-	add_num(o, "min", f->min, decimals);
-	add_num(o, "max", f->max, decimals);
+	json_object_object_add(o, "median", num(f->med, prec));
+	json_object_object_add(o, "min", num(f->min, prec));
+	json_object_object_add(o, "max", num(f->max, prec));
 	json_object_object_add(o, "windows", json_object_new_int((int)f->n));
 	return o;
+}
+
+static struct json_object *fig_json(const struct fig *f, int decimals)
+{
+	return fig_json_as(f, cli_json_fixed, decimals);
+}
+
+/* The figure --compare reads: name, unit, median, min, max, which way is better. */
+static struct json_object *labelled(struct json_object *o, const char *name, const char *unit,
+				    int higher_is_better)
+{
+	add_str(o, "name", name);
+	add_str(o, "unit", unit);
+	json_object_object_add(o, "higher_is_better", json_object_new_boolean(higher_is_better));
+	return o;
+}
+
+static struct json_object *figure_json(const char *name, const char *unit, const struct fig *f,
+				       int decimals, int higher_is_better)
+{
+	return labelled(fig_json(f, decimals), name, unit, higher_is_better);
 }
 
 /* A ratio to a floor, in significant digits: a window that all but stalled
  * is 1e-7 of its floor, which fixed decimals would write as 0. */
 static struct json_object *ratio_json(const struct fig *f, int higher_is_better)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "median", cli_json_sig(f->med, 6));
-	json_object_object_add(o, "min", cli_json_sig(f->min, 6));
-	json_object_object_add(o, "max", cli_json_sig(f->max, 6));
-	json_object_object_add(o, "windows", json_object_new_int((int)f->n));
-	add_str(o, "name", "ratio_to_floor");
-	add_str(o, "unit", "x");
-	json_object_object_add(o, "higher_is_better", json_object_new_boolean(higher_is_better));
-	return o;
-}
-
-/* The figure --compare reads: name, unit, median, min, max, which way is better. */
-static struct json_object *figure_json(const char *name, const char *unit, const struct fig *f,
-				       int decimals, int higher_is_better)
-{
-	struct json_object *o = fig_json(f, decimals);
-
-	add_str(o, "name", name);
-	add_str(o, "unit", unit);
-	json_object_object_add(o, "higher_is_better", json_object_new_boolean(higher_is_better));
-	return o;
+	return labelled(fig_json_as(f, cli_json_sig, 6), "ratio_to_floor", "x", higher_is_better);
 }
 
 static struct json_object *floor_json(const struct row_floor *f, int decimals)

@@ -203,6 +203,16 @@ static void stop_outcome(struct asv_proc *p, int status)
 			 WEXITSTATUS(status));
 }
 
+/* Deinit every host, and say so (link_gen): what was made on them, such as
+ * an endpoint a user left open, is freed with them. p->mu held. */
+static void hosts_down(struct asv_proc *p)
+{
+	if (p->host_up > 0)
+		p->link_gen++;
+	while (p->host_up > 0)
+		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
+}
+
 static void teardown(struct asv_proc *p, bool crashed)
 {
 	int status;
@@ -229,10 +239,7 @@ static void teardown(struct asv_proc *p, bool crashed)
 	asv_proc_trace_writer_gone(p);
 	keep_trace(p);
 	/* each host reports its channels removed and its in-flight messages lost */
-	if (p->host_up > 0)
-		p->link_gen++;
-	while (p->host_up > 0)
-		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
+	hosts_down(p);
 	while (p->role_ready > 0)
 		asv_posix_role_destroy(role_of(p, (unsigned int)--p->role_ready));
 	p->nvdevs = 0;
@@ -922,10 +929,7 @@ int asv_proc_reattach(struct asv_proc *p, char *why, size_t whylen)
 		return asv_whyf(why, whylen, -ASV_ENODEV, "the firmware is not running");
 	}
 	asv_posix_role_stop(&p->host_role);
-	if (p->host_up > 0)
-		p->link_gen++;
-	while (p->host_up > 0)
-		asv_host_deinit(host_of(p, (unsigned int)--p->host_up));
+	hosts_down(p);
 	for (k = 0; k < p->nvdevs; k++) {
 		memset(&hc, 0, sizeof(hc));
 		if (!asv_rproc_host_config_vdev(&p->rproc, k, &hc))
