@@ -18,6 +18,7 @@
 #include "asvirt/notifier.h"
 #include "asvirt/posix.h"
 #include "asvirt/shmctl.h"
+#include "futex_spin.h"
 
 /* Seconds this binary's wall clock reads ahead of the kernel's. */
 static long wall_ahead_s;
@@ -279,6 +280,49 @@ static void test_delay_line(void **state)
 	inner->destroy(inner);
 }
 
+/*
+ * The futex doorbell's poll, adapted wait by wait (futex_spin.h): kept
+ * while the peer rings within it, grown after a sleep the peer ended soon,
+ * shrunk after a long wait, always within [MIN, MAX].
+ */
+static void test_futex_spin_policy(void **state)
+{
+	uint32_t s;
+	int i;
+
+	(void)state;
+	assert_int_equal(futex_spin_next(FUTEX_SPIN_MIN_NS, false, 1000), FUTEX_SPIN_MIN_NS);
+	assert_int_equal(futex_spin_next(20000, false, 19000), 20000);
+	assert_int_equal(futex_spin_next(FUTEX_SPIN_MIN_NS, true, 13000), 2 * FUTEX_SPIN_MIN_NS);
+	assert_int_equal(futex_spin_next(40000, true, FUTEX_SPIN_MAX_NS), FUTEX_SPIN_MAX_NS);
+	assert_int_equal(futex_spin_next(FUTEX_SPIN_MAX_NS, true, 60000), FUTEX_SPIN_MAX_NS / 2);
+	assert_int_equal(futex_spin_next(FUTEX_SPIN_MIN_NS, true, 1000000000ull),
+			 FUTEX_SPIN_MIN_NS);
+	assert_int_equal(futex_spin_next(FUTEX_SPIN_MIN_NS + 1, true, UINT64_MAX),
+			 FUTEX_SPIN_MIN_NS);
+	/*
+	 * The slow mode of back-to-back round trips: the peer's wake-up
+	 * takes 13 us, longer than the first poll. After the sleeps it
+	 * costs, the poll outlasts it, and the waits after it (the peer
+	 * polling too) end in the poll: the poll stays.
+	 */
+	s = FUTEX_SPIN_MIN_NS;
+	for (i = 0; i < 3 && s < 13000; i++)
+		s = futex_spin_next(s, true, 13000 + s);
+	assert_true(s >= 13000);
+	assert_int_equal(futex_spin_next(s, false, 500), s);
+	/* An idle link (a wait of a second each): back to the shortest poll
+	 * within a handful of waits, and never below it. */
+	s = FUTEX_SPIN_MAX_NS;
+	for (i = 0; i < 5; i++)
+		s = futex_spin_next(s, true, 1000000000ull);
+	assert_int_equal(s, FUTEX_SPIN_MIN_NS);
+	for (i = 0; i < 100; i++) {
+		s = futex_spin_next(s, i & 1, (uint64_t)i * 997u);
+		assert_true(s >= FUTEX_SPIN_MIN_NS && s <= FUTEX_SPIN_MAX_NS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -290,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_futex_wall_clock_set_back),
 		cmocka_unit_test(test_cond_wall_clock_set_back),
 		cmocka_unit_test(test_delay_line),
+		cmocka_unit_test(test_futex_spin_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
