@@ -434,42 +434,57 @@ static bool mcu_corrupt_rx(struct asvirt_mcu *m)
 	return done;
 }
 
+/* One interrupt of the MCU; under m->session (a host leaving waits). */
+static void mcu_isr_once(struct asvirt_mcu *m)
+{
+	int ret;
+
+	/* A crashed MCU, or one with interrupts masked, ignores them. */
+	if (READ_ONCE(m->crashed) || READ_ONCE(m->paused))
+		return;
+	if (!m->linked) {
+		ret = mcu_link(m);
+		if (ret == -EAGAIN || READ_ONCE(m->stopping))
+			return;
+		if (ret) {
+			dev_err(m->dev, "mcu: cannot bring the link up (%d)\n", ret);
+			WRITE_ONCE(m->crashed, true);
+			return;
+		}
+	}
+	if (READ_ONCE(m->inject_bad_addr) && mcu_corrupt_rx(m))
+		WRITE_ONCE(m->inject_bad_addr, false);
+	ret = asv_remote_isr(&m->remote);
+	/*
+	 * A stop closes the remote (-ESHUTDOWN from here on) after setting
+	 * m->stopping: that is no fault to report.
+	 */
+	if (ret && ret != -ASV_ENODEV && !READ_ONCE(m->stopping)) {
+		/* Like firmware that faults: stop, let the host recover us. */
+		dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
+		asvirt_mcu_trace(m, "MCU halted: %s", asv_strerror(ret));
+		WRITE_ONCE(m->crashed, true);
+		m->fatal(m->notify_ctx);
+	}
+}
+
+/*
+ * The MCU's interrupt thread. It ends only at asvirt_mcu_stop() (m->exit);
+ * while no host is linked (m->stopping: stopped, or the host left an
+ * attached MCU, asvirt_mcu_leave()) it takes interrupts and ignores them.
+ */
 static int mcu_isr_thread(void *data)
 {
 	struct asvirt_mcu *m = data;
-	int ret;
 
-	while (!READ_ONCE(m->stopping)) {
+	for (;;) {
 		down(&m->irq);
-		if (READ_ONCE(m->stopping))
+		if (READ_ONCE(m->exit))
 			break;
-		/* A crashed MCU, or one with interrupts masked, ignores them. */
-		if (READ_ONCE(m->crashed) || READ_ONCE(m->paused))
-			continue;
-		if (!m->linked) {
-			ret = mcu_link(m);
-			if (ret == -EAGAIN || READ_ONCE(m->stopping))
-				continue;
-			if (ret) {
-				dev_err(m->dev, "mcu: cannot bring the link up (%d)\n", ret);
-				WRITE_ONCE(m->crashed, true);
-				continue;
-			}
-		}
-		if (READ_ONCE(m->inject_bad_addr) && mcu_corrupt_rx(m))
-			WRITE_ONCE(m->inject_bad_addr, false);
-		ret = asv_remote_isr(&m->remote);
-		/*
-		 * A stop closes the remote (-ESHUTDOWN from here on) after
-		 * setting m->stopping: that is no fault to report.
-		 */
-		if (ret && ret != -ASV_ENODEV && !READ_ONCE(m->stopping)) {
-			/* Like firmware that faults: stop, let the host recover us. */
-			dev_err(m->dev, "mcu: link down: %s\n", asv_strerror(ret));
-			asvirt_mcu_trace(m, "MCU halted: %s", asv_strerror(ret));
-			WRITE_ONCE(m->crashed, true);
-			m->fatal(m->notify_ctx);
-		}
+		mutex_lock(&m->session);
+		if (!READ_ONCE(m->stopping))
+			mcu_isr_once(m);
+		mutex_unlock(&m->session);
 	}
 	asvirt_wait_for_stop();
 	return 0;
@@ -579,9 +594,11 @@ int asvirt_mcu_start(struct asvirt_mcu *m)
 		return -ENOMEM;
 
 	mutex_init(&m->life);
+	mutex_init(&m->session);
 	m->linked = false;
 	m->open = false;
 	m->stopping = false;
+	m->exit = false;
 	m->crashed = false;
 	m->bufs_map = NULL;
 	memset(&m->evlog, 0, sizeof(m->evlog));
@@ -725,6 +742,7 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	if (open)
 		asv_remote_shutdown(&m->remote);
 	mcu_flood_stop(m);
+	WRITE_ONCE(m->exit, true);
 	up(&m->irq);
 	kthread_stop(m->isr);
 	m->isr = NULL;
@@ -744,4 +762,105 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	kfree(m->app_state);
 	m->app_state = NULL;
 	m->running = false;
+}
+
+/*
+ * An MCU that Linux attached to (remoteproc's attach mode) outlives its
+ * host: Linux detaches, or stops the remote, and frees the vrings and the
+ * rpmsg buffers (6.1 remoteproc_core.c __rproc_detach l. 1742: the
+ * subdevices stop first, rpmsg_remove frees the buffers; rproc_detach
+ * l. 2064 then rproc_resource_cleanup frees the vring carveouts). On real
+ * hardware that memory stays and the firmware follows the vdev status
+ * reset (core/src/remote_reset.c); here it is freed, so the driver ends
+ * the MCU's session before the host frees anything: senders leave with
+ * -ESHUTDOWN, the app stops, the buffer window is unmapped, the MCU keeps
+ * only its SRAM. The interrupt thread keeps running (ignoring interrupts)
+ * until asvirt_mcu_rejoin() or asvirt_mcu_stop().
+ */
+void asvirt_mcu_leave(struct asvirt_mcu *m)
+{
+	bool open;
+
+	if (!m->running)
+		return;
+	mutex_lock(&m->life);
+	WRITE_ONCE(m->stopping, true);
+	open = m->open;
+	mutex_unlock(&m->life);
+	if (open)
+		asv_remote_shutdown(&m->remote);
+	mcu_flood_stop(m);
+	/* The interrupt the thread handles ends (the close made it short). */
+	mutex_lock(&m->session);
+	if (m->linked) {
+		m->app->stop(&m->remote, m->app_state);
+		asvirt_mcu_trace(m, "host left: session closed, MCU keeps running");
+	}
+	m->linked = false;
+	m->open = false;
+	if (m->fault) {
+		mutex_lock(&m->fault->lock);
+		m->fault->ready = NULL;
+		mutex_unlock(&m->fault->lock);
+	}
+	mcu_unmap_bufs(m);
+	m->nmem = 1;		/* the SRAM; the host's carveouts are gone */
+	m->bufs_dev = NULL;
+	WRITE_ONCE(m->leaves, m->leaves + 1);
+	mutex_unlock(&m->session);
+	dev_info(m->dev, "mcu: host left, the MCU keeps running (isr thread %d)\n",
+		 task_pid_nr(m->isr));
+}
+
+/*
+ * After the host left: the vdev status of the table in SRAM, read through
+ * a private, validated copy. Linux puts the table it found at attach back
+ * (6.1 remoteproc_core.c rproc_reset_rsc_table_on_detach l. 1490-1534,
+ * memcpy of clean_table), so the status is 0 again. Returns it, or -EINVAL.
+ */
+int asvirt_mcu_table_status(struct asvirt_mcu *m)
+{
+	struct asv_fw_rsc_vdev *vdev;
+	struct asv_env env;
+	void *copy;
+	int ret = -EINVAL;
+
+	copy = kmalloc(m->table_size, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, m->table, m->table_size);
+	asvirt_mcu_env(m, &env);
+	if (!asv_rsc_validate(copy, m->table_size, &env)) {
+		vdev = asv_rsc_find_rpmsg_vdev(copy, 0, NULL);
+		if (vdev)
+			ret = vdev->status;
+	}
+	kfree(copy);
+	return ret;
+}
+
+/*
+ * A host attaches to the running MCU: its carveouts (@mem, @nmem, the
+ * SRAM first) and the device of its rpmsg buffers. The next kick that
+ * finds DRIVER_OK links the MCU up again (mcu_link(): a fresh remote on
+ * the table, the app started anew).
+ */
+int asvirt_mcu_rejoin(struct asvirt_mcu *m, const struct asv_mem_region *mem,
+		      unsigned int nmem, struct device *bufs_dev)
+{
+	if (!m->running || nmem > ASVIRT_MCU_MAX_MEM)
+		return -EINVAL;
+	mutex_lock(&m->session);
+	memcpy(m->mem, mem, nmem * sizeof(*mem));
+	m->nmem = nmem;
+	m->bufs_dev = bufs_dev;
+	memset(m->app_state, 0, max_t(size_t, m->app->state_size, 1));
+	WRITE_ONCE(m->crashed, false);
+	WRITE_ONCE(m->paused, false);
+	mutex_lock(&m->life);
+	m->open = false;
+	WRITE_ONCE(m->stopping, false);
+	mutex_unlock(&m->life);
+	mutex_unlock(&m->session);
+	return 0;
 }

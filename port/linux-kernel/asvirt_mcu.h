@@ -74,6 +74,10 @@ struct asvirt_mcu {
 	 */
 	bool open;
 	bool stopping;
+	bool exit;			/* the ISR thread ends (asvirt_mcu_stop()) */
+	/* held by the ISR thread per interrupt; a host leaving waits for it */
+	struct mutex session;
+	unsigned int leaves;		/* hosts that left (detach), for the log */
 	bool crashed;
 	bool inject_bad_addr;		/* test: corrupt the next host buffer */
 	bool paused;			/* test: interrupts masked */
@@ -104,6 +108,10 @@ void asvirt_mcu_inject_bad_addr(struct asvirt_mcu *m);
 void asvirt_mcu_pause(struct asvirt_mcu *m, bool pause);
 int asvirt_mcu_flood(struct asvirt_mcu *m, u32 dst);
 void asvirt_mcu_stop(struct asvirt_mcu *m);
+void asvirt_mcu_leave(struct asvirt_mcu *m);
+int asvirt_mcu_table_status(struct asvirt_mcu *m);
+int asvirt_mcu_rejoin(struct asvirt_mcu *m, const struct asv_mem_region *mem,
+		      unsigned int nmem, struct device *bufs_dev);
 void asvirt_mcu_trace(struct asvirt_mcu *m, const char *fmt, ...)
 	__printf(2, 3);
 /*
