@@ -52,6 +52,13 @@ static bool auto_boot = true;
 module_param(auto_boot, bool, 0444);
 MODULE_PARM_DESC(auto_boot, "boot the remotes as soon as they are registered (default Y)");
 
+static bool attach;
+module_param(attach, bool, 0444);
+MODULE_PARM_DESC(attach,
+		 "play the bootloader: load and start each MCU at probe, Linux attaches to it (default N)");
+
+#define ASVIRT_RSC_SECTION	".resource_table"
+
 struct asvirt_rproc {
 	struct rproc *rproc;
 	struct device *dev;
@@ -79,6 +86,9 @@ struct asvirt_rproc {
 	struct dentry *rings_file;
 	struct asvirt_vq_counts vq_counts;
 	bool table_race;	/* test: armed for the next start */
+	/* attach mode: the table the MCU booted with, in its SRAM */
+	struct resource_table *boot_table;
+	size_t boot_table_sz;
 };
 
 /* ---- host side: the simulated interrupt from the MCU ---- */
@@ -248,64 +258,101 @@ static void asvirt_quiesce(struct rproc_subdev *subdev, bool crashed)
 {
 	struct asvirt_rproc *ar = container_of(subdev, struct asvirt_rproc, quiesce);
 
-	asvirt_mcu_stop(&ar->mcu);
+	/*
+	 * An attached remote (not crashed: the recovery of a crash stops and
+	 * boots it, see asvirt_attach()) keeps running when Linux detaches:
+	 * its session ends here, before the host frees the rings (both
+	 * __rproc_detach and rproc_stop stop the subdevices first); a stop
+	 * ends the MCU in asvirt_stop() then.
+	 */
+	if (ar->rproc->state == RPROC_ATTACHED)
+		asvirt_mcu_leave(&ar->mcu);
+	else
+		asvirt_mcu_stop(&ar->mcu);
 	asvirt_host_isr_stop(ar);
 }
 
-static int asvirt_start(struct rproc *rproc)
+/*
+ * What the MCU can address: its SRAM, then the host's carveouts (vrings)
+ * that are mapped in the kernel; and the device virtio_rpmsg_bus allocates
+ * its buffers for (the rproc-virtio device, created with the resources
+ * before .start/.attach): the MCU maps them with that device's coherency
+ * (port/linux-kernel/asvirt_mcu.c).
+ */
+static unsigned int asvirt_mcu_map(struct asvirt_rproc *ar, struct asv_mem_region *mem,
+				   struct device **bufs_dev)
 {
-	struct asvirt_rproc *ar = rproc->priv;
-	struct asvirt_mcu *m = &ar->mcu;
+	struct rproc *rproc = ar->rproc;
 	struct rproc_mem_entry *c;
 	struct rproc_vdev *rvdev;
-	int ret;
+	unsigned int n = 0;
+
+	rvdev = list_first_entry_or_null(&rproc->rvdevs, struct rproc_vdev, node);
+	*bufs_dev = rvdev && rvdev->pdev ? &rvdev->pdev->dev : NULL;
+	mem[n].va = ar->sram;
+	mem[n].da = ASVIRT_SRAM_DA;
+	mem[n++].size = ASVIRT_SRAM_SIZE;
+	list_for_each_entry(c, &rproc->carveouts, node) {
+		if (!c->va || c->is_iomem)
+			continue;
+		if (n == ASVIRT_MCU_MAX_MEM) {
+			dev_warn(ar->dev, "carveout %s not mapped for the MCU\n", c->name);
+			continue;
+		}
+		mem[n].va = c->va;
+		mem[n].da = c->da;
+		mem[n++].size = c->len;
+	}
+	return n;
+}
+
+static int asvirt_host_isr_start(struct asvirt_rproc *ar)
+{
+	sema_init(&ar->host_irq, ASVIRT_IRQ_LOWERED);
+	ar->host_pending = 0;
+	ar->host_stopping = false;
+	ar->host_paused = false;
+	ar->host_isr = kthread_run(asvirt_host_isr, ar, "asvirt-host%d", ar->rproc->index);
+	if (IS_ERR(ar->host_isr)) {
+		int ret = PTR_ERR(ar->host_isr);
+
+		ar->host_isr = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+/* Start the MCU on @table (in its SRAM). */
+static int asvirt_mcu_boot(struct asvirt_rproc *ar, void *table, size_t table_sz)
+{
+	struct rproc *rproc = ar->rproc;
+	struct asvirt_mcu *m = &ar->mcu;
 
 	memset(m, 0, sizeof(*m));
 	m->dev = ar->dev;
 	m->id = rproc->index;
 	m->app_name = ar->app;
-	m->table = rproc->table_ptr;
-	m->table_size = rproc->table_sz;
+	m->table = table;
+	m->table_size = table_sz;
 	m->notify_host = asvirt_notify_host;
 	m->fatal = asvirt_mcu_fatal;
 	m->notify_ctx = ar;
 	m->fault = &ar->fault;
 	m->inject_table_race = ar->table_race;
 	ar->table_race = false;
-	/*
-	 * virtio_rpmsg_bus allocates its buffers for the rproc-virtio device
-	 * (created with the resources, before .start): the MCU maps them
-	 * with that device's coherency (port/linux-kernel/asvirt_mcu.c).
-	 */
-	rvdev = list_first_entry_or_null(&rproc->rvdevs, struct rproc_vdev, node);
-	if (rvdev && rvdev->pdev)
-		m->bufs_dev = &rvdev->pdev->dev;
-	m->mem[m->nmem].va = ar->sram;
-	m->mem[m->nmem].da = ASVIRT_SRAM_DA;
-	m->mem[m->nmem++].size = ASVIRT_SRAM_SIZE;
-	list_for_each_entry(c, &rproc->carveouts, node) {
-		if (!c->va || c->is_iomem)
-			continue;
-		if (m->nmem == ASVIRT_MCU_MAX_MEM) {
-			dev_warn(ar->dev, "carveout %s not mapped for the MCU\n", c->name);
-			continue;
-		}
-		m->mem[m->nmem].va = c->va;
-		m->mem[m->nmem].da = c->da;
-		m->mem[m->nmem++].size = c->len;
-	}
+	m->nmem = asvirt_mcu_map(ar, m->mem, &m->bufs_dev);
+	return asvirt_mcu_start(m);
+}
 
-	sema_init(&ar->host_irq, ASVIRT_IRQ_LOWERED);
-	ar->host_pending = 0;
-	ar->host_stopping = false;
-	ar->host_paused = false;
-	ar->host_isr = kthread_run(asvirt_host_isr, ar, "asvirt-host%d", rproc->index);
-	if (IS_ERR(ar->host_isr)) {
-		ret = PTR_ERR(ar->host_isr);
-		ar->host_isr = NULL;
+static int asvirt_start(struct rproc *rproc)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+	int ret;
+
+	ret = asvirt_host_isr_start(ar);
+	if (ret)
 		return ret;
-	}
-	ret = asvirt_mcu_start(m);
+	ret = asvirt_mcu_boot(ar, rproc->table_ptr, rproc->table_sz);
 	if (ret) {
 		asvirt_host_isr_stop(ar);
 		return ret;
@@ -314,6 +361,84 @@ static int asvirt_start(struct rproc *rproc)
 	ar->quiesce_added = true;
 	dev_info(ar->dev, "virtual MCU started, app %s\n", ar->app);
 	return 0;
+}
+
+/*
+ * ---- attach mode (attach=1): the MCU runs before Linux finds it ----
+ * At probe the module plays the bootloader (asvirt_boot_early()); the
+ * rproc is added in RPROC_DETACHED and Linux attaches to it (6.1
+ * remoteproc_core.c rproc_trigger_auto_boot l. 1681: attach_work;
+ * rproc_boot l. 1915 -> rproc_attach l. 1588: ->get_loaded_rsc_table via
+ * rproc_set_rsc_table l. 1446, which keeps a clean copy because ->detach
+ * exists; the resources handled on the table in SRAM, the carveouts
+ * allocated, then __rproc_attach l. 1325: ->attach, the subdevices).
+ *
+ * RPROC_FEAT_ATTACH_ON_RECOVERY is not set: a crash of an attached MCU
+ * is recovered by stop + load + start (rproc_boot_recovery, 6.1 l. 1788,
+ * 6.12 l. 1810; rproc_reset_rsc_table_on_stop then makes the cached table
+ * from the one in SRAM) and the remote runs ("running") afterwards. 6.1's
+ * rproc_attach_recovery (l. 1777-1786) is __rproc_detach + __rproc_attach
+ * only: rproc_reset_rsc_table_on_detach (l. 1490) left table_ptr on its
+ * kmemdup copy and freed clean_table without clearing it, so the host
+ * would go on writing the copy (the MCU never sees DRIVER_OK) and the
+ * next detach would copy from and free clean_table again. 6.12 fixed it
+ * (l. 1786-1808: the resources cleaned up, table_ptr NULL, rproc_attach
+ * again), but one recovery for both kernels needs no version check.
+ */
+static int asvirt_attach(struct rproc *rproc)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+	struct asv_mem_region mem[ASVIRT_MCU_MAX_MEM];
+	struct device *bufs_dev;
+	unsigned int n;
+	int ret;
+
+	/* The MCU runs already: it only learns the host's memory. */
+	n = asvirt_mcu_map(ar, mem, &bufs_dev);
+	ret = asvirt_host_isr_start(ar);
+	if (ret)
+		return ret;
+	ret = asvirt_mcu_rejoin(&ar->mcu, mem, n, bufs_dev);
+	if (ret) {
+		asvirt_host_isr_stop(ar);
+		return ret;
+	}
+	rproc_add_subdev(rproc, &ar->quiesce);
+	ar->quiesce_added = true;
+	dev_info(ar->dev, "attached to the running virtual MCU, app %s\n", ar->app);
+	return 0;
+}
+
+/*
+ * Called by __rproc_detach (6.1 l. 1742) after the subdevices stopped
+ * (our quiesce ended the MCU's session) and the clean table was put back
+ * in SRAM (rproc_reset_rsc_table_on_detach l. 1490); the MCU checks it.
+ */
+static int asvirt_detach(struct rproc *rproc)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+	int status;
+
+	if (ar->quiesce_added)
+		rproc_remove_subdev(rproc, &ar->quiesce);
+	ar->quiesce_added = false;
+	status = asvirt_mcu_table_status(&ar->mcu);
+	if (status)
+		dev_warn(ar->dev, "mcu: after the detach the vdev status is %d, not reset\n",
+			 status);
+	else
+		dev_info(ar->dev, "mcu: host detached, vdev status reset to 0, MCU running\n");
+	return 0;
+}
+
+static struct resource_table *asvirt_get_loaded_rsc_table(struct rproc *rproc, size_t *size)
+{
+	struct asvirt_rproc *ar = rproc->priv;
+
+	if (!ar->boot_table)
+		return ERR_PTR(-ENOENT);
+	*size = ar->boot_table_sz;
+	return ar->boot_table;
 }
 
 static int asvirt_stop(struct rproc *rproc)
@@ -348,7 +473,54 @@ static const struct rproc_ops asvirt_rproc_ops = {
 	.find_loaded_rsc_table = rproc_elf_find_loaded_rsc_table,
 	.sanity_check = rproc_elf_sanity_check,
 	.get_boot_addr = rproc_elf_get_boot_addr,
+	.attach = asvirt_attach,
+	.detach = asvirt_detach,
+	.get_loaded_rsc_table = asvirt_get_loaded_rsc_table,
 };
+
+/*
+ * attach=1: what a bootloader does before Linux runs. Load the firmware
+ * into the MCU's SRAM (the same checks and loading as a boot: .sanity_check,
+ * .load), find the resource table there and start the MCU on it.
+ */
+static int asvirt_boot_early(struct asvirt_rproc *ar)
+{
+	struct rproc *rproc = ar->rproc;
+	const struct firmware *fw;
+	struct resource_table *table;
+	const u8 *sec;
+	size_t sz;
+	int ret;
+
+	ret = request_firmware(&fw, rproc->firmware, ar->dev);
+	if (ret) {
+		dev_err(ar->dev, "attach: firmware %s: %d\n", rproc->firmware, ret);
+		return ret;
+	}
+	ret = rproc_elf_sanity_check(rproc, fw);
+	if (!ret)
+		ret = asvirt_load(rproc, fw);
+	if (ret)
+		goto out;
+	ret = asvirt_fw_section(fw, ASVIRT_RSC_SECTION, &sec, &sz);
+	table = ret ? NULL : rproc_elf_find_loaded_rsc_table(rproc, fw);
+	if (!table || IS_ERR(table) || !asvirt_da_to_va(rproc, ASVIRT_SRAM_DA +
+		((u8 *)table - (u8 *)ar->sram), sz, NULL)) {
+		dev_err(ar->dev, "attach: no resource table in the MCU's SRAM\n");
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = asvirt_mcu_boot(ar, table, sz);
+	if (ret)
+		goto out;
+	ar->boot_table = table;
+	ar->boot_table_sz = sz;
+	dev_info(ar->dev, "attach: MCU booted early, app %s, table at 0x%x+0x%zx\n",
+		 ar->app, ASVIRT_SRAM_DA + (u32)((u8 *)table - (u8 *)ar->sram), sz);
+out:
+	release_firmware(fw);
+	return ret;
+}
 
 /* ---- crash knob: debugfs remoteprocN/asvirt_crash ---- */
 
@@ -357,7 +529,7 @@ static ssize_t asvirt_crash_write(struct file *file, const char __user *buf,
 {
 	struct asvirt_rproc *ar = file->private_data;
 
-	if (ar->rproc->state != RPROC_RUNNING)
+	if (ar->rproc->state != RPROC_RUNNING && ar->rproc->state != RPROC_ATTACHED)
 		return -EINVAL;
 	asvirt_mcu_crash(&ar->mcu);
 	dev_info(ar->dev, "virtual MCU crashed on request\n");
@@ -552,9 +724,16 @@ static int asvirt_probe(struct platform_device *pdev)
 	}
 	platform_set_drvdata(pdev, ar);
 
+	if (attach) {
+		ret = asvirt_boot_early(ar);
+		if (ret)
+			goto free_sram;
+		/* rproc_add() -> rproc_validate(): DETACHED needs ->attach */
+		rproc->state = RPROC_DETACHED;
+	}
 	ret = rproc_add(rproc);
 	if (ret)
-		goto free_sram;
+		goto stop_mcu;
 	if (rproc->dbg_dir) {
 		ar->crash_file = debugfs_create_file("asvirt_crash", 0200, rproc->dbg_dir,
 						     ar, &asvirt_crash_fops);
@@ -581,6 +760,8 @@ static int asvirt_probe(struct platform_device *pdev)
 		 dev_name(&rproc->dev), fwname);
 	return 0;
 
+stop_mcu:
+	asvirt_mcu_stop(&ar->mcu);
 free_sram:
 	vfree(ar->sram);
 free_rproc:
@@ -605,6 +786,12 @@ static ASVIRT_REMOVE_RET asvirt_remove(struct platform_device *pdev)
 	debugfs_remove(ar->bad_addr_file);
 	debugfs_remove(ar->crash_file);
 	rproc_del(rproc);
+	/*
+	 * A detached MCU still runs (rproc_del's rproc_shutdown refuses a
+	 * detached remote: not RUNNING, ATTACHED or CRASHED, 6.1 l. 2007).
+	 */
+	asvirt_mcu_stop(&ar->mcu);
+	asvirt_host_isr_stop(ar);
 	rproc_free(rproc);
 	vfree(sram);
 	return ASVIRT_REMOVE_OK;

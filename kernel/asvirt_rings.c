@@ -46,7 +46,9 @@ static int asvirt_rings_show(struct seq_file *s, void *unused)
 	ret = mutex_lock_interruptible(&r->rproc->lock);
 	if (ret)
 		return ret;
-	if (r->rproc->state != RPROC_RUNNING || !READ_ONCE(m->linked)) {
+	/* the rings exist while the host runs or is attached (attach=1) */
+	if ((r->rproc->state != RPROC_RUNNING && r->rproc->state != RPROC_ATTACHED) ||
+	    !READ_ONCE(m->linked)) {
 		seq_puts(s, "not running\n");
 	} else {
 		/* vring0 MCU -> host (the MCU uses its buffers), vring1 host -> MCU */
