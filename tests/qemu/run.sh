@@ -21,7 +21,7 @@ CLIENT=asvirt-client-sample.elf
 step() { CUR=$1$TAG; echo "ASVIRT-STEP: $CUR"; }
 # Steps of the life cycle (h, c) and the table parser (e), not the ring:
 # the flags pass only. A pass whose firmware does not boot (r) runs no more.
-RING_INDEPENDENT=h,c,e,x
+RING_INDEPENDENT=h,c,e,x,at-attach
 in_pass() {
 	[ $RING_UP = 1 ] || return 1
 	[ $RING = flags ] || ! echo ",$RING_INDEPENDENT," | grep -q ",$1,"
@@ -451,6 +451,75 @@ if want k; then
 		[ $ok = 1 ] && { stopped_cleanly rmmod $c0 $l0 $f0 || ok=0; }
 	else
 		unload
+	fi
+	[ $ok = 1 ] && pass
+fi
+
+# (at-attach) attach mode (attach=1): the module plays the bootloader at
+# probe (firmware loaded into the MCU's SRAM, the MCU started) and adds the
+# rproc RPROC_DETACHED; Linux attaches (6.1 remoteproc_core.c rproc_boot
+# l. 1915 -> rproc_attach l. 1588), the state reads "attached" and the
+# firmware "unknown" (remoteproc_sysfs.c firmware_show l. 131-146). Five
+# detach/attach cycles through sysfs (rproc_detach l. 2064, rproc_boot):
+# detached, the channels go, the MCU's thread lives on (same pid) and saw
+# the clean table back (rproc_reset_rsc_table_on_detach l. 1490: vdev
+# status 0); attached again, echo works and the rings are at rest. A crash
+# of the attached MCU recovers by stop + load + start
+# (rproc_boot_recovery l. 1788: the module leaves
+# RPROC_FEAT_ATTACH_ON_RECOVERY off) and the remote then runs. stop ends
+# it for good, no thread is left; rmmod after a detach stops the MCU too.
+mcu_pid() { ps | awk '$NF == "[asvirt-mcu0]" { print $1 }'; }
+if want at-attach; then
+	step at-attach
+	ok=1
+	b0=$(count 'attach: MCU booted early')
+	insmod $M/asvirt_remoteproc.ko attach=1 firmware=$ECHO || { ok=0; fail insmod; }
+	[ $ok = 1 ] && { wait_for 10 state_is 0 attached ||
+		{ ok=0; fail "state $(cat $RP/remoteproc0/state), want attached"; }; }
+	[ $ok = 1 ] && { [ "$(count 'attach: MCU booted early')" -gt "$b0" ] &&
+		dmesg | grep -q 'attaching to ' ||
+		{ ok=0; fail "no early boot and attach in the log"; }; }
+	[ $ok = 1 ] && { [ "$(cat $RP/remoteproc0/firmware)" = unknown ] ||
+		{ ok=0; fail "firmware reads $(cat $RP/remoteproc0/firmware) while attached"; }; }
+	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 200 || { ok=0; fail "echo while attached"; }; }
+	pid0=$(mcu_pid)
+	[ $ok = 1 ] && [ -z "$pid0" ] && { ok=0; fail "no asvirt-mcu0 thread"; }
+	i=0
+	while [ $ok = 1 ] && [ $i -lt 5 ]; do
+		i=$((i + 1))
+		d0=$(count 'host detached, vdev status reset to 0')
+		echo detach >$RP/remoteproc0/state || { ok=0; fail "detach $i"; break; }
+		state_is 0 detached || { ok=0; fail "state $(cat $RP/remoteproc0/state) after detach $i"; break; }
+		[ "$(count 'host detached, vdev status reset to 0')" -gt "$d0" ] ||
+			{ ok=0; fail "detach $i: the MCU did not find the clean table"; break; }
+		! has_ctrl 0 || { ok=0; fail "detach $i: rpmsg_ctrl still there"; break; }
+		[ "$(mcu_pid)" = "$pid0" ] ||
+			{ ps | grep '[a]svirt-'; ok=0; fail "detach $i: MCU thread $pid0 gone"; break; }
+		echo start >$RP/remoteproc0/state || { ok=0; fail "attach $i"; break; }
+		wait_for 10 state_is 0 attached || { ok=0; fail "state $(cat $RP/remoteproc0/state) after attach $i"; break; }
+		[ "$(mcu_pid)" = "$pid0" ] || { ok=0; fail "attach $i: the MCU was restarted"; break; }
+		wait_for 10 has_ctrl 0 && rtest 0 100 >/dev/null || { ok=0; fail "echo after attach $i"; break; }
+		wait_for 5 rings_at_rest 0 || { cat $DBG/remoteproc0/asvirt_rings; ok=0; fail "rings not at rest after attach $i"; }
+	done
+	[ $ok = 1 ] && echo "$i detach/attach cycles, MCU thread pid $pid0 throughout"
+	if [ $ok = 1 ]; then
+		c0=$(count 'crash detected')
+		echo 1 >$DBG/remoteproc0/asvirt_crash || { ok=0; fail "crash knob"; }
+		[ $ok = 1 ] && { wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" &&
+			wait_for 10 state_is 0 running || { ok=0; fail "attached MCU not recovered: $(cat $RP/remoteproc0/state)"; }; }
+		[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 100 >/dev/null || { ok=0; fail "echo after recovery"; }; }
+	fi
+	[ $ok = 1 ] && { echo stop >$RP/remoteproc0/state && state_is 0 offline || { ok=0; fail "stop"; }; }
+	[ $ok = 1 ] && ps | grep -q '[a]svirt-' && { ps | grep '[a]svirt-'; ok=0; fail "threads left after stop"; }
+	unload || { ok=0; fail rmmod; }
+	# rmmod of a detached remote: its MCU still runs, the module stops it
+	if [ $ok = 1 ]; then
+		insmod $M/asvirt_remoteproc.ko attach=1 firmware=$ECHO &&
+			wait_for 10 state_is 0 attached && wait_for 10 has_ctrl 0 &&
+			echo detach >$RP/remoteproc0/state && state_is 0 detached &&
+			[ -n "$(mcu_pid)" ] || { ok=0; fail "attach, detach before rmmod"; }
+		unload || { ok=0; fail "rmmod detached"; }
+		! ps | grep -q '[a]svirt-' || { ps | grep '[a]svirt-'; ok=0; fail "threads left after rmmod"; }
 	fi
 	[ $ok = 1 ] && pass
 fi
