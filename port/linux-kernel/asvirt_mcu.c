@@ -808,8 +808,8 @@ void asvirt_mcu_leave(struct asvirt_mcu *m)
 	m->bufs_dev = NULL;
 	WRITE_ONCE(m->leaves, m->leaves + 1);
 	mutex_unlock(&m->session);
-	dev_info(m->dev, "mcu: host left, the MCU keeps running (isr thread %d)\n",
-		 task_pid_nr(m->isr));
+	dev_info(m->dev, "mcu: host left (%u so far), the MCU keeps running (isr thread %d)\n",
+		 m->leaves, task_pid_nr(m->isr));
 }
 
 /*
