@@ -20,13 +20,6 @@
 #else
 #define ASVIRT_REMOVE_RET int
 #define ASVIRT_REMOVE_OK 0
-/*
- * Attach mode (attach=1) needs no check: the attach, detach and boot
- * recovery paths it takes are the same in 6.1 and 6.12; the one that
- * differs, rproc_attach_recovery() (RPROC_FEAT_ATTACH_ON_RECOVERY), is
- * not used (kernel/README.md, "Attach mode").
- */
-
 #endif
 
 /*
