@@ -717,24 +717,15 @@ static void mcu_flood_stop(struct asvirt_mcu *m)
 }
 
 /*
- * Stop the MCU: its senders, the ISR thread and the app; idempotent. Other
- * kernel threads may be in the core's send path meanwhile (the ISR thread
- * in a callback, the flood thread): the close makes each of them return
- * -ESHUTDOWN within one wait slice and returns only when none is left
- * inside, so the threads can then be stopped and the app state freed.
+ * m->stopping first, under the life lock: the ISR thread either opened the
+ * remote before (it is closed here) or sees m->stopping and never starts
+ * the app; and it reports no fault for the -ESHUTDOWN the close makes
+ * asv_remote_isr() return.
  */
-void asvirt_mcu_stop(struct asvirt_mcu *m)
+static void mcu_close(struct asvirt_mcu *m)
 {
 	bool open;
 
-	if (!m->running)
-		return;
-	/*
-	 * m->stopping first, under the life lock: the ISR thread either
-	 * opened the remote before (we close it) or sees m->stopping and
-	 * never starts the app; and it reports no fault for the -ESHUTDOWN
-	 * our close makes asv_remote_isr() return.
-	 */
 	mutex_lock(&m->life);
 	WRITE_ONCE(m->stopping, true);
 	open = m->open;
@@ -742,15 +733,18 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 	if (open)
 		asv_remote_shutdown(&m->remote);
 	mcu_flood_stop(m);
-	WRITE_ONCE(m->exit, true);
-	up(&m->irq);
-	kthread_stop(m->isr);
-	m->isr = NULL;
+}
+
+/*
+ * After mcu_close(), the ISR thread out of the remote: the app stopped,
+ * the host's buffers unmapped. @what goes to the MCU's trace.
+ */
+static void mcu_end_session(struct asvirt_mcu *m, const char *what)
+{
 	if (m->linked) {
 		m->app->stop(&m->remote, m->app_state);
-		asvirt_mcu_trace(m, "MCU stopped");
+		asvirt_mcu_trace(m, "%s", what);
 	}
-	asvirt_trace_detach(m);
 	m->linked = false;
 	m->open = false;
 	if (m->fault) {
@@ -759,6 +753,26 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
 		mutex_unlock(&m->fault->lock);
 	}
 	mcu_unmap_bufs(m);
+}
+
+/*
+ * Stop the MCU: its senders, the ISR thread and the app; idempotent. Other
+ * kernel threads may be in the core's send path meanwhile (the ISR thread
+ * in a callback, the flood thread): the close makes each of them return
+ * -ESHUTDOWN within one wait slice and returns only when none is left
+ * inside, so the threads can then be stopped and the app state freed.
+ */
+void asvirt_mcu_stop(struct asvirt_mcu *m)
+{
+	if (!m->running)
+		return;
+	mcu_close(m);
+	WRITE_ONCE(m->exit, true);
+	up(&m->irq);
+	kthread_stop(m->isr);
+	m->isr = NULL;
+	mcu_end_session(m, "MCU stopped");
+	asvirt_trace_detach(m);
 	kfree(m->app_state);
 	m->app_state = NULL;
 	m->running = false;
@@ -779,31 +793,12 @@ void asvirt_mcu_stop(struct asvirt_mcu *m)
  */
 void asvirt_mcu_leave(struct asvirt_mcu *m)
 {
-	bool open;
-
 	if (!m->running)
 		return;
-	mutex_lock(&m->life);
-	WRITE_ONCE(m->stopping, true);
-	open = m->open;
-	mutex_unlock(&m->life);
-	if (open)
-		asv_remote_shutdown(&m->remote);
-	mcu_flood_stop(m);
+	mcu_close(m);
 	/* The interrupt the thread handles ends (the close made it short). */
 	mutex_lock(&m->session);
-	if (m->linked) {
-		m->app->stop(&m->remote, m->app_state);
-		asvirt_mcu_trace(m, "host left: session closed, MCU keeps running");
-	}
-	m->linked = false;
-	m->open = false;
-	if (m->fault) {
-		mutex_lock(&m->fault->lock);
-		m->fault->ready = NULL;
-		mutex_unlock(&m->fault->lock);
-	}
-	mcu_unmap_bufs(m);
+	mcu_end_session(m, "host left: session closed, MCU keeps running");
 	m->nmem = 1;		/* the SRAM; the host's carveouts are gone */
 	m->bufs_dev = NULL;
 	WRITE_ONCE(m->leaves, m->leaves + 1);
