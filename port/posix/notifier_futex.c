@@ -60,7 +60,7 @@ static int futex_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 	struct futex_notifier *x = (struct futex_notifier *)n;
 	uint64_t start = asv_posix_now_ns(), now;
 	uint64_t end = start + (uint64_t)timeout_ms * 1000000ull;
-	uint64_t spin_end = start + x->spin_ns;
+	uint64_t spin_end = start + x->spin_ns < end ? start + x->spin_ns : end;
 	struct timespec ts;
 	unsigned int i;
 	uint32_t cur;
@@ -108,7 +108,10 @@ static int futex_wait_ms(struct asv_notifier *n, uint32_t timeout_ms)
 			futex(&x->f->word, FUTEX_WAIT, cur, &ts);
 		__atomic_store_n(&x->f->sleeping, 0, __ATOMIC_RELAXED);
 	}
-	x->spin_ns = futex_spin_next(x->spin_ns, true, asv_posix_now_ns() - start);
+	/* a time-out is a long wait, whatever @timeout_ms was (a short one
+	 * must not pass for a peer that rang soon and grow the poll) */
+	x->spin_ns =
+	    futex_spin_next(x->spin_ns, true, rc ? UINT64_MAX : asv_posix_now_ns() - start);
 	return rc;
 }
 
