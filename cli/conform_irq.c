@@ -135,13 +135,7 @@ void conform_check_irq_busy(struct conform_state *s, struct conform_ept *e, uint
 	int err = 0;
 
 	conform_seq_reset(s, "BUSY", RX_PLAIN);
-	/* quiet: nothing sent, kicked or answered for IRQ_BUSY_QUIET_MS (the
-	 * check before may have waited part of it) */
-	pthread_mutex_lock(&s->mu);
-	end = s->last_traffic_ms + IRQ_BUSY_QUIET_MS;
-	pthread_mutex_unlock(&s->mu);
-	while (asv_posix_now_ms() < end)
-		usleep(1000);
+	conform_wait_quiet(s, IRQ_BUSY_QUIET_MS);
 	for (k = 0; !err && k < 2u * IRQ_BUSY_PAIRS; k += 2) {
 		used = fw_used(s);
 		err = conform_seq_send(s, e, dst, k, k + 1, &failed);

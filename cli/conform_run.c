@@ -491,7 +491,8 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 				   "still answers",
 			   .source = "drivers/rpmsg/virtio_rpmsg_bus.c rpmsg_recv_single" },
 	[C_KICK_DROP] = { .id = "host.kick_drop",
-			  .rule = "a kick dropped: one later kick delivers everything",
+			  .rule = "a kick dropped, the firmware asleep or busy: one later kick "
+				  "delivers everything",
 			  .source = "drivers/virtio/virtio_ring.c virtqueue_kick_prepare_split" },
 	[C_KICK_DUP] = { .id = "host.kick_dup",
 			 .rule = "every kick sent twice, once with nothing new: each message "

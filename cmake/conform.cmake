@@ -18,7 +18,7 @@ if(ASVIRT_TESTS)
   # the board-level broken images (asvirt/board.h, asvirt's core inside, as
   # asvirt-board-echo in firmware-tests.cmake)
   foreach(bad bad_early_ns bad_trust_desc bad_forced_event_idx bad_irq_timeout bad_late_ack
-      bad_kick_resend bad_link_once bad_unknown_wedge bad_zero_vring)
+      bad_kick_resend bad_link_once bad_unknown_wedge bad_zero_vring bad_stop_mode)
     string(REPLACE "_" "-" img "asvirt-test-${bad}")
     asvirt_add_firmware(${img} ${PROJECT_SOURCE_DIR}/tests/firmware/${bad}.c)
     target_include_directories(${img} PRIVATE ${PROJECT_SOURCE_DIR}/tests/firmware)

@@ -169,6 +169,15 @@ conform test-bad-late-ack host.irq_busy 1 $BAD_RESTARTS
 evidence "bad-late-ack: the evidence is the message kicked while busy" \
 	grep -q 'after 400 ms of quiet, #0 sent alone, #1 as soon as the firmware took #0.*#1 got no answer' \
 	"$dir/test-bad-late-ack.xml"
+# drivers/virtio/virtio_ring.c virtqueue_kick_prepare_split: one kick for
+# what was queued, none again; after a quiet spell the kick of #0 dropped
+# and one for #0 and #1 is all there is. A board-level image whose wake-up
+# from stop mode acknowledges the interrupt that woke it without looking
+# at the rings needs a second kick
+conform test-bad-stop-mode host.kick_drop 1 $BAD_RESTARTS
+evidence "bad-stop-mode: the evidence is the pair after the quiet spell" \
+	grep -q 'after 1800 ms of quiet, the kick for #0 dropped, one kick for #0 and #1 afterwards: 0 of 2 answered; first lost: #0' \
+	"$dir/test-bad-stop-mode.xml"
 # drivers/remoteproc/remoteproc_core.c rproc_attach_recovery: the host
 # detaches and attaches again while the firmware runs (__rproc_detach: the
 # vdev status reset; __rproc_attach: new rings, DRIVER_OK); a board-level
