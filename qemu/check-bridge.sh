@@ -134,16 +134,10 @@ killer() {
 	done
 }
 set -e
-# make check runs the bridges of several kernels side by side on one build
-# directory: one configure or build at a time there (two configures at once
-# rewrite the same generated files: "configure_file: No such file or
-# directory"), and a configured one is only built (cmake --build
-# re-configures by itself when a CMakeLists.txt changed).
-mkdir -p "$BUILD"
-exec 9>"$BUILD/.check-bridge.lock"
+asvirt_host_tools "$BUILD"
+# the Cortex-M images under the same lock (asvirt_host_tools)
+exec 9>"$BUILD/.host-tools.lock"
 flock 9
-[ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" >/dev/null
-cmake --build "$BUILD" -j2 --target asvirt_cli >/dev/null
 if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-"* ]] &&
 	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo cm-asvirt-cm-fault >/dev/null 2>&1; then
 	echo "qemu: SKIP cm-echo, cm-fault: no Cortex-M images (scripts/deps.sh cortexm)"

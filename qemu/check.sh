@@ -22,6 +22,9 @@ STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 180 || echo 120)
 TESTS=${1:-}
 set -e
 asvirt_prepare
+b=${BUILD:-build}
+[[ $b = /* ]] || b=$ROOT/$b
+asvirt_host_tools "$b"
 set +e
 
 LOG=$OUT/serial.log
@@ -55,8 +58,6 @@ fi
 # Step x-ftrace's host half: the guest's ftrace capture, converted and
 # decoded here (asvirt trace convert, tshark with the Lua dissector).
 if grep -a -q '^ASVIRT-FTRACE-BEGIN' "$LOG"; then
-	b=${BUILD:-build}
-	[[ $b = /* ]] || b=$ROOT/$b
 	r=$(bash "$ROOT/tests/qemu/check_ftrace.sh" "$LOG" "$OUT/ftrace" "$b/asvirt" 2>&1)
 	echo "$r" | sed 's/^/qemu: /'
 	if echo "$r" | grep -q '^ASVIRT-PASS'; then passed=$((passed + 1))

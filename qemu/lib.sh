@@ -244,3 +244,21 @@ asvirt_checker_reports() {
 	echo "qemu: checker report in $1:"
 	sed -n '1,/^ASVIRT-DONE/p' "$1" | grep -a -E -A10 "$re" | head -40
 }
+
+# The host tools (build/asvirt) in directory $1, configured there if need
+# be, then built: the bridge runs them, and check.sh's step x-ftrace-host
+# decodes the guest's capture with them, also from a checkout never built.
+# make check runs several kernels' suites side by side on one build
+# directory: one configure or build at a time there (two configures at once
+# rewrite the same generated files: "configure_file: No such file or
+# directory"), and a configured one is only built (cmake --build
+# re-configures by itself when a CMakeLists.txt changed).
+asvirt_host_tools() {
+	local b=$1
+	mkdir -p "$b"
+	(
+		flock 9
+		[ -f "$b/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$b" >/dev/null
+		cmake --build "$b" -j2 --target asvirt_cli >/dev/null
+	) 9>"$b/.host-tools.lock"
+}
