@@ -125,14 +125,16 @@ unsigned int conform_seq_collect(struct conform_state *s, unsigned int n, unsign
 
 void conform_wait_quiet(struct conform_state *s, unsigned int ms)
 {
-	uint64_t end;
+	uint64_t end, limit = asv_posix_now_ms() + ms + REPLY_WAIT_MS, now;
 
-	/* re-read each time: a late answer restarts the quiet */
+	/* re-read each time: a late answer restarts the quiet; a firmware
+	 * that never stops talking is never quiet, and the check goes on */
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		end = s->last_traffic_ms + ms;
 		pthread_mutex_unlock(&s->mu);
-		if (asv_posix_now_ms() >= end)
+		now = asv_posix_now_ms();
+		if (now >= end || now >= limit)
 			return;
 		usleep(1000);
 	}

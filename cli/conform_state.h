@@ -198,8 +198,9 @@ void conform_seq_reset(struct conform_state *s, const char *tag, enum conform_rx
 int conform_seq_send(struct conform_state *s, struct conform_ept *e, uint32_t dst,
 		     unsigned int from, unsigned int to, unsigned int *failed);
 /* Wait until nothing was sent, kicked or answered for @ms (the check
- * before may have waited part of it): a firmware idle that long may be
- * asleep, and its wake-up path is the slowest it has. */
+ * before may have waited part of it), REPLY_WAIT_MS longer at most: a
+ * firmware idle that long may be asleep, and its wake-up path is the
+ * slowest it has. */
 void conform_wait_quiet(struct conform_state *s, unsigned int ms);
 unsigned int conform_seq_collect(struct conform_state *s, unsigned int n, unsigned int quiet_ms,
 				 unsigned int *missing);
