@@ -195,17 +195,16 @@ asvirt_qemu() {
 	local accel=$1
 	shift
 	if [ "$ARCH" = arm ]; then
-		# vexpress-a9 has 1 GB max; 256 MB as on x86_64 (the suite's
-		# guest ran 177 s instead of 193 s with 512). No audio (the
-		# board's codec wants a backend).
-		exec qemu-system-arm -M vexpress-a9 -smp $SMP -m 256 -nographic -no-reboot \
+		# vexpress-a9 has 1 GB max. No audio (the board's codec wants a
+		# backend).
+		exec qemu-system-arm -M vexpress-a9 -smp $SMP -m 512 -nographic -no-reboot \
 			-audiodev none,id=snd0 -global pl041.audiodev=snd0 \
 			-kernel "$BZIMAGE" -dtb "$DTB" \
 			-initrd "$INITRD" "$@"
 	else
-		# 256 MB: the suite needs far less than the 512 it had, and the
-		# guest's boot and its kmemleak scans (every struct page walked)
-		# scale with it: the 6.1 suite's guest ran 107 s instead of 120 s.
+		# 256 MB: the suite needs far less, and the guest's boot and its
+		# kmemleak scans (every struct page walked) scale with it: the 6.1
+		# suite's guest ran 107 s instead of 120 s with 512.
 		exec qemu-system-x86_64 -accel "$accel" -smp $SMP -m 256 -nographic -no-reboot \
 			-kernel "$BZIMAGE" -initrd "$INITRD" "$@"
 	fi
