@@ -202,10 +202,7 @@ asvirt_qemu() {
 			-kernel "$BZIMAGE" -dtb "$DTB" \
 			-initrd "$INITRD" "$@"
 	else
-		# 256 MB: the suite needs far less, and the guest's boot and its
-		# kmemleak scans (every struct page walked) scale with it: the 6.1
-		# suite's guest ran 107 s instead of 120 s with 512.
-		exec qemu-system-x86_64 -accel "$accel" -smp $SMP -m 256 -nographic -no-reboot \
+		exec qemu-system-x86_64 -accel "$accel" -smp $SMP -m 512 -nographic -no-reboot \
 			-kernel "$BZIMAGE" -initrd "$INITRD" "$@"
 	fi
 }
