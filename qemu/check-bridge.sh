@@ -34,11 +34,6 @@ STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)
 COUNT=${ASVIRT_BRIDGE_COUNT:-10000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
 CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
-# Guest RAM (asvirt up --linux defaults to 512 MB): each guest's kmemleak
-# scans (step kernel-log) walk every struct page, so they scale with it;
-# the suite needs far less (256: the x86_64 hostile guest's two scans took
-# 5 s of TCG time instead of 8, its boot 10 s instead of 12).
-MEM=${ASVIRT_BRIDGE_MEM:-256}
 FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
@@ -172,7 +167,7 @@ for fw in $FWS; do
 	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }${file##*/} ($accel)"
 	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" "${fault[@]}" \
 		"$file" --kernel "$BZIMAGE" \
-		--initrd "$INITRD" --accel "$accel" --mem "$MEM" --console-log "$log" \
+		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$kills" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
 	upid=$!
