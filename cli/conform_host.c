@@ -26,8 +26,6 @@
  * 500 ms of silence after the boot's kick is the longest) */
 #define KICK_DROP_QUIET_MS 1800
 #define KICK_DROP_PAIRS 2u
-#define STR_(x) #x
-#define STR(x) STR_(x)
 /* bad_desc: how long a firmware has to crash on the malformed message */
 #define BAD_DESC_WAIT_MS 200
 /* life.event_idx: one at a time, each answer must interrupt the host */

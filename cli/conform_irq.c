@@ -26,8 +26,6 @@
  * long may be asleep: its wake-up path is the slowest it has: tests/firmware/bad_late_ack.c
  * falls asleep after 300 ms idle, above the pauses of the other checks) */
 #define IRQ_BUSY_QUIET_MS 400
-#define STR_(x) #x
-#define STR(x) STR_(x)
 #define IRQ_BUSY_PAIRS 2u
 
 static int late_round_trip(struct conform_state *s, struct conform_ept *e, uint32_t dst,

@@ -40,6 +40,9 @@
 #define SLOW_MSGS 8u
 /* msg.dead_ept: messages whose replies go to an endpoint destroyed meanwhile */
 #define DEAD_MSGS 8u
+/* a number macro as a string, for the evidence the checks print */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* What our endpoints' callback does with a reply (conform_msg.c). */
 enum conform_rx_mode {
