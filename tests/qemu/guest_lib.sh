@@ -23,6 +23,23 @@ wait_for() {
 	return 1
 }
 count() { dmesg | grep -c "$1"; }
+# kmemleak_leaks: true when kmemleak finds unreferenced objects (both test
+# kernels have it, no automatic scan). A scan reports an object it finds
+# unreferenced only if its contents did not change since the scan before
+# (mm/kmemleak.c kmemleak_scan: 6.1 l. 1653-1670, 6.12 l. 1833) and it was
+# older than 5 s when the scan began (unreferenced_object: 6.1 l. 341-346,
+# jiffies_last_scan l. 1565; 6.12 l. 348, 1727). So: one scan at once, the
+# second once 6 s have passed since the call (what the first scan took
+# counts towards them), not 6 s of sleep and then two scans.
+uptime_s() { read -r u _ </proc/uptime; echo "${u%.*}"; }
+kmemleak_leaks() {
+	t0=$(uptime_s)
+	echo scan >/sys/kernel/debug/kmemleak
+	left=$((t0 + 6 - $(uptime_s)))
+	if [ $left -gt 0 ]; then sleep $left; fi
+	echo scan >/sys/kernel/debug/kmemleak
+	grep -q unreferenced /sys/kernel/debug/kmemleak
+}
 # ctrl_of remoteprocN: its /dev/rpmsg_ctrlM (found under its sysfs node: with
 # two remotes booting at once the numbering follows the boot order).
 ctrl_of() {

@@ -746,14 +746,12 @@ TAG=
 
 # Any checker report anywhere in the log fails the run. kmemleak scans once
 # for the whole run: what a step leaked stays unreferenced to the end, and
-# each scan of a TCG guest's memory costs seconds of CPU (it reports
-# objects older than 5 s only: wait, then scan twice).
+# each scan of a TCG guest's memory costs seconds of CPU (kmemleak_leaks:
+# two scans 6 s apart).
 step kernel-log
 ok=1
 if [ -w /sys/kernel/debug/kmemleak ]; then
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak && echo scan >/sys/kernel/debug/kmemleak
-	if grep -q unreferenced /sys/kernel/debug/kmemleak; then
+	if kmemleak_leaks; then
 		head -60 /sys/kernel/debug/kmemleak
 		ok=0; fail "kmemleak reports leaks"
 	fi
