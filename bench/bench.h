@@ -10,6 +10,17 @@
 #include <stdio.h>
 #include <stdint.h>
 
+/*
+ * The fewest messages a throughput window holds: a slow machine or a
+ * sanitizer gets up to 10 s more for them. The kicks of a window are
+ * counted as they are sent and its messages as they arrive, so its kicks
+ * per message are off by the messages in flight, up to a ring's 256
+ * buffers; over 2 ms (--quick) a TSan process stream carried about 60,
+ * which turned one kick per message into 2 and more. Four rings' worth
+ * keep that error under a quarter.
+ */
+#define BENCH_TPUT_MIN_MSGS 1024u
+
 struct lat {
 	double p50, p99, p999, max; /* nanoseconds */
 	unsigned long n;

@@ -217,8 +217,8 @@ int bench_tput(uint32_t spin_ns, size_t payload, unsigned int nept, int zero_cop
 		s0 = bench_thread_cpu_ns(c->sender);
 		t0 = asv_posix_now_ns();
 		nanosleep(&run, NULL);
-		/* a slow machine (or a sanitizer) gets time for at least 64 */
-		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) - rx0 < 64 &&
+		/* at least BENCH_TPUT_MIN_MSGS (bench.h) */
+		while (__atomic_load_n(&c->rx, __ATOMIC_RELAXED) - rx0 < BENCH_TPUT_MIN_MSGS &&
 		       asv_posix_now_ns() - t0 < 10000000000ull) {
 			struct timespec ms = { 0, 1000000L };
 
