@@ -15,9 +15,9 @@
  * sanitizer gets up to 10 s more for them. The kicks of a window are
  * counted as they are sent and its messages as they arrive, so its kicks
  * per message are off by the messages in flight, up to a ring's 256
- * buffers; over 2 ms (--quick) a TSan process stream carried about 60,
- * which turned one kick per message into 2 and more. Four rings' worth
- * keep that error under a quarter.
+ * buffers: in a short window (--quick) under a sanitizer, a few dozen
+ * messages can read as twice the kicks they had. Four rings' worth keep
+ * that error under a quarter.
  */
 #define BENCH_TPUT_MIN_MSGS 1024u
 
