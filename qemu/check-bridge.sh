@@ -38,6 +38,9 @@ STEP_TIMEOUT=${ASVIRT_STEP_TIMEOUT:-$([ "$ARCH" = arm ] && echo 300 || echo 180)
 COUNT=${ASVIRT_BRIDGE_COUNT:-2000}
 KILLS=${ASVIRT_BRIDGE_KILLS:-20}
 CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
+# bridge-gdb: how long gdb keeps the firmware stopped; one of the guest's
+# rounds must have waited at least that long
+GDB_STOP_S=1
 FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
@@ -79,7 +82,7 @@ gdb_firmware() {
 	fi
 	t0=$(date +%s.%N)
 	timeout 60 gdb -p "$pid" -batch -ex 'info sharedlibrary' -ex 'thread apply all bt' \
-		-ex 'shell sleep 1' -ex detach >"$res.out" 2>&1
+		-ex "shell sleep $GDB_STOP_S" -ex detach >"$res.out" 2>&1
 	took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	if grep -q 'ptrace: Operation not permitted' "$res.out"; then
 		echo "SKIP: gdb may not attach here (ptrace_scope $(cat /proc/sys/kernel/yama/ptrace_scope 2>/dev/null))" >"$res"
@@ -88,7 +91,7 @@ gdb_firmware() {
 		  cat "$res.out"; } >"$res"
 	elif grep -q "Yes .*asvirt-$fw\.so\$" "$res.out" && grep -q ' isr_main ' "$res.out" &&
 		grep -q "Inferior 1 (process $pid) detached" "$res.out"; then
-		echo "PASS: gdb -p $pid: $(grep -c '^Thread ' "$res.out") threads, asvirt-$fw.so symbols, stopped 1 s, detached (gdb ran $took s)" >"$res"
+		echo "PASS: gdb -p $pid: $(grep -c '^Thread ' "$res.out") threads, asvirt-$fw.so symbols, stopped $GDB_STOP_S s, detached (gdb ran $took s)" >"$res"
 	else
 		{ echo "FAIL: gdb -p $pid said:"; cat "$res.out"; } >"$res"
 	fi
@@ -185,13 +188,13 @@ for fw in $FWS; do
 	lp=0 lf=0
 	if grep -a -q '^ASVIRT-GDB-FIRMWARE' "$log"; then
 		[ -s "$leaks.gdb" ] || echo "FAIL: no gdb check" >"$leaks.gdb"
-		# gdb held the firmware at least 1 s while the guest's rounds ran
-		# (its rounds are timed whole, so one of them waited it out): a
-		# round under 1 s means the stop did not meet Linux's traffic
+		# gdb held the firmware GDB_STOP_S while the guest's rounds ran
+		# (its rounds are timed whole, so one of them waited it out): no
+		# round that long means the stop did not meet Linux's traffic
 		longest=$(sed -n 's/^ASVIRT-INFO: bridge-gdb: .*, the longest \([0-9.]*\) s.*/\1/p' "$log")
 		if grep -q '^PASS' "$leaks.gdb" && [ -n "$longest" ] &&
-			! awk -v l="$longest" 'BEGIN { exit !(l >= 1.0) }'; then
-			echo "FAIL: gdb's 1 s stop met no round (the longest $longest s): $(cat "$leaks.gdb")" >"$leaks.gdb"
+			! awk -v l="$longest" -v s="$GDB_STOP_S" 'BEGIN { exit !(l >= s) }'; then
+			echo "FAIL: gdb's $GDB_STOP_S s stop met no round (the longest $longest s): $(cat "$leaks.gdb")" >"$leaks.gdb"
 		fi
 		echo "qemu: bridge-gdb: $(cat "$leaks.gdb")"
 		case $(cat "$leaks.gdb") in

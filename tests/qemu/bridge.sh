@@ -13,6 +13,7 @@ N=${N:-2000}
 KILLS=$(sed -n 's/.*asvirt\.kills=\([0-9]*\).*/\1/p' /proc/cmdline)
 KILLS=${KILLS:-20}
 DIED='the firmware process on the PC died'
+GDB_ROUNDS_S=20 # bridge-gdb's rounds, around check-bridge.sh's gdb stop
 
 step() { CUR=bridge-$1; echo "ASVIRT-STEP: $CUR"; }
 fail_details() { grep -i "CPU\|asvirt" /proc/interrupts; }
@@ -24,7 +25,7 @@ bridge_rproc() {
 	return 1
 }
 has_ctrl() { ctrl_of $1 >/dev/null; }
-running() { [ "$(cat $RP/$1/state)" = running ]; }
+rproc_is() { [ "$(cat $RP/$1/state)" = "$2" ]; } # remoteprocN STATE
 # The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same
 # boot: the figure the bridge's p50 is compared with.
 in_guest_mcu() {
@@ -90,7 +91,7 @@ if ! wait_for 30 bridge_rproc; then
 	fail "no remoteproc on the ivshmem device"; exit 0
 fi
 R=$(bridge_rproc)
-if ! wait_for 30 running $R; then fail "$R is $(cat $RP/$R/state)"; exit 0; fi
+if ! wait_for 30 rproc_is $R running; then fail "$R is $(cat $RP/$R/state)"; exit 0; fi
 pass
 
 case $FW in
@@ -122,7 +123,8 @@ echo)
 	# gdb on the firmware process while Linux runs, as the README says:
 	# check-bridge.sh attaches (gdb -p PID) on this marker, stops it 1 s
 	# and detaches (a bridge-gdb result, which also asserts the detach came
-	# before this step's end). Rounds of 200 round trips for 20 s meanwhile
+	# before this step's end). Rounds of 200 round trips for GDB_ROUNDS_S
+	# meanwhile
 	# (check-bridge.sh prints how long gdb took: a few seconds), each
 	# message allowed 5 s (rpmsg_test), must all complete; the longest
 	# round is shown.
@@ -131,7 +133,7 @@ echo)
 	ok=1
 	i=0
 	longest=0
-	end=$(($(uptime_s) + 20))
+	end=$(($(uptime_s) + GDB_ROUNDS_S))
 	while [ $ok = 1 ] && [ "$(uptime_s)" -lt $end ]; do
 		i=$((i + 1))
 		[ $((i % 10)) = 0 ] && echo "ASVIRT-PROGRESS: $CUR round $i"
@@ -146,7 +148,7 @@ echo)
 		fi
 	done
 	if [ $ok = 1 ]; then
-		echo "ASVIRT-INFO: $CUR: $i rounds of 200 round trips in 20 s, the longest $longest s"
+		echo "ASVIRT-INFO: $CUR: $i rounds of 200 round trips in $GDB_ROUNDS_S s, the longest $longest s"
 		pass
 	fi
 	# kill -9 of the firmware process: a new one at the recovered DRIVER_OK
@@ -224,7 +226,7 @@ hostile)
 		# 6.12 l. 1913-1920) and no new firmware starts; else the deaths
 		# and boots go on, several a second, and slow every scan down.
 		echo disabled >$RP/$R/recovery
-		if wait_for 60 sh -c "[ \"\$(cat $RP/$R/state)\" = crashed ]"; then
+		if wait_for 60 rproc_is $R crashed; then
 			pass
 		else
 			fail "$R is $(cat $RP/$R/state), not crashed, with recovery disabled"
