@@ -212,27 +212,34 @@ asvirt_qemu() {
 # clock (a long step prints ASVIRT-PROGRESS lines, so a slow TCG guest on a
 # loaded host is not taken for a hung one; ASVIRT-INFO lines are results
 # worth showing). A step silent for STEP_TIMEOUT seconds kills PID and
-# returns 1; otherwise returns 0 when PID has exited.
+# returns 1; otherwise returns 0 when PID has exited (tail --pid ends then,
+# after the last lines). The lines come from one tail -F and are matched by
+# the shell itself: a poll that ran grep, sleep and date every second cost
+# a core several percent for the whole guest on a VM where fork is dear.
+# A line read in part when read -t's second runs out is kept for the rest.
 asvirt_watch() {
-	local pid=$1 log=$2 t0 step_t seen=0 marks n
-	t0=$(date +%s)
-	step_t=$t0
-	while kill -0 "$pid" 2>/dev/null; do
-		sleep 1
-		marks=$(grep -a -E '^ASVIRT-(STEP|PASS|FAIL|PROGRESS|INFO)' "$log")
-		n=$(printf '%s' "$marks" | grep -c '^' || true)
-		if [ "$n" -gt "$seen" ]; then
-			printf '%s\n' "$marks" | tail -n +$((seen + 1)) |
-				sed "s/^/qemu: [$(( $(date +%s) - t0 )) s] /"
-			seen=$n
-			step_t=$(date +%s)
-		elif [ $(( $(date +%s) - step_t )) -gt "$STEP_TIMEOUT" ]; then
+	local pid=$1 log=$2 t0=$EPOCHSECONDS step_t=$EPOCHSECONDS line part= rc
+	while :; do
+		IFS= read -r -t 1 line
+		rc=$?
+		if [ $rc -gt 128 ]; then
+			part=$part$line
+		else
+			line=$part$line part=
+			case $line in
+			ASVIRT-STEP* | ASVIRT-PASS* | ASVIRT-FAIL* | ASVIRT-PROGRESS* | ASVIRT-INFO*)
+				echo "qemu: [$((EPOCHSECONDS - t0)) s] ${line%$'\r'}"
+				step_t=$EPOCHSECONDS
+				;;
+			esac
+			[ $rc = 0 ] || return 0
+		fi
+		if ((EPOCHSECONDS - step_t > STEP_TIMEOUT)); then
 			echo "qemu: TIMEOUT: no progress for $STEP_TIMEOUT s"
 			kill "$pid"
 			return 1
 		fi
-	done
-	return 0
+	done < <(tail --pid="$pid" -n +1 -F "$log" 2>/dev/null)
 }
 
 # asvirt_checker_reports LOG: true (and the reports shown) when the kernel's

@@ -13,6 +13,15 @@
 #   chan_send FW/CHAN MSG...   each MSG sent there, nothing read
 #   chan_sizes FW/CHAN N  N round trips of 1..496 bytes, length and CRC
 #                         checked (tests/cli/chan.py; p50/p99 on stdout)
+# python3 by its real path, found once: a version manager's shim in front
+# of it (pyenv's is a bash script that starts several more) costs a dozen
+# processes per call, and these tests call it in loops. Exported, so a
+# test script's own children find it too.
+if [ -z "${ASVIRT_PYTHON:-}" ]; then
+	ASVIRT_PYTHON=$(command python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+	export ASVIRT_PYTHON
+fi
+[ -z "$ASVIRT_PYTHON" ] || python3() { "$ASVIRT_PYTHON" "$@"; }
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }
