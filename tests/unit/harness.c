@@ -104,9 +104,9 @@ unsigned long test_count(unsigned long full)
 	const char *s = getenv("ASVIRT_TEST_SCALE");
 
 #ifdef ASVIRT_CORTEX_M
-	s = "tsan"; /* an emulated MCU, as slow as TSan: a tenth */
+	s = "tenth"; /* an emulated MCU, as slow as TSan */
 #endif
-	if (s && !strcmp(s, "tsan"))
+	if (s && !strcmp(s, "tenth"))
 		return full / 10 ? full / 10 : 1;
 	return full;
 }

@@ -113,7 +113,8 @@ int msys_pair_init(struct msys *m, struct asv_endpoint **h, struct asv_endpoint 
 /* Wait until the atomic counter *@v reaches @want: 0, or -1 after @ms. */
 int wait_atleast(unsigned int *v, unsigned int want, unsigned int ms);
 
-/* How heavy the stress tests are: 1 normally, smaller under TSan. */
+/* How heavy the stress tests are: @full, or a tenth of it with
+ * ASVIRT_TEST_SCALE=tenth (and on the Cortex-M board). */
 unsigned long test_count(unsigned long full);
 
 #endif

@@ -5,7 +5,7 @@
  * endpoint pairs. Every message carries its endpoint, a per-endpoint
  * sequence number, a length that varies with it and a checksum; the
  * receivers check that nothing is lost, duplicated, reordered or
- * corrupted. Under TSan the count is 1/10 (ASVIRT_TEST_SCALE=tsan).
+ * corrupted. ASVIRT_TEST_SCALE=tenth moves a tenth as many.
  */
 #include <stdlib.h>
 #include <string.h>
