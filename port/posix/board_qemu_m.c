@@ -2,6 +2,7 @@
 /* The Cortex-M board on QEMU, host side. See asvirt/board_qemu_m.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #define QEMU_FD_RAM 3
 #define QEMU_FD_UART0 4
 #define QEMU_FD_UART1 5
+#define QEMU_FD_GDB 6
 
 bool asv_board_qm_image(const struct asv_fw_image *img)
 {
@@ -250,12 +252,46 @@ int asv_board_qm_setup(struct asv_proc *p, char *why, size_t whylen)
 
 /* ---- QEMU -------------------------------------------------------------------- */
 
+int asv_board_qm_listen_gdb(struct asv_board_qm *b, char *why, size_t whylen)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)b->gdb_port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) }; /* not the network */
+	int one = 1;
+
+	b->gdb_sock = -1;
+	if (!b->gdb_port)
+		return 0;
+	b->gdb_sock = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (b->gdb_sock < 0 ||
+	    setsockopt(b->gdb_sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(b->gdb_sock, (struct sockaddr *)&a, sizeof(a)) || listen(b->gdb_sock, 1)) {
+		int e = errno;
+
+		if (b->gdb_sock >= 0)
+			close(b->gdb_sock);
+		b->gdb_sock = -1;
+		return asv_whyf(why, whylen, -ASV_EBUSY,
+				"--gdb %u: cannot listen on 127.0.0.1:%u: %s", b->gdb_port,
+				b->gdb_port, strerror(e));
+	}
+	return 0;
+}
+
+void asv_board_qm_free(struct asv_board_qm *b)
+{
+	if (b && b->gdb_sock >= 0)
+		close(b->gdb_sock);
+	free(b);
+}
+
 pid_t asv_board_qm_spawn(struct asv_proc *p)
 {
 	struct asv_board_qm *b = p->board;
 	const char *qemu = getenv("ASVIRT_QEMU_ARM");
-	char ram[160], uart0[64], gdb[32], *argv[40];
-	int n = 0, fds[3] = { p->memfd, b->qemu_sock, b->qemu_con }, i, nul;
+	char ram[160], uart0[64], gdb[64], *argv[40];
+	int n = 0, fds[4] = { p->memfd, b->qemu_sock, b->qemu_con, b->gdb_sock }, i, nul;
+	int nfds = b->gdb_port ? 4 : 3;
 	pid_t pid, parent = getpid();
 
 	if (!qemu || !*qemu)
@@ -264,7 +300,7 @@ pid_t asv_board_qm_spawn(struct asv_proc *p)
 		 "memory-backend-file,id=ram,mem-path=/proc/self/fd/%d,share=on,size=%u",
 		 QEMU_FD_RAM, ASV_CM_RAM_SIZE);
 	snprintf(uart0, sizeof(uart0), "socket,id=doorbell,fd=%d", QEMU_FD_UART0);
-	snprintf(gdb, sizeof(gdb), "tcp:127.0.0.1:%u", b->gdb_port); /* not the network */
+	snprintf(gdb, sizeof(gdb), "socket,id=gdb,fd=%d,server=on,wait=off", QEMU_FD_GDB);
 	argv[n++] = (char *)qemu;
 	argv[n++] = "-M";
 	argv[n++] = "mps2-an386";
@@ -290,8 +326,10 @@ pid_t asv_board_qm_spawn(struct asv_proc *p)
 	argv[n++] = "-serial";
 	argv[n++] = "chardev:console"; /* UART1 */
 	if (b->gdb_port) {
-		argv[n++] = "-gdb";
+		argv[n++] = "-chardev";
 		argv[n++] = gdb;
+		argv[n++] = "-gdb";
+		argv[n++] = "chardev:gdb";
 		argv[n++] = "-S";
 	}
 	argv[n] = NULL;
@@ -306,9 +344,9 @@ pid_t asv_board_qm_spawn(struct asv_proc *p)
 	prctl(PR_SET_PDEATHSIG, SIGKILL); /* no QEMU outlives asvirt */
 	if (getppid() != parent)
 		_exit(126);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < nfds; i++)
 		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < nfds; i++)
 		if (fds[i] < 0 || dup2(fds[i], QEMU_FD_RAM + i) < 0)
 			_exit(126);
 	nul = open("/dev/null", O_RDWR);

@@ -677,6 +677,12 @@ int asv_proc_init(struct asv_proc *p, const struct asv_proc_config *cfg, const c
 			asv_fw_image_free(&p->img);
 		} else {
 			p->board->gdb_port = cfg->gdb_port;
+			err = asv_board_qm_listen_gdb(p->board, why, whylen);
+			if (err) {
+				asv_board_qm_free(p->board);
+				p->board = NULL;
+				asv_fw_image_free(&p->img);
+			}
 		}
 	} else if (!err && p->img.entry_err) {
 		err = asv_whyf(why, whylen, p->img.entry_err, "%s: %s", fw_path, p->img.entry_why);
@@ -770,7 +776,7 @@ void asv_proc_destroy(struct asv_proc *p)
 {
 	asv_proc_stop(p);
 	asv_fw_image_free(&p->img);
-	free(p->board);
+	asv_board_qm_free(p->board);
 	p->board = NULL;
 	free(p->last_trace);
 	p->last_trace = NULL;

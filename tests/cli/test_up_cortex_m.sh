@@ -214,4 +214,18 @@ wait $up
 check "gdb: asvirt up exits 0" test $? -eq 0
 "$ASVIRT" up --gdb "$port" "$FW/asvirt-echo.elf" "$FW/asvirt-echo.elf" >"$out" 2>&1
 check "gdb: one firmware only" test $? -eq 2
+# the port taken by another program: asvirt up listens itself before it
+# prints where to attach, so it says so at once (no QEMU started)
+python3 -c "
+import socket, time
+s = socket.socket(); s.bind(('127.0.0.1', $port)); s.listen(1)
+print('held', flush=True); time.sleep(60)" >"$RT/held" &
+holder=$!
+for _ in $(seq 100); do grep -q held "$RT/held" && break; sleep 0.05; done
+timeout 30 "$ASVIRT" up --gdb "$port" "$FW/asvirt-echo.elf" >"$out" 2>&1
+rc=$?
+check "gdb: a port in use refused (exit $rc)" test $rc -ne 0 -a $rc -ne 124
+check "  ... saying which" grep -q "cannot listen on 127.0.0.1:$port: Address already in use" "$out"
+kill $holder
+wait $holder 2>/dev/null
 summary

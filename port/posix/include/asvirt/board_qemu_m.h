@@ -44,7 +44,18 @@ struct asv_board_qm {
 	int booted; /* the MCU said it listens (ASV_CM_DB_BOOTED) */
 	unsigned long kicks_dropped;
 	unsigned int gdb_port; /* nonzero: QEMU's gdb stub there, CPU halted */
+	int gdb_sock;	       /* listening on 127.0.0.1:gdb_port, lent to each QEMU */
 };
+
+/*
+ * With @b->gdb_port: listen there (127.0.0.1) now, before anyone is told
+ * to attach, and for the board's life: each QEMU gets the socket (its gdb
+ * stub serves it), so a restart keeps the port and no debugger that
+ * connects at once is refused. 0, or -ASV_EBUSY with @why.
+ */
+int asv_board_qm_listen_gdb(struct asv_board_qm *b, char *why, size_t whylen);
+/* The board and its gdb socket (NULL: nothing). */
+void asv_board_qm_free(struct asv_board_qm *b);
 
 /* Is @img a Cortex-M image for this board? */
 bool asv_board_qm_image(const struct asv_fw_image *img);
