@@ -26,6 +26,12 @@ export CCACHE_MAXSIZE ?= 2G
 # compiled in.
 export CCACHE_BASEDIR ?= $(CURDIR)
 export CCACHE_NOHASHDIR ?= 1
+# Ninja rather than make inside the build directories: with every object a
+# ccache hit, a build is mostly the generator's own processes (the Makefile
+# generator runs a cmake and a shell or two per target and per step), and
+# a process is dear on a VM with page-table isolation. A directory configured
+# before keeps its generator (CMake reads this variable only for a new one).
+export CMAKE_GENERATOR ?= $(if $(shell command -v ninja),Ninja,Unix Makefiles)
 LAUNCHER = $(if $(shell command -v ccache),-DCMAKE_C_COMPILER_LAUNCHER=ccache,-UCMAKE_C_COMPILER_LAUNCHER)
 
 .PHONY: all deps build install demo bench check-qemu-arm check check-unit check-asan check-tsan check-lint \

@@ -54,8 +54,10 @@ trap cleanup EXIT
 # ---- build, from the files git knows (committed or not), in a copy ------
 SRC=$T/asvirt-$VERSION
 mkdir -p "$SRC"
-(cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 -I{} sh -c \
-	'[ -e "{}" ] && cp --parents -a "{}" "$0"' "$SRC")
+# (one tar for them all: a sh and a cp per file were a thousand processes;
+# a file deleted but not yet committed is skipped)
+(cd "$ROOT" && git ls-files -co --exclude-standard -z |
+	tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$SRC"
 echo "check-deb: dpkg-buildpackage (log: $T/build.log)" >&2
 (cd "$SRC" && dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
 check_log "dpkg-buildpackage -b -us -uc" "$T/build.log" test $? -eq 0 || { summary; exit 1; }

@@ -9,7 +9,7 @@
 # sources of both test kernels, which make check installs before its suites.)
 set -euo pipefail
 
-pkgs_build="build-essential cmake pkg-config libcmocka-dev libjson-c-dev help2man ccache"
+pkgs_build="build-essential cmake ninja-build pkg-config libcmocka-dev libjson-c-dev help2man ccache"
 pkgs_check="$pkgs_build clang llvm libclang-rt-14-dev clang-format cppcheck python3 man-db tshark"
 pkgs_qemu="linux-source-6.1 build-essential bc bison flex libelf-dev libssl-dev perl qemu-system-x86 busybox-static cpio kmod xz-utils gdb"
 pkgs_arm="$pkgs_qemu gcc-arm-linux-gnueabihf binutils-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm"
