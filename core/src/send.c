@@ -122,8 +122,18 @@ static int tx_take(struct asv_rpmsg_dev *d, void **buf, uint16_t *id, uint32_t *
 		if (r)
 			break;
 		r = asv_link_state_err(d);
-		if (r)
+		if (r) {
+			/*
+			 * A reset between the ring and this check took the
+			 * link down: this sender waited across it. The reset
+			 * moves link_gen under the TX lock with link_up.
+			 */
+			asv_lock(d, ASV_LOCK_TX);
+			if (tx_reset_since(d, *took_gen))
+				r = -ASV_ECONNRESET;
+			asv_unlock(d, ASV_LOCK_TX);
 			break;
+		}
 		now = now_ms(d);
 		if (now >= deadline) {
 			r = -ASV_ETIMEDOUT;
