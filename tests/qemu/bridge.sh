@@ -51,9 +51,9 @@ in_guest_mcu() {
 # recovered, the channel came back and echoes 100 messages; else the step
 # fails, WHAT before the reason.
 recovered() {
-	if ! wait_for 60 sh -c "[ \$(dmesg | grep -c '$DIED') -gt $2 ]"; then
+	if ! wait_for 60 logged_more "$DIED" $2; then
 		fail "${3:-}no crash reported"
-	elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'creating channel rpmsg-echo') -gt $1 ]"; then
+	elif ! wait_for 60 logged_more "creating channel rpmsg-echo" $1; then
 		fail "${3:-}the channel did not come back"
 	elif ! wait_for 30 has_ctrl $R || ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
 		cat /tmp/echo; fail "${3:-}no echo after recovery"
@@ -101,7 +101,7 @@ client-sample)
 	g0=$(count 'goodbye!')
 	i0=$(count 'rpmsg_client_sample.*incoming msg')
 	insmod /lib/modules/rpmsg_client_sample.ko
-	if ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]"; then
+	if ! wait_for 60 logged_more "goodbye!" $g0; then
 		fail "no goodbye!"
 	else
 		n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))

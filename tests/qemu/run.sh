@@ -32,7 +32,7 @@ want_dt() { in_pass $1 && if [ -z "$SEL" ]; then [ $DT = 1 ]; else want $1; fi; 
 
 ctrl() { ctrl_of remoteproc$1; }	# ctrl N: the rpmsg_ctrl of remoteprocN
 has_ctrl() { ctrl $1 >/dev/null; }
-state_is() { [ "$(cat $RP/remoteproc$1/state)" = "$2" ]; }
+state_is() { read -r _s <$RP/remoteproc$1/state && [ "$_s" = "$2" ]; }
 trace_has() { grep -q "$2" $DBG/remoteproc$1/trace0; }
 # rings_at_rest N: remoteprocN's asvirt_rings ("vring0 num 256 avail idx A
 # flags F used idx U ..."): vring1 used == avail, vring0 avail - used == num
@@ -148,7 +148,7 @@ if want_dt h; then
 	[ $ok = 1 ] && { readlink -f $RP/remoteproc0 | grep -q remoteproc-asvirt0 &&
 		readlink -f $RP/remoteproc1 | grep -q remoteproc-asvirt1 ||
 		{ ok=0; fail "remoteprocs not under the DT platform devices"; }; }
-	[ $ok = 1 ] && { wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]" ||
+	[ $ok = 1 ] && { wait_for 30 logged_more 'goodbye!' $g0 ||
 		{ ok=0; fail "remoteproc1 (client-sample): no goodbye!"; }; }
 	n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))
 	[ $ok = 1 ] && [ "$n" != 100 ] && { ok=0; fail "$n incoming messages, want 100"; }
@@ -163,7 +163,7 @@ if want a; then
 	g0=$(count 'goodbye!')
 	i0=$(count 'rpmsg_client_sample.*incoming msg')
 	if ! load $CLIENT; then fail insmod
-	elif ! wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]"; then
+	elif ! wait_for 30 logged_more 'goodbye!' $g0; then
 		fail "no goodbye!"
 	else
 		n=$(( $(count 'rpmsg_client_sample.*incoming msg') - i0 ))
@@ -231,7 +231,7 @@ if want d; then
 	load $ECHO auto_boot=0
 	g0=$(count 'goodbye!')
 	set_fw 0 $CLIENT || { ok=0; fail "start client-sample"; }
-	[ $ok = 1 ] && { wait_for 30 sh -c "[ \$(dmesg | grep -c 'goodbye!') -gt $g0 ]" || { ok=0; fail "client-sample: no goodbye!"; }; }
+	[ $ok = 1 ] && { wait_for 30 logged_more 'goodbye!' $g0 || { ok=0; fail "client-sample: no goodbye!"; }; }
 	[ $ok = 1 ] && { trace_has 0 "app 'client-sample'" || { ok=0; fail "trace0 lacks client-sample"; }; }
 	[ $ok = 1 ] && { set_fw 0 $ECHO || { ok=0; fail "start echo"; }; }
 	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 100 || { ok=0; fail "echo after switch"; }; }
@@ -239,7 +239,7 @@ if want d; then
 		r0=$(count 'recovering virtual')
 		c0=$(count 'crash detected')
 		echo 1 >$DBG/remoteproc0/asvirt_crash
-		wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" || { ok=0; fail "no crash report"; }
+		wait_for 10 logged_more 'crash detected' $c0 || { ok=0; fail "no crash report"; }
 	fi
 	[ $ok = 1 ] && { wait_for 10 state_is 0 running || { ok=0; fail "not running after recovery"; }; }
 	[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && wait_for 10 trace_has 0 'link up' && rtest 0 100 || { ok=0; fail "echo after recovery"; }; }
@@ -276,7 +276,7 @@ if want g; then
 		echo 1 >$DBG/remoteproc0/asvirt_bad_addr
 		rtest 0 1 >/dev/null 2>&1	# its message is lost
 		if ! dmesg | grep -q 'outside the buffer region'; then fail "no refusal logged"
-		elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
+		elif ! wait_for 10 logged_more 'crash detected' $c0; then
 			fail "MCU fault not reported"
 		elif ! wait_for 10 state_is 0 running || ! wait_for 10 has_ctrl 0 ||
 		     ! wait_for 10 trace_has 0 'link up' || ! rtest 0 100; then
@@ -361,8 +361,8 @@ if want x; then
 		c0=$(count 'crash detected'); r0=$(count 'recovering')
 		fault crash-after=5
 		! rtest 0 100 >/dev/null 2>&1 || { ok=0; fail "100 echoes despite crash-after=5"; }
-		[ $ok = 1 ] && { wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" &&
-			wait_for 10 sh -c "[ \$(dmesg | grep -c 'recovering') -gt $r0 ]" ||
+		[ $ok = 1 ] && { wait_for 10 logged_more 'crash detected' $c0 &&
+			wait_for 10 logged_more 'recovering' $r0 ||
 			{ ok=0; fail "no crash report and recovery"; }; }
 		[ $ok = 1 ] && { fault_has "sent 5 .* crashes 1" && [ "$(head -1 $DBG/remoteproc0/asvirt_fault)" = off ] ||
 			{ ok=0; fault_show; fail "crash-after=5: not 5 sent then one crash"; }; }
@@ -384,7 +384,7 @@ if want t; then
 	c0=$(count 'crash detected')
 	echo 1 >$DBG/remoteproc0/asvirt_table_race
 	if ! echo start >$RP/remoteproc0/state; then fail "start"
-	elif ! wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]"; then
+	elif ! wait_for 10 logged_more 'crash detected' $c0; then
 		fail "rewritten table not refused"
 	elif ! dmesg | grep -q 'fault injection: table entry'; then fail "knob did not fire"
 	elif ! dmesg | grep -q 'resource table.*outside the table'; then fail "no refusal logged"
@@ -505,7 +505,7 @@ if want at-attach; then
 	if [ $ok = 1 ]; then
 		c0=$(count 'crash detected')
 		echo 1 >$DBG/remoteproc0/asvirt_crash || { ok=0; fail "crash knob"; }
-		[ $ok = 1 ] && { wait_for 10 sh -c "[ \$(dmesg | grep -c 'crash detected') -gt $c0 ]" &&
+		[ $ok = 1 ] && { wait_for 10 logged_more 'crash detected' $c0 &&
 			wait_for 10 state_is 0 running || { ok=0; fail "attached MCU not recovered: $(cat $RP/remoteproc0/state)"; }; }
 		[ $ok = 1 ] && { wait_for 10 has_ctrl 0 && rtest 0 100 >/dev/null || { ok=0; fail "echo after recovery"; }; }
 	fi
