@@ -405,6 +405,7 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	struct asv_rpmsg_hdr *h;
 	struct asv_rpmsg_dev *d;
 	uint32_t cap = 0, gen = 0;
+	bool gave_back = false;
 	uint16_t id;
 	int err;
 
@@ -414,18 +415,23 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	if (len > max_payload(d))
 		return too_big(d, ept->addr, len, max_payload(d));
 	h = (struct asv_rpmsg_hdr *)((uint8_t *)buf - ASV_RPMSG_HDR_SIZE);
-	err = asv_link_state_err(d);
-	if (err) {
-		asv_release_tx_buffer(d, buf);
-		return err;
-	}
-	/* One lock hold: check the buffer is ours, then hand it over. */
+	/*
+	 * One lock hold: check the buffer is ours, then hand it over. The
+	 * buffer's generation before the link's state: one held across a
+	 * reset is -ASV_ECONNRESET whether the link is up again or still down
+	 * (a reset takes link_up down and moves link_gen under this lock).
+	 */
 	asv_lock(d, ASV_LOCK_TX);
 	err = zc_untrack(d, h, &id, &cap, &gen);
 	if (!err && asv_load_relaxed(&d->closing)) {
 		err = -ASV_ESHUTDOWN; /* the role's rings are gone: just forget it */
 	} else if (!err && gen != d->link_gen) {
 		err = -ASV_ECONNRESET; /* the host reset the device: forget it */
+	} else if (!err && (err = asv_link_state_err(d)) != 0) {
+		/* broken: back to the ring's free list, as a release would */
+		d->tx_cap = cap;
+		d->ops->tx_unget(d, id, h);
+		gave_back = true;
 	} else if (!err && len > cap) {
 		zc_track(d, h, id, cap, gen); /* still the caller's */
 		d->zc_tx_held++;
@@ -434,6 +440,8 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 		commit_locked(d, h, id, ept->addr, dst, len);
 	}
 	asv_unlock(d, ASV_LOCK_TX);
+	if (gave_back)
+		asv_rpmsg_wake_senders(d);
 	if (err == -ASV_EMSGSIZE)
 		too_big(d, ept->addr, len, cap);
 	return err;

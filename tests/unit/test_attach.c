@@ -290,6 +290,38 @@ static void test_reset_held_buffers(void **state)
 }
 
 /*
+ * The same buffers given back before the host attaches again, the link
+ * still down: held across the reset, -ASV_ECONNRESET (remote_reset.c's
+ * contract), not the -ASV_ENODEV of a send that arrives while the link is
+ * down, and a send that arrives then still gets -ASV_ENODEV.
+ */
+static void test_reset_held_buffers_link_down(void **state)
+{
+	struct att *a = *state;
+	void *zc;
+	uint32_t size;
+	int err;
+
+	a->hold = 1;
+	assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "keep", 4), 0);
+	msys_pump(&a->m);
+	assert_non_null(a->held);
+	a->hold = 0;
+	zc = asv_get_tx_buffer(&a->m.remote.dev, &size, 0, &err);
+	assert_non_null(zc);
+	host_detach(a);
+	assert_false(asv_link_ready(&a->m.remote.dev));
+	assert_int_equal(asv_send_nocopy(&a->echo, HOST_ADDR, zc, 5), -ASV_ECONNRESET);
+	assert_int_equal(asv_release_rx_buffer(&a->m.remote.dev, a->held), -ASV_ECONNRESET);
+	assert_int_equal(asv_sendto(&a->echo, HOST_ADDR, "x", 1), -ASV_ENODEV);
+	assert_null(asv_get_tx_buffer(&a->m.remote.dev, &size, 0, &err));
+	assert_int_equal(err, -ASV_ENODEV);
+	assert_int_equal(host_attach(a, NULL), 0);
+	round_trip(a, "after");
+	assert_int_equal(a->m.remote.dev.broken, 0);
+}
+
+/*
  * The new rings post the same buffer, with the same id, as the one the
  * echo held across the reset (asvirt's host, as Linux's rpmsg_probe
  * usually does, posts its buffers in the same order from the same pool),
@@ -690,6 +722,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reset_with_traffic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_tells_the_app, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_held_buffers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reset_held_buffers_link_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_held_id_reused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_new_placement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reset_malformed_ring, setup, teardown),

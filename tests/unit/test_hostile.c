@@ -364,25 +364,32 @@ static void test_used_tx_not_in_flight(void **state)
 	struct fixture *f = *state;
 	unsigned int i;
 
-	void *buf;
+	void *buf, *buf2;
 	int err;
 
 	/* all 256 transmit buffers in flight, none returned yet */
 	for (i = 0; i < 256; i++)
 		assert_int_equal(asv_trysendto(f->h, 0x600, "x", 1), 0);
-	/* the remote returns id 7: legit, the host takes it for zero-copy */
+	/* the remote returns ids 7 and 8: legit, the host takes them for zero-copy */
 	f->m.host.tx_vr.used->ring[0].id = 7;
-	f->m.host.tx_vr.used->idx = 1;
+	f->m.host.tx_vr.used->ring[1].id = 8;
+	f->m.host.tx_vr.used->idx = 2;
 	buf = asv_get_tx_buffer(&f->m.host.dev, NULL, 0, &err);
 	assert_non_null(buf);
+	buf2 = asv_get_tx_buffer(&f->m.host.dev, NULL, 0, &err);
+	assert_non_null(buf2);
 	/* then returns id 7 again while the host holds it: not in flight */
-	f->m.host.tx_vr.used->ring[1].id = 7;
-	f->m.host.tx_vr.used->idx = 2;
+	f->m.host.tx_vr.used->ring[2].id = 7;
+	f->m.host.tx_vr.used->idx = 3;
 	assert_int_equal(asv_trysendto(f->h, 0x600, "x", 1), -ASV_EPROTO);
 	assert_true(logcap_has(&f->m.hlog, "was not in flight"));
 	assert_host_down(f, -ASV_EPROTO);
-	/* the held buffer can still be given back */
+	/* a held buffer can still be given back */
 	assert_int_equal(asv_release_tx_buffer(&f->m.host.dev, buf), 0);
+	/* and a send of the other is refused and gives it back as a release
+	 * would: the caller holds nothing after it */
+	assert_int_equal(asv_send_nocopy(f->h, 0x600, buf2, 1), -ASV_ESHUTDOWN);
+	assert_int_equal(asv_release_tx_buffer(&f->m.host.dev, buf2), -ASV_EINVAL);
 }
 
 static void test_rpmsg_len_too_large_to_host(void **state)
