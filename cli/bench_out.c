@@ -365,7 +365,7 @@ static struct json_object *tput_json(const struct results *r, int m, int i, int 
 	return o;
 }
 
-void bench_print_json(const struct results *r)
+int bench_print_json(const struct results *r, FILE *out)
 {
 	struct json_object *o = json_object_new_object(), *rtt = json_object_new_array(),
 			   *tp = json_object_new_array();
@@ -389,8 +389,9 @@ void bench_print_json(const struct results *r)
 	json_object_object_add(o, "throughput", tp);
 	if (r->cm)
 		json_object_object_add(o, "cortex_m", bench_cm_json(r->cm));
-	printf("%s\n", cli_json_text(o, 1));
+	fprintf(out, "%s\n", cli_json_text(o, 1));
 	json_object_put(o);
+	return ferror(out) ? -1 : 0;
 }
 
 /* ---- chart ---- */

@@ -106,7 +106,8 @@ void bench_rtt_key(char *out, size_t n, const char *mode, size_t bytes);
 void bench_tput_key(char *out, size_t n, const char *mode, size_t bytes, int nept, int zero_copy);
 
 void bench_print_table(const struct results *r);
-void bench_print_json(const struct results *r);
+/* The run as JSON (--json on stdout, --save FILE): 0, or -1 on a write error. */
+int bench_print_json(const struct results *r, FILE *out);
 /* 1 when @file ends in .png or .svg, else 0 with a message. */
 int bench_plot_name_ok(const char *file);
 int bench_plot(const struct results *r, const char *file, int quiet);

@@ -13,6 +13,8 @@
  * whose floor moved across it, or which beat its physical floor, is taken
  * again (bench_rows.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,10 +447,59 @@ static int run_all(struct results *r, const struct bench_effort *e)
 	return 0;
 }
 
+/*
+ * --save FILE. Checked before the run (a path that cannot be written fails
+ * now, not after a minute and a half) and written after it, so that a run
+ * that fails leaves a FILE saved before as it was: a new file is created
+ * empty first, and removed again when the run fails.
+ */
+struct save_file {
+	const char *name;
+	int created;
+};
+
+static int save_check(struct save_file *sf)
+{
+	int fd = open(sf->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd >= 0) {
+		sf->created = 1;
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST && !access(sf->name, W_OK))
+		return 0;
+	fprintf(stderr, "asvirt bench: %s: %s\n", sf->name, strerror(errno));
+	return -1;
+}
+
+/* The run's JSON into the file (@r), or no run (@r NULL). @rc, or 1 when
+ * the file could not be written whole. */
+static int save_finish(const struct save_file *sf, const struct results *r, int rc)
+{
+	FILE *f;
+	int bad;
+
+	if (!sf->name)
+		return rc;
+	if (!r) {
+		if (sf->created)
+			unlink(sf->name);
+		return rc;
+	}
+	f = fopen(sf->name, "w");
+	bad = !f || bench_print_json(r, f);
+	if ((f && fclose(f)) || bad) {
+		fprintf(stderr, "asvirt bench: %s: %s\n", sf->name, strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return rc;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: asvirt bench [--json] [--plot FILE.png|FILE.svg] [--quick] [--quiet]\n"
-		   "                    [--spin-us N] [--event-idx on|off]\n"
+		   "                    [--spin-us N] [--event-idx on|off] [--save FILE.json]\n"
 		   "       asvirt bench --compare A.json B.json\n\n"
 		   "Measures this machine's floors (semaphore, eventfd and spin ping-pong, an\n"
 		   "SPSC ring, memcpy) and asvirt's round-trip latency and one-way throughput\n"
@@ -459,6 +510,8 @@ static void usage(FILE *f)
 		   "next to its floor measured right before and after it. The default run\n"
 		   "takes about a minute and a half.\n\n"
 		   "  --json         machine-readable output on stdout\n"
+		   "  --save FILE    the table on stdout and the run's JSON in FILE too (one\n"
+		   "                 run for the reader and for a later --compare)\n"
 		   "  --plot FILE    draw latency percentiles and throughput by size (gnuplot)\n"
 		   "  --quick        tiny counts, no re-measurement (a smoke test)\n"
 		   "  --quiet        no progress on stderr\n"
@@ -486,6 +539,7 @@ int cmd_bench(int argc, char **argv)
 		{ "sockets", no_argument, NULL, 'S' },
 		{ "event-idx", required_argument, NULL, 'E' },
 		{ "cortex-m", no_argument, NULL, 'M' },
+		{ "save", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -494,6 +548,7 @@ int cmd_bench(int argc, char **argv)
 	};
 	struct results *r;
 	const char *plot_file = NULL;
+	struct save_file save = { NULL, 0 };
 	int c, json = 0, compare = 0, sockets = 0, cortex_m = 0, quick = 0, err, rc = 0;
 	long spin_us = 50;
 	char *end;
@@ -506,6 +561,9 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'p':
 			plot_file = optarg;
+			break;
+		case 'w':
+			save.name = optarg;
 			break;
 		case 'q':
 			e = (struct bench_effort){ .rtt_count = 50,
@@ -562,13 +620,20 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (plot_file && !bench_plot_name_ok(plot_file))
 		return 2;
+	if (save.name && (sockets || cortex_m)) {
+		fprintf(stderr, "asvirt bench: --save is for the full run; --sockets and "
+				"--cortex-m print their JSON with --json\n");
+		return 2;
+	}
+	if (save.name && save_check(&save))
+		return 1;
 	if (!isatty(2))
 		quiet = 1;
 	if (cortex_m) /* cli/bench_cm.c: the board's rows alone */
 		return bench_cm_main(&e, max_tries, json);
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return 1;
+		return save_finish(&save, NULL, 1);
 	r->modes[MODE_SEM] = (struct mode){ "semaphore", 0 };
 	r->modes[MODE_ADAPTIVE] = (struct mode){ "adaptive", (uint32_t)(spin_us * 1000) };
 	r->modes[MODE_PROCESS] = (struct mode){ "process", 0 };
@@ -577,7 +642,7 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "asvirt bench: asvirt-fw-runner or the firmware images not found "
 				"(set ASVIRT_RUNNER / ASVIRT_FIRMWARE_DIR)\n");
 		free(r);
-		return 1;
+		return save_finish(&save, NULL, 1);
 	}
 	*strrchr(r->paths.firmware_dir, '/') = 0; /* the directory of asvirt-echo.so */
 	if (sockets) { /* bench/sock_bench.c: its own windows, from a total count */
@@ -594,16 +659,17 @@ int cmd_bench(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "asvirt bench: a measurement failed: %s\n", asv_strerror(err));
 		free(r);
-		return 1;
+		return save_finish(&save, NULL, 1);
 	}
 	if (json)
-		bench_print_json(r);
+		bench_print_json(r, stdout);
 	else
 		bench_print_table(r);
+	rc = save_finish(&save, r, 0);
 	if (!json && r->cm)
 		bench_cm_print(r->cm);
-	if (plot_file)
-		rc = bench_plot(r, plot_file, quiet);
+	if (plot_file && (err = bench_plot(r, plot_file, quiet)) != 0)
+		rc = err;
 	free(r->cm);
 	free(r);
 	return rc;

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 # Smoke test of `asvirt bench --quick`: every figure is measured and
 # printed (as a result or as a measurement fault), each with its spread and
-# its own floor; --json is valid JSON with every section; --compare matches
-# rows by key and says which differ beyond their spreads; usage errors exit 2.
+# its own floor; the JSON (--save: the same run's) is valid with every
+# section; --compare matches rows by key and says which differ beyond their
+# spreads; usage errors exit 2. One run of the rows: under TSan it is about
+# 50 CPU seconds.
 set -u
 ASVIRT=$1
 . "$(dirname "$0")/checks.sh"
@@ -11,8 +13,8 @@ dir=$(mktemp -d)
 out=$dir/out
 trap 'rm -rf "$dir"' EXIT
 
-"$ASVIRT" bench --quick --quiet >"$out" 2>&1
-check "bench --quick exits 0" test $? -eq 0 || tail -5 "$out"
+"$ASVIRT" bench --quick --quiet --save "$dir/a.json" >"$out" 2>"$dir/err"
+check "bench --quick --save exits 0" test $? -eq 0 || tail -5 "$dir/err"
 check "floors printed" grep -q 'semaphore ping-pong round trip' "$out"
 check "lock mode printed" grep -qE '^data-path locks: (biased|shared) ' "$out"
 check "notification mode printed (EVENT_IDX by default)" grep -q '^notifications: VIRTIO_RING_F_EVENT_IDX' "$out"
@@ -21,12 +23,20 @@ check "15 round-trip rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0
 check "60 throughput rows" test "$(grep -cE '^  (semaphore|adaptive|process) +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ [0-9.]+-[0-9.]+ |measurement fault: )' "$out")" -eq 60
 check "process throughput compared with threads" test "$(grep -cE '^  process +[0-9]+ +[14] (copy|zero-copy) +([0-9.]+ .* [0-9.]+x( |$)|measurement fault: )' "$out")" -eq 20
 
-# (this run with the flags alone: both notification modes go through the bench)
-"$ASVIRT" bench --quick --quiet --json --event-idx off >"$dir/a.json" 2>"$out"
-check "bench --json --event-idx off exits 0" test $? -eq 0 || tail -5 "$out"
-check "json says the flags were used" python3 -c '
-import json, sys
-assert json.load(open(sys.argv[1]))["event_idx"] is False' "$dir/a.json"
+check "json saved: the table's run (its mode, its round-trip medians)" python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert d["event_idx"] is True
+table = {}
+for line in open(sys.argv[2]):
+    m = re.match(r"  (semaphore|adaptive|process) +([0-9]+) +([0-9]+) [0-9]+-[0-9]+ ", line)
+    if m:
+        table["rtt/%s/%s" % (m[1], m[2])] = int(m[3])
+assert table, "no round-trip row in the table"
+for r in d["rtt"]:
+    if r["key"] in table:
+        assert round(r["figure"]["median"]) == table[r["key"]], r["key"]
+' "$dir/a.json" "$out"
 "$ASVIRT" bench --event-idx maybe >"$out" 2>&1
 check "--event-idx wants on or off (exit 2)" test $? -eq 2
 check "json rows: keys, figures with spreads, own floors, kicks per message" python3 -c '
@@ -148,6 +158,19 @@ d = json.load(open(sys.argv[1]))["sockets"]
 assert d["up"]["p50_ns"] > 0 and d["floor"]["p50_ns"] > 0 and d["ratio"] > 0
 assert d["scale"]["connections"] == 1024 and d["scale"]["round_trips"] > 1024
 ' "$out"
+
+# --save: checked before the run, written after it
+"$ASVIRT" bench --quick --quiet --save "$dir/no/such/dir.json" >"$out" 2>&1
+check "--save to a path that cannot be written exits 1" test $? -eq 1
+check "... saying why" grep -q 'no/such/dir.json: No such file or directory' "$out"
+"$ASVIRT" bench --sockets --save "$dir/s.json" >"$out" 2>&1
+check "--save with --sockets exits 2" test $? -eq 2
+echo before >"$dir/keep.json"
+ASVIRT_RUNNER=$dir/missing-runner "$ASVIRT" bench --quick --quiet --save "$dir/keep.json" >"$out" 2>&1
+check "a run that fails exits 1" test $? -eq 1
+check "... and leaves a file saved before as it was" test "$(cat "$dir/keep.json")" = before
+ASVIRT_RUNNER=$dir/missing-runner "$ASVIRT" bench --quick --quiet --save "$dir/new.json" >"$out" 2>&1
+check "... and no new file" test ! -e "$dir/new.json"
 
 "$ASVIRT" bench --compare "$dir/h1.json" "$dir/missing.json" >"$out" 2>&1
 check "compare with a missing file exits 1" test $? -eq 1

@@ -44,6 +44,18 @@ cmds=$("$ASVIRT" --help | sed -n '/^commands:/,/^$/s/^  \([a-z-]*\) .*/\1/p')
 want=$(printf '%s\n' --help $cmds | sort | tr '\n' ' ' | sed 's/ $//')
 check "asvirt --help lists commands" test -n "$cmds"
 expect "subcommands" "$want" asvirt ""
+# every option a command's --help shows in its usage and option lines is
+# offered (an option added to a command cannot be left out)
+for c in $cmds; do
+	o=$("$ASVIRT" "$c" --help 2>&1 | grep -E '^ *(usage:|asvirt |--)' |
+		grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+	offered=" $(complete_line asvirt "$c" --) "
+	missing=""
+	for x in $o; do
+		case "$offered" in *" $x "*) ;; *) missing="$missing $x" ;; esac
+	done
+	check "$c: every option of its --help offered${missing:+ (missing:$missing)}" test -z "$missing"
+done
 expect "conform options" "--help --json --junit --quick --restarts" asvirt conform --
 expect "subcommand prefix" "fw-build fw-check" asvirt fw
 expect "demo options" "--count --explain --help --log-level --pcap --process --target --timeout --trace --verbose" asvirt demo --
@@ -57,6 +69,7 @@ expect "--target value" "cortex-m4" asvirt demo --target c
 expect "trace: its subcommands" "convert stop" asvirt trace ""
 touch "$RT/cap.txt"
 expect "trace convert: a capture file" "$RT/cap.txt" asvirt trace convert --json x.json "$RT/ca"
+expect "bench --save: a file" "$RT/cap.txt" asvirt bench --save "$RT/ca"
 
 # firmware files: *.so and *.elf (and directories), nothing else
 mkdir -p "$RT/fw/sub"
