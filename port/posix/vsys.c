@@ -11,15 +11,18 @@
 
 /*
  * The shared window: an anonymous mapping, page-aligned and zeroed by the
- * kernel, its pages mapped as the rings and buffers first touch them. A
- * boot touches its rings and the buffers its messages use: a few pages of
- * the megabyte a memset would fault in and clear, and a boot that starts
- * and stops threads for a handful of messages (the tests, each bench
- * window) spent most of its CPU doing that.
+ * kernel, populated in the same call (MAP_POPULATE). The loader clears the
+ * rings and buffers it places (as Linux's dma_alloc_coherent hands them
+ * over zeroed), so a boot writes a quarter of the window at once: faulted
+ * in a page at a time, that was most of the CPU of a boot that starts and
+ * stops threads for a handful of messages (the tests that boot thousands
+ * of systems, each bench window), on a VM where a page fault is dear. An
+ * aligned_alloc cleared with memset faulted in all of it.
  */
 static void *shm_alloc(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 
 	return p == MAP_FAILED ? NULL : p;
 }
