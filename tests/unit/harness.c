@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +67,44 @@ void guarded_free(void *p, size_t size)
 	free(p);
 }
 #else
+/*
+ * One freed block kept for the next allocation of its size: tests that
+ * build thousands of systems (test_hostile_host's 10,000 scribble runs)
+ * spent most of their time on new pages, each first write a fault (and on
+ * a VM with shadow page tables, a costly one), and unmapping them. A block
+ * taken again is made read-write (a test may have protected pages of it)
+ * and cleared, as a new mapping would be. The price: an access after
+ * guarded_free() no longer faults. msys has no threads of its own, and the
+ * tests that add some join them before msys_fini(); made PROT_NONE while
+ * kept, the block cost twice what a new one did (every page faults again).
+ */
+static struct {
+	pthread_mutex_t mu;
+	uint8_t *p; /* the block, its guard pages included, or NULL */
+	size_t size;
+} spare = { PTHREAD_MUTEX_INITIALIZER, NULL, 0 };
+
 void *guarded_alloc(size_t size)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	size_t total = size + 2 * (size_t)pg;
-	uint8_t *p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p = NULL;
 
+	pthread_mutex_lock(&spare.mu);
+	if (spare.p && spare.size == size) {
+		p = spare.p;
+		spare.p = NULL;
+	}
+	pthread_mutex_unlock(&spare.mu);
+	if (p) {
+		if (mprotect(p + pg, size, PROT_READ | PROT_WRITE)) {
+			munmap(p, total);
+			return NULL;
+		}
+		memset(p + pg, 0, size);
+		return p + pg;
+	}
+	p = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	mprotect(p, (size_t)pg, PROT_NONE);
@@ -82,8 +115,17 @@ void *guarded_alloc(size_t size)
 void guarded_free(void *p, size_t size)
 {
 	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *block = (uint8_t *)p - pg;
 
-	munmap((uint8_t *)p - pg, size + 2 * (size_t)pg);
+	pthread_mutex_lock(&spare.mu);
+	if (!spare.p) {
+		spare.p = block;
+		spare.size = size;
+		block = NULL;
+	}
+	pthread_mutex_unlock(&spare.mu);
+	if (block)
+		munmap(block, size + 2 * (size_t)pg);
 }
 
 int wait_atleast(unsigned int *v, unsigned int want, unsigned int ms)
