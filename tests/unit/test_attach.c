@@ -250,12 +250,11 @@ static void test_reset_tells_the_app(void **state)
  * refused with -ASV_ECONNRESET and nothing reaches the new rings, which
  * then carry a burst of twice their buffers without a protocol error.
  */
-static void test_reset_held_buffers(void **state)
+/* The echo holds a receive buffer (a->held); a zero-copy send buffer taken. */
+static void *hold_rx_and_zc(struct att *a)
 {
-	struct att *a = *state;
-	void *zc;
 	uint32_t size;
-	unsigned int i;
+	void *zc;
 	int err;
 
 	a->hold = 1;
@@ -266,6 +265,17 @@ static void test_reset_held_buffers(void **state)
 	zc = asv_get_tx_buffer(&a->m.remote.dev, &size, 0, &err);
 	assert_non_null(zc);
 	memcpy(zc, "stale", 5);
+	return zc;
+}
+
+static void test_reset_held_buffers(void **state)
+{
+	struct att *a = *state;
+	void *zc = hold_rx_and_zc(a);
+	uint32_t size;
+	unsigned int i;
+	int err;
+
 	host_detach(a);
 	assert_true(logcap_has(&a->m.rlog, "1 held receive buffer(s)"));
 	assert_true(logcap_has(&a->m.rlog, "1 zero-copy send buffer(s)"));
@@ -298,17 +308,10 @@ static void test_reset_held_buffers(void **state)
 static void test_reset_held_buffers_link_down(void **state)
 {
 	struct att *a = *state;
-	void *zc;
+	void *zc = hold_rx_and_zc(a);
 	uint32_t size;
 	int err;
 
-	a->hold = 1;
-	assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "keep", 4), 0);
-	msys_pump(&a->m);
-	assert_non_null(a->held);
-	a->hold = 0;
-	zc = asv_get_tx_buffer(&a->m.remote.dev, &size, 0, &err);
-	assert_non_null(zc);
 	host_detach(a);
 	assert_false(asv_link_ready(&a->m.remote.dev));
 	assert_int_equal(asv_send_nocopy(&a->echo, HOST_ADDR, zc, 5), -ASV_ECONNRESET);
@@ -629,6 +632,17 @@ static void *fill_thread(void *p)
 	return NULL;
 }
 
+/* The host attaches again: its channel comes (the @created-th) and echoes. */
+static void reattach_alive(struct att *a, unsigned int created)
+{
+	assert_int_equal(host_attach(a, NULL), 0);
+	tpump(a);
+	assert_int_equal(a->created, created);
+	assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "alive", 5), 0);
+	tpump(a);
+	assert_string_equal(a->last, "alive");
+}
+
 /*
  * A sender blocked on a full ring (the host stopped reading) when the host
  * resets: it returns -ASV_ECONNRESET at once, not at its 10 s timeout, having
@@ -661,12 +675,7 @@ static void test_reset_blocked_sender(void **state)
 		assert_true(asv_posix_now_ms() - t0 < 5000);
 		assert_int_equal(t->accepted,
 				 a->m.rproc.vring_num[0] < 256 ? a->m.rproc.vring_num[0] : 256);
-		assert_int_equal(host_attach(a, NULL), 0);
-		tpump(a);
-		assert_int_equal(a->created, i + 2);
-		assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "alive", 5), 0);
-		tpump(a);
-		assert_string_equal(a->last, "alive");
+		reattach_alive(a, i + 2);
 	}
 	/* the remote's env points at t: shut it down before t goes */
 	asv_remote_shutdown(&a->m.remote);
@@ -705,12 +714,7 @@ static void test_reset_at_each_step_of_a_wait(void **state)
 			fail_msg("a reset at step %u of the wait: %s, want ECONNRESET", step,
 				 asv_strerror(t->err));
 		tpump(a);
-		assert_int_equal(host_attach(a, NULL), 0);
-		tpump(a);
-		assert_int_equal(a->created, step + 1);
-		assert_int_equal(asv_sendto(a->h, ECHO_ADDR, "alive", 5), 0);
-		tpump(a);
-		assert_string_equal(a->last, "alive");
+		reattach_alive(a, step + 1);
 	}
 	asv_remote_shutdown(&a->m.remote);
 	free(t);
