@@ -487,6 +487,7 @@ static int save_finish(const struct save_file *sf, const struct results *r, int 
 			unlink(sf->name);
 		return rc;
 	}
+	errno = 0;
 	f = fopen(sf->name, "w");
 	bad = !f || bench_print_json(r, f);
 	if ((f && fclose(f)) || bad) {
