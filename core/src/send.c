@@ -400,6 +400,15 @@ void *asv_get_tx_buffer(struct asv_rpmsg_dev *d, uint32_t *size, uint32_t timeou
 	return ((struct asv_rpmsg_hdr *)buf)->data;
 }
 
+/* A zero-copy buffer the caller gives up, back to the ring's free list
+ * (TX lock held; the caller wakes the senders after unlocking). */
+static void zc_give_back_locked(struct asv_rpmsg_dev *d, struct asv_rpmsg_hdr *h, uint16_t id,
+				uint32_t cap)
+{
+	d->tx_cap = cap; /* the room tx_unget() records with it */
+	d->ops->tx_unget(d, id, h);
+}
+
 int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t len)
 {
 	struct asv_rpmsg_hdr *h;
@@ -428,9 +437,7 @@ int asv_send_nocopy(struct asv_endpoint *ept, uint32_t dst, void *buf, size_t le
 	} else if (!err && gen != d->link_gen) {
 		err = -ASV_ECONNRESET; /* the host reset the device: forget it */
 	} else if (!err && (err = asv_link_state_err(d)) != 0) {
-		/* broken: back to the ring's free list, as a release would */
-		d->tx_cap = cap;
-		d->ops->tx_unget(d, id, h);
+		zc_give_back_locked(d, h, id, cap); /* broken: as a release would */
 		gave_back = true;
 	} else if (!err && len > cap) {
 		zc_track(d, h, id, cap, gen); /* still the caller's */
@@ -462,10 +469,8 @@ int asv_release_tx_buffer(struct asv_rpmsg_dev *d, void *buf)
 	err = zc_untrack(d, h, &id, &cap, &gen);
 	/* closed, or the old rings' (the host reset the device): just forget it */
 	closing = asv_load_relaxed(&d->closing) || gen != d->link_gen;
-	if (!err && !closing) {
-		d->tx_cap = cap; /* the room tx_unget() records with it */
-		d->ops->tx_unget(d, id, h);
-	}
+	if (!err && !closing)
+		zc_give_back_locked(d, h, id, cap);
 	asv_unlock(d, ASV_LOCK_TX);
 	if (!err && !closing)
 		asv_rpmsg_wake_senders(d);

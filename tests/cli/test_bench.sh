@@ -4,8 +4,8 @@
 # printed (as a result or as a measurement fault), each with its spread and
 # its own floor; the JSON (--save: the same run's) is valid with every
 # section; --compare matches rows by key and says which differ beyond their
-# spreads; usage errors exit 2. One run of the rows: under TSan it is about
-# 50 CPU seconds.
+# spreads; usage errors exit 2. The rows are measured once, the table and
+# the JSON from the same run: that run is most of the test's cost.
 set -u
 ASVIRT=$1
 . "$(dirname "$0")/checks.sh"

@@ -244,12 +244,6 @@ static void test_reset_tells_the_app(void **state)
 	assert_string_equal(a->links, "UDUDUDUDU");
 }
 
-/*
- * A receive buffer held (ASV_RX_HOLD) and a zero-copy send buffer taken
- * across a reset belong to the old rings: their release and send are
- * refused with -ASV_ECONNRESET and nothing reaches the new rings, which
- * then carry a burst of twice their buffers without a protocol error.
- */
 /* The echo holds a receive buffer (a->held); a zero-copy send buffer taken. */
 static void *hold_rx_and_zc(struct att *a)
 {
@@ -268,6 +262,12 @@ static void *hold_rx_and_zc(struct att *a)
 	return zc;
 }
 
+/*
+ * A receive buffer held (ASV_RX_HOLD) and a zero-copy send buffer taken
+ * across a reset belong to the old rings: their release and send are
+ * refused with -ASV_ECONNRESET and nothing reaches the new rings, which
+ * then carry a burst of twice their buffers without a protocol error.
+ */
 static void test_reset_held_buffers(void **state)
 {
 	struct att *a = *state;
