@@ -15,13 +15,20 @@
 #                         checked (tests/cli/chan.py; p50/p99 on stdout)
 # python3 by its real path, found once: a version manager's shim in front
 # of it (pyenv's is a bash script that starts several more) costs a dozen
-# processes per call, and these tests call it in loops. Exported, so a
-# test script's own children find it too.
+# processes per call, and these tests call it in loops. Its directory goes
+# first in PATH (exported, so a test script's own children find it too),
+# not a shell function: `python3 ... &` run as a function is a subshell, so
+# $! would name that subshell and a kill would leave the interpreter
+# running, holding ctest's output pipe open for as long as it sleeps.
 if [ -z "${ASVIRT_PYTHON:-}" ]; then
 	ASVIRT_PYTHON=$(command python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 	export ASVIRT_PYTHON
 fi
-[ -z "$ASVIRT_PYTHON" ] || python3() { "$ASVIRT_PYTHON" "$@"; }
+if [ "${ASVIRT_PYTHON##*/}" = python3 ] && [ -x "$ASVIRT_PYTHON" ]; then
+	PATH="${ASVIRT_PYTHON%/*}:$PATH"
+	export PATH
+	hash -r
+fi
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "ok   $1"; }

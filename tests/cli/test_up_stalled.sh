@@ -38,7 +38,7 @@ check "firmware pid known" test -n "$pid"
 kill -STOP "$pid"
 # 256 messages take every tx buffer; the rest wait in the socket
 python3 - "$ASVIRT_RUNTIME_DIR" "$RT/queued" <<'PY' &
-import socket, sys, time
+import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(sys.argv[1] + "/echo/rpmsg-echo")
 s.setblocking(False)
@@ -49,12 +49,13 @@ try:
         sent += 1
 except BlockingIOError:
     pass
-open(sys.argv[2], "w").write("%d\n" % sent)
+open(sys.argv[2], "w").write("%d %d\n" % (sent, os.getpid()))
 time.sleep(60) # the connection stays open: its messages stay queued
 PY
 sender=$!
 for _ in $(seq 100); do [ -s "$RT/queued" ] && break; sleep 0.05; done
-check "client queued more than the 256 tx buffers" test "$(cat "$RT/queued")" -gt 256
+read -r queued client <"$RT/queued"
+check "client queued more than the 256 tx buffers" test "$queued" -gt 256
 sleep 0.3
 for i in 1 2 3 4 5; do
 	timeout 1 "$ASVIRT" status >"$out" 2>&1
@@ -78,5 +79,12 @@ check "watchdog: the stopped firmware found hung" test $found -eq 1
 check "watchdog: logged" grep -q "echo: crashed: watchdog: no heartbeat" "$ASVIRT_RUNTIME_DIR/asvirt.log"
 "$ASVIRT" stop >/dev/null 2>&1
 check "stop exits 0" test $? -eq 0
+# $! must be the client itself, or it outlives the test holding ctest's
+# pipe open for its whole sleep (a python3 shell function run in the
+# background is a subshell, which the kill would leave its child to)
+kill "$sender" 2>/dev/null
+wait "$sender" 2>/dev/null
+sender=
+check "the client ended with the kill" bash -c "! kill -0 $client 2>/dev/null"
 check "no sanitizer reports" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
 summary
