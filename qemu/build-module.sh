@@ -5,19 +5,37 @@
 #   [ARCH=arm] qemu/build-module.sh KDIR OUTDIR
 #
 # Kbuild writes objects next to their sources, so the module is built in a
-# staging directory OUTDIR/kmod whose files are symlinks to kernel/*,
+# staging directory whose files are symlinks to kernel/*,
 # port/linux-kernel/* (as port/), core/src/* and core/include (as core/)
-# and apps/* (as apps/).  The repository stays clean.
+# and apps/* (as apps/).  The repository stays clean. The modules are
+# copied to OUTDIR/kmod; the last line printed is asvirt_remoteproc.ko's
+# path there.
+#
+# With ccache (make check installs it) each object is compiled through it.
+# A compile's hash covers the paths of its source and include files, and
+# Kbuild runs in the kernel tree, so the staging directory has one path
+# per kernel tree ($ASVIRT_CACHE/kmod/TREE), not one per checkout: a fresh
+# clone's build (each CI run's) is then ccache hits. One build at a time
+# uses it (flock), and every object is compiled again each time (through
+# ccache: seconds), since the symlinks may now point into another checkout
+# whose files make's timestamps would not see as newer.
 set -euo pipefail
 
 KDIR=$1
 OUT=$2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ST=$OUT/kmod
+CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
+ST=$CACHE/kmod/$(basename "$(cd "$KDIR" && pwd)")
+
+mkdir -p "$ST" "$OUT/kmod"
+exec 9>"$ST.lock"
+flock 9
 
 mkdir -p "$ST/core" "$ST/port" "$ST/apps"
-# Fresh links every time (sources may have been added or removed).
+# Fresh links every time (sources may have been added or removed), and no
+# object of an earlier build.
 find "$ST" -type l -delete
+find "$ST" -type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \) -delete
 # The driver source is linked as asvirt_rproc_main.c: a composite module
 # may not contain an object named like the module itself.
 ln -sf "$ROOT/kernel/asvirt_remoteproc.c" "$ST/asvirt_rproc_main.c"
@@ -33,6 +51,11 @@ ln -sfn "$ROOT/apps/include" "$ST/apps/include"
 
 # ARCH (environment, default x86_64): arm cross-builds for the vexpress tree.
 kmake=()
-[ "${ARCH:-x86_64}" = arm ] && kmake=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+cross=
+[ "${ARCH:-x86_64}" = arm ] && cross=arm-linux-gnueabihf- &&
+	kmake=(ARCH=arm CROSS_COMPILE=$cross)
+command -v ccache >/dev/null && kmake+=("CC=ccache ${cross}gcc")
 make -s -C "$KDIR" "${kmake[@]}" M="$ST" modules >&2
-echo "$ST/asvirt_remoteproc.ko"
+rm -f "$OUT"/kmod/*.ko
+cp "$ST"/*.ko "$OUT/kmod/"
+echo "$OUT/kmod/asvirt_remoteproc.ko"
