@@ -16,9 +16,9 @@
 # Kbuild runs in the kernel tree, so the staging directory has one path
 # per kernel tree ($ASVIRT_CACHE/kmod/TREE), not one per checkout: a fresh
 # clone's build (each CI run's) is then ccache hits. One build at a time
-# uses it (flock), and every object is compiled again each time (through
-# ccache: seconds), since the symlinks may now point into another checkout
-# whose files make's timestamps would not see as newer.
+# uses it (flock). After a build from another checkout every object is
+# compiled again (through ccache: seconds): the symlinks now point into
+# this one, whose files make's timestamps would not see as newer.
 set -euo pipefail
 
 KDIR=$1
@@ -33,9 +33,12 @@ flock 9
 
 mkdir -p "$ST/core" "$ST/port" "$ST/apps"
 # Fresh links every time (sources may have been added or removed), and no
-# object of an earlier build.
+# object of another checkout's build.
 find "$ST" -type l -delete
-find "$ST" -type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \) -delete
+if [ "$(cat "$ST/.checkout" 2>/dev/null)" != "$ROOT" ]; then
+	find "$ST" -type f \( -name '*.o' -o -name '*.ko' -o -name '*.mod*' -o -name '.*.cmd' \) -delete
+	echo "$ROOT" >"$ST/.checkout"
+fi
 # The driver source is linked as asvirt_rproc_main.c: a composite module
 # may not contain an object named like the module itself.
 ln -sf "$ROOT/kernel/asvirt_remoteproc.c" "$ST/asvirt_rproc_main.c"
