@@ -59,6 +59,12 @@ mkdir -p "$SRC"
 (cd "$ROOT" && git ls-files -co --exclude-standard -z |
 	tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$SRC"
 echo "check-deb: dpkg-buildpackage (log: $T/build.log)" >&2
+# Through ccache when it is there (CMake takes the launcher from the
+# environment), with the copy's paths made relative to it: each run copies
+# to a new directory.
+if command -v ccache >/dev/null; then
+	export CMAKE_C_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR=$SRC CCACHE_NOHASHDIR=1
+fi
 (cd "$SRC" && dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
 check_log "dpkg-buildpackage -b -us -uc" "$T/build.log" test $? -eq 0 || { summary; exit 1; }
 for p in asvirt libasvirt0 libasvirt-dev asvirt-dkms; do
