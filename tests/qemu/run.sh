@@ -186,18 +186,23 @@ if want b; then
 fi
 
 # (c) 50 stop/start cycles, 20 rmmod/insmod cycles (kmemleak: step kernel-log).
+# The ARM guest runs half of them: a cycle takes it about 2.5 times as long
+# under TCG, what leaks or stays behind shows after any count, and the
+# restart races get the x86_64 guests' full counts on both kernels.
+STOPS=50 INSMODS=20
+case $(uname -m) in arm*) STOPS=25 INSMODS=10 ;; esac
 if want c; then
 	step c-cycles
 	ok=1
 	load $ECHO
 	wait_for 10 state_is 0 running || { ok=0; fail "not running"; }
 	i=0
-	while [ $ok = 1 ] && [ $i -lt 50 ]; do
+	while [ $ok = 1 ] && [ $i -lt $STOPS ]; do
 		echo stop >$RP/remoteproc0/state || { ok=0; fail "stop $i"; }
 		echo start >$RP/remoteproc0/state || { ok=0; fail "start $i"; }
 		wait_for 10 has_ctrl 0 || { ok=0; fail "no ctrl after start $i"; }
 		i=$((i + 1))
-		[ $((i % 10)) = 0 ] && echo "ASVIRT-PROGRESS: $CUR $i/50"
+		[ $((i % 10)) = 0 ] && echo "ASVIRT-PROGRESS: $CUR $i/$STOPS"
 	done
 	[ $ok = 1 ] && { rtest 0 100 || { ok=0; fail "echo after cycles"; }; }
 	# One MCU and one host ISR thread while running, none after stop.
@@ -208,7 +213,7 @@ if want c; then
 	[ $ok = 1 ] && [ "$n" != 0 ] && { ok=0; fail "$n asvirt threads after stop"; }
 	unload
 	i=0
-	while [ $ok = 1 ] && [ $i -lt 20 ]; do
+	while [ $ok = 1 ] && [ $i -lt $INSMODS ]; do
 		load_auto || { ok=0; fail "insmod $i"; }
 		wait_for 10 has_ctrl 0 || { ok=0; fail "no ctrl after insmod $i"; }
 		# DT: the second node boots too (client-sample has a ctrl as well).
