@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause OR GPL-2.0
 /* The in-process virtual AMP system. See asvirt/vsys.h. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,19 +19,50 @@
  * stops threads for a handful of messages (the tests that boot thousands
  * of systems, each bench window), on a VM where a page fault is dear. An
  * aligned_alloc cleared with memset faulted in all of it.
+ *
+ * The last window stopped is kept for the next start of the same size
+ * (one, whatever the number of systems): its pages, and a sanitizer's
+ * shadow of them, are already there. It is cleared before it is handed
+ * out again, so a start sees what a new mapping shows.
  */
+static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *spare;
+static size_t spare_size;
+
 static void *shm_alloc(size_t size)
 {
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	void *p = NULL;
 
+	pthread_mutex_lock(&spare_mu);
+	if (spare && spare_size == size) {
+		p = spare;
+		spare = NULL;
+	}
+	pthread_mutex_unlock(&spare_mu);
+	if (p) {
+		memset(p, 0, size);
+		return p;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1,
+		 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
 static void shm_free(struct asv_vsys *s)
 {
-	if (s->shm)
-		munmap(s->shm, s->cfg.shm_size);
+	void *old = NULL;
+	size_t old_size = 0;
+
+	if (!s->shm)
+		return;
+	pthread_mutex_lock(&spare_mu);
+	old = spare;
+	old_size = spare_size;
+	spare = s->shm;
+	spare_size = s->cfg.shm_size;
+	pthread_mutex_unlock(&spare_mu);
+	if (old)
+		munmap(old, old_size);
 	s->shm = NULL;
 }
 

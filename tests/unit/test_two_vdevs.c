@@ -537,6 +537,43 @@ static void test_vsys_one_vdev_as_before(void **state)
 	asv_vsys_stop(&s);
 }
 
+/*
+ * asv_vsys_stop() keeps the window for the next start of the same size
+ * (port/posix/vsys.c): that start must see it as a new mapping shows it,
+ * zero wherever the loader put nothing, not what the last system left.
+ */
+static void test_vsys_window_reused_cleared(void **state)
+{
+	static struct asv_vsys s;
+	struct asv_vsys_config cfg = { .app = &asv_app_echo, .errors_only = true };
+	size_t tail = 4096, i;
+	uint8_t *first, *w;
+
+	(void)state;
+	assert_int_equal(test_vsys_start(&s, &cfg), 0);
+	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
+	first = s.shm;
+	memset(first + s.region.size - tail, 0xa5, tail);
+	asv_vsys_stop(&s);
+
+	assert_int_equal(test_vsys_start(&s, &cfg), 0);
+	w = s.shm;
+	assert_ptr_equal(w, first); /* the kept window, or this tests nothing */
+	for (i = 0; i < tail; i++)
+		assert_int_equal(w[s.region.size - tail + i], 0);
+	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
+	asv_vsys_stop(&s);
+
+	/* another size: a mapping of its own, zeroed too */
+	cfg.shm_size = 2u << 20;
+	assert_int_equal(test_vsys_start(&s, &cfg), 0);
+	assert_ptr_not_equal(s.shm, first);
+	w = s.shm;
+	for (i = 0; i < tail; i++)
+		assert_int_equal(w[s.region.size - tail + i], 0);
+	asv_vsys_stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_independent_shutdown),
 		cmocka_unit_test(test_vsys_serves_both_vdevs),
 		cmocka_unit_test(test_vsys_one_vdev_as_before),
+		cmocka_unit_test(test_vsys_window_reused_cleared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
