@@ -62,10 +62,10 @@ echo "check-deb: dpkg-buildpackage (log: $T/build.log)" >&2
 # Through ccache when it is there (CMake takes the launcher from the
 # environment), with the copy's paths made relative to it: each run copies
 # to a new directory.
-if command -v ccache >/dev/null; then
-	export CMAKE_C_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR=$SRC CCACHE_NOHASHDIR=1
-fi
-(cd "$SRC" && dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
+viaccache=()
+command -v ccache >/dev/null &&
+	viaccache=(CMAKE_C_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR="$SRC" CCACHE_NOHASHDIR=1)
+(cd "$SRC" && env "${viaccache[@]}" dpkg-buildpackage -b -us -uc) >"$T/build.log" 2>&1
 check_log "dpkg-buildpackage -b -us -uc" "$T/build.log" test $? -eq 0 || { summary; exit 1; }
 for p in asvirt libasvirt0 libasvirt-dev asvirt-dkms; do
 	check "package $p built" bash -c "ls '$T'/${p}_${VERSION}_*.deb >/dev/null 2>&1"

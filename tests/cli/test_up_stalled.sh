@@ -85,6 +85,6 @@ check "stop exits 0" test $? -eq 0
 kill "$sender" 2>/dev/null
 wait "$sender" 2>/dev/null
 sender=
-check "the client ended with the kill" bash -c "! kill -0 $client 2>/dev/null"
+check "the client ended with the kill" bash -c "[ -n '$client' ] && ! kill -0 '$client' 2>/dev/null"
 check "no sanitizer reports" bash -c "! grep -q Sanitizer '$ASVIRT_RUNTIME_DIR/asvirt.log'"
 summary
