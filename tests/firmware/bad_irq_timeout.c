@@ -30,10 +30,11 @@ static int timeout_send(struct asv_endpoint *e, uint32_t dst, const void *data, 
 #define BOARD_ECHO_SEND timeout_send
 #include "fw_board_echo.c"
 
-/* Under the check's 40 ms, and well over what a loaded machine delays the
- * board's interrupt thread by (at 8 ms the image dropped messages in
- * msg.sizes too during a make check with every ctest run at once). */
-#define LOST_IRQ_MS 20u
+/* Under the check's 40 ms, and over what a loaded machine delays the
+ * board's interrupt thread by: at 8 ms, and once at 20 (an ASan run beside
+ * the TSan and plain ones on two cores), the image dropped messages in
+ * msg.sizes too. */
+#define LOST_IRQ_MS 30u
 
 static struct watchdog {
 	pthread_t thread;
