@@ -7,8 +7,9 @@
 # The tree lives in ${ASVIRT_CACHE:-$HOME/.cache/asvirt}/kernel-ARCH-KVER-<key>, where
 # <key> hashes the source package version, the config fragments and this script, so an
 # unchanged kernel costs seconds.  The last line printed on stdout is the tree path.
-# The fragment is qemu/kernel-ARCH.config, plus qemu/kernel-ARCH-KVER.config when a
-# version needs more (options that appeared or changed name since 6.1).
+# The fragments: qemu/kernel-common.config (every ARCH), qemu/kernel-ARCH.config,
+# plus qemu/kernel-ARCH-KVER.config when a version needs more (options that
+# appeared or changed name since 6.1).
 set -euo pipefail
 
 ARCH=${1:-x86_64}
@@ -18,6 +19,7 @@ case $KVER in
 6.1 | 6.12) ;;
 *)	echo "build-kernel: unsupported KVER $KVER (6.1, 6.12)" >&2; exit 1 ;;
 esac
+FRAG_COMMON=$HERE/kernel-common.config
 FRAG=$HERE/kernel-$ARCH.config
 FRAG_VER=$HERE/kernel-$ARCH-$KVER.config
 SRC_PKG=linux-source-$KVER
@@ -25,7 +27,7 @@ TARBALL=/usr/src/linux-source-$KVER.tar.xz
 CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 
 [ -f "$FRAG" ] || { echo "build-kernel: no fragment $FRAG" >&2; exit 1; }
-frags=("$FRAG")
+frags=("$FRAG_COMMON" "$FRAG")
 [ -f "$FRAG_VER" ] && frags+=("$FRAG_VER")
 
 # Per-architecture: extra packages, make variables and targets.

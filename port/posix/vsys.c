@@ -50,8 +50,8 @@ static void *shm_alloc(size_t size)
 
 static void shm_free(struct asv_vsys *s)
 {
-	void *old = NULL;
-	size_t old_size = 0;
+	void *old;
+	size_t old_size;
 
 	if (!s->shm)
 		return;

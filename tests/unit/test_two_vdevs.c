@@ -537,6 +537,16 @@ static void test_vsys_one_vdev_as_before(void **state)
 	asv_vsys_stop(&s);
 }
 
+/* The window's last TAIL bytes, where nothing is loaded, are all zero. */
+static void assert_window_tail_zero(const struct asv_vsys *s, size_t tail)
+{
+	const uint8_t *w = s->shm;
+	size_t i;
+
+	for (i = 0; i < tail; i++)
+		assert_int_equal(w[s->region.size - tail + i], 0);
+}
+
 /*
  * asv_vsys_stop() keeps the window for the next start of the same size
  * (port/posix/vsys.c): that start must see it as a new mapping shows it,
@@ -546,8 +556,8 @@ static void test_vsys_window_reused_cleared(void **state)
 {
 	static struct asv_vsys s;
 	struct asv_vsys_config cfg = { .app = &asv_app_echo, .errors_only = true };
-	size_t tail = 4096, i;
-	uint8_t *first, *w;
+	size_t tail = 4096;
+	uint8_t *first;
 
 	(void)state;
 	assert_int_equal(test_vsys_start(&s, &cfg), 0);
@@ -557,10 +567,8 @@ static void test_vsys_window_reused_cleared(void **state)
 	asv_vsys_stop(&s);
 
 	assert_int_equal(test_vsys_start(&s, &cfg), 0);
-	w = s.shm;
-	assert_ptr_equal(w, first); /* the kept window, or this tests nothing */
-	for (i = 0; i < tail; i++)
-		assert_int_equal(w[s.region.size - tail + i], 0);
+	assert_ptr_equal(s.shm, first); /* the kept window, or this tests nothing */
+	assert_window_tail_zero(&s, tail);
 	assert_int_equal(asv_vsys_wait_link(&s, 10000), 0);
 	asv_vsys_stop(&s);
 
@@ -568,9 +576,7 @@ static void test_vsys_window_reused_cleared(void **state)
 	cfg.shm_size = 2u << 20;
 	assert_int_equal(test_vsys_start(&s, &cfg), 0);
 	assert_ptr_not_equal(s.shm, first);
-	w = s.shm;
-	for (i = 0; i < tail; i++)
-		assert_int_equal(w[s.region.size - tail + i], 0);
+	assert_window_tail_zero(&s, tail);
 	asv_vsys_stop(&s);
 }
 
