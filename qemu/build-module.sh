@@ -28,6 +28,13 @@ CACHE=${ASVIRT_CACHE:-$HOME/.cache/asvirt}
 ST=$CACHE/kmod/$(basename "$(cd "$KDIR" && pwd)")
 
 mkdir -p "$ST" "$OUT/kmod"
+# The staging directories of trees qemu/build-kernel.sh has removed since
+# (an older fragment's): nothing builds against those again. One that
+# another build holds is left alone.
+for s in "$CACHE"/kmod/kernel-*-*; do
+	if [ ! -d "$s" ] || [ -d "$CACHE/${s##*/}" ]; then continue; fi
+	(flock -n 8 && rm -rf "$s" "$s.lock") 8>"$s.lock" || true
+done
 exec 9>"$ST.lock"
 flock 9
 
