@@ -17,8 +17,8 @@
 #include "conform_state.h"
 
 /* host.irq_delay: each interrupt this late after its kick */
-#define IRQ_DELAY_MIN_MS 40u
-#define IRQ_DELAY_MAX_MS 80u
+#define IRQ_DELAY_MIN_MS 100u
+#define IRQ_DELAY_MAX_MS 160u
 #define IRQ_DELAY_RUN 16u      /* messages sent ... */
 #define IRQ_DELAY_GAP_US 2000u /* ... this far apart */
 #define IRQ_DELAY_ROUND_TRIPS 3u

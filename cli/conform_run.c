@@ -500,7 +500,7 @@ static const struct conform_check checks[CONFORM_NCHECKS] = {
 			 .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify; "
 				   "drivers/virtio/virtio_ring.c vring_interrupt" },
 	[C_IRQ_DELAY] = { .id = "host.irq_delay",
-			  .rule = "every interrupt to the firmware 40-80 ms late: each message "
+			  .rule = "every interrupt to the firmware 100-160 ms late: each message "
 				  "answered, once",
 			  .source = "drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify; "
 				    "drivers/virtio/virtio_ring.c vring_interrupt" },

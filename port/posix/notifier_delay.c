@@ -8,7 +8,8 @@
  * Raises while one is pending go with it (they came before it is
  * delivered: what they announce is in the ring by then), as a real
  * interrupt line keeps one "pending", not a count. With no delay set a
- * raise goes straight through, and no thread is started.
+ * raise goes straight through, and no thread is started. The vring ids of
+ * the kicks (asv_notifier_delay_ids) are held until the inner raise too.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -29,8 +30,23 @@ struct delay_notifier {
 	uint32_t min_ms, max_ms; /* atomic: raise reads them without the lock */
 	int pending;
 	uint64_t due_ns;
-	uint32_t rng; /* the next delay within [min_ms, max_ms] */
+	uint32_t rng;  /* the next delay within [min_ms, max_ms] */
+	uint32_t ids;  /* atomic: the kicks' vring ids, not yet out */
+	uint32_t *out; /* atomic: where they go (asv_notifier_delay_ids) */
 };
+
+/* Before each inner raise: the ids set before it go with it (one set
+ * after the exchange is followed by its own raise). */
+static void ids_out(struct delay_notifier *d)
+{
+	uint32_t *out = __atomic_load_n(&d->out, __ATOMIC_ACQUIRE), bits;
+
+	if (!out)
+		return;
+	bits = __atomic_exchange_n(&d->ids, 0u, __ATOMIC_ACQ_REL);
+	if (bits)
+		__atomic_fetch_or(out, bits, __ATOMIC_RELEASE);
+}
 
 static uint32_t next_delay_ms(struct delay_notifier *d)
 {
@@ -45,12 +61,14 @@ static void delay_raise(struct asv_notifier *n)
 	struct delay_notifier *d = (struct delay_notifier *)n;
 
 	if (!__atomic_load_n(&d->max_ms, __ATOMIC_ACQUIRE)) {
+		ids_out(d);
 		d->inner->raise(d->inner);
 		return;
 	}
 	pthread_mutex_lock(&d->mu);
 	if (!d->max_ms) { /* turned off meanwhile */
 		pthread_mutex_unlock(&d->mu);
+		ids_out(d);
 		d->inner->raise(d->inner);
 		return;
 	}
@@ -96,6 +114,7 @@ static void *delay_thread(void *arg)
 		/* cleared before the raise: one that comes meanwhile is due later */
 		d->pending = 0;
 		pthread_mutex_unlock(&d->mu);
+		ids_out(d);
 		d->inner->raise(d->inner);
 		pthread_mutex_lock(&d->mu);
 	}
@@ -127,9 +146,19 @@ int asv_notifier_delay_set(struct asv_notifier *n, uint32_t min_ms, uint32_t max
 	}
 	pthread_cond_signal(&d->cv);
 	pthread_mutex_unlock(&d->mu);
-	if (deliver)
+	if (deliver) {
+		ids_out(d);
 		d->inner->raise(d->inner);
+	}
 	return 0;
+}
+
+uint32_t *asv_notifier_delay_ids(struct asv_notifier *n, uint32_t *out)
+{
+	struct delay_notifier *d = (struct delay_notifier *)n;
+
+	__atomic_store_n(&d->out, out, __ATOMIC_RELEASE);
+	return &d->ids;
 }
 
 static void delay_destroy(struct asv_notifier *n)

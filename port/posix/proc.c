@@ -243,7 +243,8 @@ static void teardown(struct asv_proc *p, bool crashed)
 	while (p->role_ready > 0)
 		asv_posix_role_destroy(role_of(p, (unsigned int)--p->role_ready));
 	p->nvdevs = 0;
-	if (p->kick_line) /* before the line it raises */
+	p->host_role.kicked = NULL; /* the line's word (kick_state) */
+	if (p->kick_line)	    /* before the line it raises */
 		p->kick_line->destroy(p->kick_line);
 	p->kick_line = NULL;
 	if (p->host_irq)
@@ -479,9 +480,10 @@ shared_ready:
 	if (p->cfg.host_evlog)
 		asv_evrec_bind(p->cfg.host_evlog, &p->host_role.env);
 	p->role_ready = 1;
-	/* A board-level image's interrupt says which vring was kicked. */
+	/* A board-level image's interrupt says which vring was kicked: the
+	 * ids reach the control page with the (late) interrupt */
 	if (p->ctl && p->img.kind == ASV_FW_KIND_BOARD)
-		p->host_role.kicked = &p->ctl->remote_kicked;
+		p->host_role.kicked = asv_notifier_delay_ids(p->kick_line, &p->ctl->remote_kicked);
 	{
 		struct asv_why_buf wb = { why, whylen };
 		struct asv_env env = p->host_role.env;
@@ -880,7 +882,11 @@ static int kick_state(struct asv_proc *p, uint32_t *bits, uint32_t *hb)
 	if (!p->ctl || p->board || p->img.kind != ASV_FW_KIND_BOARD) {
 		err = -ASV_ENOSYS;
 	} else {
-		*bits = __atomic_load_n(&p->ctl->remote_kicked, __ATOMIC_ACQUIRE);
+		/* kicked: published, or held with a late interrupt */
+		*bits =
+		    __atomic_load_n(&p->ctl->remote_kicked, __ATOMIC_ACQUIRE) |
+		    (p->host_role.kicked ? __atomic_load_n(p->host_role.kicked, __ATOMIC_ACQUIRE)
+					 : 0u);
 		*hb = heartbeat(p);
 	}
 	pthread_mutex_unlock(&p->mu);

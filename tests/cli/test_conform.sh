@@ -151,7 +151,7 @@ evidence "bad-forced-event-idx: the evidence is a round trip not answered" \
 # that takes a late interrupt for a lost one and drops what it brings
 conform test-bad-irq-timeout host.irq_delay 1 $BAD_RESTARTS
 evidence "bad-irq-timeout: the evidence is a message not answered, interrupts late" \
-	grep -qE 'interrupts 40-80 ms late: (round trip [0-9]+.*: no answer|[0-9]+ messages 2 ms apart, [0-9]+ answered; first lost)' \
+	grep -qE 'interrupts 100-160 ms late: (round trip [0-9]+.*: no answer|[0-9]+ messages 2 ms apart, [0-9]+ answered; first lost)' \
 	"$dir/test-bad-irq-timeout.xml"
 # drivers/remoteproc/remoteproc_virtio.c rproc_virtio_notify: a doorbell
 # carries no count and no request; virtio_ring.c vring_interrupt: one that

@@ -281,6 +281,52 @@ static void test_delay_line(void **state)
 }
 
 /*
+ * The vring ids a kick names travel with its interrupt (a mailbox's
+ * message comes with its interrupt, not before): a board-level image's
+ * board reads them and, while it waits, looks at them on its own
+ * (firmware/board_pc.c irq_thread, every 50 ms), so ids seen before the
+ * late interrupt would cut every delay to that poll. Without a delay they
+ * are out before the raise; with one, only when the thread raises; turning
+ * the delay off delivers them with what is pending.
+ */
+static void test_delay_line_ids(void **state)
+{
+	struct asv_notifier *inner = cond_line_create(), *late;
+	uint32_t out = 0, *ids;
+
+	(void)state;
+	late = asv_notifier_delay_create(inner);
+	assert_non_null(late);
+	ids = asv_notifier_delay_ids(late, &out);
+	assert_non_null(ids);
+	__atomic_fetch_or(ids, 1u << 1, __ATOMIC_RELEASE); /* as asv_posix_role's notify */
+	late->raise(late);
+	assert_int_equal(out, 1u << 1);
+	assert_int_equal(raised_now(inner), 1);
+	assert_int_equal(late->wait(late, 0), 0);
+	out = 0;
+	assert_int_equal(asv_notifier_delay_set(late, 600000, 600000), 0);
+	__atomic_fetch_or(ids, 1u << 1, __ATOMIC_RELEASE);
+	late->raise(late);
+	__atomic_fetch_or(ids, 1u << 0, __ATOMIC_RELEASE);
+	late->raise(late);
+	assert_int_equal(__atomic_load_n(&out, __ATOMIC_ACQUIRE), 0); /* not before */
+	assert_int_equal(asv_notifier_delay_set(late, 0, 0), 0);
+	assert_int_equal(out, (1u << 0) | (1u << 1));
+	assert_int_equal(raised_now(inner), 1);
+	assert_int_equal(late->wait(late, 0), 0);
+	/* the thread publishes them before it raises */
+	__atomic_store_n(&out, 0, __ATOMIC_RELEASE);
+	assert_int_equal(asv_notifier_delay_set(late, 1, 3), 0);
+	__atomic_fetch_or(ids, 1u << 2, __ATOMIC_RELEASE);
+	late->raise(late);
+	assert_int_equal(late->wait(late, 10000), 0);
+	assert_int_equal(__atomic_load_n(&out, __ATOMIC_ACQUIRE), 1u << 2);
+	late->destroy(late);
+	inner->destroy(inner);
+}
+
+/*
  * The futex doorbell's poll, adapted wait by wait (futex_spin.h): kept
  * while the peer rings within it, grown after a sleep the peer ended soon,
  * shrunk after a long wait, always within [MIN, MAX].
@@ -334,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_futex_wall_clock_set_back),
 		cmocka_unit_test(test_cond_wall_clock_set_back),
 		cmocka_unit_test(test_delay_line),
+		cmocka_unit_test(test_delay_line_ids),
 		cmocka_unit_test(test_futex_spin_policy),
 	};
 

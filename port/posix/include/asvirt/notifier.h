@@ -32,5 +32,14 @@ struct asv_notifier *asv_notifier_delay_create(struct asv_notifier *inner);
 /* 0, -ASV_EINVAL (max < min), -ASV_ENOMEM (no thread). 0, 0: no delay,
  * what is pending is raised now. */
 int asv_notifier_delay_set(struct asv_notifier *n, uint32_t min_ms, uint32_t max_ms);
+/*
+ * The vring ids kicks name travel with their interrupt, as a mailbox's
+ * message comes with its interrupt: bits set (atomically) in the word this
+ * returns are moved to *@out just before @n raises @inner, late or not,
+ * never earlier. For asv_posix_role's kicked (a board-level image reads
+ * *@out, and looks at it on its own while it waits). Call it once, before
+ * the first raise.
+ */
+uint32_t *asv_notifier_delay_ids(struct asv_notifier *n, uint32_t *out);
 
 #endif
