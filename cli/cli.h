@@ -42,16 +42,20 @@ int cli_find_runner(char *out, size_t n);
 int cmd_up_linux(int argc, char **argv);
 /* An asvirt up --linux session, as asvirt status shows it
  * (cli/up_linux_session.c). */
+struct up_linux_fw {
+	const char *file; /* the firmware's */
+	int pid;	  /* 0: not running */
+	const char *state;
+	unsigned int restarts;
+	const char *sock; /* its ivshmem server's socket */
+};
 struct up_linux_session {
 	int qemu_pid;
 	const char *machine; /* "x86_64 pc", "arm virt" */
 	const char *accel;
 	unsigned int mem_mb;
-	const char *sock; /* the ivshmem server's socket */
-	const char *fw;	  /* the firmware's file */
-	int fw_pid;	  /* 0: not running */
-	const char *fw_state;
-	unsigned int restarts;
+	unsigned int nfw; /* fw[0..nfw-1]: in the guest's device order */
+	const struct up_linux_fw *fw;
 };
 /* Replace @dir/session with @s (written whole, then renamed): 0 or -1. */
 int up_linux_session_write(const char *dir, const struct up_linux_session *s);

@@ -1,7 +1,9 @@
 #!/bin/bash
 # make check-qemu: `asvirt up --linux` boots the test kernel with
-# kernel/asvirt_ivshmem.ko, once per firmware process (client-sample, echo,
-# hostile), and tests/qemu/bridge.sh runs inside. ARCH=x86_64 (default):
+# kernel/asvirt_ivshmem.ko, once per group of firmware processes (echo
+# alone: its kills and gdb need the only firmware; client-sample, the echo
+# with a fault plan and the hostile one in one guest, a device each, as an
+# AMP chip with several MCUs), and tests/qemu/bridge.sh runs inside. ARCH=x86_64 (default):
 # `pc`, rpmsg buffers in the guest's RAM (a memfd); ARCH=arm (make
 # check-qemu ARCH=arm): the ARM kernel on `virt,highmem=off -smp 2..4`
 # (asvirt up --linux --arch arm), rpmsg buffers in BAR2 (vdev0buffer).
@@ -41,7 +43,9 @@ CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
 # bridge-gdb: how long gdb keeps the firmware stopped; one of the guest's
 # rounds must have waited at least that long
 GDB_STOP_S=1
-FWS=${ASVIRT_BRIDGE_FW:-client-sample echo hostile echo-fault$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
+# Guests, each FW[+FW...] (the firmware of one asvirt up --linux, in its
+# devices' order)
+FWS=${ASVIRT_BRIDGE_FW:-echo client-sample+echo-fault+hostile$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
 # a qemu-system-arm too).
@@ -170,16 +174,21 @@ for fw in $FWS; do
 	: >"$log"
 	rm -f "$leaks" "$leaks.before" "$leaks.after" "$leaks.gdb" "$leaks.all" "$leaks.status"
 	hostile=
-	[ $fw = hostile ] && hostile=scribble:$RANDOM:2000:linked
-	# echo-fault: the echo firmware with a fault plan (docs/faults.md)
-	# cm-echo: the Cortex-M echo image on the mps2-an386 board
-	file=$BUILD/firmware/asvirt-$fw.so fault=() kills=$KILLS
-	[ $fw = echo-fault ] && file=$BUILD/firmware/asvirt-echo.so fault=(--fault corrupt=len@2)
-	[ $fw = cm-echo ] && file=$BUILD/firmware/cortex-m/asvirt-echo.elf kills=$CM_KILLS
-	[ $fw = cm-fault ] && file=$BUILD/firmware/cortex-m/asvirt-cm-fault.elf
-	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }${file##*/} ($accel)"
+	files=() fault=() kills=$KILLS
+	for one in ${fw//+/ }; do
+		# echo-fault: the echo firmware with a fault plan (docs/faults.md)
+		# cm-echo: the Cortex-M echo image on the mps2-an386 board
+		case $one in
+		hostile) hostile=scribble:$RANDOM:2000:linked files+=("$BUILD/firmware/asvirt-$one.so") ;;
+		echo-fault) files+=("$BUILD/firmware/asvirt-echo.so") fault=(--fault asvirt-echo.so:corrupt=len@2) ;;
+		cm-echo) files+=("$BUILD/firmware/cortex-m/asvirt-echo.elf") kills=$CM_KILLS ;;
+		cm-fault) files+=("$BUILD/firmware/cortex-m/asvirt-cm-fault.elf") ;;
+		*) files+=("$BUILD/firmware/asvirt-$one.so") ;;
+		esac
+	done
+	echo "qemu: asvirt up --linux --arch $ARCH ${fault[*]:+${fault[*]} }$(for f in "${files[@]}"; do printf '%s ' "${f##*/}"; done)($accel)"
 	ASVIRT_HOSTILE=$hostile "$BUILD/asvirt" up --linux --arch "$ARCH" "${fault[@]}" \
-		"$file" --kernel "$BZIMAGE" \
+		"${files[@]}" --kernel "$BZIMAGE" \
 		--initrd "$INITRD" --accel "$accel" --console-log "$log" \
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$kills" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
