@@ -649,7 +649,7 @@ static void firmware_died(struct linux_up *u, struct bridge *b, int status)
 {
 	uint64_t one = 1;
 
-	fprintf(stderr, "asvirt up: the firmware process %s %d\n",
+	fprintf(stderr, "asvirt up: the firmware process of %s %s %d\n", b->fw,
 		WIFSIGNALED(status) ? "was killed by signal" : "exited with",
 		WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	b->runner_pid = 0;

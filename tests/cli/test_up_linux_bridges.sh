@@ -71,6 +71,8 @@ for _ in $(seq 100); do
 done
 check "a firmware killed: its line says so" \
 	grep -qx "  firmware $ECHO: pid 0, dead, the guest recovers (restart at its DRIVER_OK), restarts 0" "$out"
+check "  ... and asvirt up's log names it" \
+	grep -q "the firmware process of $ECHO was killed by signal 9" "$RT/up.out"
 check "  ... the other runs on" grep -qx "  firmware $SAMPLE: pid $sample_pid, running, restarts 0" "$out"
 check "  ... its process too" kill -0 "$sample_pid"
 
