@@ -21,7 +21,8 @@
 # bridge-gdb result; skipped, saying why, without gdb or ptrace rights).
 # ARCH=arm adds cm-echo: the Cortex-M echo image (asvirt-echo.elf, the
 # mps2-an386 board) as the remote, COUNT round trips and CM_KILLS kills of
-# its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check; and
+# its QEMU (ASVIRT_BRIDGE_CM_KILLS, default 20), the same leak check; and,
+# in the same guest on a second board,
 # cm-fault: asvirt-cm-fault.elf bus-faults on a message, the crash (with
 # the MCU's reason in asvirt up's log) and recovery follow; then it hangs
 # on another (interrupts masked): the board's heartbeat watchdog.
@@ -45,7 +46,10 @@ CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
 GDB_STOP_S=1
 # Guests, each FW[+FW...] (the firmware of one asvirt up --linux, in its
 # devices' order)
-FWS=${ASVIRT_BRIDGE_FW:-echo client-sample+echo-fault+hostile$([ "$ARCH" = arm ] && echo " cm-echo cm-fault")}
+# (on ARM the two Cortex-M images share a guest too: two boards, one poll
+# of their doorbells; cm-fault crashes only on its messages, after cm-echo's
+# kills and leak check)
+FWS=${ASVIRT_BRIDGE_FW:-echo client-sample+echo-fault+hostile$([ "$ARCH" = arm ] && echo " cm-echo+cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is
 # a qemu-system-arm too).
@@ -108,12 +112,13 @@ session_block() {
 		'/^asvirt up/ { mine = index($0, head) == 1 } mine'
 }
 
-# killer UPID LOG OUT RESULT FW (in the background, until UPID exits): acts
+# killer UPID LOG OUT RESULT FW FIRST (in the background, until UPID exits;
+# FIRST: the file of the guest's first firmware, the one it kills): acts
 # on the guest's markers as tail -F hands over its lines (matched by the
 # shell itself: a poll running greps every 0.2 s cost a core a sixth of
 # its time for the whole bridge on a VM where fork is dear)
 killer() {
-	local upid=$1 log=$2 out=$3 res=$4 fw=$5 done=0 pid t line
+	local upid=$1 log=$2 out=$3 res=$4 fw=$5 first=$6 done=0 pid t line
 	while IFS= read -r line; do
 		case $line in
 		ASVIRT-GDB-FIRMWARE*)
@@ -121,7 +126,9 @@ killer() {
 			;;
 		ASVIRT-KILL-FIRMWARE*)
 			[ "$done" = 0 ] && held "$upid" >"$res.before"
-			pid=$(sed -n 's/.*running, pid \([0-9]*\)$/\1/p' "$out" | tail -1)
+			# the guest's first firmware's (another may have started later)
+			pid=$(grep -F "firmware $first " "$out" |
+				sed -n 's/.*running, pid \([0-9]*\)$/\1/p' | tail -1)
 			[ -n "$pid" ] && kill -9 "$pid"
 			done=$((done + 1))
 			;;
@@ -141,7 +148,7 @@ killer() {
 				! grep -q "running, restarts $done\$" "$res.status"; then
 				{ echo "FAIL: asvirt status after $done restarts said:"; cat "$res.all"; } >"$res"
 			elif cmp -s "$res.before" "$res.after"; then
-				echo "PASS: $done kills, nothing leaked: $(grep -c . "$res.after") fds and processes, as before; asvirt status: $(grep restarts "$res.status")" >"$res"
+				echo "PASS: $done kills, nothing leaked: $(grep -c . "$res.after") fds and processes, as before; asvirt status: $(grep "running, restarts $done\$" "$res.status")" >"$res"
 			else
 				echo "FAIL: held after $done kills differs (before vs after):" >"$res"
 				diff "$res.before" "$res.after" >>"$res"
@@ -158,8 +165,7 @@ flock 9
 if [ "$ARCH" = arm ] && [[ " $FWS " = *" cm-"* ]] &&
 	! cmake --build "$BUILD" -j2 --target cm-asvirt-echo cm-asvirt-cm-fault >/dev/null 2>&1; then
 	echo "qemu: SKIP cm-echo, cm-fault: no Cortex-M images (scripts/deps.sh cortexm)"
-	FWS=${FWS/cm-echo/}
-	FWS=${FWS/cm-fault/}
+	FWS=$(for g in $FWS; do [[ $g = *cm-* ]] || printf '%s ' "$g"; done)
 fi
 flock -u 9
 exec 9>&-
@@ -193,7 +199,7 @@ for fw in $FWS; do
 		--append "oops=panic tsc=reliable asvirt.mode=bridge asvirt.fw=$fw asvirt.count=$COUNT asvirt.kills=$kills" \
 		</dev/null >"$OUT/bridge-$fw.out" 2>&1 &
 	upid=$!
-	killer $upid "$log" "$OUT/bridge-$fw.out" "$leaks" $fw &
+	killer $upid "$log" "$OUT/bridge-$fw.out" "$leaks" $fw "${files[0]}" &
 	timed_out=0
 	asvirt_watch $upid "$log" || timed_out=1
 	wait $upid 2>/dev/null
@@ -231,7 +237,7 @@ for fw in $FWS; do
 		f=$((f + 1))
 	fi
 	# the MCU's own words for its fault reach asvirt up's log
-	if [ $fw = cm-fault ] && grep -a -q '^ASVIRT-PASS: bridge-cm-fault' "$log"; then
+	if [[ +$fw+ = *+cm-fault+* ]] && grep -a -q '^ASVIRT-PASS: bridge-cm-fault' "$log"; then
 		if grep -q 'asvirt up: the MCU stopped: fault (exception' "$OUT/bridge-$fw.out"; then
 			echo "qemu: bridge-cm-fault-reason: PASS: $(grep 'the MCU stopped' "$OUT/bridge-$fw.out" | head -1)"
 			lp=$((lp + 1))
@@ -240,7 +246,7 @@ for fw in $FWS; do
 			lf=$((lf + 1))
 		fi
 	fi
-	if [ $fw = cm-fault ] && grep -a -q '^ASVIRT-PASS: bridge-cm-hang' "$log"; then
+	if [[ +$fw+ = *+cm-fault+* ]] && grep -a -q '^ASVIRT-PASS: bridge-cm-hang' "$log"; then
 		if grep -q 'asvirt up: the MCU hung: no heartbeat for' "$OUT/bridge-$fw.out"; then
 			echo "qemu: bridge-cm-hang-reason: PASS: $(grep 'the MCU hung' "$OUT/bridge-$fw.out" | head -1)"
 			lp=$((lp + 1))

@@ -102,11 +102,11 @@ for R in $(cut -d' ' -f2 /tmp/rprocs); do
 done
 pass
 
-i=0
+nth=0 # (the steps' own loops use i)
 for FW in $FWS; do
-	i=$((i + 1))
-	BDF=$(sed -n "${i}p" /tmp/rprocs | cut -d' ' -f1)
-	R=$(sed -n "${i}p" /tmp/rprocs | cut -d' ' -f2)
+	nth=$((nth + 1))
+	BDF=$(sed -n "${nth}p" /tmp/rprocs | cut -d' ' -f1)
+	R=$(sed -n "${nth}p" /tmp/rprocs | cut -d' ' -f2)
 	echo "asvirt bridge tests: firmware $FW on $R ($BDF)"
 	case $FW in
 	client-sample)
