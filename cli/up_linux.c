@@ -110,6 +110,7 @@
 /* One firmware and its ivshmem-doorbell device. */
 struct bridge {
 	const char *fw, *fault;
+	int fault_named; /* --fault FW:SPEC, not the one for every .so */
 	unsigned int index;
 	int cm;			    /* a Cortex-M image: the QEMU board is the remote */
 	struct asv_proc board_proc; /* its board (board only: no host role) */
@@ -219,10 +220,13 @@ static int board_block(struct linux_up *u, struct bridge *b, const struct asv_fw
 			b->fw);
 		return -ASV_EINVAL;
 	}
-	if (b->fault) {
+	/* the plan for all is for the .so images (cmd_up_linux refuses it
+	 * when there is none) */
+	if (b->fault_named) {
 		fprintf(stderr, "asvirt up: --fault is not for a Cortex-M image (%s)\n", b->fw);
 		return -ASV_EINVAL;
 	}
+	b->fault = NULL;
 	p->board = &b->board;
 	bridge_name(u, b, p->name, sizeof(p->name));
 	snprintf(p->img.path, sizeof(p->img.path), "%s", img->path);
@@ -798,7 +802,7 @@ static int assign_faults(struct linux_up *u, char *const *faults, unsigned int n
 
 			if (strlen(base) == len && !strncmp(base, faults[k], len)) {
 				u->b[i].fault = colon + 1;
-				named = 1;
+				u->b[i].fault_named = named = 1;
 			}
 		}
 		if (colon && !named) {
@@ -964,6 +968,12 @@ int cmd_up_linux(int argc, char **argv)
 	for (i = 0; i < u.nb; i++)
 		if (make_block(&u, &u.b[i]) || open_bridge(&u, &u.b[i]))
 			goto out;
+	for (i = 0, c = 0; i < u.nb; i++)
+		c += u.b[i].fault != NULL;
+	if (nfaults && !c) { /* plans, and no .so image to take one */
+		fprintf(stderr, "asvirt up: --fault is not for a Cortex-M image (%s)\n", u.b[0].fw);
+		goto out;
+	}
 	u.ram_fd = u.arm ? -1 : memfd_create("asvirt-guest-ram", MFD_CLOEXEC);
 	if (!u.arm && (u.ram_fd < 0 || ftruncate(u.ram_fd, (off_t)u.mem_mb << 20))) {
 		perror("asvirt up");

@@ -92,7 +92,7 @@ if(ASVIRT_CORTEX_M AND ASVIRT_QEMU_ARM_BIN AND ASVIRT_GDB_MULTIARCH)
   set_tests_properties(test_up_cortex_m PROPERTIES TIMEOUT 240)
   # asvirt up --linux with two firmware, QEMU (ARM virt) without a kernel
   add_test(NAME test_up_linux_bridges COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_up_linux_bridges.sh
-    $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR})
+    $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR} ${ASVIRT_CM_DIR})
   set_tests_properties(test_up_linux_bridges PROPERTIES TIMEOUT 60)
   # the firmware on the MCU against a host that corrupts its own ring
   asv_test(test_board_qm)

@@ -31,6 +31,10 @@ check "  ... saying it needs --arch arm" grep -q "is a Cortex-M image: it needs 
 	"$FW/asvirt-echo.elf" >"$out" 2>&1
 check "up --linux --arch arm --fault FW.elf: refused" test $? -eq 1
 check "  ... saying why" grep -q -- "--fault is not for a Cortex-M image" "$out"
+"$ASVIRT" up --linux --arch arm --fault asvirt-echo.elf:crash-after=3 --kernel /dev/null \
+	--initrd /dev/null "$FW/asvirt-echo.elf" >"$out" 2>&1
+check "up --linux --arch arm --fault FW.elf:SPEC FW.elf: refused" test $? -eq 1
+check "  ... saying why" grep -q -- "--fault is not for a Cortex-M image" "$out"
 
 # fw-build --target cortex-m4: the same source as a .so image, for the board
 cat >"$RT/my.c" <<'C'

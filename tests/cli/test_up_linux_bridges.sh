@@ -6,10 +6,11 @@
 # asvirt status showing each, and everything gone after SIGTERM. QEMU runs
 # no kernel here (/dev/null: the devices are made and greeted, nothing
 # boots); qemu/check-bridge.sh boots Linux against three at once.
-# Usage: test_up_linux_bridges.sh PATH/TO/asvirt FIRMWARE_DIR
+# Usage: test_up_linux_bridges.sh PATH/TO/asvirt FIRMWARE_DIR CORTEX_M_DIR
 set -u
 ASVIRT=$1
 FW=$2
+CM=$3
 . "$(dirname "$0")/checks.sh"
 up_sandbox linux-bridges
 mkdir -p "$ASVIRT_RUNTIME_DIR"
@@ -82,4 +83,24 @@ check "SIGTERM: asvirt up ends" test $? -le 1
 check "  ... the other firmware's process is gone" bash -c "! kill -0 $sample_pid 2>/dev/null"
 check "  ... QEMU is gone" bash -c "! kill -0 $qemu 2>/dev/null"
 check "  ... the session's directory too" test ! -e "$ASVIRT_RUNTIME_DIR/linux-$upid"
+# A .so and a Cortex-M image: the plan for all goes to the .so only (the
+# board takes none), both start
+"$ASVIRT" up --linux --arch arm --fault crash-after=100000 --kernel /dev/null --initrd /dev/null \
+	"$ECHO" "$CM/asvirt-echo.elf" >"$RT/up2.out" 2>&1 &
+upid=$!
+for _ in $(seq 150); do
+	grep -q "Linux in QEMU" "$RT/up2.out" && break
+	sleep 0.1
+done
+check "a .so and a Cortex-M image: both started" \
+	test "$(grep -c 'running, pid' "$RT/up2.out")" -eq 2
+check "  ... the plan for all went to the .so's runner" \
+	bash -c "tr '\0' ' ' </proc/$(sed -n 's/.*asvirt-echo.so running, pid \([0-9]*\)$/\1/p' "$RT/up2.out")/cmdline |
+		grep -q -- '--fault crash-after=100000'"
+board=$(pgrep -P $upid -f mps2-an386)
+check "  ... the board's QEMU is asvirt up's child" test -n "$board"
+kill -TERM $upid
+wait $upid
+check "  ... SIGTERM ends it, its board's QEMU too" \
+	bash -c "! kill -0 ${board:-0} 2>/dev/null && test ! -e '$ASVIRT_RUNTIME_DIR/linux-$upid'"
 summary test_up_linux_bridges
