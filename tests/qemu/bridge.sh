@@ -33,6 +33,18 @@ bridge_rprocs() {
 }
 has_ctrl() { ctrl_of $1 >/dev/null; }
 rproc_is() { [ "$(cat $RP/$1/state)" = "$2" ]; } # remoteprocN STATE
+# round_trips remoteprocN WHAT: N round trips through its /dev/rpmsgN,
+# sizes 1..496, checksummed; the figure as WHAT's.
+round_trips() {
+	if ! wait_for 30 has_ctrl $1; then
+		fail "no rpmsg_ctrl on $1 ($2)"
+	elif ! rpmsg_test $(ctrl_of $1) $N >/tmp/echo 2>&1; then
+		cat /tmp/echo; fail "rpmsg_test ($2)"
+	else
+		echo "ASVIRT-INFO: $CUR: $2: $(grep PASS /tmp/echo)"
+		pass
+	fi
+}
 # The same round trips to the in-guest MCU (asvirt_remoteproc.ko), same
 # boot: the figure the bridge's p50 is compared with.
 in_guest_mcu() {
@@ -42,13 +54,10 @@ in_guest_mcu() {
 	for r in $RP/remoteproc*; do
 		[ "$(cat $r/name 2>/dev/null)" = asvirt-rproc.0 ] && M=${r##*/}
 	done
-	if [ -z "$M" ] || ! wait_for 30 has_ctrl $M; then
+	if [ -z "$M" ]; then
 		fail "no in-guest MCU"
-	elif ! rpmsg_test $(ctrl_of $M) $N >/tmp/mcu 2>&1; then
-		cat /tmp/mcu; fail "rpmsg_test (in-guest MCU)"
 	else
-		echo "ASVIRT-INFO: $CUR: in-guest MCU: $(grep PASS /tmp/mcu)"
-		pass
+		round_trips $M "in-guest MCU"
 	fi
 	rmmod asvirt_remoteproc
 }
@@ -124,16 +133,8 @@ for FW in $FWS; do
 		rmmod rpmsg_client_sample
 		;;
 	echo)
-		# Round trips through /dev/rpmsgN, sizes 1..496, checksummed.
 		step echo
-		if ! wait_for 30 has_ctrl $R; then
-			fail "no rpmsg_ctrl on $R"
-		elif ! rpmsg_test $(ctrl_of $R) $N >/tmp/echo 2>&1; then
-			cat /tmp/echo; fail "rpmsg_test"
-		else
-			echo "ASVIRT-INFO: $CUR: firmware process: $(grep PASS /tmp/echo)"
-			pass
-		fi
+		round_trips $R "firmware process"
 		# gdb on the firmware process while Linux runs, as the README says:
 		# check-bridge.sh attaches (gdb -p PID) on this marker, stops it 1 s
 		# and detaches (a bridge-gdb result, which also asserts the detach came
@@ -174,17 +175,9 @@ for FW in $FWS; do
 	cm-echo)
 		# The Cortex-M echo image on QEMU's mps2-an386 board as the remote
 		# (asvirt up --linux --arch arm asvirt-echo.elf): BAR2 is the board's
-		# RAM, the MCU learned the buffer window from vring0. Round trips
-		# through /dev/rpmsgN, sizes 1..496, checksummed.
+		# RAM, the MCU learned the buffer window from vring0.
 		step cm-echo
-		if ! wait_for 30 has_ctrl $R; then
-			fail "no rpmsg_ctrl on $R"
-		elif ! rpmsg_test $(ctrl_of $R) $N >/tmp/echo 2>&1; then
-			cat /tmp/echo; fail "rpmsg_test"
-		else
-			echo "ASVIRT-INFO: $CUR: Cortex-M board: $(grep PASS /tmp/echo)"
-			pass
-		fi
+		round_trips $R "Cortex-M board"
 		# kill -9 of the board's QEMU: a new one at the recovered DRIVER_OK
 		step cm-restart
 		kills "kills of the board"
