@@ -3,8 +3,8 @@
  * What `asvirt status` knows of an `asvirt up --linux` session: both sides
  * (QEMU, and each firmware process with its ivshmem server) in
  * RUNDIR/linux-PID/session, a JSON object the session replaces whole
- * (rename) at every change. `status`
- * lists the sessions whose PID still runs, as text or inside its --json.
+ * (rename) at every change. `status` lists the sessions whose PID still
+ * runs, as text or inside its --json.
  *
  * The file is read back as untrusted input (another process wrote it, a
  * user may have edited it): each field is checked for its type, a file
