@@ -3,10 +3,11 @@
 # kernel/asvirt_ivshmem.ko, once per group of firmware processes (echo
 # alone: its kills and gdb need the only firmware; client-sample, the echo
 # with a fault plan and the hostile one in one guest, a device each, as an
-# AMP chip with several MCUs), and tests/qemu/bridge.sh runs inside. ARCH=x86_64 (default):
-# `pc`, rpmsg buffers in the guest's RAM (a memfd); ARCH=arm (make
-# check-qemu ARCH=arm): the ARM kernel on `virt,highmem=off -smp 2..4`
-# (asvirt up --linux --arch arm), rpmsg buffers in BAR2 (vdev0buffer).
+# AMP chip with several MCUs), and tests/qemu/bridge.sh runs inside.
+# ARCH=x86_64 (default): `pc`, rpmsg buffers in the guest's RAM (a
+# memfd); ARCH=arm (make check-qemu ARCH=arm): the ARM kernel on
+# `virt,highmem=off -smp 2..4` (asvirt up --linux --arch arm), rpmsg
+# buffers in BAR2 (vdev0buffer).
 # Needs the user-space build (BUILD, default build/). Serial console in
 # $OUT/bridge-FW.log. A boot that prints no new marker for
 # ASVIRT_STEP_TIMEOUT seconds (default 180, arm 300) is stopped.
@@ -45,10 +46,9 @@ CM_KILLS=${ASVIRT_BRIDGE_CM_KILLS:-20}
 # rounds must have waited at least that long
 GDB_STOP_S=1
 # Guests, each FW[+FW...] (the firmware of one asvirt up --linux, in its
-# devices' order)
-# (on ARM the two Cortex-M images share a guest too: two boards, one poll
-# of their doorbells; cm-fault crashes only on its messages, after cm-echo's
-# kills and leak check)
+# devices' order). On ARM the two Cortex-M images share a guest too: two
+# boards, one poll of their doorbells; cm-fault crashes only on its
+# messages, after cm-echo's kills and leak check.
 FWS=${ASVIRT_BRIDGE_FW:-echo client-sample+echo-fault+hostile$([ "$ARCH" = arm ] && echo " cm-echo+cm-fault")}
 
 # The guest's QEMU among asvirt up UPID's children (a Cortex-M remote is

@@ -67,7 +67,7 @@ in_guest_mcu() {
 # recovered, the channel came back and echoes 100 messages; else the step
 # fails, WHAT before the reason.
 recovered() {
-	if ! wait_for 60 logged_more "$DIED" $2; then
+	if ! wait_for 60 logged_more "$died" $2; then
 		fail "${3:-}no crash reported"
 	elif ! wait_for 60 logged_more "creating channel rpmsg-echo" $1; then
 		fail "${3:-}the channel did not come back"
@@ -89,7 +89,7 @@ kills() {
 	while [ $ok = 1 ] && [ $i -lt $KILLS ]; do
 		i=$((i + 1))
 		c0=$(count 'creating channel rpmsg-echo')
-		r0=$(count "$DIED")
+		r0=$(count "$died")
 		echo "ASVIRT-KILL-FIRMWARE: $i"
 		recovered $c0 $r0 "kill $i: " || ok=0
 	done
@@ -116,6 +116,8 @@ for FW in $FWS; do
 	nth=$((nth + 1))
 	BDF=$(sed -n "${nth}p" /tmp/rprocs | cut -d' ' -f1)
 	R=$(sed -n "${nth}p" /tmp/rprocs | cut -d' ' -f2)
+	# its device's crash reports only (another firmware may die meanwhile)
+	died="$BDF: $DIED"
 	echo "asvirt bridge tests: firmware $FW on $R ($BDF)"
 	case $FW in
 	client-sample)
@@ -191,7 +193,7 @@ for FW in $FWS; do
 		# fault's reason in asvirt up's log).
 		step cm-fault
 		c0=$(count 'creating channel rpmsg-echo')
-		r0=$(count "$DIED")
+		r0=$(count "$died")
 		if ! wait_for 30 has_ctrl $R; then
 			fail "no rpmsg_ctrl on $R"
 		elif ! rpmsg_test $(ctrl_of $R) 100 >/tmp/echo 2>&1; then
@@ -205,7 +207,7 @@ for FW in $FWS; do
 		# heartbeat stops and asvirt up's watchdog (2 s) makes it a crash
 		step cm-hang
 		c0=$(count 'creating channel rpmsg-echo')
-		r0=$(count "$DIED")
+		r0=$(count "$died")
 		if ! wait_for 30 has_ctrl $R; then
 			fail "no rpmsg_ctrl on $R"
 		elif rpmsg_test $(ctrl_of $R) -m hang >/tmp/echo 2>&1; then
@@ -222,12 +224,12 @@ for FW in $FWS; do
 		# vrings), and the kernel log stays free of oops and WARN.
 		# Its device's lines only: another firmware in this guest boots too.
 		step scribble
-		if ! wait_for 120 sh -c "[ \$(dmesg | grep -c '$BDF: $DIED') -ge 3 ]"; then
-			fail "$(count "$BDF: $DIED") deaths reported, not 3"
+		if ! wait_for 120 sh -c "[ \$(dmesg | grep -c '$died') -ge 3 ]"; then
+			fail "$(count "$died") deaths reported, not 3"
 		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'remote processor $BDF is now up') -ge 4 ]"; then
 			fail "not recovered: $(count "remote processor $BDF is now up") boots"
 		else
-			echo "ASVIRT-INFO: $CUR: $(count "$BDF: $DIED") deaths, $(count "remote processor $BDF is now up") boots, $(dmesg | grep -c 'virtio.*out of range\|not a head\|rpmsg.*too big') ring errors logged (all devices)"
+			echo "ASVIRT-INFO: $CUR: $(count "$died") deaths, $(count "remote processor $BDF is now up") boots, $(dmesg | grep -c 'virtio.*out of range\|not a head\|rpmsg.*too big') ring errors logged (all devices)"
 			# Quiet for kernel-log's scans: recovery off (remoteproc_sysfs.c
 			# recovery_store), so the next death leaves the remote crashed
 			# (remoteproc_core.c rproc_crash_handler_work, 6.1 l. 1891-1898,
