@@ -26,14 +26,21 @@ if(NOT ASVIRT_CORTEX_M)
 endif()
 
 set(ASVIRT_CM_DIR ${CMAKE_BINARY_DIR}/firmware/cortex-m)
-set(ASVIRT_CM_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs -DASVIRT_CORTEX_M
-  -std=c11 -Os -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-  -Wformat=2 -Wvla -Wpointer-arith -fno-strict-aliasing -ffunction-sections -fdata-sections
-  -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
+# Code generation and the warnings that carry no path: also what an
+# installed `asvirt fw-build --target cortex-m4` compiles with (below).
+set(ASVIRT_CM_LIB_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs
+  -DASVIRT_CORTEX_M -std=c11 -Os -g -Wall -Wextra -Wformat=2 -fno-strict-aliasing
+  -ffunction-sections -fdata-sections)
+# The project's own code is held to its host build's warnings.
+set(ASVIRT_CM_STRICT -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+  -Wpointer-arith)
+set(ASVIRT_CM_INC -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
   -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
   -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
-  -I${PROJECT_SOURCE_DIR}/port/posix/include
-  -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld -Wl,--gc-sections)
+  -I${PROJECT_SOURCE_DIR}/port/posix/include)
+set(ASVIRT_CM_LINK -nostartfiles -T ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld
+  -Wl,--gc-sections)
+set(ASVIRT_CM_FLAGS ${ASVIRT_CM_LIB_FLAGS} ${ASVIRT_CM_STRICT} ${ASVIRT_CM_INC} ${ASVIRT_CM_LINK})
 # The remote role's files (no host role, no rproc, no ELF reader).
 set(ASVIRT_CM_CORE vring rsc_table rpmsg_core event ept send ns remote remote_reset fault log trace)
 list(TRANSFORM ASVIRT_CM_CORE PREPEND ${PROJECT_SOURCE_DIR}/core/src/)
@@ -49,8 +56,9 @@ file(GLOB ASVIRT_CM_HEADERS ${PROJECT_SOURCE_DIR}/core/include/asvirt/*.h
   ${PROJECT_SOURCE_DIR}/port/cortex-m/include/asvirt/*.h
   ${PROJECT_SOURCE_DIR}/port/posix/include/asvirt/ivshmem.h)
 
-# Everything but the app, as a gcc response file: the images below and
-# `asvirt fw-build --target cortex-m4` compile with the same one.
+# Everything but the app, as a gcc response file: what `asvirt fw-build
+# --target cortex-m4` compiles with from a build tree (sources, not the
+# library: tests/cli/test_up_cortex_m.sh builds with it).
 set(ASVIRT_CM_RSP ${ASVIRT_CM_DIR}/cortex-m4.rsp)
 set(_rsp "")
 foreach(a ${ASVIRT_CM_FLAGS} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT})
@@ -63,15 +71,12 @@ target_compile_definitions(asvirt_cli PRIVATE ASVIRT_CM_CC="${ASVIRT_CM_CC}"
 
 add_custom_target(cortex-m-images ALL)
 
-# The same core and port as a library, for `asvirt fw-build --target
-# cortex-m4` from an install (no source tree there): installed with the
-# linker script and the flags that carry no path (cmd_fw.c adds the
-# installed include directory, the script and the library). The
-# path-free flags are ASVIRT_CM_FLAGS' code-generation and warning ones.
+# The same core and port as a library: the images below link it, and it is
+# installed, with the linker script and ASVIRT_CM_LIB_FLAGS, for `asvirt
+# fw-build --target cortex-m4` from an install (no source tree there;
+# cmd_fw.c adds the installed include directory, the script and the
+# library, as the images' command does here).
 find_program(ASVIRT_CM_AR arm-none-eabi-ar REQUIRED)
-set(ASVIRT_CM_LIB_FLAGS -mcpu=cortex-m4 -mthumb -mfloat-abi=soft --specs=picolibc.specs
-  -DASVIRT_CORTEX_M -std=c11 -Os -g -Wall -Wextra -Wformat=2 -fno-strict-aliasing
-  -ffunction-sections -fdata-sections)
 set(ASVIRT_CM_LIB ${ASVIRT_CM_DIR}/sdk/libasvirt-cm4.a)
 set(_cm_objs)
 foreach(src ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT})
@@ -81,11 +86,7 @@ endforeach()
 add_custom_command(OUTPUT ${ASVIRT_CM_LIB}
   COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}/sdk/obj
   COMMAND ${CMAKE_COMMAND} -E chdir ${ASVIRT_CM_DIR}/sdk/obj ${ASVIRT_CM_CC} ${ASVIRT_CM_LIB_FLAGS}
-    -Werror -I${PROJECT_SOURCE_DIR}/core/include -I${PROJECT_SOURCE_DIR}/core/src
-    -I${PROJECT_SOURCE_DIR}/apps/include -I${PROJECT_SOURCE_DIR}/firmware/include
-    -I${PROJECT_SOURCE_DIR}/port/cortex-m/include -I${PROJECT_SOURCE_DIR}/port/cortex-m
-    -I${PROJECT_SOURCE_DIR}/port/posix/include
-    -c ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT}
+    ${ASVIRT_CM_STRICT} ${ASVIRT_CM_INC} -c ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT}
   COMMAND ${CMAKE_COMMAND} -E remove -f ${ASVIRT_CM_LIB}
   COMMAND ${ASVIRT_CM_AR} rcs ${ASVIRT_CM_LIB} ${_cm_objs}
   DEPENDS ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${ASVIRT_CM_HEADERS}
@@ -107,10 +108,13 @@ function(asvirt_add_cm_firmware name)
   foreach(s ${ARGN})
     list(APPEND srcs ${PROJECT_SOURCE_DIR}/${s})
   endforeach()
+  # the library's objects whole (startup.c's vector table is referenced by
+  # no symbol), what the link does not reach dropped (--gc-sections)
   add_custom_command(OUTPUT ${out}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${ASVIRT_CM_DIR}
-    COMMAND ${ASVIRT_CM_CC} @${ASVIRT_CM_RSP} ${srcs} -o ${out}
-    DEPENDS ${ASVIRT_CM_RSP} ${ASVIRT_CM_CORE} ${ASVIRT_CM_PORT} ${srcs} ${ASVIRT_CM_HEADERS}
+    COMMAND ${ASVIRT_CM_CC} ${ASVIRT_CM_LIB_FLAGS} ${ASVIRT_CM_STRICT} ${ASVIRT_CM_INC} ${srcs}
+      ${ASVIRT_CM_LINK} -Wl,--whole-archive ${ASVIRT_CM_LIB} -Wl,--no-whole-archive -o ${out}
+    DEPENDS ${ASVIRT_CM_LIB} ${srcs} ${ASVIRT_CM_HEADERS}
       ${PROJECT_SOURCE_DIR}/port/cortex-m/mps2_an386.ld
     COMMENT "Cortex-M image ${name}.elf"
     VERBATIM)
