@@ -27,9 +27,9 @@ if(ASVIRT_TESTS)
     list(APPEND conform_bad_images ${img})
   endforeach()
   add_custom_target(conform_test_images ALL DEPENDS ${conform_bad_images})
-  # Four parts side by side in one test (test_conform.sh all/4): one run
-  # of every image after the other takes three to four minutes, nearly all
-  # of it waiting; as four tests they held two ctest slots that long.
+  # Four parts side by side in one test (test_conform.sh all/4): every
+  # image after the other takes minutes, nearly all of it waiting on the
+  # checks' windows; as four tests the parts held two ctest slots that long.
   add_test(NAME test_conform COMMAND ${PROJECT_SOURCE_DIR}/tests/cli/test_conform.sh
     $<TARGET_FILE:asvirt_cli> ${ASVIRT_FIRMWARE_DIR} all/4)
   # starts first: see tests/CMakeLists.txt

@@ -7,9 +7,9 @@
 # tests' firmware end that way on purpose: they play an MCU that dies
 # (firmware/fw_hostile.c's scribbler _exits mid-run), and the host gives a
 # runner it stops 500 ms before SIGKILL (port/posix/proc.c teardown). The
-# sleep only held each such death back by a second, with the host blocked
-# on it (test_proc's scribble batches: 1.1 s each, 0.1 s without), and
-# races with an exit are not what those deaths are there to find.
+# sleep only held each such death back by a second, with the host waiting
+# on it, turned stops into kills, and races with an exit are not what those
+# deaths are there to find.
 #
 #   asvirt_tsan_test_env()   for the tests added so far in this directory
 function(asvirt_tsan_test_env)

@@ -10,8 +10,8 @@
 # K/N: only part K (0..N-1) of the images: every N-th from the K-th (part
 # 0 also the usage checks). all/N: the N parts side by side, each one's
 # output printed whole when it ends. An image's run mostly waits (the
-# checks' windows and silences: about a tenth of a core), so ctest runs
-# them all in one test, as one (cmake/conform.cmake).
+# checks' windows and silences), so ctest runs all four parts in one test,
+# in one slot (cmake/conform.cmake).
 set -u
 ASVIRT=$1
 FWDIR=$2
