@@ -224,9 +224,9 @@ for FW in $FWS; do
 		# vrings), and the kernel log stays free of oops and WARN.
 		# Its device's lines only: another firmware in this guest boots too.
 		step scribble
-		if ! wait_for 120 sh -c "[ \$(dmesg | grep -c '$died') -ge 3 ]"; then
+		if ! wait_for 120 logged_more "$died" 2; then
 			fail "$(count "$died") deaths reported, not 3"
-		elif ! wait_for 60 sh -c "[ \$(dmesg | grep -c 'remote processor $BDF is now up') -ge 4 ]"; then
+		elif ! wait_for 60 logged_more "remote processor $BDF is now up" 3; then
 			fail "not recovered: $(count "remote processor $BDF is now up") boots"
 		else
 			echo "ASVIRT-INFO: $CUR: $(count "$died") deaths, $(count "remote processor $BDF is now up") boots, $(dmesg | grep -c 'virtio.*out of range\|not a head\|rpmsg.*too big') ring errors logged (all devices)"
